@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * uodpd: the emulated mlx5-class HCA.  Object model shared by the control
+ * path (ctl_*.c: socket, contexts, commands, teardown), the memory layer
+ * (mem.c: MRs, translation tables, process_vm access) and the execution
+ * engine (engine_*.c: WQE execution, transports, CQEs).
+ *
+ * The daemon is one thread: control commands run between datapath steps, so
+ * objects never change under the engine.  Objects refer to each other by
+ * device number and are looked up on every use, so a destroyed peer is simply
+ * not found (no dangling pointers between contexts).
+ */
+#ifndef UODPD_H
+#define UODPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "list.h"
+#include "idr.h"
+#include "rdma/uodp-abi.h"
+
+#define UODPD_MAX_DEVICES 16
+#define UODPD_GID_TBL_LEN 16
+#define UODPD_PAGE_SHIFT 12
+#define UODPD_PAGE_SIZE (1ull << UODPD_PAGE_SHIFT)
+
+struct ud_ctx;
+
+/* A queue buffer the provider shares (a sealed memfd mapped here). */
+struct ud_qmem {
+	void *base;
+	size_t size;
+};
+
+struct ud_gid {
+	uint8_t raw[16];
+	uint32_t type;			/* 0 IB/RoCE v1, 1 RoCE v2 */
+	bool valid;
+};
+
+struct ud_device {
+	uint32_t index;
+	char name[UODP_IBDEV_NAME_MAX];
+	struct uodp_device_attr attr;
+	struct uodp_port_attr port;
+	struct ud_gid gids[UODPD_GID_TBL_LEN];
+};
+
+struct ud_pd {
+	uint32_t pdn;
+	struct ud_ctx *ctx;
+	struct list_node ctx_link;
+};
+
+/*
+ * A memory region.  Every MR has a translation table with a present bit per
+ * page: pinned MRs are all present from registration, ODP MRs start absent
+ * and fault (the next issue).
+ */
+struct ud_mr {
+	uint32_t key;			/* lkey == rkey */
+	uint32_t pdn;
+	struct ud_ctx *ctx;
+	struct list_node ctx_link;
+	uint64_t iova;			/* keys address [iova, iova+length) */
+	uint64_t addr;			/* process VA backing iova */
+	uint64_t length;
+	uint32_t access;		/* enum ibv_access_flags */
+	bool odp;
+	bool implicit;
+	uint64_t npages;
+	uint8_t *present;		/* bitmap, npages bits */
+};
+
+struct ud_cq {
+	uint32_t cqn;
+	struct ud_ctx *ctx;
+	struct list_node ctx_link;
+	uint64_t user_handle;
+	struct ud_qmem mem;
+	uint8_t *buf;			/* cqe_cnt * 64 bytes */
+	volatile uint32_t *dbrec;	/* [0] consumer index */
+	uint32_t cqe_cnt;
+	uint32_t pi;			/* producer counter */
+	bool overrun;
+	uint32_t refs;			/* QPs/SRQs using it */
+};
+
+struct ud_xrcd {
+	uint32_t xrcdn;
+	uint32_t refs;			/* contexts that opened it */
+	dev_t dev;			/* inode it was opened through, if any */
+	ino_t ino;
+	bool has_inode;
+	struct list_node link;		/* daemon xrcd list */
+};
+
+struct ud_srq {
+	uint32_t srqn;
+	struct ud_ctx *ctx;
+	struct list_node ctx_link;
+	uint64_t user_handle;
+	uint32_t type;			/* enum ibv_srq_type */
+	uint32_t pdn;
+	uint32_t cqn;			/* XRC */
+	uint32_t xrcdn;			/* XRC */
+	struct ud_qmem mem;
+	uint8_t *buf;
+	volatile uint32_t *dbrec;	/* [0] posted counter */
+	uint32_t wqe_cnt;
+	uint32_t wqe_shift;
+	uint32_t max_sge;
+	uint32_t srq_limit;		/* armed when non-zero */
+	uint16_t hw_head;		/* next WQE index to consume */
+	uint32_t consumed;		/* WQEs consumed */
+	bool error;
+};
+
+/* A queue stalled on a page fault (the ODP issue fills this in). */
+struct ud_fault_ctx {
+	bool stalled;
+	uint32_t token;
+	uint8_t type;			/* enum mlx5_wqe_pfault_type */
+};
+
+struct ud_rq {
+	uint8_t *buf;
+	uint32_t wqe_cnt;
+	uint32_t wqe_shift;
+	uint32_t consumed;		/* WQEs consumed (free running) */
+};
+
+struct ud_sq {
+	uint8_t *buf;
+	uint32_t wqe_cnt;		/* WQEBBs */
+	uint32_t ci;			/* next WQEBB counter to execute */
+	uint32_t flushed_to;		/* flush CQEs written up to here */
+};
+
+/* Progress of the send WQE being executed (resumable, chunked). */
+struct ud_req_state {
+	bool active;			/* a WQE is in progress */
+	uint64_t bytes_done;
+	uint8_t retries_left;		/* transport retries */
+	uint8_t rnr_retries_left;
+	uint64_t wait_until_ns;		/* RNR or retry back-off */
+};
+
+struct ud_qp {
+	uint32_t qpn;
+	struct ud_ctx *ctx;
+	struct list_node ctx_link;
+	struct list_node active_link;	/* daemon's list of QPs with an SQ */
+	uint64_t user_handle;
+	uint32_t type;			/* enum ibv_qp_type */
+	uint32_t state;			/* enum ibv_qp_state */
+	uint32_t pdn;
+	uint32_t send_cqn;
+	uint32_t recv_cqn;
+	uint32_t srqn;			/* or UODP_NO_HANDLE */
+	uint32_t xrcdn;			/* XRC_RECV */
+	bool sq_sig_all;
+	uint32_t max_send_sge;
+	uint32_t max_recv_sge;
+	uint32_t max_inline_data;
+	struct ud_qmem mem;
+	volatile uint32_t *dbrec;	/* [0] RQ counter, [1] SQ counter */
+	struct ud_sq sq;
+	struct ud_rq rq;
+	struct uodp_qp_attr attr;	/* as last modified */
+	struct ud_req_state req;
+	struct ud_fault_ctx sq_fault;
+	struct ud_fault_ctx rq_fault;
+};
+
+struct ud_ctx {
+	uint32_t id;
+	struct ud_device *dev;
+	int sock;
+	pid_t pid;
+	uid_t uid;
+	int kick_fd;			/* eventfd the provider writes */
+	int async_wfd;			/* write end of the async event pipe */
+	struct uodp_shared_page *shared;
+	struct list_node link;
+	struct list_head pds, mrs, cqs, srqs, qps;
+	uint32_t xrcds[64];		/* XRCD numbers this context holds */
+	uint32_t nxrcds;
+};
+
+struct uodpd {
+	struct ud_device devices[UODPD_MAX_DEVICES];
+	uint32_t ndevices;
+	struct list_head ctxs;
+	struct list_head active_qps;	/* QPs with a send queue */
+	struct list_head xrcds;
+	struct ud_idr pds, mrs, cqs, srqs, qps, xrcd_ids;
+	int epfd;
+	int listen_fd;
+	uint64_t idle_spin_ns;		/* busy-poll this long before sleeping */
+	bool stop;
+	uint8_t *bounce;		/* copy buffer, UD_BOUNCE_SIZE */
+};
+
+#define UD_BOUNCE_SIZE (1u << 20)
+
+/* ---- time ---- */
+uint64_t ud_now_ns(void);
+
+/* ---- lookups: NULL when absent ---- */
+struct ud_qp *ud_qp_lookup(struct uodpd *d, uint32_t qpn);
+struct ud_cq *ud_cq_lookup(struct uodpd *d, uint32_t cqn);
+struct ud_srq *ud_srq_lookup(struct uodpd *d, uint32_t srqn);
+struct ud_mr *ud_mr_lookup(struct uodpd *d, uint32_t key);
+
+/* ---- memory layer (mem.c) ---- */
+enum ud_mr_status {
+	UD_MR_OK = 0,
+	UD_MR_FAULT,			/* a page is not present (ODP) */
+	UD_MR_BAD_KEY,			/* no such MR */
+	UD_MR_BAD_PD,			/* MR of another PD */
+	UD_MR_BAD_BOUNDS,		/* range outside the MR */
+	UD_MR_BAD_ACCESS,		/* access flags missing */
+};
+
+/*
+ * Check that [va, va+len) under key is usable by pdn with need_access
+ * (IBV_ACCESS_* bits; 0 for local read).  On UD_MR_OK *mr is set; on
+ * UD_MR_FAULT *fault_va is the first absent page's address.
+ */
+enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
+			      uint64_t va, uint64_t len, uint32_t need_access,
+			      struct ud_mr **mr, uint64_t *fault_va);
+
+/* Process VA that MR address va is backed by. */
+static inline uint64_t ud_mr_pva(const struct ud_mr *mr, uint64_t va)
+{
+	return mr->addr + (va - mr->iova);
+}
+
+/*
+ * Copy application memory with process_vm_readv/writev.  Return 0 or
+ * -EFAULT (the pages are gone: munmap) or -ESRCH (the process is gone).
+ */
+int ud_mem_read(struct ud_ctx *ctx, uint64_t pva, void *dst, size_t len);
+int ud_mem_write(struct ud_ctx *ctx, uint64_t pva, const void *src, size_t len);
+
+/* ---- async events (ctl) ---- */
+void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type);
+
+/* ---- engine (engine_*.c) ---- */
+/* Run datapath work; return true if anything progressed. */
+bool ud_engine_poll(struct uodpd *d);
+/* Earliest engine timer in ns (UINT64_MAX if none). */
+uint64_t ud_engine_next_deadline(struct uodpd *d);
+/* A modify_qp moved qp to new_state; the engine flushes on ERR, etc. */
+void ud_engine_qp_state_changed(struct uodpd *d, struct ud_qp *qp,
+				uint32_t old_state);
+/* Move qp to the error state from the datapath, flushing its queues. */
+void ud_engine_qp_to_error(struct uodpd *d, struct ud_qp *qp);
+
+#endif /* UODPD_H */
