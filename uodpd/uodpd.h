@@ -20,6 +20,7 @@
 
 #include "list.h"
 #include "idr.h"
+#include "engine_types.h"	/* struct ud_req_state: the engine's per-QP progress */
 #include "rdma/uodp-abi.h"
 
 #define UODPD_MAX_DEVICES 16
@@ -53,6 +54,7 @@ struct ud_pd {
 	uint32_t pdn;
 	struct ud_ctx *ctx;
 	struct list_node ctx_link;
+	uint32_t refs;			/* MRs, SRQs, QPs using it */
 };
 
 /*
@@ -92,6 +94,7 @@ struct ud_cq {
 struct ud_xrcd {
 	uint32_t xrcdn;
 	uint32_t refs;			/* contexts that opened it */
+	uint32_t users;			/* XRC SRQs and XRC_RECV QPs in it */
 	dev_t dev;			/* inode it was opened through, if any */
 	ino_t ino;
 	bool has_inode;
@@ -117,6 +120,7 @@ struct ud_srq {
 	uint16_t hw_head;		/* next WQE index to consume */
 	uint32_t consumed;		/* WQEs consumed */
 	bool error;
+	uint32_t refs;			/* QPs using it */
 };
 
 /* A queue stalled on a page fault (the ODP issue fills this in). */
@@ -138,15 +142,6 @@ struct ud_sq {
 	uint32_t wqe_cnt;		/* WQEBBs */
 	uint32_t ci;			/* next WQEBB counter to execute */
 	uint32_t flushed_to;		/* flush CQEs written up to here */
-};
-
-/* Progress of the send WQE being executed (resumable, chunked). */
-struct ud_req_state {
-	bool active;			/* a WQE is in progress */
-	uint64_t bytes_done;
-	uint8_t retries_left;		/* transport retries */
-	uint8_t rnr_retries_left;
-	uint64_t wait_until_ns;		/* RNR or retry back-off */
 };
 
 struct ud_qp {
@@ -189,6 +184,8 @@ struct ud_ctx {
 	struct list_head pds, mrs, cqs, srqs, qps;
 	uint32_t xrcds[64];		/* XRCD numbers this context holds */
 	uint32_t nxrcds;
+	/* control path private */
+	bool dead;			/* being torn down */
 };
 
 struct uodpd {
@@ -200,12 +197,78 @@ struct uodpd {
 	struct ud_idr pds, mrs, cqs, srqs, qps, xrcd_ids;
 	int epfd;
 	int listen_fd;
+	int signal_fd;			/* SIGTERM/SIGINT */
+	struct ud_idr ctx_ids;		/* context id -> struct ud_ctx */
+	char sock_path[108];		/* unlinked at exit */
+	char sysfs_root[4096];
 	uint64_t idle_spin_ns;		/* busy-poll this long before sleeping */
 	bool stop;
 	uint8_t *bounce;		/* copy buffer, UD_BOUNCE_SIZE */
 };
 
 #define UD_BOUNCE_SIZE (1u << 20)
+
+/* ---- logging (log.c): stderr, "uodpd[pid]: level: message" ---- */
+enum ud_log_level {
+	UD_LOG_ERR = 0,
+	UD_LOG_WARN,
+	UD_LOG_INFO,
+	UD_LOG_DEBUG,
+};
+
+extern int ud_log_level;
+void ud_log_init(void);		/* reads UODPD_LOG_LEVEL */
+void ud_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define ud_err(...) ud_log(UD_LOG_ERR, __VA_ARGS__)
+#define ud_warn(...) ud_log(UD_LOG_WARN, __VA_ARGS__)
+#define ud_info(...) ud_log(UD_LOG_INFO, __VA_ARGS__)
+#define ud_dbg(...)							\
+	do {								\
+		if (ud_log_level >= UD_LOG_DEBUG)			\
+			ud_log(UD_LOG_DEBUG, __VA_ARGS__);		\
+	} while (0)
+
+/* ---- daemon lifetime (loop.c) ---- */
+struct ud_options {
+	const char *socket_path;
+	const char *sysfs_root;
+	uint32_t ndevices;
+	int ready_fd;			/* -1: none */
+	uint64_t idle_spin_ns;
+};
+
+#define UD_DEFAULT_IDLE_SPIN_NS (50 * 1000ull)
+
+int ud_daemon_init(struct uodpd *d, const struct ud_options *opt);
+/* Run until SIGTERM/SIGINT; 0 or a negative errno. */
+int ud_daemon_run(struct uodpd *d);
+void ud_daemon_fini(struct uodpd *d);
+
+/* ---- devices (device.c) ---- */
+int ud_device_init(struct ud_device *dev, uint32_t index,
+		   const char *sysfs_root);
+/* Re-read the GID table from sysfs; number of valid GIDs or -errno. */
+int ud_device_load_gids(struct ud_device *dev, const char *sysfs_root);
+struct ud_device *ud_device_by_name(struct uodpd *d, const char *name);
+
+/* ---- QP state machine (qp_state.c) ---- */
+/*
+ * Whether a modify from cur to next with attr_mask (enum ibv_qp_attr_mask)
+ * is valid for qp_type, as the IB spec's table of required and optional
+ * attributes says (the kernel's ib_modify_qp_is_ok).
+ */
+bool ud_qp_modify_is_ok(uint32_t cur, uint32_t next, uint32_t qp_type,
+			uint32_t attr_mask);
+
+/* ---- control path (ctl_*.c) ---- */
+int ud_ctl_listen(struct uodpd *d, const char *path);
+void ud_ctl_accept(struct uodpd *d);
+/* Serve the pending requests of context id; may destroy it. */
+void ud_ctl_input(struct uodpd *d, uint32_t ctx_id);
+void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx);
+/* Drain the doorbell eventfd of context id. */
+void ud_ctl_kick(struct uodpd *d, uint32_t ctx_id);
 
 /* ---- time ---- */
 uint64_t ud_now_ns(void);
@@ -234,6 +297,27 @@ enum ud_mr_status {
 enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 			      uint64_t va, uint64_t len, uint32_t need_access,
 			      struct ud_mr **mr, uint64_t *fault_va);
+
+/*
+ * Register [addr, addr+length) of ctx's process, pinned: verify it is mapped
+ * with the permissions access needs, every page present.  0 and *out, or
+ * -EINVAL, -EFAULT, -EOPNOTSUPP (ODP, the next issue), -ENOMEM, -ENOSPC.
+ */
+int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
+		   uint64_t addr, uint64_t length, uint64_t iova,
+		   uint32_t access, struct ud_mr **out);
+/* Unlink from the key table and the context, free. */
+void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr);
+
+/*
+ * Map a sealed queue memfd (F_SEAL_SHRINK and F_SEAL_GROW required) of at
+ * least size bytes; the fd stays the caller's.  0 or -errno.
+ */
+int ud_qmem_map(int fd, uint64_t size, struct ud_qmem *mem);
+void ud_qmem_unmap(struct ud_qmem *mem);
+/* Pointer to [off, off+len) of mem if inside and off is align-aligned. */
+void *ud_qmem_at(const struct ud_qmem *mem, uint64_t off, uint64_t len,
+		 uint64_t align);
 
 /* Process VA that MR address va is backed by. */
 static inline uint64_t ud_mr_pva(const struct ud_mr *mr, uint64_t va)

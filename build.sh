@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+#
+# ./build.sh              install missing Debian packages (as root), build build/
+# ./build.sh --sanitize   the same into build-sanitize/ with ASan + UBSan
+# ./build.sh test         build both, run ctest in each
+# ./build.sh demo         build, run tests/demo.sh (RDMA traffic on uodp0)
+# ./build.sh bench        build, run tests/bench/perf.sh
+#
+# Re-running is cheap: packages are checked with dpkg-query, an existing
+# build directory is not reconfigured (ninja re-runs cmake itself when a
+# CMakeLists.txt changes).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+
+PACKAGES=(cmake ninja-build gcc clang pkg-config libibverbs-dev ibverbs-utils
+	ibverbs-providers perftest python3-pyverbs libnl-3-dev
+	libnl-route-3-dev libclang-rt-14-dev iproute2)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+missing_packages() {
+	local pkg status
+	for pkg in "${PACKAGES[@]}"; do
+		status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+		[[ $status == "install ok installed" ]] || printf '%s\n' "$pkg"
+	done
+}
+
+ensure_packages() {
+	local missing
+	command -v dpkg-query >/dev/null || die "not a Debian system: install ${PACKAGES[*]} by hand"
+	mapfile -t missing < <(missing_packages)
+	((${#missing[@]} == 0)) && return 0
+	if ((EUID != 0)); then
+		die "missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})"
+	fi
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# configure_and_build DIR [cmake args...]
+configure_and_build() {
+	local dir=$1
+	shift
+	if [[ ! -f $dir/build.ninja ]]; then
+		log "configuring $dir"
+		cmake -S "$ROOT" -B "$dir" -G Ninja "$@"
+	fi
+	log "building $dir"
+	ninja -C "$dir"
+}
+
+build_default() { configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; }
+build_sanitize() {
+	configure_and_build build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DUODP_SANITIZE=ON
+}
+
+run_ctest() {
+	local dir=$1
+	log "testing $dir"
+	(cd "$dir" && ctest --output-on-failure)
+}
+
+run_tests() {
+	local failed=()
+	build_default
+	build_sanitize
+	run_ctest build || failed+=(build)
+	run_ctest build-sanitize || failed+=(build-sanitize)
+	if ((${#failed[@]})); then
+		log "FAILED in: ${failed[*]}"
+		return 1
+	fi
+	log "all tests passed in build/ and build-sanitize/"
+}
+
+run_script() {
+	local script=$1
+	shift
+	[[ -x $script || -f $script ]] || die "$script does not exist yet"
+	build_default
+	log "running $script"
+	bash "$script" "$@"
+}
+
+main() {
+	local cmd=${1:-build}
+	(($#)) && shift
+	ensure_packages
+	case $cmd in
+	build) build_default ;;
+	--sanitize | sanitize) build_sanitize ;;
+	test) run_tests ;;
+	demo) run_script tests/demo.sh "$@" ;;
+	bench) run_script tests/bench/perf.sh "$@" ;;
+	-h | --help | help)
+		sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
+		;;
+	*) die "unknown command '$cmd' (try --help)" ;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR Linux-OpenIB) */
+/*
+ * The thin ODP uAPI: what a kernel (mlx5_ib next to DEVX) must add so that
+ * userspace can service ODP page faults itself.  uodpd implements it for the
+ * emulated HCA; a kernel patch would implement the same methods as uverbs
+ * ioctls on the ib_ucontext (see Documentation/odp-uapi.md).
+ *
+ * The division of labour:
+ *   - the device side routes page-fault events to the context that owns the
+ *     faulting queue or MR, issues the tokens, and stalls the queue;
+ *   - userspace decides what to map, prefetches (madvise), asks the device
+ *     side to MAP validated ranges of its own ODP MRs (only the device side
+ *     may produce DMA addresses and write translations), then RESUMEs the
+ *     queue with a PRM PAGE_FAULT_RESUME mailbox;
+ *   - the device side accepts a RESUME only for a token it issued to that
+ *     context, and resumes everything pending with error when the channel
+ *     closes or its owner dies, so no queue stalls forever.
+ *
+ * Host-endian fields; the embedded EQE and PRM mailboxes stay big-endian.
+ */
+#ifndef UODP_ODP_ABI_H
+#define UODP_ODP_ABI_H
+
+#include <stdint.h>
+#include <assert.h>
+
+#define UODP_ODP_API_VERSION 1
+
+/* ---- 1. Handshake: once per context, before anything else. ---- */
+enum uodp_odp_feature {
+	UODP_ODP_F_WQE_FAULTS = 1ull << 0,	/* WQE page-fault events */
+	UODP_ODP_F_RDMA_FAULTS = 1ull << 1,	/* RDMA responder faults */
+	UODP_ODP_F_INVALIDATE = 1ull << 2,	/* invalidation events */
+	UODP_ODP_F_MAP_NO_FAULT = 1ull << 3,	/* MAP of resident pages only */
+	UODP_ODP_F_IMPLICIT = 1ull << 4,	/* implicit ODP MRs */
+};
+
+struct uodp_odp_api {
+	uint32_t api_version;	/* in: caller's; out: the device side's */
+	uint32_t event_size;	/* out: sizeof(struct uodp_odp_event) */
+	uint64_t features;	/* in: wanted; out: granted (a subset) */
+	uint32_t max_map_ranges;/* out: ranges one MAP may carry */
+	uint32_t reserved;
+};
+
+/* ---- 2. The event channel: a pollable fd of fixed-size records. ---- */
+enum uodp_odp_event_type {
+	/* eqe is the raw mlx5 page-fault EQE (type 0x0c, WQE or RDMA). */
+	UODP_ODP_EVENT_PAGE_FAULT = 1,
+	/* [va, va+length) of MR mr_key lost its translation. */
+	UODP_ODP_EVENT_INVALIDATE = 2,
+	/* lost events were dropped; page faults are never dropped. */
+	UODP_ODP_EVENT_OVERFLOW = 3,
+};
+
+struct uodp_odp_event {
+	uint32_t type;		/* enum uodp_odp_event_type */
+	uint32_t reserved;
+	uint64_t token;		/* device-issued fault token (PAGE_FAULT) */
+	union {
+		uint8_t eqe[64];
+		struct {
+			uint32_t mr_key;
+			uint32_t reserved;
+			uint64_t va;
+			uint64_t length;
+		} invalidate;
+		struct {
+			uint64_t lost;
+		} overflow;
+	};
+};
+
+/*
+ * read(2) returns whole records, as many as fit (batched); poll(2) reports
+ * POLLIN while any are queued.  Page faults are held on the device side when
+ * the channel is full and delivered as it drains, so they are never lost;
+ * INVALIDATE records may be coalesced away, which an OVERFLOW record
+ * reports.
+ */
+
+/* ---- 3. MAP: the MTT update of validated ranges of ODP MRs. ---- */
+enum uodp_odp_map_flags {
+	UODP_ODP_MAP_WRITE = 1 << 0,	/* writable mapping: MR must allow writes */
+	UODP_ODP_MAP_NO_FAULT = 1 << 1,	/* map only pages already resident */
+};
+
+struct uodp_odp_map_range {
+	uint32_t mr_key;	/* lkey or rkey of an ODP MR of this context */
+	uint32_t flags;		/* enum uodp_odp_map_flags */
+	uint64_t va;		/* in the MR's address space */
+	uint64_t length;
+};
+
+#define UODP_ODP_MAX_MAP_RANGES 32
+
+struct uodp_odp_map_req {
+	uint32_t nranges;
+	uint32_t reserved;
+	struct uodp_odp_map_range ranges[UODP_ODP_MAX_MAP_RANGES];
+};
+
+/*
+ * Ranges are applied in order; the first failure stops the batch:
+ * ranges_done says how many were applied, status why the next failed
+ * (-ENOENT unknown key or another context's, -EINVAL not ODP or out of
+ * bounds, -EPERM write to a read-only MR, -EFAULT not mapped in the process,
+ * -EAGAIN raced an invalidation: retry).
+ */
+struct uodp_odp_map_resp {
+	uint32_t ranges_done;
+	int32_t status;
+	uint64_t pages_mapped;	/* pages that became present */
+};
+
+/*
+ * ---- 4. RESUME: a PRM PAGE_FAULT_RESUME (0x204) mailbox through the
+ * DEVX-style general command path, accepted only for a token the device
+ * issued to this context and a queue it owns.  The same path answers
+ * QUERY_HCA_CAP (0x100) for the ODP capability block.
+ */
+#define UODP_GENERAL_CMD_MAX 256
+
+static_assert(sizeof(struct uodp_odp_event) == 80, "event record");
+static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");
+
+#endif /* UODP_ODP_ABI_H */

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Shared receive queues, basic and XRC: mlx5 SRQ WQEs (a next segment, then
+ * data segments) kept on a free list through next_wqe_index.  One WQE is
+ * always left on the list as its end, so head == tail means full.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmio.h"
+#include "uodp.h"
+
+enum { UODP_SRQ_MAX_WQE_CNT = 1 << 15 };
+
+static void *get_srq_wqe(struct uodp_srq *srq, uint32_t index)
+{
+	return srq->buf + ((size_t)index << srq->wqe_shift);
+}
+
+void uodp_srq_free_wqe(struct uodp_srq *srq, uint32_t index)
+{
+	pthread_spin_lock(&srq->lock);
+	uodp_srq_wqe_set_next(get_srq_wqe(srq, srq->tail), (uint16_t)index);
+	srq->tail = index;
+	pthread_spin_unlock(&srq->lock);
+}
+
+static int size_srq(struct uodp_context *ctx, struct uodp_srq *srq,
+		    const struct ibv_srq_attr *attr)
+{
+	uint32_t stride;
+
+	if (!attr->max_wr || attr->max_wr > ctx->attr.max_srq_wr ||
+	    attr->max_sge > ctx->attr.max_srq_sge)
+		return EINVAL;
+	stride = 16 + 16 * (attr->max_sge ? attr->max_sge : 1);
+	stride = uodp_roundup_pow2(stride < 32 ? 32 : stride);
+	srq->wqe_shift = uodp_ilog2(stride);
+	srq->max_gs = (stride - sizeof(struct mlx5_wqe_srq_next_seg)) / 16;
+	srq->wqe_cnt = uodp_roundup_pow2(attr->max_wr + 1);
+	if (!srq->wqe_cnt || srq->wqe_cnt > UODP_SRQ_MAX_WQE_CNT)
+		return EINVAL;
+	srq->max_wr = srq->wqe_cnt - 1;
+	return 0;
+}
+
+static int alloc_srq_queue(struct uodp_srq *srq)
+{
+	size_t ring = (size_t)srq->wqe_cnt << srq->wqe_shift;
+	int err;
+
+	srq->wrid = calloc(srq->wqe_cnt, sizeof(*srq->wrid));
+	if (!srq->wrid)
+		return ENOMEM;
+	err = uodp_qmem_alloc(&srq->mem, ring + 64, "uodp-srq");
+	if (err) {
+		free(srq->wrid);
+		return err;
+	}
+	srq->buf = srq->mem.addr;
+	srq->dbrec = (volatile uint32_t *)(srq->buf + ring);
+	uodp_srq_init_free_list(srq->buf, srq->wqe_cnt, srq->wqe_shift);
+	srq->head = 0;
+	srq->tail = srq->wqe_cnt - 1;
+	return 0;
+}
+
+static struct ibv_srq *create_srq(struct ibv_context *context,
+				  struct ibv_pd *pd,
+				  struct ibv_srq_init_attr_ex *attr)
+{
+	struct uodp_context *ctx = to_uctx(context);
+	struct uodp_create_srq_req req = {};
+	struct uodp_create_srq_resp resp;
+	bool xrc = attr->srq_type == IBV_SRQT_XRC;
+	struct uodp_srq *srq;
+	int err;
+
+	if (attr->srq_type != IBV_SRQT_BASIC && !xrc) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (!pd || (xrc && (!attr->xrcd || !attr->cq))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	srq = calloc(1, sizeof(*srq));
+	if (!srq) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_spin_init(&srq->lock, PTHREAD_PROCESS_PRIVATE);
+	err = size_srq(ctx, srq, &attr->attr);
+	if (err)
+		goto err_free;
+	err = alloc_srq_queue(srq);
+	if (err)
+		goto err_free;
+
+	req.user_handle = (uintptr_t)&srq->vsrq.srq;
+	req.mmap_size = srq->mem.size;
+	req.buf_offset = 0;
+	req.dbrec_offset = (size_t)srq->wqe_cnt << srq->wqe_shift;
+	req.srq_type = attr->srq_type;
+	req.pdn = to_upd(pd)->pdn;
+	req.cqn = xrc ? to_ucq(attr->cq)->cqn : UODP_NO_HANDLE;
+	req.xrcdn = xrc ? to_uxrcd(attr->xrcd)->xrcdn : UODP_NO_HANDLE;
+	req.wqe_cnt = srq->wqe_cnt;
+	req.wqe_shift = srq->wqe_shift;
+	req.max_sge = srq->max_gs;
+	req.srq_limit = attr->attr.srq_limit;
+	err = uodp_cmd(ctx, UODP_CMD_CREATE_SRQ, &req, sizeof(req),
+		       &srq->mem.fd, 1, &resp, sizeof(resp), NULL, 0);
+	uodp_qmem_close_fd(&srq->mem);
+	if (err)
+		goto err_mem;
+	srq->srqn = resp.srqn;
+	err = uodp_table_store(ctx, &ctx->srq_table, srq->srqn, srq);
+	if (err)
+		goto err_destroy;
+
+	srq->vsrq.srq.context = context;
+	srq->vsrq.srq.srq_context = attr->srq_context;
+	srq->vsrq.srq.pd = pd;
+	srq->vsrq.srq.handle = srq->srqn;
+	srq->vsrq.srq.events_completed = 0;
+	pthread_mutex_init(&srq->vsrq.srq.mutex, NULL);
+	pthread_cond_init(&srq->vsrq.srq.cond, NULL);
+	srq->vsrq.srq_type = attr->srq_type;
+	srq->vsrq.xrcd = xrc ? &to_uxrcd(attr->xrcd)->vxrcd : NULL;
+	srq->vsrq.cq = xrc ? attr->cq : NULL;
+	srq->vsrq.srq_num = srq->srqn;
+	attr->attr.max_wr = srq->max_wr;
+	attr->attr.max_sge = srq->max_gs;
+	return &srq->vsrq.srq;
+
+err_destroy:
+	uodp_cmd_destroy(ctx, UODP_CMD_DESTROY_SRQ, srq->srqn);
+err_mem:
+	uodp_qmem_free(&srq->mem);
+	free(srq->wrid);
+err_free:
+	pthread_spin_destroy(&srq->lock);
+	free(srq);
+	errno = err;
+	return NULL;
+}
+
+struct ibv_srq *uodp_create_srq(struct ibv_pd *pd,
+				struct ibv_srq_init_attr *attr)
+{
+	struct ibv_srq_init_attr_ex ex = {
+		.srq_context = attr->srq_context,
+		.attr = attr->attr,
+		.comp_mask = IBV_SRQ_INIT_ATTR_PD,
+		.srq_type = IBV_SRQT_BASIC,
+		.pd = pd,
+	};
+	struct ibv_srq *srq;
+
+	srq = create_srq(pd->context, pd, &ex);
+	if (srq)
+		attr->attr = ex.attr;
+	return srq;
+}
+
+struct ibv_srq *uodp_create_srq_ex(struct ibv_context *context,
+				   struct ibv_srq_init_attr_ex *attr)
+{
+	uint32_t known = IBV_SRQ_INIT_ATTR_TYPE | IBV_SRQ_INIT_ATTR_PD |
+			 IBV_SRQ_INIT_ATTR_XRCD | IBV_SRQ_INIT_ATTR_CQ;
+	struct ibv_srq_init_attr_ex ex = *attr;
+	struct ibv_srq *srq;
+
+	if (attr->comp_mask & IBV_SRQ_INIT_ATTR_TM) {
+		errno = EOPNOTSUPP;	/* tag matching */
+		return NULL;
+	}
+	if (attr->comp_mask & ~known) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(attr->comp_mask & IBV_SRQ_INIT_ATTR_TYPE))
+		ex.srq_type = IBV_SRQT_BASIC;
+	if (!(attr->comp_mask & IBV_SRQ_INIT_ATTR_PD))
+		ex.pd = NULL;
+	if (!(attr->comp_mask & IBV_SRQ_INIT_ATTR_XRCD))
+		ex.xrcd = NULL;
+	if (!(attr->comp_mask & IBV_SRQ_INIT_ATTR_CQ))
+		ex.cq = NULL;
+	srq = create_srq(context, ex.pd, &ex);
+	if (srq)
+		attr->attr = ex.attr;
+	return srq;
+}
+
+int uodp_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
+		    int attr_mask)
+{
+	struct uodp_srq *srq = to_usrq(ibsrq);
+	struct uodp_modify_srq_req req = {
+		.srqn = srq->srqn,
+		.attr_mask = (uint32_t)attr_mask,
+		.max_wr = attr->max_wr,
+		.srq_limit = attr->srq_limit,
+	};
+
+	/* The queue memory is sealed: an SRQ cannot be resized (as mlx5). */
+	if (attr_mask & ~IBV_SRQ_LIMIT)
+		return EINVAL;
+	if ((attr_mask & IBV_SRQ_LIMIT) && attr->srq_limit > srq->max_wr)
+		return EINVAL;
+	return uodp_cmd(to_uctx(ibsrq->context), UODP_CMD_MODIFY_SRQ, &req,
+			sizeof(req), NULL, 0, NULL, 0, NULL, 0);
+}
+
+int uodp_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr)
+{
+	struct uodp_srq *srq = to_usrq(ibsrq);
+	struct uodp_handle_req req = { .handle = srq->srqn };
+	struct uodp_query_srq_resp resp;
+	int err;
+
+	err = uodp_cmd(to_uctx(ibsrq->context), UODP_CMD_QUERY_SRQ, &req,
+		       sizeof(req), NULL, 0, &resp, sizeof(resp), NULL, 0);
+	if (err)
+		return err;
+	attr->max_wr = srq->max_wr;
+	attr->max_sge = srq->max_gs;
+	attr->srq_limit = resp.srq_limit;
+	return 0;
+}
+
+int uodp_destroy_srq(struct ibv_srq *ibsrq)
+{
+	struct uodp_context *ctx = to_uctx(ibsrq->context);
+	struct uodp_srq *srq = to_usrq(ibsrq);
+	int err;
+
+	err = uodp_cmd_destroy(ctx, UODP_CMD_DESTROY_SRQ, srq->srqn);
+	if (err)
+		return err;
+	uodp_table_clear(ctx, &ctx->srq_table, srq->srqn);
+	uodp_qmem_free(&srq->mem);
+	free(srq->wrid);
+	pthread_spin_destroy(&srq->lock);
+	free(srq);
+	return 0;
+}
+
+int uodp_get_srq_num(struct ibv_srq *srq, uint32_t *srq_num)
+{
+	*srq_num = to_usrq(srq)->srqn;
+	return 0;
+}
+
+int uodp_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
+		       struct ibv_recv_wr **bad_wr)
+{
+	struct uodp_srq *srq = to_usrq(ibsrq);
+	uint32_t nreq = 0;
+	int err = 0;
+
+	pthread_spin_lock(&srq->lock);
+	for (; wr; wr = wr->next, nreq++) {
+		void *wqe;
+
+		if (wr->num_sge < 0 || (uint32_t)wr->num_sge > srq->max_gs) {
+			err = EINVAL;
+			*bad_wr = wr;
+			break;
+		}
+		if (srq->head == srq->tail) {
+			err = ENOMEM;	/* only the list's end is left */
+			*bad_wr = wr;
+			break;
+		}
+		wqe = get_srq_wqe(srq, srq->head);
+		srq->wrid[srq->head] = wr->wr_id;
+		srq->head = uodp_srq_wqe_next(wqe);
+		uodp_srq_wqe_build(wqe, srq->max_gs, wr->sg_list, wr->num_sge);
+	}
+	if (nreq) {
+		srq->counter += nreq;
+		uodp_dbrec_store(&srq->dbrec[0], srq->counter);
+		uodp_kick(to_uctx(ibsrq->context));
+	}
+	pthread_spin_unlock(&srq->lock);
+	return err;
+}

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * uodp provider: registration with libibverbs, the device and the context.
+ *
+ * libibverbs finds uodpN through sysfs (device/modalias "uodp:uodpN") and
+ * opens its uverbs node (a /dev/full node: nothing is ever served there).
+ * The context is a connection to uodpd at $UODP_SOCKET.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "uodp.h"
+
+static void uodp_free_context(struct ibv_context *ibctx);
+
+static const struct verbs_context_ops uodp_ctx_ops = {
+	.alloc_pd = uodp_alloc_pd,
+	.close_xrcd = uodp_close_xrcd,
+	.create_ah = uodp_create_ah,
+	.create_cq = uodp_create_cq,
+	.create_qp = uodp_create_qp,
+	.create_qp_ex = uodp_create_qp_ex,
+	.create_srq = uodp_create_srq,
+	.create_srq_ex = uodp_create_srq_ex,
+	.dealloc_pd = uodp_dealloc_pd,
+	.dereg_mr = uodp_dereg_mr,
+	.free_context = uodp_free_context,
+	.destroy_ah = uodp_destroy_ah,
+	.destroy_cq = uodp_destroy_cq,
+	.destroy_qp = uodp_destroy_qp,
+	.destroy_srq = uodp_destroy_srq,
+	.get_srq_num = uodp_get_srq_num,
+	.modify_qp = uodp_modify_qp,
+	.modify_srq = uodp_modify_srq,
+	.open_xrcd = uodp_open_xrcd,
+	.poll_cq = uodp_poll_cq,
+	.post_recv = uodp_post_recv,
+	.post_send = uodp_post_send,
+	.post_srq_recv = uodp_post_srq_recv,
+	.query_device_ex = uodp_query_device_ex,
+	.query_port = uodp_query_port,
+	.query_qp = uodp_query_qp,
+	.query_srq = uodp_query_srq,
+	.reg_mr = uodp_reg_mr,
+	.req_notify_cq = uodp_req_notify_cq,
+};
+
+/* ---- number tables ---- */
+
+int uodp_table_store(struct uodp_context *ctx, struct uodp_table *t,
+		     uint32_t num, void *obj)
+{
+	uint32_t top = (num >> UODP_TABLE_SHIFT) & (UODP_TABLE_SIZE - 1);
+	void **level;
+	int err = 0;
+
+	pthread_mutex_lock(&ctx->table_lock);
+	level = t->level[top];
+	if (!level) {
+		level = calloc(UODP_TABLE_SIZE, sizeof(*level));
+		if (!level) {
+			err = ENOMEM;
+			goto out;
+		}
+		__atomic_store_n(&t->level[top], level, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&level[num & (UODP_TABLE_SIZE - 1)], obj,
+			 __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&ctx->table_lock);
+	return err;
+}
+
+void uodp_table_clear(struct uodp_context *ctx, struct uodp_table *t,
+		      uint32_t num)
+{
+	uint32_t top = (num >> UODP_TABLE_SHIFT) & (UODP_TABLE_SIZE - 1);
+
+	pthread_mutex_lock(&ctx->table_lock);
+	if (t->level[top])
+		__atomic_store_n(&t->level[top][num & (UODP_TABLE_SIZE - 1)],
+				 NULL, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&ctx->table_lock);
+}
+
+void *uodp_table_find(struct uodp_table *t, uint32_t num)
+{
+	uint32_t top = (num >> UODP_TABLE_SHIFT) & (UODP_TABLE_SIZE - 1);
+	void **level = __atomic_load_n(&t->level[top], __ATOMIC_ACQUIRE);
+
+	if (num > MLX5_CQE_QPN_MASK || !level)
+		return NULL;
+	return __atomic_load_n(&level[num & (UODP_TABLE_SIZE - 1)],
+			       __ATOMIC_ACQUIRE);
+}
+
+static void table_free(struct uodp_table *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < UODP_TABLE_SIZE; i++)
+		free(t->level[i]);
+}
+
+/* ---- context ---- */
+
+static int open_context(struct uodp_context *ctx, const char *ibdev,
+			int fds[UODP_OPEN_CONTEXT_NFDS])
+{
+	struct uodp_open_context_req req = { .abi_version = UODP_ABI_VERSION };
+	struct uodp_open_context_resp resp;
+	int err;
+
+	if (strlen(ibdev) >= sizeof(req.ibdev))
+		return ENAMETOOLONG;
+	strcpy(req.ibdev, ibdev);
+	err = uodp_cmd(ctx, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req), NULL, 0,
+		       &resp, sizeof(resp), fds, UODP_OPEN_CONTEXT_NFDS);
+	if (err)
+		return err;
+	if (resp.abi_version != UODP_ABI_VERSION) {
+		uodp_err("uodpd speaks command ABI %u, this provider %u",
+			 resp.abi_version, UODP_ABI_VERSION);
+		err = EPROTONOSUPPORT;
+		goto err_fds;
+	}
+	if (resp.shared_page_size < sizeof(struct uodp_shared_page)) {
+		err = EPROTO;
+		goto err_fds;
+	}
+	ctx->context_id = resp.context_id;
+	ctx->daemon_pid = resp.daemon_pid;
+	ctx->shared_size = resp.shared_page_size;
+	return 0;
+
+err_fds:
+	close(fds[0]);
+	close(fds[1]);
+	close(fds[2]);
+	return err;
+}
+
+static int query_limits(struct uodp_context *ctx)
+{
+	struct uodp_query_port_req preq = { .port_num = UODP_PORT_NUM };
+	struct uodp_port_attr port;
+	int err;
+
+	err = uodp_cmd(ctx, UODP_CMD_QUERY_DEVICE, NULL, 0, NULL, 0,
+		       &ctx->attr, sizeof(ctx->attr), NULL, 0);
+	if (err)
+		return err;
+	err = uodp_cmd(ctx, UODP_CMD_QUERY_PORT, &preq, sizeof(preq), NULL, 0,
+		       &port, sizeof(port), NULL, 0);
+	if (err)
+		return err;
+	ctx->gid_tbl_len = port.gid_tbl_len;
+	return 0;
+}
+
+static int connect_device(struct uodp_context *ctx, const char *ibdev)
+{
+	const char *path = getenv(UODP_SOCKET_ENV);
+	int fds[UODP_OPEN_CONTEXT_NFDS];
+	void *page;
+	int err;
+
+	if (!path || !*path) {
+		uodp_err("%s is not set: run the program under uodp-run",
+			 UODP_SOCKET_ENV);
+		return ENODEV;
+	}
+	err = uodp_cmd_connect(path, &ctx->sock);
+	if (err) {
+		uodp_err("cannot reach uodpd at %s: %s", path, strerror(err));
+		return err == ENOENT || err == ECONNREFUSED ? ENODEV : err;
+	}
+	err = open_context(ctx, ibdev, fds);
+	if (err) {
+		uodp_err("uodpd refused to open %s: %s", ibdev, strerror(err));
+		return err;
+	}
+	page = mmap(NULL, ctx->shared_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fds[0], 0);
+	close(fds[0]);
+	ctx->doorbell_fd = fds[1];
+	ctx->ibv_ctx.context.async_fd = fds[2];
+	if (page == MAP_FAILED)
+		return errno;
+	ctx->shared = page;
+	return query_limits(ctx);
+}
+
+static struct verbs_context *uodp_alloc_context(struct ibv_device *ibdev,
+						int cmd_fd, void *private_data)
+{
+	struct uodp_context *ctx;
+	int err;
+
+	(void)private_data;
+	ctx = verbs_init_and_alloc_context(ibdev, cmd_fd, ctx, ibv_ctx,
+					   RDMA_DRIVER_UNKNOWN);
+	if (!ctx)
+		return NULL;
+	ctx->sock = -1;
+	ctx->doorbell_fd = -1;
+	pthread_mutex_init(&ctx->cmd_lock, NULL);
+	pthread_mutex_init(&ctx->table_lock, NULL);
+	verbs_set_ops(&ctx->ibv_ctx, &uodp_ctx_ops);
+	ctx->ibv_ctx.context.num_comp_vectors = 1;
+
+	err = connect_device(ctx, ibdev->name);
+	if (err)
+		goto err_free;
+	/*
+	 * uodpd reads and writes our memory through MRs with
+	 * process_vm_readv/writev; under Yama ptrace_scope 1 that needs our
+	 * consent.  Without Yama this fails harmlessly.
+	 */
+	if (ctx->daemon_pid)
+		prctl(PR_SET_PTRACER, (unsigned long)ctx->daemon_pid, 0, 0, 0);
+	uodp_dbg("context %u open on %s", ctx->context_id, ibdev->name);
+	return &ctx->ibv_ctx;
+
+err_free:
+	uodp_free_context(&ctx->ibv_ctx.context);
+	errno = err;
+	return NULL;
+}
+
+static void uodp_free_context(struct ibv_context *ibctx)
+{
+	struct uodp_context *ctx = to_uctx(ibctx);
+
+	if (ctx->shared)
+		munmap(ctx->shared, ctx->shared_size);
+	if (ctx->doorbell_fd >= 0)
+		close(ctx->doorbell_fd);
+	if (ctx->sock >= 0)
+		close(ctx->sock);	/* uodpd frees what we leaked */
+	table_free(&ctx->qp_table);
+	table_free(&ctx->srq_table);
+	pthread_mutex_destroy(&ctx->cmd_lock);
+	pthread_mutex_destroy(&ctx->table_lock);
+	/* This closes the command and async fds. */
+	verbs_uninit_context(&ctx->ibv_ctx);
+	free(ctx);
+}
+
+/* ---- device and registration ---- */
+
+static struct verbs_device *uodp_alloc_device(struct verbs_sysfs_dev *sysfs)
+{
+	struct uodp_device *dev;
+
+	(void)sysfs;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return NULL;
+	dev->verbs_dev.core_support = IB_UVERBS_CORE_SUPPORT_OPTIONAL_MR_ACCESS;
+	return &dev->verbs_dev;
+}
+
+static void uodp_uninit_device(struct verbs_device *vdev)
+{
+	free(vdev);
+}
+
+static const struct verbs_match_ent uodp_match_table[] = {
+	{ .u.modalias = "uodp:*", .kind = VERBS_MATCH_MODALIAS },
+	{ .kind = VERBS_MATCH_SENTINEL },
+};
+
+static const struct verbs_device_ops uodp_dev_ops = {
+	.name = "uodp",
+	.match_min_abi_version = 0,
+	.match_max_abi_version = INT32_MAX,
+	.match_table = uodp_match_table,
+	.alloc_device = uodp_alloc_device,
+	.uninit_device = uodp_uninit_device,
+	.alloc_context = uodp_alloc_context,
+};
+
+static void __attribute__((constructor)) uodp_register_driver(void)
+{
+	uodp_log_init();
+	verbs_register_driver_34(&uodp_dev_ops);
+}

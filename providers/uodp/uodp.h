@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * uodp provider: the userspace driver of the emulated mlx5-class HCA that
+ * uodpd serves.  Objects and their private state; one concern per file:
+ * uodp.c (device, context), cmd.c (command socket), buf.c (queue memory),
+ * verbs.c (device queries, PD, MR, XRCD, AH), cq.c, srq.c, qp.c (control
+ * path), qp_post.c (send/receive posting), wqe.c/cqe.c (byte formats).
+ */
+#ifndef UODP_PROVIDER_H
+#define UODP_PROVIDER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <infiniband/driver.h>
+#include <infiniband/verbs.h>
+
+#include "rdma/uodp-abi.h"
+#include "hw/mlx5/cqe.h"
+#include "hw/mlx5/wqe.h"
+#include "log.h"
+#include "wqe.h"
+
+#define UODP_PORT_NUM 1
+
+struct uodp_device {
+	struct verbs_device verbs_dev;
+};
+
+/* Sparse map of 24-bit device numbers (QPN, SRQN) to provider objects. */
+#define UODP_TABLE_SHIFT 12
+#define UODP_TABLE_SIZE (1u << UODP_TABLE_SHIFT)
+struct uodp_table {
+	void **level[UODP_TABLE_SIZE];
+};
+
+struct uodp_context {
+	struct verbs_context ibv_ctx;
+	int sock;			/* SOCK_SEQPACKET to uodpd */
+	pthread_mutex_t cmd_lock;	/* one request in flight */
+	struct uodp_shared_page *shared;
+	size_t shared_size;
+	int doorbell_fd;		/* eventfd: wake the device */
+	uint32_t context_id;
+	uint32_t daemon_pid;
+	uint32_t lost_reported;		/* ENOTCONN already logged */
+	struct uodp_device_attr attr;	/* device limits, queried once */
+	uint32_t gid_tbl_len;
+	pthread_mutex_t table_lock;	/* writers of the tables below */
+	struct uodp_table qp_table;
+	struct uodp_table srq_table;
+};
+
+struct uodp_pd {
+	struct ibv_pd ibv_pd;
+	uint32_t pdn;
+};
+
+struct uodp_mr {
+	struct verbs_mr vmr;
+};
+
+struct uodp_xrcd {
+	struct verbs_xrcd vxrcd;
+	uint32_t xrcdn;
+};
+
+struct uodp_ah {
+	struct ibv_ah ibv_ah;
+	struct mlx5_wqe_av av;
+	int extended;
+};
+
+/* Shared queue memory: a sealed memfd mapped here and in uodpd. */
+struct uodp_qmem {
+	void *addr;
+	size_t size;
+	int fd;				/* open until handed to uodpd */
+};
+
+struct uodp_cq {
+	struct verbs_cq vcq;
+	pthread_spinlock_t lock;
+	uint32_t cqn;
+	uint8_t *buf;
+	uint32_t cqe_cnt;		/* power of two */
+	uint32_t cons_index;		/* free running */
+	volatile uint32_t *dbrec;	/* [0] = cons_index & 0xffffff */
+	struct uodp_qmem mem;
+};
+
+struct uodp_srq {
+	struct verbs_srq vsrq;
+	pthread_spinlock_t lock;
+	uint32_t srqn;
+	uint8_t *buf;
+	uint32_t wqe_cnt;
+	uint32_t wqe_shift;
+	uint32_t max_gs;
+	uint32_t max_wr;		/* reported: wqe_cnt - 1 */
+	uint32_t head;			/* next free WQE to post into */
+	uint32_t tail;			/* last free WQE (list end) */
+	uint32_t counter;		/* WQEs posted, free running */
+	uint64_t *wrid;
+	volatile uint32_t *dbrec;	/* [0] = counter */
+	struct uodp_qmem mem;
+};
+
+struct uodp_sq {
+	pthread_spinlock_t lock;
+	uint8_t *buf;
+	uint32_t wqe_cnt;		/* WQEBBs, power of two, 0 = no SQ */
+	uint32_t cur_post;		/* WQEBB counter, free running */
+	uint32_t head;			/* WRs posted */
+	uint32_t tail;			/* WRs completed (via wqe_head) */
+	uint32_t max_post;		/* WRs that fit */
+	uint32_t max_gs;
+	uint32_t max_inline;
+	uint64_t *wrid;			/* by WQEBB slot of WQE start */
+	uint32_t *wqe_head;		/* head when the WQE was posted */
+};
+
+struct uodp_rq {
+	pthread_spinlock_t lock;
+	uint8_t *buf;
+	uint32_t wqe_cnt;		/* power of two, 0 = no RQ */
+	uint32_t wqe_shift;
+	uint32_t max_gs;
+	uint32_t head, tail;		/* WRs posted / completed */
+	uint64_t *wrid;
+};
+
+/* State of the ibv_qp_ex (wr_start .. wr_complete) builder. */
+struct uodp_wr_state {
+	struct uodp_wqe wqe;
+	bool open;			/* a WQE is being built */
+	bool atomic;			/* its local SGE is 8 bytes */
+	int err;
+	uint32_t nreq;
+	uint32_t start_post, start_head;
+	uint64_t wr_id;
+	uint8_t opcode;
+	uint8_t fm_ce_se;
+	uint32_t imm;
+	uint32_t av_off;		/* reserved datagram segment, or 0 */
+	uint32_t xrc_off;		/* reserved XRC segment, or 0 */
+};
+
+struct uodp_qp {
+	struct verbs_qp vqp;
+	uint32_t qpn;
+	enum ibv_qp_type type;
+	bool sq_sig_all;
+	bool has_mem;
+	uint64_t send_ops_flags;
+	struct uodp_srq *srq;
+	struct uodp_sq sq;
+	struct uodp_rq rq;
+	volatile uint32_t *dbrec;	/* [0] RQ counter, [1] SQ counter */
+	struct uodp_qmem mem;
+	struct uodp_wr_state wr;
+};
+
+static inline struct uodp_context *to_uctx(struct ibv_context *ibctx)
+{
+	return (struct uodp_context *)((uint8_t *)ibctx -
+		offsetof(struct uodp_context, ibv_ctx.context));
+}
+
+static inline struct uodp_pd *to_upd(struct ibv_pd *pd)
+{
+	return (struct uodp_pd *)pd;
+}
+
+static inline struct uodp_cq *to_ucq(struct ibv_cq *cq)
+{
+	return (struct uodp_cq *)cq;
+}
+
+static inline struct uodp_srq *to_usrq(struct ibv_srq *srq)
+{
+	return (struct uodp_srq *)srq;
+}
+
+static inline struct uodp_qp *to_uqp(struct ibv_qp *qp)
+{
+	return (struct uodp_qp *)qp;
+}
+
+static inline struct uodp_qp *qpex_to_uqp(struct ibv_qp_ex *qpx)
+{
+	return (struct uodp_qp *)qpx;
+}
+
+static inline struct uodp_xrcd *to_uxrcd(struct ibv_xrcd *xrcd)
+{
+	return (struct uodp_xrcd *)xrcd;
+}
+
+static inline struct uodp_ah *to_uah(struct ibv_ah *ah)
+{
+	return (struct uodp_ah *)ah;
+}
+
+static inline uint32_t uodp_roundup_pow2(uint32_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n && p)
+		p <<= 1;
+	return p;
+}
+
+static inline uint32_t uodp_ilog2(uint32_t n)
+{
+	uint32_t l = 0;
+
+	while ((1u << l) < n)
+		l++;
+	return l;
+}
+
+/* cmd.c: the command transport.  Returns 0 or a positive errno. */
+int uodp_cmd_connect(const char *path, int *sock);
+int uodp_cmd(struct uodp_context *ctx, uint32_t opcode, const void *req,
+	     size_t req_len, const int *fds, unsigned int nfds, void *resp,
+	     size_t resp_len, int *rfds, unsigned int nrfds);
+/* DEALLOC/DEREG/DESTROY/CLOSE by handle; a dead daemon counts as done. */
+int uodp_cmd_destroy(struct uodp_context *ctx, uint32_t opcode,
+		     uint32_t handle);
+
+/* buf.c: queue memory. */
+int uodp_qmem_alloc(struct uodp_qmem *m, size_t size, const char *name);
+void uodp_qmem_close_fd(struct uodp_qmem *m);
+void uodp_qmem_free(struct uodp_qmem *m);
+
+/* uodp.c: number tables (lookups are lock free, as in libmlx5). */
+int uodp_table_store(struct uodp_context *ctx, struct uodp_table *t,
+		     uint32_t num, void *obj);
+void uodp_table_clear(struct uodp_context *ctx, struct uodp_table *t,
+		      uint32_t num);
+void *uodp_table_find(struct uodp_table *t, uint32_t num);
+
+/* verbs.c */
+int uodp_query_device_ex(struct ibv_context *context,
+			 const struct ibv_query_device_ex_input *input,
+			 struct ibv_device_attr_ex *attr, size_t attr_size);
+int uodp_query_port(struct ibv_context *context, uint8_t port,
+		    struct ibv_port_attr *attr);
+struct ibv_pd *uodp_alloc_pd(struct ibv_context *context);
+int uodp_dealloc_pd(struct ibv_pd *pd);
+struct ibv_mr *uodp_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+			   uint64_t hca_va, int access);
+int uodp_dereg_mr(struct verbs_mr *vmr);
+struct ibv_xrcd *uodp_open_xrcd(struct ibv_context *context,
+				struct ibv_xrcd_init_attr *attr);
+int uodp_close_xrcd(struct ibv_xrcd *xrcd);
+struct ibv_ah *uodp_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr);
+int uodp_destroy_ah(struct ibv_ah *ah);
+
+/* cq.c */
+struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
+			      struct ibv_comp_channel *channel,
+			      int comp_vector);
+int uodp_destroy_cq(struct ibv_cq *cq);
+int uodp_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
+int uodp_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+void uodp_cq_clean(struct uodp_cq *cq, uint32_t qpn, struct uodp_srq *srq);
+
+/* srq.c */
+struct ibv_srq *uodp_create_srq(struct ibv_pd *pd,
+				struct ibv_srq_init_attr *attr);
+struct ibv_srq *uodp_create_srq_ex(struct ibv_context *context,
+				   struct ibv_srq_init_attr_ex *attr);
+int uodp_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr,
+		    int attr_mask);
+int uodp_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr);
+int uodp_destroy_srq(struct ibv_srq *srq);
+int uodp_get_srq_num(struct ibv_srq *srq, uint32_t *srq_num);
+int uodp_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
+		       struct ibv_recv_wr **bad_wr);
+void uodp_srq_free_wqe(struct uodp_srq *srq, uint32_t index);
+
+/* qp.c */
+struct ibv_qp *uodp_create_qp(struct ibv_pd *pd,
+			      struct ibv_qp_init_attr *attr);
+struct ibv_qp *uodp_create_qp_ex(struct ibv_context *context,
+				 struct ibv_qp_init_attr_ex *attr);
+int uodp_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+		   int attr_mask);
+int uodp_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask,
+		  struct ibv_qp_init_attr *init_attr);
+int uodp_destroy_qp(struct ibv_qp *qp);
+void uodp_qp_reset_indices(struct uodp_qp *qp);
+
+/* qp_post.c */
+int uodp_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
+		   struct ibv_send_wr **bad_wr);
+int uodp_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
+		   struct ibv_recv_wr **bad_wr);
+void uodp_qp_fill_wr_ops(struct uodp_qp *qp);
+
+#endif /* UODP_PROVIDER_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * A raw uodp client for robustness tests: it speaks the command protocol of
+ * rdma/uodp-abi.h to uodpd directly and writes mlx5 WQEs into its own queue
+ * memory, bypassing the provider, so a test can hand the daemon anything a
+ * buggy or hostile client could: malformed WQEs, garbage commands, bad fds.
+ */
+#ifndef UODP_TESTS_RAWDEV_H
+#define UODP_TESTS_RAWDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rdma/uodp-abi.h"
+
+struct raw_dev {
+	int sock;
+	int doorbell_fd;
+	int async_fd;
+	struct uodp_shared_page *shared;
+	size_t shared_size;
+	uint32_t daemon_pid;
+};
+
+struct raw_cq {
+	uint32_t cqn;
+	uint32_t cnt;
+	uint32_t ci;
+	size_t size;
+	uint8_t *mem;
+	volatile uint32_t *dbrec;
+};
+
+struct raw_qp {
+	uint32_t qpn;
+	uint32_t sq_cnt;	/* WQEBBs */
+	uint32_t rq_cnt;
+	uint32_t rq_shift;
+	uint32_t sq_pi;		/* WQEBBs posted */
+	uint32_t rq_pi;
+	size_t size;
+	uint8_t *mem;
+	uint8_t *sq;
+	uint8_t *rq;
+	volatile uint32_t *dbrec;
+};
+
+/* Connection and framing. */
+int raw_connect(struct raw_dev *dev);
+int raw_open(struct raw_dev *dev, const char *ibdev);
+void raw_close(struct raw_dev *dev);
+int raw_send_msg(struct raw_dev *dev, const void *msg, size_t len,
+		 const int *fds, int nfds);
+/* Response length, 0 when the daemon closed the connection, or -errno. */
+int raw_recv_msg(struct raw_dev *dev, void *buf, size_t len, int *fds,
+		 int *nfds, int timeout_ms);
+/* One command: the response status (0 or -errno), or a transport -errno. */
+int raw_cmd(struct raw_dev *dev, uint32_t opcode, const void *body,
+	    size_t body_len, const int *fds, int nfds, void *resp,
+	    size_t resp_len);
+
+/* Objects. */
+int raw_alloc_pd(struct raw_dev *dev, uint32_t *pdn);
+int raw_reg_mr(struct raw_dev *dev, uint32_t pdn, void *addr, size_t len,
+	       uint32_t access, uint32_t *key);
+int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt);
+void raw_free_cq(struct raw_cq *cq);
+int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pdn,
+		     const struct raw_cq *cq);
+void raw_free_qp(struct raw_qp *qp);
+int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
+		  uint8_t sgid_index);
+int raw_destroy(struct raw_dev *dev, uint32_t opcode, uint32_t handle);
+int raw_make_memfd(size_t size, int seal);
+
+/* Datapath. */
+void *raw_sq_wqe(struct raw_qp *qp, uint32_t bb);
+void raw_post_send(struct raw_dev *dev, struct raw_qp *qp, uint8_t opcode,
+		   uint64_t addr, uint32_t len, uint32_t lkey);
+void raw_post_recv(struct raw_dev *dev, struct raw_qp *qp, uint64_t addr,
+		   uint32_t len, uint32_t lkey);
+void raw_ring_sq(struct raw_dev *dev, struct raw_qp *qp, uint32_t bbs);
+/* 1 with the next CQE copied to out, 0 on timeout. */
+int raw_poll_cq(struct raw_cq *cq, void *out64, int timeout_ms);
+
+#endif /* UODP_TESTS_RAWDEV_H */

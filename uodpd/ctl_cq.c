@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/* Completion queues: a CQE ring and a doorbell record in a sealed memfd. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "hw/mlx5/cqe.h"
+
+
+struct ud_cq *ud_cq_lookup(struct uodpd *d, uint32_t cqn)
+{
+	return ud_idr_find(&d->cqs, cqn);
+}
+
+struct ud_cq *ud_ctx_cq(struct uodpd *d, struct ud_ctx *ctx, uint32_t cqn)
+{
+	struct ud_cq *cq = ud_cq_lookup(d, cqn);
+
+	return cq && cq->ctx == ctx ? cq : NULL;
+}
+
+void ud_cq_destroy(struct uodpd *d, struct ud_cq *cq)
+{
+	ud_idr_remove(&d->cqs, cq->cqn);
+	list_del(&cq->ctx_link);
+	ud_qmem_unmap(&cq->mem);
+	free(cq);
+}
+
+static int cq_map(struct ud_cq *cq, const struct uodp_create_cq_req *req,
+		  int fd, uint32_t max_cqe)
+{
+	uint64_t ring = (uint64_t)req->cqe_cnt * MLX5_CQE_SIZE;
+	int ret;
+
+	/* The provider rounds cqe + 1 up to a power of two. */
+	if (!ud_pow2_le(req->cqe_cnt, (uint64_t)max_cqe + 1) ||
+	    req->cqe_size != MLX5_CQE_SIZE)
+		return -EINVAL;
+	ret = ud_qmem_map(fd, req->mmap_size, &cq->mem);
+	if (ret)
+		return ret;
+	cq->buf = ud_qmem_at(&cq->mem, req->buf_offset, ring, MLX5_CQE_SIZE);
+	cq->dbrec = ud_qmem_at(&cq->mem, req->dbrec_offset, 8, 8);
+	if (!cq->buf || !cq->dbrec ||
+	    (req->dbrec_offset + 8 > req->buf_offset &&
+	     req->dbrec_offset < req->buf_offset + ring)) {
+		ud_qmem_unmap(&cq->mem);
+		return -EINVAL;
+	}
+	cq->cqe_cnt = req->cqe_cnt;
+	return 0;
+}
+
+int ud_cmd_create_cq(struct ud_cmd *c)
+{
+	const struct uodp_create_cq_req *req = c->req;
+	struct uodp_create_cq_resp *resp = c->resp;
+	struct ud_cq *cq;
+	int fd = ud_cmd_take_fd(c, 0);
+	int ret;
+
+	cq = calloc(1, sizeof(*cq));
+	if (!cq) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = cq_map(cq, req, fd, c->ctx->dev->attr.max_cqe);
+	close(fd);
+	if (ret)
+		goto err_free;
+	cq->cqn = ud_idr_alloc(&c->d->cqs, cq);
+	if (!cq->cqn) {
+		ret = -ENOMEM;
+		goto err_unmap;
+	}
+	cq->ctx = c->ctx;
+	cq->user_handle = req->user_handle;
+	list_add_tail(&c->ctx->cqs, &cq->ctx_link);
+	resp->cqn = cq->cqn;
+	resp->reserved = 0;
+	c->resp_len = sizeof(*resp);
+	return 0;
+
+err_unmap:
+	ud_qmem_unmap(&cq->mem);
+err_free:
+	free(cq);
+	return ret;
+}
+
+int ud_cmd_destroy_cq(struct ud_cmd *c)
+{
+	const struct uodp_handle_req *req = c->req;
+	struct ud_cq *cq = ud_ctx_cq(c->d, c->ctx, req->handle);
+
+	if (!cq)
+		return -ENOENT;
+	if (cq->refs)
+		return -EBUSY;
+	ud_cq_destroy(c->d, cq);
+	return 0;
+}

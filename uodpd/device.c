@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Device and port attributes of the emulated HCA.  Names, GUIDs and versions
+ * come from identity.h; the GID table is read back from the sysfs tree
+ * uodp-run wrote, so GIDs are defined in exactly one place.  The limits are
+ * what the daemon and the provider actually honour.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "identity.h"
+#include "uodpd.h"
+
+static void device_attr_init(struct uodp_device_attr *a, uint32_t index)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->fw_ver, sizeof(a->fw_ver), "%s", UD_IDENTITY_FW_VER);
+	a->node_guid = htobe64(ud_identity_node_guid(index));
+	a->sys_image_guid = htobe64(ud_identity_sys_image_guid(index));
+	a->max_mr_size = 1ull << 38;
+	a->page_size_cap = UODPD_PAGE_SIZE;
+	a->vendor_id = UD_IDENTITY_VENDOR_ID;
+	a->vendor_part_id = UD_IDENTITY_VENDOR_PART_ID;
+	a->hw_ver = UD_IDENTITY_HW_VER;
+	a->max_qp = 16384;
+	a->max_qp_wr = 16384;
+	/*
+	 * What the daemon implements: RNR NAK generation, XRC, port events.
+	 * No memory windows, no APM, no resize of CQs, no SRQ resize.
+	 */
+	a->device_cap_flags = IBV_DEVICE_RC_RNR_NAK_GEN |
+			      IBV_DEVICE_PORT_ACTIVE_EVENT |
+			      IBV_DEVICE_SYS_IMAGE_GUID |
+			      IBV_DEVICE_XRC;
+	a->max_sge = 16;
+	a->max_sge_rd = 16;
+	a->max_cq = 16384;
+	a->max_cqe = 4194303;
+	a->max_mr = 1u << 20;
+	a->max_pd = 1u << 20;
+	a->max_qp_rd_atom = 16;
+	a->max_ee_rd_atom = 0;
+	a->max_res_rd_atom = 16 * 16384;
+	a->max_qp_init_rd_atom = 16;
+	a->atomic_cap = IBV_ATOMIC_HCA;
+	a->max_srq = 16384;
+	a->max_srq_wr = 16383;
+	a->max_srq_sge = 16;
+	a->max_ah = INT32_MAX;
+	/* A UD WQE with a full AV: 16 ctrl + 48 AV + 4 header + 512 < 1024. */
+	a->max_inline_data = 512;
+	a->max_msg_sz = 1u << 30;
+	a->max_pkeys = UD_IDENTITY_PKEY_TBL_LEN;
+	a->local_ca_ack_delay = 16;
+	a->phys_port_cnt = 1;
+	/* ODP is the next issue: no capabilities yet. */
+}
+
+static void port_attr_init(struct uodp_port_attr *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->state = IBV_PORT_ACTIVE;
+	p->max_mtu = UD_IDENTITY_PORT_MTU;
+	/* The Ethernet default (1500-byte netdev MTU gives a 1024 RoCE MTU). */
+	p->active_mtu = IBV_MTU_1024;
+	p->gid_tbl_len = UD_IDENTITY_GID_TBL_LEN;
+	p->port_cap_flags = UD_IDENTITY_PORT_CAP_FLAGS;
+	p->max_msg_sz = 1u << 30;
+	p->pkey_tbl_len = UD_IDENTITY_PKEY_TBL_LEN;
+	p->lid = 0;			/* RoCE: no LIDs */
+	p->sm_lid = 0;
+	p->lmc = 0;
+	p->max_vl_num = 1;		/* IBV_VL_0 */
+	p->subnet_timeout = 0;
+	p->active_width = UD_IDENTITY_PORT_ACTIVE_WIDTH;
+	p->active_speed = UD_IDENTITY_PORT_ACTIVE_SPEED;
+	p->phys_state = 5;		/* LinkUp */
+	p->link_layer = IBV_LINK_LAYER_ETHERNET;
+}
+
+static int read_small_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static void load_one_gid(struct ud_gid *gid, const char *port_dir,
+			 uint32_t i)
+{
+	static const uint8_t zero[16];
+	enum ud_identity_gid_type type = UD_GID_TYPE_ROCE_V1;
+	char path[PATH_MAX + 64];
+	char text[128];
+
+	memset(gid, 0, sizeof(*gid));
+	snprintf(path, sizeof(path), "%s/gids/%u", port_dir, i);
+	if (read_small_file(path, text, sizeof(text)) ||
+	    ud_identity_parse_gid(text, gid->raw))
+		return;
+	if (!memcmp(gid->raw, zero, sizeof(zero)))
+		return;
+	snprintf(path, sizeof(path), "%s/gid_attrs/types/%u", port_dir, i);
+	if (!read_small_file(path, text, sizeof(text)) &&
+	    ud_identity_parse_gid_type(text, &type))
+		ud_warn("%s: unknown GID type, taking RoCE v1", path);
+	gid->type = type;
+	gid->valid = true;
+}
+
+int ud_device_load_gids(struct ud_device *dev, const char *sysfs_root)
+{
+	char port_dir[PATH_MAX];
+	int valid = 0;
+	uint32_t i;
+
+	snprintf(port_dir, sizeof(port_dir), "%s/class/infiniband/%s/ports/1",
+		 sysfs_root, dev->name);
+	if (access(port_dir, R_OK | X_OK))
+		return -errno;
+	for (i = 0; i < UODPD_GID_TBL_LEN; i++) {
+		load_one_gid(&dev->gids[i], port_dir, i);
+		valid += dev->gids[i].valid;
+	}
+	return valid;
+}
+
+int ud_device_init(struct ud_device *dev, uint32_t index,
+		   const char *sysfs_root)
+{
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->index = index;
+	ret = ud_identity_ibdev_name(index, dev->name, sizeof(dev->name));
+	if (ret < 0)
+		return ret;
+	device_attr_init(&dev->attr, index);
+	port_attr_init(&dev->port);
+	ret = ud_device_load_gids(dev, sysfs_root);
+	if (ret < 0)
+		ud_warn("%s: no GID table under %s (%s); will retry when a context opens",
+			dev->name, sysfs_root, strerror(-ret));
+	else
+		ud_info("%s: %d GIDs", dev->name, ret);
+	return 0;
+}
+
+struct ud_device *ud_device_by_name(struct uodpd *d, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->ndevices; i++)
+		if (!strcmp(d->devices[i].name, name))
+			return &d->devices[i];
+	return NULL;
+}

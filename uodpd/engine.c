@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The execution engine's main loop: walk the QPs, execute posted send WQEs
+ * in order, flush queues of QPs in error.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <time.h>
+
+#include <infiniband/verbs.h>
+
+#include "engine.h"
+
+static const uint32_t rnr_timer_us[32] = {
+	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+	1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
+};
+
+uint64_t ud_rnr_timer_ns(uint8_t min_rnr_timer)
+{
+	return (uint64_t)rnr_timer_us[min_rnr_timer & 31] * 1000;
+}
+
+/* IB local ACK timeout: 4.096 us * 2^timeout; 0 means infinite. */
+uint64_t ud_ack_timeout_ns(uint8_t timeout)
+{
+	if (!timeout || timeout > 31)
+		return UINT64_MAX / 2;
+	return 4096ull << timeout;
+}
+
+uint32_t ud_mtu_bytes(uint32_t mtu_enum)
+{
+	if (mtu_enum < IBV_MTU_256 || mtu_enum > IBV_MTU_4096)
+		return 256;
+	return 128u << mtu_enum;
+}
+
+static uint16_t sq_posted(const struct ud_qp *qp)
+{
+	return be32toh(qp->dbrec[1]) & 0xffff;
+}
+
+static uint16_t sq_pending(const struct ud_qp *qp)
+{
+	return (uint16_t)(sq_posted(qp) - (uint16_t)qp->sq.ci);
+}
+
+/* Complete every posted send WQE with a flush error. */
+static bool sq_flush(struct uodpd *d, struct ud_qp *qp)
+{
+	struct ud_cqe_info info = {
+		.opcode = MLX5_CQE_REQ_ERR,
+		.syndrome = MLX5_CQE_SYNDROME_WR_FLUSH_ERR,
+		.qpn = qp->qpn,
+	};
+	const struct mlx5_wqe_ctrl_seg *ctrl;
+	uint16_t pending = sq_pending(qp);
+	bool progress = pending != 0;
+	uint32_t ds, nbbs;
+
+	while (pending) {
+		ctrl = (const void *)(qp->sq.buf + (size_t)(qp->sq.ci &
+				      (qp->sq.wqe_cnt - 1)) * MLX5_SEND_WQE_BB);
+		ds = be32toh(ctrl->qpn_ds) & MLX5_WQE_CTRL_DS_MASK;
+		nbbs = ds ? mlx5_wqe_bbs(ds) : 1;
+		if (nbbs > pending)
+			nbbs = pending;
+		info.wqe_opcode = be32toh(ctrl->opmod_idx_opcode) & 0xff;
+		info.wqe_counter = qp->sq.ci & 0xffff;
+		ud_cq_push(d, qp->send_cqn, &info);
+		qp->sq.ci += nbbs;
+		pending -= nbbs;
+	}
+	qp->req.active = false;
+	return progress;
+}
+
+/* A WQE the device cannot even decode fails with a local QP operation error. */
+static void sq_malformed(struct uodpd *d, struct ud_qp *qp, const uint8_t *buf,
+			 int nbbs)
+{
+	struct ud_send_wqe w = { .opcode = buf[3] };
+
+	qp->req.wqe_ci = qp->sq.ci;
+	ud_qp_complete_send(d, qp, &w, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, 0);
+	qp->sq.ci += nbbs > 0 ? (uint32_t)nbbs : 1;
+}
+
+static bool sq_run(struct uodpd *d, struct ud_qp *qp)
+{
+	uint8_t buf[UD_MAX_WQE_BYTES];
+	struct ud_send_wqe w;
+	bool progress = false;
+	enum ud_step step;
+	int budget, nbbs;
+
+	if (qp->req.wait_until_ns && ud_now_ns() < qp->req.wait_until_ns)
+		return false;
+	for (budget = UD_WQES_PER_POLL; budget; budget--) {
+		if (qp->state != IBV_QPS_RTS || !sq_pending(qp))
+			break;
+		nbbs = ud_sq_copy_wqe(qp->sq.buf, qp->sq.wqe_cnt, qp->sq.ci,
+				      sq_pending(qp), buf);
+		if (nbbs < 0 ||
+		    ud_parse_send_wqe(buf, nbbs, qp->type, &w) ||
+		    w.qpn != qp->qpn) {
+			sq_malformed(d, qp, buf, nbbs);
+			return true;
+		}
+		qp->req.wqe_ci = qp->sq.ci;
+		step = ud_exec_send_wqe(d, qp, &w);
+		if (step == UD_STEP_WAIT)
+			break;
+		progress = true;
+		if (step == UD_STEP_MORE)
+			break;		/* let other QPs move before the next chunk */
+		/* Done, in success or error: an error CQE covers this WQE. */
+		qp->sq.ci += nbbs;
+	}
+	return progress;
+}
+
+static bool qp_poll(struct uodpd *d, struct ud_qp *qp)
+{
+	bool progress;
+
+	switch (qp->state) {
+	case IBV_QPS_ERR:
+		progress = ud_rq_flush(d, qp);
+		if (qp->sq.wqe_cnt)
+			progress |= sq_flush(d, qp);
+		return progress;
+	case IBV_QPS_RTS:
+		return qp->sq.wqe_cnt && sq_run(d, qp);
+	default:
+		return false;
+	}
+}
+
+bool ud_engine_poll(struct uodpd *d)
+{
+	bool progress = false;
+	struct ud_qp *qp;
+
+	list_for_each_safe(&d->active_qps, qp, tmp, struct ud_qp, active_link)
+		progress |= qp_poll(d, qp);
+	return progress;
+}
+
+uint64_t ud_engine_next_deadline(struct uodpd *d)
+{
+	uint64_t next = UINT64_MAX;
+	struct ud_qp *qp;
+
+	list_for_each_safe(&d->active_qps, qp, tmp, struct ud_qp, active_link) {
+		if (qp->state == IBV_QPS_RTS && qp->req.wait_until_ns &&
+		    qp->req.wait_until_ns < next)
+			next = qp->req.wait_until_ns;
+	}
+	return next;
+}
+
+void ud_engine_qp_to_error(struct uodpd *d, struct ud_qp *qp)
+{
+	uint32_t old = qp->state;
+
+	if (old == IBV_QPS_ERR)
+		return;
+	qp->state = IBV_QPS_ERR;
+	ud_engine_qp_state_changed(d, qp, old);
+}
+
+void ud_engine_qp_state_changed(struct uodpd *d, struct ud_qp *qp,
+				uint32_t old_state)
+{
+	(void)d;
+	if (qp->state == old_state)
+		return;
+	if (qp->state == IBV_QPS_RESET) {
+		qp->req.active = false;
+		qp->req.wait_until_ns = 0;
+		qp->req.claim.valid = false;
+		return;
+	}
+	if (qp->state != IBV_QPS_ERR)
+		return;
+	/* The queues are flushed by the next poll, right after this. */
+	qp->req.wait_until_ns = 0;
+	if (qp->srqn != UODP_NO_HANDLE)
+		ud_async_event(qp->ctx, qp->user_handle,
+			       IBV_EVENT_QP_LAST_WQE_REACHED);
+}
+
+uint64_t ud_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * Internal interfaces of the execution engine: WQE parsing (pure, testable
+ * against byte fixtures), CQE production, data movement through MRs, and the
+ * transports.
+ */
+#ifndef UODPD_ENGINE_H
+#define UODPD_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uodpd.h"
+#include "hw/mlx5/wqe.h"
+#include "hw/mlx5/cqe.h"
+
+#define UD_STEP_BYTES (256u << 10)	/* message bytes moved per step */
+#define UD_WQES_PER_POLL 16		/* WQEs one QP may run per poll */
+#define UD_MAX_WQE_BYTES (MLX5_SEND_WQE_MAX_WQEBBS * MLX5_SEND_WQE_BB)
+#define UD_GRH_BYTES 40
+
+/* ---- engine_wqe.c: parse WQEs copied out of queue memory ---- */
+
+/* A send WQE, decoded. */
+struct ud_send_wqe {
+	uint8_t opcode;			/* enum mlx5_wqe_opcode */
+	uint8_t opmod;
+	uint16_t wqe_index;
+	uint32_t qpn;
+	uint8_t ds;
+	uint8_t fm_ce_se;
+	uint32_t imm_be;		/* as stored (big-endian) */
+	uint32_t nbbs;
+	bool has_xrc;
+	uint32_t xrc_srqn;
+	bool has_av;
+	uint32_t av_dqpn;
+	uint32_t av_qkey;
+	bool av_grh;
+	uint8_t av_sgid_index;
+	uint8_t av_tclass;
+	uint8_t av_hop_limit;
+	uint32_t av_flow_label;
+	uint8_t av_rgid[16];
+	bool has_raddr;
+	uint64_t raddr;
+	uint32_t rkey;
+	bool has_atomic;
+	uint64_t swap_add;
+	uint64_t compare;
+	bool is_inline;
+	uint32_t inline_len;
+	const uint8_t *inline_data;	/* points into the copied WQE */
+	struct ud_sgl sgl;		/* data segments */
+};
+
+/*
+ * Copy the send WQE at SQ counter ci out of the ring (handling wrap-around)
+ * into buf (UD_MAX_WQE_BYTES).  Return its WQEBB count, or -EINVAL when the
+ * control segment's DS count is 0 or larger than posted_bbs allows.
+ */
+int ud_sq_copy_wqe(const uint8_t *sq_buf, uint32_t wqe_cnt, uint32_t ci,
+		   uint32_t posted_bbs, uint8_t *buf);
+
+/*
+ * Decode a copied send WQE for a QP of qp_type (enum ibv_qp_type).  Return 0,
+ * or -EINVAL for a malformed WQE (unknown opcode, opcode not valid for the QP
+ * type, segments overrunning the DS count), or -EMSGSIZE for too many data
+ * segments.
+ */
+int ud_parse_send_wqe(const uint8_t *buf, uint32_t nbbs, uint32_t qp_type,
+		      struct ud_send_wqe *w);
+
+/*
+ * Decode a receive WQE of stride bytes: data segments until the stride ends
+ * or an MLX5_INVALID_LKEY terminator.  skip is 16 for SRQ WQEs (the next
+ * segment), 0 for RQ WQEs.  Return 0 or -EINVAL.
+ */
+int ud_parse_recv_wqe(const uint8_t *wqe, uint32_t stride, uint32_t skip,
+		      uint32_t max_sge, struct ud_sgl *sgl);
+
+/* ---- engine_cqe.c ---- */
+struct ud_cqe_info {
+	uint8_t opcode;			/* enum mlx5_cqe_opcode */
+	uint8_t syndrome;		/* error CQEs */
+	uint8_t vendor_syndrome;
+	uint8_t wqe_opcode;		/* send opcode, requester CQEs */
+	uint32_t qpn;
+	uint16_t wqe_counter;
+	uint32_t byte_cnt;
+	uint32_t imm_be;
+	uint32_t srqn;
+	uint32_t src_qpn;		/* UD */
+	bool grh;
+	bool solicited;
+};
+
+void ud_cqe_encode(const struct ud_cqe_info *info, struct mlx5_cqe64 *cqe);
+/* Write a CQE to cqn; an overrun CQ raises IBV_EVENT_CQ_ERR. */
+int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info);
+
+/* ---- engine_xfer.c: move message bytes through MRs ---- */
+struct ud_xfer_side {
+	uint32_t pdn;			/* UODP_NO_HANDLE: any PD */
+	uint32_t access;		/* IBV_ACCESS_* needed */
+	const struct ud_sgl *sgl;	/* MR-described memory, or */
+	const uint8_t *data;		/* daemon memory (inline, GRH, atomics) */
+};
+
+enum ud_xfer_result {
+	UD_XFER_OK = 0,
+	UD_XFER_SRC_ERR,		/* source side refused: see mr */
+	UD_XFER_DST_ERR,
+	UD_XFER_SRC_FAULT,		/* source page absent: see fault_va */
+	UD_XFER_DST_FAULT,
+};
+
+struct ud_xfer_status {
+	enum ud_xfer_result result;
+	enum ud_mr_status mr;
+	uint32_t key;
+	uint64_t fault_va;
+};
+
+/* Copy len bytes from src at src_off to dst at dst_off. */
+enum ud_xfer_result ud_xfer(struct uodpd *d, const struct ud_xfer_side *src,
+			    uint64_t src_off, const struct ud_xfer_side *dst,
+			    uint64_t dst_off, uint64_t len,
+			    struct ud_xfer_status *st);
+
+/* ---- engine_recv.c: receive queues ---- */
+/*
+ * Claim the next receive WQE of the receiving QP (its RQ or SRQ) into claim.
+ * Return 0, -EAGAIN when none is posted (RNR), -EINVAL on a malformed WQE.
+ */
+int ud_recv_claim(struct uodpd *d, struct ud_qp *rqp, struct ud_srq *srq,
+		  struct ud_recv_claim *claim);
+/* Complete a claimed receive WQE (status 0 = success). */
+void ud_recv_complete(struct uodpd *d, const struct ud_recv_claim *claim,
+		      const struct ud_cqe_info *info);
+/* Flush receive WQEs of an errored QP (its own RQ, not an SRQ). */
+bool ud_rq_flush(struct uodpd *d, struct ud_qp *qp);
+
+/* ---- engine_send.c: transports ---- */
+enum ud_step {
+	UD_STEP_DONE,			/* WQE completed (success or error) */
+	UD_STEP_MORE,			/* progress made, call again */
+	UD_STEP_WAIT,			/* blocked (RNR, retry timer, fault) */
+};
+
+enum ud_step ud_exec_send_wqe(struct uodpd *d, struct ud_qp *qp,
+			      const struct ud_send_wqe *w);
+
+/* Helpers shared by the engine files. */
+void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,
+			 const struct ud_send_wqe *w, uint8_t syndrome,
+			 uint32_t byte_cnt);
+uint64_t ud_rnr_timer_ns(uint8_t min_rnr_timer);
+uint64_t ud_ack_timeout_ns(uint8_t timeout);
+uint32_t ud_mtu_bytes(uint32_t mtu_enum);
+
+#endif /* UODPD_ENGINE_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Receive side: consuming RQ and SRQ WQEs as the provider posted them, and
+ * their completions.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include <infiniband/verbs.h>
+
+#include "engine.h"
+
+static uint16_t rq_posted(const struct ud_qp *qp)
+{
+	return be32toh(qp->dbrec[0]) & 0xffff;
+}
+
+static int rq_claim(struct ud_qp *qp, struct ud_recv_claim *claim)
+{
+	uint8_t wqe[UD_MAX_SGE * sizeof(struct mlx5_wqe_data_seg)];
+	uint32_t stride = 1u << qp->rq.wqe_shift;
+	uint32_t slot;
+
+	if (!qp->rq.wqe_cnt || stride > sizeof(wqe))
+		return -EINVAL;
+	if ((uint16_t)(rq_posted(qp) - qp->rq.consumed) == 0)
+		return -EAGAIN;
+	slot = qp->rq.consumed & (qp->rq.wqe_cnt - 1);
+	memcpy(wqe, qp->rq.buf + ((size_t)slot << qp->rq.wqe_shift), stride);
+	claim->srqn = UODP_NO_HANDLE;
+	claim->pdn = qp->pdn;
+	claim->cqn = qp->recv_cqn;
+	claim->wqe_counter = qp->rq.consumed & 0xffff;
+	qp->rq.consumed++;
+	return ud_parse_recv_wqe(wqe, stride, 0, qp->max_recv_sge, &claim->sgl);
+}
+
+static uint16_t srq_posted(const struct ud_srq *srq)
+{
+	return be32toh(srq->dbrec[0]) & 0xffff;
+}
+
+static void srq_check_limit(struct ud_srq *srq)
+{
+	uint16_t left = srq_posted(srq) - (uint16_t)srq->consumed;
+
+	if (srq->srq_limit && left < srq->srq_limit) {
+		srq->srq_limit = 0;	/* the event disarms the limit */
+		ud_async_event(srq->ctx, srq->user_handle,
+			       IBV_EVENT_SRQ_LIMIT_REACHED);
+	}
+}
+
+static int srq_claim(struct ud_srq *srq, struct ud_recv_claim *claim)
+{
+	uint8_t wqe[sizeof(struct mlx5_wqe_srq_next_seg) +
+		    UD_MAX_SGE * sizeof(struct mlx5_wqe_data_seg)];
+	const struct mlx5_wqe_srq_next_seg *next = (const void *)wqe;
+	uint32_t stride = 1u << srq->wqe_shift;
+	uint16_t index = srq->hw_head;
+
+	if (srq->error || stride > sizeof(wqe) || index >= srq->wqe_cnt)
+		return -EINVAL;
+	if ((uint16_t)(srq_posted(srq) - (uint16_t)srq->consumed) == 0)
+		return -EAGAIN;
+	memcpy(wqe, srq->buf + ((size_t)index << srq->wqe_shift), stride);
+	/* Hardware follows the free list the provider links through WQEs. */
+	srq->hw_head = be16toh(next->next_wqe_index);
+	srq->consumed++;
+	claim->srqn = srq->srqn;
+	claim->pdn = srq->pdn;
+	claim->wqe_counter = index;
+	srq_check_limit(srq);
+	return ud_parse_recv_wqe(wqe, stride, sizeof(*next), srq->max_sge,
+				 &claim->sgl);
+}
+
+int ud_recv_claim(struct uodpd *d, struct ud_qp *rqp, struct ud_srq *srq,
+		  struct ud_recv_claim *claim)
+{
+	int ret;
+
+	(void)d;
+	memset(claim, 0, offsetof(struct ud_recv_claim, sgl));
+	claim->qpn = rqp->qpn;
+	if (srq) {
+		ret = srq_claim(srq, claim);
+		/* XRC SRQs complete to their own CQ, others to the QP's. */
+		claim->cqn = srq->type == IBV_SRQT_XRC ? srq->cqn :
+							 rqp->recv_cqn;
+	} else {
+		ret = rq_claim(rqp, claim);
+	}
+	if (ret != -EAGAIN)
+		claim->valid = true;	/* consumed, even if malformed */
+	return ret;
+}
+
+void ud_recv_complete(struct uodpd *d, const struct ud_recv_claim *claim,
+		      const struct ud_cqe_info *info)
+{
+	struct ud_cqe_info ci = *info;
+
+	ci.qpn = claim->qpn;
+	ci.wqe_counter = claim->wqe_counter;
+	ci.srqn = claim->srqn == UODP_NO_HANDLE ? 0 : claim->srqn;
+	ud_cq_push(d, claim->cqn, &ci);
+}
+
+bool ud_rq_flush(struct uodpd *d, struct ud_qp *qp)
+{
+	struct ud_cqe_info info = {
+		.opcode = MLX5_CQE_RESP_ERR,
+		.syndrome = MLX5_CQE_SYNDROME_WR_FLUSH_ERR,
+	};
+	bool progress = false;
+
+	if (!qp->rq.wqe_cnt || qp->srqn != UODP_NO_HANDLE)
+		return false;
+	while ((uint16_t)(rq_posted(qp) - qp->rq.consumed)) {
+		info.qpn = qp->qpn;
+		info.wqe_counter = qp->rq.consumed & 0xffff;
+		qp->rq.consumed++;
+		ud_cq_push(d, qp->recv_cqn, &info);
+		progress = true;
+	}
+	return progress;
+}

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The transports: what a send WQE does at the requester and at the
+ * responder.  Requester and responder are in the same device, so a "packet"
+ * is a direct, checked operation on the responder QP; what IB signals with
+ * NAKs and timeouts becomes the same completions and back-offs.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include <infiniband/verbs.h>
+
+#include "engine.h"
+
+static bool wqe_signaled(const struct ud_send_wqe *w)
+{
+	return w->fm_ce_se & MLX5_WQE_CTRL_CQ_UPDATE;
+}
+
+void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,
+			 const struct ud_send_wqe *w, uint8_t syndrome,
+			 uint32_t byte_cnt)
+{
+	struct ud_cqe_info info = {
+		.opcode = syndrome ? MLX5_CQE_REQ_ERR : MLX5_CQE_REQ,
+		.syndrome = syndrome,
+		.wqe_opcode = w->opcode,
+		.qpn = qp->qpn,
+		.wqe_counter = qp->req.wqe_ci & 0xffff,
+		.byte_cnt = byte_cnt,
+	};
+
+	qp->req.active = false;
+	if (syndrome || wqe_signaled(w))
+		ud_cq_push(d, qp->send_cqn, &info);
+	if (syndrome)
+		ud_engine_qp_to_error(d, qp);
+}
+
+static enum ud_step req_error(struct uodpd *d, struct ud_qp *qp,
+			      const struct ud_send_wqe *w, uint8_t syndrome)
+{
+	ud_qp_complete_send(d, qp, w, syndrome, 0);
+	return UD_STEP_DONE;
+}
+
+/* The responder saw a bad request: both ends move to error. */
+static enum ud_step remote_error(struct uodpd *d, struct ud_qp *qp,
+				 struct ud_qp *peer,
+				 const struct ud_send_wqe *w, uint8_t syndrome)
+{
+	ud_engine_qp_to_error(d, peer);
+	return req_error(d, qp, w, syndrome);
+}
+
+/* Fail a claimed receive WQE at the responder, which moves to error. */
+static void recv_error(struct uodpd *d, struct ud_qp *peer,
+		       struct ud_recv_claim *claim, uint8_t syndrome)
+{
+	struct ud_cqe_info info = {
+		.opcode = MLX5_CQE_RESP_ERR,
+		.syndrome = syndrome,
+	};
+
+	ud_recv_complete(d, claim, &info);
+	claim->valid = false;
+	if (peer)
+		ud_engine_qp_to_error(d, peer);
+}
+
+/* Check every local segment up front, so errors precede side effects. */
+static enum ud_mr_status precheck_sgl(struct uodpd *d, const struct ud_sgl *sgl,
+				      uint32_t pdn, uint32_t access)
+{
+	enum ud_mr_status ret;
+	struct ud_mr *mr;
+	uint64_t fault_va;
+	uint32_t i;
+
+	for (i = 0; i < sgl->n; i++) {
+		ret = ud_mr_check(d, sgl->seg[i].key, pdn, sgl->seg[i].va,
+				  sgl->seg[i].len, access, &mr, &fault_va);
+		if (ret != UD_MR_OK && ret != UD_MR_FAULT)
+			return ret;
+	}
+	return UD_MR_OK;
+}
+
+static void local_side(const struct ud_qp *qp, const struct ud_send_wqe *w,
+		       uint32_t access, struct ud_xfer_side *side)
+{
+	side->pdn = qp->pdn;
+	side->access = access;
+	side->sgl = &w->sgl;
+	side->data = w->is_inline ? w->inline_data : NULL;
+}
+
+/* ---- transport-level outcomes ---- */
+
+/* No acknowledgement: retry after the ACK timeout, up to retry_cnt times. */
+static enum ud_step transport_retry(struct uodpd *d, struct ud_qp *qp,
+				    const struct ud_send_wqe *w)
+{
+	if (!qp->req.retries_left)
+		return req_error(d, qp, w,
+				 MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR);
+	qp->req.retries_left--;
+	qp->req.wait_until_ns = ud_now_ns() + ud_ack_timeout_ns(qp->attr.timeout);
+	return UD_STEP_WAIT;
+}
+
+/* RNR NAK: wait the responder's min_rnr_timer; rnr_retry 7 is forever. */
+static enum ud_step rnr_retry(struct uodpd *d, struct ud_qp *qp,
+			      struct ud_qp *peer, const struct ud_send_wqe *w)
+{
+	if (qp->attr.rnr_retry != 7) {
+		if (!qp->req.rnr_retries_left)
+			return req_error(d, qp, w,
+					 MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR);
+		qp->req.rnr_retries_left--;
+	}
+	qp->req.wait_until_ns = ud_now_ns() +
+				ud_rnr_timer_ns(peer->attr.min_rnr_timer);
+	return UD_STEP_WAIT;
+}
+
+static bool peer_receives(const struct ud_qp *peer, uint32_t want_type)
+{
+	return peer->type == want_type &&
+	       (peer->state == IBV_QPS_RTR || peer->state == IBV_QPS_RTS ||
+		peer->state == IBV_QPS_SQD || peer->state == IBV_QPS_SQE);
+}
+
+/* ---- RC and XRC ---- */
+
+static struct ud_srq *rc_peer_srq(struct uodpd *d, struct ud_qp *peer,
+				  const struct ud_send_wqe *w, bool *bad)
+{
+	struct ud_srq *srq;
+
+	*bad = false;
+	if (peer->type == IBV_QPT_XRC_RECV) {
+		srq = ud_srq_lookup(d, w->xrc_srqn);
+		if (!srq || srq->type != IBV_SRQT_XRC ||
+		    srq->xrcdn != peer->xrcdn)
+			*bad = true;
+		return srq;
+	}
+	if (peer->srqn == UODP_NO_HANDLE)
+		return NULL;
+	srq = ud_srq_lookup(d, peer->srqn);
+	*bad = !srq;
+	return srq;
+}
+
+/*
+ * Claim the responder's receive WQE for SEND and WRITE_WITH_IMM.  Return
+ * UD_STEP_MORE when claimed, otherwise what the requester does instead.
+ */
+static enum ud_step rc_claim(struct uodpd *d, struct ud_qp *qp,
+			     struct ud_qp *peer, const struct ud_send_wqe *w)
+{
+	struct ud_srq *srq;
+	bool bad;
+	int ret;
+
+	if (qp->req.claim.valid)
+		return UD_STEP_MORE;
+	srq = rc_peer_srq(d, peer, w, &bad);
+	if (bad)
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+	ret = ud_recv_claim(d, peer, srq, &qp->req.claim);
+	if (ret == -EAGAIN)
+		return rnr_retry(d, qp, peer, w);
+	if (ret) {
+		recv_error(d, peer, &qp->req.claim,
+			   MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
+	}
+	return UD_STEP_MORE;
+}
+
+static uint64_t step_len(const struct ud_qp *qp, uint64_t total)
+{
+	uint64_t left = total - qp->req.bytes_done;
+
+	return left < UD_STEP_BYTES ? left : UD_STEP_BYTES;
+}
+
+static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
+			    struct ud_qp *peer, const struct ud_send_wqe *w)
+{
+	struct ud_recv_claim *claim = &qp->req.claim;
+	struct ud_xfer_side src, dst;
+	struct ud_xfer_status st;
+	enum ud_step step;
+	uint64_t n;
+
+	if (!qp->req.bytes_done && !claim->valid &&
+	    !w->is_inline && precheck_sgl(d, &w->sgl, qp->pdn, 0))
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	step = rc_claim(d, qp, peer, w);
+	if (step != UD_STEP_MORE)
+		return step;
+	if (w->sgl.total > claim->sgl.total) {
+		recv_error(d, peer, claim, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
+		return req_error(d, qp, w,
+				 MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+	}
+	local_side(qp, w, 0, &src);
+	dst = (struct ud_xfer_side){ .pdn = claim->pdn,
+				     .access = IBV_ACCESS_LOCAL_WRITE,
+				     .sgl = &claim->sgl };
+	n = step_len(qp, w->sgl.total);
+	switch (ud_xfer(d, &src, qp->req.bytes_done, &dst, qp->req.bytes_done,
+			n, &st)) {
+	case UD_XFER_OK:
+		break;
+	case UD_XFER_SRC_FAULT:
+	case UD_XFER_DST_FAULT:
+		return UD_STEP_WAIT;	/* ODP: the fault engine resumes us */
+	case UD_XFER_SRC_ERR:
+		recv_error(d, NULL, claim, MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR);
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	case UD_XFER_DST_ERR:
+		recv_error(d, peer, claim, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
+	}
+	qp->req.bytes_done += n;
+	if (qp->req.bytes_done < w->sgl.total)
+		return UD_STEP_MORE;
+
+	struct ud_cqe_info info = {
+		.opcode = w->opcode == MLX5_OPCODE_SEND_IMM ?
+			  MLX5_CQE_RESP_SEND_IMM : MLX5_CQE_RESP_SEND,
+		.byte_cnt = (uint32_t)w->sgl.total,
+		.imm_be = w->opcode == MLX5_OPCODE_SEND_IMM ? w->imm_be : 0,
+		.src_qpn = qp->qpn,
+		.solicited = w->fm_ce_se & MLX5_WQE_CTRL_SOLICITED,
+	};
+	ud_recv_complete(d, claim, &info);
+	claim->valid = false;
+	ud_qp_complete_send(d, qp, w, 0, (uint32_t)w->sgl.total);
+	return UD_STEP_DONE;
+}
+
+/* The remote side of RDMA and atomics: one segment under the rkey. */
+static void remote_sgl(const struct ud_send_wqe *w, uint64_t len,
+		       struct ud_sgl *sgl)
+{
+	sgl->n = 1;
+	sgl->total = len;
+	sgl->seg[0] = (struct ud_seg){ .key = w->rkey, .va = w->raddr,
+				       .len = len };
+}
+
+static uint32_t peer_pdn(const struct ud_qp *peer)
+{
+	/* XRC target QPs have no PD of their own: any PD of the domain. */
+	return peer->type == IBV_QPT_XRC_RECV ? UODP_NO_HANDLE : peer->pdn;
+}
+
+/*
+ * Common checks of RDMA and atomic requests: the responder QP must allow
+ * the operation (else a remote invalid request) and the rkey must cover the
+ * range with the access (else a remote access error); the local scatter list
+ * must be valid (else a local protection error).
+ */
+static enum ud_step rdma_checks(struct uodpd *d, struct ud_qp *qp,
+				struct ud_qp *peer, const struct ud_send_wqe *w,
+				uint32_t qp_access, uint32_t local_access,
+				uint64_t len)
+{
+	struct ud_mr *mr;
+	uint64_t fault_va;
+	enum ud_mr_status ret;
+
+	if (!(peer->attr.qp_access_flags & qp_access))
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+	if (!w->is_inline && precheck_sgl(d, &w->sgl, qp->pdn, local_access))
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	ret = ud_mr_check(d, w->rkey, peer_pdn(peer), w->raddr, len, qp_access,
+			  &mr, &fault_va);
+	if (ret != UD_MR_OK && ret != UD_MR_FAULT)
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+	return UD_STEP_MORE;
+}
+
+static enum ud_step rdma_xfer_result(struct uodpd *d, struct ud_qp *qp,
+				     struct ud_qp *peer,
+				     const struct ud_send_wqe *w,
+				     enum ud_xfer_result res, bool local_is_src)
+{
+	switch (res) {
+	case UD_XFER_OK:
+		return UD_STEP_MORE;
+	case UD_XFER_SRC_FAULT:
+	case UD_XFER_DST_FAULT:
+		return UD_STEP_WAIT;
+	case UD_XFER_SRC_ERR:
+		if (local_is_src)
+			return req_error(d, qp, w,
+					 MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+		break;
+	case UD_XFER_DST_ERR:
+		if (!local_is_src)
+			return req_error(d, qp, w,
+					 MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+		break;
+	}
+	return remote_error(d, qp, peer, w, MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+}
+
+static enum ud_step rc_write(struct uodpd *d, struct ud_qp *qp,
+			     struct ud_qp *peer, const struct ud_send_wqe *w)
+{
+	bool imm = w->opcode == MLX5_OPCODE_RDMA_WRITE_IMM;
+	struct ud_xfer_side src, dst;
+	struct ud_xfer_status st;
+	struct ud_sgl rsgl;
+	enum ud_step step;
+	uint64_t n;
+
+	if (!qp->req.bytes_done && !qp->req.claim.valid) {
+		step = rdma_checks(d, qp, peer, w, IBV_ACCESS_REMOTE_WRITE, 0,
+				   w->sgl.total);
+		if (step != UD_STEP_MORE)
+			return step;
+	}
+	if (imm) {
+		step = rc_claim(d, qp, peer, w);
+		if (step != UD_STEP_MORE)
+			return step;
+	}
+	remote_sgl(w, w->sgl.total, &rsgl);
+	local_side(qp, w, 0, &src);
+	dst = (struct ud_xfer_side){ .pdn = peer_pdn(peer),
+				     .access = IBV_ACCESS_REMOTE_WRITE,
+				     .sgl = &rsgl };
+	n = step_len(qp, w->sgl.total);
+	step = rdma_xfer_result(d, qp, peer, w,
+				ud_xfer(d, &src, qp->req.bytes_done, &dst,
+					qp->req.bytes_done, n, &st), true);
+	if (step != UD_STEP_MORE)
+		return step;
+	qp->req.bytes_done += n;
+	if (qp->req.bytes_done < w->sgl.total)
+		return UD_STEP_MORE;
+	if (imm) {
+		struct ud_cqe_info info = {
+			.opcode = MLX5_CQE_RESP_WR_IMM,
+			.byte_cnt = (uint32_t)w->sgl.total,
+			.imm_be = w->imm_be,
+			.src_qpn = qp->qpn,
+			.solicited = w->fm_ce_se & MLX5_WQE_CTRL_SOLICITED,
+		};
+
+		ud_recv_complete(d, &qp->req.claim, &info);
+		qp->req.claim.valid = false;
+	}
+	ud_qp_complete_send(d, qp, w, 0, (uint32_t)w->sgl.total);
+	return UD_STEP_DONE;
+}
+
+static enum ud_step rc_read(struct uodpd *d, struct ud_qp *qp,
+			    struct ud_qp *peer, const struct ud_send_wqe *w)
+{
+	struct ud_xfer_side src, dst;
+	struct ud_xfer_status st;
+	struct ud_sgl rsgl;
+	enum ud_step step;
+	uint64_t n;
+
+	if (!qp->req.bytes_done) {
+		if (!peer->attr.max_dest_rd_atomic)
+			return remote_error(d, qp, peer, w,
+				MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+		step = rdma_checks(d, qp, peer, w, IBV_ACCESS_REMOTE_READ,
+				   IBV_ACCESS_LOCAL_WRITE, w->sgl.total);
+		if (step != UD_STEP_MORE)
+			return step;
+	}
+	remote_sgl(w, w->sgl.total, &rsgl);
+	src = (struct ud_xfer_side){ .pdn = peer_pdn(peer),
+				     .access = IBV_ACCESS_REMOTE_READ,
+				     .sgl = &rsgl };
+	local_side(qp, w, IBV_ACCESS_LOCAL_WRITE, &dst);
+	n = step_len(qp, w->sgl.total);
+	step = rdma_xfer_result(d, qp, peer, w,
+				ud_xfer(d, &src, qp->req.bytes_done, &dst,
+					qp->req.bytes_done, n, &st), false);
+	if (step != UD_STEP_MORE)
+		return step;
+	qp->req.bytes_done += n;
+	if (qp->req.bytes_done < w->sgl.total)
+		return UD_STEP_MORE;
+	ud_qp_complete_send(d, qp, w, 0, (uint32_t)w->sgl.total);
+	return UD_STEP_DONE;
+}
+
+static enum ud_step rc_atomic(struct uodpd *d, struct ud_qp *qp,
+			      struct ud_qp *peer, const struct ud_send_wqe *w)
+{
+	uint64_t old, new, fault_va, pva;
+	struct ud_xfer_side src, dst;
+	struct ud_xfer_status st;
+	enum ud_step step;
+	struct ud_mr *mr;
+
+	if (w->is_inline || w->sgl.total < MLX5_ATOMIC_SIZE)
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
+	if ((w->raddr & (MLX5_ATOMIC_SIZE - 1)) || !peer->attr.max_dest_rd_atomic)
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+	step = rdma_checks(d, qp, peer, w, IBV_ACCESS_REMOTE_ATOMIC,
+			   IBV_ACCESS_LOCAL_WRITE, MLX5_ATOMIC_SIZE);
+	if (step != UD_STEP_MORE)
+		return step;
+	if (ud_mr_check(d, w->rkey, peer_pdn(peer), w->raddr, MLX5_ATOMIC_SIZE,
+			IBV_ACCESS_REMOTE_ATOMIC, &mr, &fault_va) != UD_MR_OK)
+		return UD_STEP_WAIT;	/* ODP fault */
+	pva = ud_mr_pva(mr, w->raddr);
+	/* Responder memory is host-endian, as mlx5 in host-endianness mode. */
+	if (ud_mem_read(mr->ctx, pva, &old, sizeof(old)))
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+	if (w->opcode == MLX5_OPCODE_ATOMIC_CS)
+		new = old == w->compare ? w->swap_add : old;
+	else
+		new = old + w->swap_add;
+	if (new != old && ud_mem_write(mr->ctx, pva, &new, sizeof(new)))
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+	src = (struct ud_xfer_side){ .data = (const uint8_t *)&old };
+	local_side(qp, w, IBV_ACCESS_LOCAL_WRITE, &dst);
+	if (ud_xfer(d, &src, 0, &dst, 0, MLX5_ATOMIC_SIZE, &st))
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	ud_qp_complete_send(d, qp, w, 0, MLX5_ATOMIC_SIZE);
+	return UD_STEP_DONE;
+}
+
+static enum ud_step rc_exec(struct uodpd *d, struct ud_qp *qp,
+			    const struct ud_send_wqe *w)
+{
+	uint32_t want = qp->type == IBV_QPT_XRC_SEND ? IBV_QPT_XRC_RECV :
+						       IBV_QPT_RC;
+	struct ud_qp *peer = ud_qp_lookup(d, qp->attr.dest_qp_num);
+
+	if (w->sgl.total > qp->ctx->dev->attr.max_msg_sz)
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
+	/* A vanished or non-receiving peer drops packets: retry, time out. */
+	if (!peer || !peer_receives(peer, want)) {
+		qp->req.claim.valid = false;
+		return transport_retry(d, qp, w);
+	}
+	switch (w->opcode) {
+	case MLX5_OPCODE_SEND:
+	case MLX5_OPCODE_SEND_IMM:
+		return rc_send(d, qp, peer, w);
+	case MLX5_OPCODE_RDMA_WRITE:
+	case MLX5_OPCODE_RDMA_WRITE_IMM:
+		return rc_write(d, qp, peer, w);
+	case MLX5_OPCODE_RDMA_READ:
+		return rc_read(d, qp, peer, w);
+	case MLX5_OPCODE_ATOMIC_CS:
+	case MLX5_OPCODE_ATOMIC_FA:
+		return rc_atomic(d, qp, peer, w);
+	default:
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
+	}
+}
+
+/* ---- UD ---- */
+
+static void build_grh(struct uodpd *d, const struct ud_qp *qp,
+		      const struct ud_send_wqe *w, uint8_t *grh)
+{
+	const struct ud_device *dev = qp->ctx->dev;
+	uint32_t vtf = 6u << 28 | (uint32_t)w->av_tclass << 20 |
+		       w->av_flow_label;
+	uint16_t paylen = htobe16((uint16_t)w->sgl.total);
+
+	(void)d;
+	memset(grh, 0, UD_GRH_BYTES);
+	vtf = htobe32(vtf);
+	memcpy(grh, &vtf, sizeof(vtf));
+	memcpy(grh + 4, &paylen, sizeof(paylen));
+	grh[6] = 0x1b;			/* next header: IBA transport */
+	grh[7] = w->av_hop_limit;
+	if (w->av_sgid_index < UODPD_GID_TBL_LEN)
+		memcpy(grh + 8, dev->gids[w->av_sgid_index].raw, 16);
+	memcpy(grh + 24, w->av_rgid, 16);
+}
+
+static void ud_deliver(struct uodpd *d, struct ud_qp *qp, struct ud_qp *dst,
+		       const struct ud_send_wqe *w)
+{
+	struct ud_recv_claim claim;
+	struct ud_xfer_side src, to;
+	struct ud_xfer_status st;
+	uint8_t grh[UD_GRH_BYTES];
+	struct ud_srq *srq = NULL;
+	int ret;
+
+	if (dst->srqn != UODP_NO_HANDLE) {
+		srq = ud_srq_lookup(d, dst->srqn);
+		if (!srq)
+			return;
+	}
+	ret = ud_recv_claim(d, dst, srq, &claim);
+	if (ret == -EAGAIN)
+		return;			/* UD has no RNR: dropped */
+	if (ret || w->sgl.total + UD_GRH_BYTES > claim.sgl.total) {
+		recv_error(d, dst, &claim, ret ? MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR :
+			   MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
+		return;
+	}
+	build_grh(d, qp, w, grh);
+	src = (struct ud_xfer_side){ .data = grh };
+	to = (struct ud_xfer_side){ .pdn = claim.pdn,
+				    .access = IBV_ACCESS_LOCAL_WRITE,
+				    .sgl = &claim.sgl };
+	if (ud_xfer(d, &src, 0, &to, 0, UD_GRH_BYTES, &st))
+		goto err_prot;
+	local_side(qp, w, 0, &src);
+	if (ud_xfer(d, &src, 0, &to, UD_GRH_BYTES, w->sgl.total, &st))
+		goto err_prot;
+
+	struct ud_cqe_info info = {
+		.opcode = w->opcode == MLX5_OPCODE_SEND_IMM ?
+			  MLX5_CQE_RESP_SEND_IMM : MLX5_CQE_RESP_SEND,
+		.byte_cnt = (uint32_t)w->sgl.total + UD_GRH_BYTES,
+		.imm_be = w->opcode == MLX5_OPCODE_SEND_IMM ? w->imm_be : 0,
+		.src_qpn = qp->qpn,
+		.grh = true,
+		.solicited = w->fm_ce_se & MLX5_WQE_CTRL_SOLICITED,
+	};
+	ud_recv_complete(d, &claim, &info);
+	return;
+err_prot:
+	recv_error(d, dst, &claim, st.result == UD_XFER_SRC_ERR ?
+		   MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR :
+		   MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+}
+
+static enum ud_step ud_exec(struct uodpd *d, struct ud_qp *qp,
+			    const struct ud_send_wqe *w)
+{
+	struct ud_qp *dst;
+	uint32_t qkey;
+
+	if (w->opcode != MLX5_OPCODE_SEND && w->opcode != MLX5_OPCODE_SEND_IMM)
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
+	if (w->sgl.total > ud_mtu_bytes(qp->ctx->dev->port.active_mtu))
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
+	if (!w->is_inline && precheck_sgl(d, &w->sgl, qp->pdn, 0))
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	/* A qkey with the high bit set means "use the QP's own". */
+	qkey = w->av_qkey & 0x80000000u ? qp->attr.qkey : w->av_qkey;
+	dst = ud_qp_lookup(d, w->av_dqpn);
+	if (dst && peer_receives(dst, IBV_QPT_UD) && dst->attr.qkey == qkey)
+		ud_deliver(d, qp, dst, w);
+	ud_qp_complete_send(d, qp, w, 0, (uint32_t)w->sgl.total);
+	return UD_STEP_DONE;
+}
+
+enum ud_step ud_exec_send_wqe(struct uodpd *d, struct ud_qp *qp,
+			      const struct ud_send_wqe *w)
+{
+	if (!qp->req.active) {
+		qp->req.active = true;
+		qp->req.bytes_done = 0;
+		qp->req.retries_left = qp->attr.retry_cnt;
+		qp->req.rnr_retries_left = qp->attr.rnr_retry;
+		qp->req.claim.valid = false;
+	}
+	qp->req.wait_until_ns = 0;
+	if (w->opcode == MLX5_OPCODE_NOP) {
+		ud_qp_complete_send(d, qp, w, 0, 0);
+		return UD_STEP_DONE;
+	}
+	if (qp->type == IBV_QPT_UD)
+		return ud_exec(d, qp, w);
+	return rc_exec(d, qp, w);
+}

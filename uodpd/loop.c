@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The daemon's single thread.  While there is work it alternates datapath
+ * steps (ud_engine_poll) with a non-blocking look at the control fds.  After
+ * idle_spin_ns without progress it announces that it will sleep (need_wakeup
+ * in every context's shared page, then a full fence), looks at the doorbell
+ * records once more, and only then blocks in epoll: a provider that rang a
+ * doorbell either is seen by that last look or sees need_wakeup and writes
+ * the doorbell eventfd (the io_uring SQPOLL protocol).  Idle costs no CPU.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "loop.h"
+
+#define EVENTS_PER_WAIT 64
+#define CONTROL_CHECK_NS 20000ull	/* look at control fds this often */
+
+int ud_loop_watch(struct uodpd *d, int fd, enum ud_ep_kind kind, uint32_t id)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN,
+		.data.u64 = (uint64_t)kind << 32 | id,
+	};
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+void ud_loop_unwatch(struct uodpd *d, int fd)
+{
+	if (fd >= 0)
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void set_need_wakeup(struct uodpd *d, uint32_t v)
+{
+	struct ud_ctx *ctx;
+
+	list_for_each_safe(&d->ctxs, ctx, tmp, struct ud_ctx, link)
+		if (ctx->shared)
+			__atomic_store_n(&ctx->shared->need_wakeup, v,
+					 __ATOMIC_RELAXED);
+}
+
+static void handle_signal(struct uodpd *d)
+{
+	struct signalfd_siginfo si;
+
+	if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		ud_info("signal %u: shutting down", si.ssi_signo);
+		d->stop = true;
+	}
+}
+
+/* Serve ready control fds; timeout_ms as epoll_wait.  Events handled. */
+static int handle_events(struct uodpd *d, int timeout_ms)
+{
+	struct epoll_event ev[EVENTS_PER_WAIT];
+	int i, n;
+
+	n = epoll_wait(d->epfd, ev, EVENTS_PER_WAIT, timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			ud_err("epoll_wait: %s", strerror(errno));
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t id = (uint32_t)ev[i].data.u64;
+
+		switch (ev[i].data.u64 >> 32) {
+		case UD_EP_LISTEN:
+			ud_ctl_accept(d);
+			break;
+		case UD_EP_SIGNAL:
+			handle_signal(d);
+			break;
+		case UD_EP_CTX_SOCK:
+			ud_ctl_input(d, id);
+			break;
+		case UD_EP_CTX_KICK:
+			ud_ctl_kick(d, id);
+			break;
+		}
+	}
+	return n;
+}
+
+/* ms until the engine's next deadline, rounded up; -1 for none. */
+static int sleep_timeout_ms(struct uodpd *d)
+{
+	uint64_t deadline = ud_engine_next_deadline(d);
+	uint64_t now, ms;
+
+	if (deadline == UINT64_MAX)
+		return -1;
+	now = ud_now_ns();
+	if (deadline <= now)
+		return 0;
+	ms = (deadline - now + 999999) / 1000000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Announce sleep, look once more, then block until something happens. */
+static void sleep_until_work(struct uodpd *d)
+{
+	set_need_wakeup(d, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!ud_engine_poll(d))
+		handle_events(d, sleep_timeout_ms(d));
+	set_need_wakeup(d, 0);
+}
+
+int ud_daemon_run(struct uodpd *d)
+{
+	uint64_t now, last_progress = ud_now_ns(), last_check = 0;
+
+	while (!d->stop) {
+		bool progressed = ud_engine_poll(d);
+
+		now = ud_now_ns();
+		if (now - last_check >= CONTROL_CHECK_NS || !progressed) {
+			last_check = now;
+			if (handle_events(d, 0) > 0)
+				progressed = true;
+		}
+		if (progressed) {
+			last_progress = now;
+			continue;
+		}
+		if (now - last_progress < d->idle_spin_ns)
+			continue;
+		sleep_until_work(d);
+		last_progress = last_check = ud_now_ns();
+	}
+	return 0;
+}
+
+/* ---- setup and teardown ---- */
+
+static int setup_signals(struct uodpd *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	d->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->signal_fd < 0)
+		return -errno;
+	return ud_loop_watch(d, d->signal_fd, UD_EP_SIGNAL, 0);
+}
+
+static void init_tables(struct uodpd *d)
+{
+	list_head_init(&d->ctxs);
+	list_head_init(&d->active_qps);
+	list_head_init(&d->xrcds);
+	ud_idr_init(&d->pds, UD_PDN_MIN, UD_NUM_MAX);
+	ud_idr_init(&d->mrs, UD_MR_ID_MIN, UD_NUM_MAX);
+	ud_idr_init(&d->cqs, UD_CQN_MIN, UD_NUM_MAX);
+	ud_idr_init(&d->srqs, UD_SRQN_MIN, UD_NUM_MAX);
+	ud_idr_init(&d->qps, UD_QPN_MIN, UD_NUM_MAX);
+	ud_idr_init(&d->xrcd_ids, UD_XRCDN_MIN, UD_NUM_MAX);
+	ud_idr_init(&d->ctx_ids, 1, UD_CTX_ID_MAX);
+}
+
+int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
+{
+	uint32_t i;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->epfd = d->listen_fd = d->signal_fd = -1;
+	init_tables(d);
+	if (!opt->ndevices || opt->ndevices > UODPD_MAX_DEVICES ||
+	    strlen(opt->sysfs_root) >= sizeof(d->sysfs_root))
+		return -EINVAL;
+	strcpy(d->sysfs_root, opt->sysfs_root);
+	d->idle_spin_ns = opt->idle_spin_ns;
+	d->ndevices = opt->ndevices;
+	for (i = 0; i < d->ndevices; i++) {
+		ret = ud_device_init(&d->devices[i], i, d->sysfs_root);
+		if (ret)
+			return ret;
+	}
+	d->bounce = malloc(UD_BOUNCE_SIZE);
+	if (!d->bounce)
+		return -ENOMEM;
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -errno;
+	ret = setup_signals(d);
+	if (ret)
+		return ret;
+	return ud_ctl_listen(d, opt->socket_path);
+}
+
+void ud_daemon_fini(struct uodpd *d)
+{
+	struct ud_ctx *ctx;
+	struct ud_xrcd *x;
+
+	list_for_each_safe(&d->ctxs, ctx, t1, struct ud_ctx, link)
+		ud_ctx_destroy(d, ctx);
+	/* Nothing should be left; free it anyway. */
+	list_for_each_safe(&d->xrcds, x, t2, struct ud_xrcd, link) {
+		list_del(&x->link);
+		free(x);
+	}
+	if (d->listen_fd >= 0) {
+		close(d->listen_fd);
+		unlink(d->sock_path);
+	}
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	free(d->bounce);
+	ud_idr_destroy(&d->pds);
+	ud_idr_destroy(&d->mrs);
+	ud_idr_destroy(&d->cqs);
+	ud_idr_destroy(&d->srqs);
+	ud_idr_destroy(&d->qps);
+	ud_idr_destroy(&d->xrcd_ids);
+	ud_idr_destroy(&d->ctx_ids);
+}

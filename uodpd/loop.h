@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/* The event loop's fd registry (loop.c). */
+#ifndef UODPD_LOOP_H
+#define UODPD_LOOP_H
+
+#include "uodpd.h"
+
+enum ud_ep_kind {
+	UD_EP_LISTEN = 1,
+	UD_EP_SIGNAL,
+	UD_EP_CTX_SOCK,		/* id: context id */
+	UD_EP_CTX_KICK,		/* id: context id */
+};
+
+/* Watch fd for input; events name (kind, id), never a pointer. */
+int ud_loop_watch(struct uodpd *d, int fd, enum ud_ep_kind kind, uint32_t id);
+void ud_loop_unwatch(struct uodpd *d, int fd);
+
+#endif /* UODPD_LOOP_H */

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * uodpd: the emulated mlx5-class HCA.  See man/uodpd.8.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "uodpd.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: uodpd --socket PATH --sysfs SYSFS_ROOT --devices N\n"
+		"             [--ready-fd FD] [--idle-spin-us N]\n"
+		"environment: UODPD_IDLE_SPIN_US, UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct ud_options *opt)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "sysfs", required_argument, NULL, 'S' },
+		{ "devices", required_argument, NULL, 'n' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "idle-spin-us", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *env = getenv("UODPD_IDLE_SPIN_US");
+	uint64_t v;
+	int c;
+
+	opt->ndevices = 1;
+	opt->ready_fd = -1;
+	opt->idle_spin_ns = UD_DEFAULT_IDLE_SPIN_NS;
+	if (env && *env) {
+		if (parse_u64(env, 10000000, &v))
+			ud_warn("ignoring UODPD_IDLE_SPIN_US=%s", env);
+		else
+			opt->idle_spin_ns = v * 1000;
+	}
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opt->socket_path = optarg;
+			break;
+		case 'S':
+			opt->sysfs_root = optarg;
+			break;
+		case 'n':
+			if (parse_u64(optarg, UODPD_MAX_DEVICES, &v) || !v)
+				goto bad;
+			opt->ndevices = v;
+			break;
+		case 'r':
+			if (parse_u64(optarg, INT_MAX, &v))
+				goto bad;
+			opt->ready_fd = v;
+			break;
+		case 'i':
+			if (parse_u64(optarg, 10000000, &v))
+				goto bad;
+			opt->idle_spin_ns = v * 1000;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc || !opt->socket_path || !opt->sysfs_root) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+
+bad:
+	ud_err("invalid value for --%s: %s", argv[optind - 1] + 2, optarg);
+	return -EINVAL;
+}
+
+static void signal_ready(int fd)
+{
+	char byte = 1;
+
+	if (fd < 0)
+		return;
+	if (write(fd, &byte, 1) != 1)
+		ud_warn("--ready-fd %d: %s", fd, strerror(errno));
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct ud_options opt = { 0 };
+	struct uodpd *d;
+	int ret;
+
+	ud_log_init();
+	if (parse_args(argc, argv, &opt))
+		return 2;
+	/* Peers vanish: a write to a dead client must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	d = malloc(sizeof(*d));
+	if (!d) {
+		ud_err("out of memory");
+		return 1;
+	}
+	ret = ud_daemon_init(d, &opt);
+	if (ret) {
+		ud_err("cannot start: %s", strerror(-ret));
+		goto out;
+	}
+	ud_info("listening on %s, %u device(s), idle spin %llu us",
+		opt.socket_path, d->ndevices,
+		(unsigned long long)d->idle_spin_ns / 1000);
+	signal_ready(opt.ready_fd);
+	ret = ud_daemon_run(d);
+out:
+	ud_daemon_fini(d);
+	free(d);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The memory layer: memory regions with a per-page present bitmap (the
+ * translation table ODP will fault into), the key check the engine runs on
+ * every scatter entry, application memory access with process_vm_readv/
+ * writev, and the mapping of the sealed queue memfds providers pass in.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "uodpd.h"
+
+#define MR_KEY_SHIFT 8
+#define QMEM_MAX_SIZE (1ull << 32)
+
+/* ---- queue memory ---- */
+
+int ud_qmem_map(int fd, uint64_t size, struct ud_qmem *mem)
+{
+	const int need = F_SEAL_SHRINK | F_SEAL_GROW;
+	struct stat st;
+	void *p;
+	int seals;
+
+	mem->base = NULL;
+	mem->size = 0;
+	if (!size || size > QMEM_MAX_SIZE)
+		return -EINVAL;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return errno == EBADF ? -EBADF : -EINVAL;	/* not a memfd */
+	if ((seals & need) != need)
+		return -EINVAL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < size)
+		return -EINVAL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return errno == ENOMEM ? -ENOMEM : -EACCES;
+	mem->base = p;
+	mem->size = size;
+	return 0;
+}
+
+void ud_qmem_unmap(struct ud_qmem *mem)
+{
+	if (mem->base)
+		munmap(mem->base, mem->size);
+	mem->base = NULL;
+	mem->size = 0;
+}
+
+void *ud_qmem_at(const struct ud_qmem *mem, uint64_t off, uint64_t len,
+		 uint64_t align)
+{
+	if (!mem->base || (align && off % align))
+		return NULL;
+	if (off > mem->size || len > mem->size - off)
+		return NULL;
+	return (uint8_t *)mem->base + off;
+}
+
+/* ---- application memory ---- */
+
+static int vm_errno(int err)
+{
+	if (err == ESRCH)
+		return -ESRCH;
+	if (err == EPERM)
+		ud_warn("process_vm access refused: the client must allow it (PR_SET_PTRACER)");
+	return -EFAULT;
+}
+
+typedef ssize_t (*vm_rw_fn)(pid_t, const struct iovec *, unsigned long,
+			    const struct iovec *, unsigned long,
+			    unsigned long);
+
+static int vm_transfer(vm_rw_fn fn, pid_t pid, uint64_t pva, void *local,
+		       size_t len)
+{
+	struct iovec liov, riov;
+	ssize_t n;
+
+	while (len) {
+		liov.iov_base = local;
+		liov.iov_len = len;
+		riov.iov_base = (void *)(uintptr_t)pva;
+		riov.iov_len = len;
+		n = fn(pid, &liov, 1, &riov, 1, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vm_errno(errno);
+		}
+		if (n == 0)
+			return -EFAULT;	/* partial transfer stopped at a hole */
+		local = (uint8_t *)local + n;
+		pva += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int ud_mem_read(struct ud_ctx *ctx, uint64_t pva, void *dst, size_t len)
+{
+	return vm_transfer(process_vm_readv, ctx->pid, pva, dst, len);
+}
+
+int ud_mem_write(struct ud_ctx *ctx, uint64_t pva, const void *src, size_t len)
+{
+	/* process_vm_writev only reads the local buffer. */
+	return vm_transfer(process_vm_writev, ctx->pid, pva,
+			   (void *)src, len);
+}
+
+/* ---- memory regions ---- */
+
+struct ud_mr *ud_mr_lookup(struct uodpd *d, uint32_t key)
+{
+	struct ud_mr *mr = ud_idr_find(&d->mrs, key >> MR_KEY_SHIFT);
+
+	return mr && mr->key == key ? mr : NULL;
+}
+
+static bool page_present(const struct ud_mr *mr, uint64_t page)
+{
+	return mr->present[page >> 3] & (1u << (page & 7));
+}
+
+enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
+			      uint64_t va, uint64_t len, uint32_t need_access,
+			      struct ud_mr **out, uint64_t *fault_va)
+{
+	struct ud_mr *mr = ud_mr_lookup(d, key);
+	uint64_t first, last, page, base;
+
+	if (!mr)
+		return UD_MR_BAD_KEY;
+	if (mr->pdn != pdn)
+		return UD_MR_BAD_PD;
+	if (va < mr->iova || va - mr->iova > mr->length ||
+	    len > mr->length - (va - mr->iova))
+		return UD_MR_BAD_BOUNDS;
+	if ((mr->access & need_access) != need_access)
+		return UD_MR_BAD_ACCESS;
+	if (mr->odp && len) {
+		base = mr->addr & ~(UODPD_PAGE_SIZE - 1);
+		first = (ud_mr_pva(mr, va) - base) >> UODPD_PAGE_SHIFT;
+		last = (ud_mr_pva(mr, va) + len - 1 - base) >> UODPD_PAGE_SHIFT;
+		for (page = first; page <= last; page++) {
+			if (!page_present(mr, page)) {
+				if (fault_va)
+					*fault_va = mr->iova - (mr->addr - base) +
+						    (page << UODPD_PAGE_SHIFT);
+				return UD_MR_FAULT;
+			}
+		}
+	}
+	if (out)
+		*out = mr;
+	return UD_MR_OK;
+}
+
+/* IB_ACCESS_SUPPORTED of the kernel, as IBV_ACCESS bits. */
+#define MR_ACCESS_KNOWN (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC | \
+			 IBV_ACCESS_MW_BIND | IBV_ACCESS_ZERO_BASED | \
+			 IBV_ACCESS_ON_DEMAND | IBV_ACCESS_HUGETLB)
+
+static int check_access(uint32_t access)
+{
+	/* Optional flags (relaxed ordering...) may be ignored by a device. */
+	access &= ~IBV_ACCESS_OPTIONAL_RANGE;
+	if (access & ~MR_ACCESS_KNOWN)
+		return -EINVAL;
+	if ((access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC)) &&
+	    !(access & IBV_ACCESS_LOCAL_WRITE))
+		return -EINVAL;
+	if (access & IBV_ACCESS_ON_DEMAND)
+		return -EOPNOTSUPP;	/* the ODP issue adds it */
+	return 0;
+}
+
+/*
+ * Whether [start, end) of pid is covered by mappings that are readable and,
+ * if write, writable: what pinning (get_user_pages with FOLL_WRITE) needs.
+ */
+static int check_mapped(pid_t pid, uint64_t start, uint64_t end, bool write)
+{
+	char path[64], line[512], perms[8];
+	uint64_t lo, hi, covered = start;
+	FILE *f;
+	int ret = -EFAULT;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -EFAULT;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &lo, &hi,
+			   perms) != 3)
+			continue;
+		if (hi <= covered)
+			continue;
+		if (lo > covered)
+			break;		/* a hole */
+		if (perms[0] != 'r' || (write && perms[1] != 'w'))
+			break;
+		covered = hi;
+		if (covered >= end) {
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* The client can be read at both ends (also checks ptrace consent). */
+static int probe_ends(struct ud_ctx *ctx, uint64_t addr, uint64_t length)
+{
+	uint8_t byte;
+	int ret;
+
+	ret = ud_mem_read(ctx, addr, &byte, 1);
+	if (!ret)
+		ret = ud_mem_read(ctx, addr + length - 1, &byte, 1);
+	return ret;
+}
+
+static int mr_validate(struct uodpd *d, struct ud_ctx *ctx, uint64_t addr,
+		       uint64_t length, uint64_t iova, uint32_t access)
+{
+	uint64_t max = d->devices[0].attr.max_mr_size;
+	int ret;
+
+	ret = check_access(access);
+	if (ret)
+		return ret;
+	if (!length || length > max || addr + length < addr ||
+	    iova + length < iova)
+		return -EINVAL;
+	ret = check_mapped(ctx->pid, addr, addr + length,
+			   access & (IBV_ACCESS_LOCAL_WRITE |
+				     IBV_ACCESS_REMOTE_WRITE |
+				     IBV_ACCESS_REMOTE_ATOMIC));
+	if (!ret)
+		ret = probe_ends(ctx, addr, length);
+	return ret;
+}
+
+int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
+		   uint64_t addr, uint64_t length, uint64_t iova,
+		   uint32_t access, struct ud_mr **out)
+{
+	struct ud_mr *mr;
+	uint64_t first, nbytes;
+	uint32_t id;
+	int ret;
+
+	ret = mr_validate(d, ctx, addr, length, iova, access);
+	if (ret)
+		return ret;
+	mr = calloc(1, sizeof(*mr));
+	if (!mr)
+		return -ENOMEM;
+	first = addr & ~(UODPD_PAGE_SIZE - 1);
+	mr->npages = (addr + length - first + UODPD_PAGE_SIZE - 1) >>
+		     UODPD_PAGE_SHIFT;
+	nbytes = (mr->npages + 7) / 8;
+	mr->present = malloc(nbytes);
+	if (!mr->present)
+		goto err_free;
+	/* Pinned: every page is present from registration on. */
+	memset(mr->present, 0xff, nbytes);
+	id = ud_idr_alloc(&d->mrs, mr);
+	if (!id) {
+		ret = errno == ENOSPC ? -ENOSPC : -ENOMEM;
+		free(mr->present);
+		free(mr);
+		return ret;
+	}
+	mr->key = id << MR_KEY_SHIFT;
+	mr->pdn = pdn;
+	mr->ctx = ctx;
+	mr->iova = iova;
+	mr->addr = addr;
+	mr->length = length;
+	mr->access = access & ~IBV_ACCESS_OPTIONAL_RANGE;
+	list_add_tail(&ctx->mrs, &mr->ctx_link);
+	*out = mr;
+	return 0;
+
+err_free:
+	free(mr);
+	return -ENOMEM;
+}
+
+void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr)
+{
+	ud_idr_remove(&d->mrs, mr->key >> MR_KEY_SHIFT);
+	list_del(&mr->ctx_link);
+	free(mr->present);
+	free(mr);
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The RoCE GID table, built from a netdev's addresses the way the kernel's
+ * RoCE GID management does: each address gives a RoCE v1 and a RoCE v2 GID.
+ * Order: the link-local EUI-64 of the MAC, each IPv4 address (IPv4-mapped),
+ * each global IPv6 address.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/cache.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+
+#include "run.h"
+
+struct gid_table {
+	struct run_gid *gids;
+	unsigned int count;
+	unsigned int max;
+};
+
+/* Adds raw as RoCE v1 then RoCE v2, skipping duplicates and overflow. */
+static void add_gid_pair(struct gid_table *tbl, const uint8_t raw[16])
+{
+	enum ud_identity_gid_type types[] = { UD_GID_TYPE_ROCE_V1,
+					       UD_GID_TYPE_ROCE_V2 };
+	unsigned int i, t;
+
+	for (i = 0; i < tbl->count; i++)
+		if (!memcmp(tbl->gids[i].raw, raw, 16))
+			return;
+	for (t = 0; t < 2; t++) {
+		if (tbl->count >= tbl->max)
+			return;
+		memcpy(tbl->gids[tbl->count].raw, raw, 16);
+		tbl->gids[tbl->count].type = types[t];
+		tbl->count++;
+	}
+}
+
+static void add_link_local(struct gid_table *tbl, struct rtnl_link *link)
+{
+	struct nl_addr *lladdr = rtnl_link_get_addr(link);
+	uint8_t raw[16] = { 0xfe, 0x80 };
+	const uint8_t *mac;
+
+	/* A netdev without an Ethernet MAC (tun, wireguard) has no EUI-64. */
+	if (!lladdr || nl_addr_get_len(lladdr) != 6)
+		return;
+	mac = nl_addr_get_binary_addr(lladdr);
+	raw[8] = mac[0] ^ 0x02;		/* flip the universal/local bit */
+	raw[9] = mac[1];
+	raw[10] = mac[2];
+	raw[11] = 0xff;
+	raw[12] = 0xfe;
+	raw[13] = mac[3];
+	raw[14] = mac[4];
+	raw[15] = mac[5];
+	add_gid_pair(tbl, raw);
+}
+
+static bool usable_address(struct rtnl_addr *addr, int ifindex, int family)
+{
+	struct nl_addr *local = rtnl_addr_get_local(addr);
+
+	if (rtnl_addr_get_ifindex(addr) != ifindex ||
+	    rtnl_addr_get_family(addr) != family || !local)
+		return false;
+	if (rtnl_addr_get_flags(addr) & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
+		return false;
+	if (family == AF_INET)
+		return nl_addr_get_len(local) == 4;
+	/* Link-local IPv6 is covered by the EUI-64 entry; ::1 is host scope. */
+	return nl_addr_get_len(local) == 16 &&
+	       rtnl_addr_get_scope(addr) == RT_SCOPE_UNIVERSE;
+}
+
+static void add_addresses(struct gid_table *tbl, struct nl_cache *addrs,
+			  int ifindex, int family)
+{
+	struct nl_object *obj;
+
+	for (obj = nl_cache_get_first(addrs); obj;
+	     obj = nl_cache_get_next(obj)) {
+		struct rtnl_addr *addr = (struct rtnl_addr *)obj;
+		const uint8_t *bytes;
+		uint8_t raw[16] = { 0 };
+
+		if (!usable_address(addr, ifindex, family))
+			continue;
+		bytes = nl_addr_get_binary_addr(rtnl_addr_get_local(addr));
+		if (family == AF_INET) {
+			raw[10] = 0xff;
+			raw[11] = 0xff;
+			memcpy(raw + 12, bytes, 4);
+		} else {
+			memcpy(raw, bytes, 16);
+		}
+		add_gid_pair(tbl, raw);
+	}
+}
+
+int run_discover_gids(const char *netdev, struct run_gid *gids,
+		      unsigned int max)
+{
+	struct gid_table tbl = { .gids = gids, .max = max };
+	struct rtnl_link *link = NULL;
+	struct nl_cache *addrs = NULL;
+	struct nl_sock *sock;
+	int ifindex;
+	int ret;
+
+	sock = nl_socket_alloc();
+	if (!sock)
+		return -ENOMEM;
+	ret = nl_connect(sock, NETLINK_ROUTE);
+	if (ret < 0) {
+		run_err("cannot open a route netlink socket: %s",
+			nl_geterror(ret));
+		ret = -EIO;
+		goto err_sock;
+	}
+	ret = rtnl_link_get_kernel(sock, 0, netdev, &link);
+	if (ret < 0) {
+		run_err("netdev '%s' not found (%s); pick one with --netdev",
+			netdev, nl_geterror(ret));
+		ret = -ENODEV;
+		goto err_sock;
+	}
+	ifindex = rtnl_link_get_ifindex(link);
+	ret = rtnl_addr_alloc_cache(sock, &addrs);
+	if (ret < 0) {
+		run_err("cannot read addresses of '%s': %s", netdev,
+			nl_geterror(ret));
+		ret = -EIO;
+		goto err_link;
+	}
+	add_link_local(&tbl, link);
+	add_addresses(&tbl, addrs, ifindex, AF_INET);
+	add_addresses(&tbl, addrs, ifindex, AF_INET6);
+	ret = (int)tbl.count;
+	nl_cache_free(addrs);
+err_link:
+	rtnl_link_put(link);
+err_sock:
+	nl_socket_free(sock);
+	return ret;
+}

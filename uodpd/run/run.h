@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * uodp-run: runs a command with emulated uodp devices.  Each file is one
+ * concern: namespace.c (private mount namespace, /dev), gid.c (GIDs from a
+ * netdev via libnl-route), sysfs.c (the sysfs tree libibverbs reads),
+ * seccomp.c (no kernel RDMA netlink for the command), daemon.c (uodpd's
+ * life cycle) and main.c (options, environment, the command).
+ */
+#ifndef UODP_RUN_H
+#define UODP_RUN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "identity.h"
+
+/* Exit codes of uodp-run's own failures, as timeout(1)/env(1) use them. */
+#define RUN_EXIT_FAILURE 125
+#define RUN_EXIT_CANNOT_EXEC 126
+#define RUN_EXIT_NOT_FOUND 127
+
+#define RUN_DEFAULT_NETDEV "lo"
+#define RUN_DAEMON_READY_TIMEOUT_MS 10000
+#define RUN_DAEMON_STOP_TIMEOUT_MS 5000
+
+struct run_gid {
+	uint8_t raw[16];
+	enum ud_identity_gid_type type;
+};
+
+/* Everything uodp-run creates, so that teardown knows what to undo. */
+struct run_state {
+	unsigned int ndevices;
+	const char *netdev;
+	char tmpdir[PATH_MAX];		/* private dir, a tmpfs in our ns */
+	char sysfs_root[PATH_MAX];	/* <tmpdir>/sys */
+	char socket_path[PATH_MAX];	/* <tmpdir>/uodpd.sock */
+	char daemon_path[PATH_MAX];
+	char provider_path[PATH_MAX];	/* RDMAV_DRIVERS entry */
+	bool tmpdir_created;
+	bool tmpdir_mounted;
+	pid_t daemon_pid;		/* 0 when not running */
+	int signal_fd;			/* SIGCHLD/SIGINT/SIGTERM/SIGHUP */
+};
+
+void run_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Formats a path into out[PATH_MAX]; 0, or -ENAMETOOLONG if cut. */
+int run_path(char *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void run_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* gid.c: fills up to max GIDs from netdev; returns the count or -errno. */
+int run_discover_gids(const char *netdev, struct run_gid *gids,
+		      unsigned int max);
+
+/* sysfs.c: writes the sysfs tree of ndevices devices under root. */
+int run_write_sysfs(const char *root, unsigned int ndevices,
+		    const char *netdev, const struct run_gid *gids,
+		    unsigned int ngids);
+
+/* namespace.c */
+int run_enter_mount_namespace(void);
+int run_mount_private_tmpdir(const char *dir);
+void run_unmount_private_tmpdir(const char *dir);
+int run_setup_dev(const char *tmpdir, unsigned int ndevices);
+
+/* seccomp.c: makes socket(AF_NETLINK, *, NETLINK_RDMA) fail. */
+int run_block_rdma_netlink(void);
+
+/* daemon.c */
+int run_start_daemon(struct run_state *st);
+/* Stops uodpd; returns true if it exited cleanly. */
+bool run_stop_daemon(struct run_state *st);
+/* Describes a wait status ("exited with status 1", "killed by SIGSEGV"). */
+void run_describe_status(int status, char *buf, size_t len);
+
+#endif /* UODP_RUN_H */

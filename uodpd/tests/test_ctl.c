@@ -1,0 +1,1103 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Control-path test of uodpd: starts the daemon on a private socket and
+ * sysfs tree, speaks the raw command protocol to it (the provider is not
+ * involved) and checks every command, the validation of bad requests, bad
+ * fds and foreign handles, fd hygiene, the teardown of dead clients, idle
+ * CPU use and a clean exit on SIGTERM.
+ *
+ * usage: uodpd_ctl_test PATH_TO_UODPD
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "rdma/uodp-abi.h"
+
+static int failures;
+static char tmpdir[] = "/tmp/uodpd-ctl-XXXXXX";
+static char sock_path[256];
+static pid_t daemon_pid;
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			failures++;					\
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,	\
+				__LINE__, #cond);			\
+			fprintf(stderr, __VA_ARGS__);			\
+			fputc('\n', stderr);				\
+		}							\
+	} while (0)
+
+#define CHECK_EQ(a, b)							\
+	do {								\
+		long long a_ = (long long)(a), b_ = (long long)(b);	\
+		CHECK(a_ == b_, "%lld != %lld", a_, b_);		\
+	} while (0)
+
+/* ---- environment ---- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0) {
+		perror(path);
+		exit(1);
+	}
+	fclose(f);
+}
+
+static void mkdirs(const char *path)
+{
+	char buf[512], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	mkdir(buf, 0755);
+}
+
+static void make_sysfs(void)
+{
+	char dir[512], path[600];
+	int dev, i;
+
+	for (dev = 0; dev < 2; dev++) {
+		snprintf(dir, sizeof(dir),
+			 "%s/sys/class/infiniband/uodp%d/ports/1", tmpdir, dev);
+		snprintf(path, sizeof(path), "%s/gids", dir);
+		mkdirs(path);
+		snprintf(path, sizeof(path), "%s/gid_attrs/types", dir);
+		mkdirs(path);
+		for (i = 0; i < 16; i++) {
+			const char *gid = "0000:0000:0000:0000:0000:0000:0000:0000\n";
+
+			if (i == 0)
+				gid = "fe80:0000:0000:0000:0000:0000:0000:0001\n";
+			if (i == 1)
+				gid = "0000:0000:0000:0000:0000:ffff:7f00:0001\n";
+			snprintf(path, sizeof(path), "%s/gids/%d", dir, i);
+			write_file(path, gid);
+			snprintf(path, sizeof(path), "%s/gid_attrs/types/%d",
+				 dir, i);
+			write_file(path, i == 1 ? "RoCE v2\n" : "IB/RoCE v1\n");
+		}
+	}
+}
+
+static void start_daemon(const char *bin)
+{
+	char sysfs[300], fdarg[16];
+	struct pollfd pfd;
+	int ready[2];
+	char byte;
+
+	snprintf(sock_path, sizeof(sock_path), "%s/sock", tmpdir);
+	snprintf(sysfs, sizeof(sysfs), "%s/sys", tmpdir);
+	if (pipe(ready)) {
+		perror("pipe");
+		exit(1);
+	}
+	daemon_pid = fork();
+	if (daemon_pid == 0) {
+		close(ready[0]);
+		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
+		execl(bin, bin, "--socket", sock_path, "--sysfs", sysfs,
+		      "--devices", "2", "--ready-fd", fdarg, (char *)NULL);
+		perror(bin);
+		_exit(127);
+	}
+	close(ready[1]);
+	pfd.fd = ready[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1 || read(ready[0], &byte, 1) != 1) {
+		fprintf(stderr, "daemon did not become ready\n");
+		kill(daemon_pid, SIGKILL);
+		exit(1);
+	}
+	close(ready[0]);
+	/* The daemon reads our memory for MRs (Yama ptrace_scope 1). */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+}
+
+static int daemon_fd_count(void)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)daemon_pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/* Let the daemon finish what it is doing (it answers in order). */
+static void settle(void)
+{
+	usleep(100 * 1000);
+}
+
+/* ---- protocol ---- */
+
+static int connect_daemon(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	strcpy(addr.sun_path, sock_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		perror("connect");
+		exit(1);
+	}
+	return fd;
+}
+
+static int send_raw(int sock, const void *buf, size_t len, const int *fds,
+		    int nfds)
+{
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (nfds) {
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+/* Receive one response; -ECONNRESET on EOF.  Returns the status. */
+static int recv_resp(int sock, void *resp, size_t resp_len, int *fds,
+		     int *nfds)
+{
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+	} cbuf;
+	char buf[2048];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b),
+	};
+	struct uodp_resp_hdr hdr;
+	struct cmsghdr *cm;
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	ssize_t n;
+	int got = 0;
+
+	if (poll(&pfd, 1, 10000) != 1)
+		return -ETIMEDOUT;
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return -ECONNRESET;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		int i, k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		for (i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (fds && got < 8)
+				fds[got++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (nfds)
+		*nfds = got;
+	if ((size_t)n < sizeof(hdr))
+		return -EPROTO;
+	memcpy(&hdr, buf, sizeof(hdr));
+	CHECK_EQ(hdr.length, n);
+	if (!hdr.status && resp) {
+		CHECK_EQ(n - sizeof(hdr), resp_len);
+		memcpy(resp, buf + sizeof(hdr), resp_len);
+	}
+	return hdr.status;
+}
+
+static int cmd_fds(int sock, uint32_t op, const void *req, size_t req_len,
+		   const int *fds, int nfds, void *resp, size_t resp_len)
+{
+	char buf[UODP_MAX_CMD_SIZE];
+	struct uodp_cmd_hdr hdr = {
+		.opcode = op,
+		.length = sizeof(hdr) + req_len,
+	};
+	int ret;
+
+	memcpy(buf, &hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), req, req_len);
+	ret = send_raw(sock, buf, hdr.length, fds, nfds);
+	if (ret)
+		return ret;
+	return recv_resp(sock, resp, resp_len, NULL, NULL);
+}
+
+static int cmd(int sock, uint32_t op, const void *req, size_t req_len,
+	       void *resp, size_t resp_len)
+{
+	return cmd_fds(sock, op, req, req_len, NULL, 0, resp, resp_len);
+}
+
+static int handle_cmd(int sock, uint32_t op, uint32_t handle)
+{
+	struct uodp_handle_req req = { .handle = handle };
+
+	return cmd(sock, op, &req, sizeof(req), NULL, 0);
+}
+
+struct client {
+	int sock;
+	int shared_fd, kick_fd, async_fd;
+	struct uodp_shared_page *shared;
+	uint32_t ctx_id;
+};
+
+static int open_context(struct client *c, const char *ibdev)
+{
+	struct uodp_open_context_req req = { .abi_version = UODP_ABI_VERSION };
+	struct uodp_cmd_hdr hdr = {
+		.opcode = UODP_CMD_OPEN_CONTEXT,
+		.length = sizeof(hdr) + sizeof(req),
+	};
+	struct uodp_open_context_resp resp;
+	char buf[sizeof(hdr) + sizeof(req)];
+	int fds[8], nfds = 0, ret;
+
+	snprintf(req.ibdev, sizeof(req.ibdev), "%s", ibdev);
+	memcpy(buf, &hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), &req, sizeof(req));
+	if (send_raw(c->sock, buf, sizeof(buf), NULL, 0))
+		return -EIO;
+	ret = recv_resp(c->sock, &resp, sizeof(resp), fds, &nfds);
+	if (ret)
+		return ret;
+	CHECK_EQ(nfds, 3);
+	CHECK_EQ(resp.daemon_pid, daemon_pid);
+	CHECK_EQ(resp.abi_version, UODP_ABI_VERSION);
+	c->ctx_id = resp.context_id;
+	c->shared_fd = fds[0];
+	c->kick_fd = fds[1];
+	c->async_fd = fds[2];
+	c->shared = mmap(NULL, resp.shared_page_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, c->shared_fd, 0);
+	CHECK(c->shared != MAP_FAILED, "mmap shared page");
+	return 0;
+}
+
+static void client_init(struct client *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sock = connect_daemon();
+	CHECK_EQ(open_context(c, "uodp0"), 0);
+}
+
+static void client_close(struct client *c)
+{
+	if (c->shared && c->shared != MAP_FAILED)
+		munmap(c->shared, 4096);
+	close(c->shared_fd);
+	close(c->kick_fd);
+	close(c->async_fd);
+	close(c->sock);
+}
+
+/* A sealed queue memfd of size bytes (seals: SHRINK|GROW|SEAL if sealed). */
+static int queue_memfd(size_t size, bool sealed)
+{
+	int fd = memfd_create("q", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0 || ftruncate(fd, size))
+		exit(1);
+	if (sealed)
+		fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	return fd;
+}
+
+static uint32_t alloc_pd(struct client *c)
+{
+	struct uodp_alloc_pd_resp resp = { 0 };
+
+	CHECK_EQ(cmd(c->sock, UODP_CMD_ALLOC_PD, NULL, 0, &resp,
+		     sizeof(resp)), 0);
+	return resp.pdn;
+}
+
+static int create_cq_req(struct client *c, struct uodp_create_cq_req *req,
+			 int fd, uint32_t *cqn)
+{
+	struct uodp_create_cq_resp resp = { 0 };
+	int ret;
+
+	ret = cmd_fds(c->sock, UODP_CMD_CREATE_CQ, req, sizeof(*req), &fd,
+		      fd >= 0, &resp, sizeof(resp));
+	if (cqn)
+		*cqn = resp.cqn;
+	return ret;
+}
+
+static uint32_t create_cq(struct client *c, uint32_t cqe_cnt)
+{
+	struct uodp_create_cq_req req = {
+		.user_handle = 0x1234,
+		.mmap_size = cqe_cnt * 64 + 64,
+		.cqe_cnt = cqe_cnt,
+		.cqe_size = 64,
+		.buf_offset = 0,
+		.dbrec_offset = cqe_cnt * 64,
+	};
+	int fd = queue_memfd(req.mmap_size, true);
+	uint32_t cqn = 0;
+
+	CHECK_EQ(create_cq_req(c, &req, fd, &cqn), 0);
+	close(fd);
+	return cqn;
+}
+
+static int create_srq(struct client *c, uint32_t type, uint32_t pdn,
+		      uint32_t cqn, uint32_t xrcdn, uint32_t *srqn)
+{
+	struct uodp_create_srq_req req = {
+		.mmap_size = 64 * 64 + 64,
+		.buf_offset = 0,
+		.dbrec_offset = 64 * 64,
+		.srq_type = type,
+		.pdn = pdn,
+		.cqn = cqn,
+		.xrcdn = xrcdn,
+		.wqe_cnt = 64,
+		.wqe_shift = 6,
+		.max_sge = 2,
+	};
+	struct uodp_create_srq_resp resp = { 0 };
+	int fd = queue_memfd(req.mmap_size, true);
+	int ret;
+
+	ret = cmd_fds(c->sock, UODP_CMD_CREATE_SRQ, &req, sizeof(req), &fd, 1,
+		      &resp, sizeof(resp));
+	close(fd);
+	*srqn = resp.srqn;
+	return ret;
+}
+
+static void qp_req_init(struct uodp_create_qp_req *req, uint32_t type,
+			uint32_t pdn, uint32_t cqn)
+{
+	memset(req, 0, sizeof(*req));
+	req->qp_type = type;
+	req->pdn = pdn;
+	req->send_cqn = cqn;
+	req->recv_cqn = cqn;
+	req->srqn = UODP_NO_HANDLE;
+	req->xrcdn = UODP_NO_HANDLE;
+	req->sq_wqe_cnt = 64;
+	req->rq_wqe_cnt = 64;
+	req->rq_wqe_shift = 5;
+	req->max_send_sge = 2;
+	req->max_recv_sge = 2;
+	req->max_inline_data = 64;
+	req->sq_offset = 0;
+	req->rq_offset = 64 * 64;
+	req->dbrec_offset = 64 * 64 + 64 * 32;
+	req->mmap_size = req->dbrec_offset + 64;
+}
+
+static int create_qp_req(struct client *c, struct uodp_create_qp_req *req,
+			 bool with_fd, uint32_t *qpn)
+{
+	struct uodp_create_qp_resp resp = { 0 };
+	int fd = with_fd ? queue_memfd(req->mmap_size, true) : -1;
+	int ret;
+
+	ret = cmd_fds(c->sock, UODP_CMD_CREATE_QP, req, sizeof(*req), &fd,
+		      with_fd, &resp, sizeof(resp));
+	if (fd >= 0)
+		close(fd);
+	if (qpn)
+		*qpn = resp.qpn;
+	return ret;
+}
+
+static int modify_qp(struct client *c, uint32_t qpn, uint32_t mask,
+		     const struct uodp_qp_attr *attr)
+{
+	struct uodp_modify_qp_req req = { .qpn = qpn, .attr_mask = mask };
+
+	req.attr = *attr;
+	return cmd(c->sock, UODP_CMD_MODIFY_QP, &req, sizeof(req), NULL, 0);
+}
+
+static int reg_mr(struct client *c, uint32_t pdn, void *addr, size_t len,
+		  uint32_t access, uint32_t *key)
+{
+	struct uodp_reg_mr_req req = {
+		.pdn = pdn,
+		.access = access,
+		.addr = (uintptr_t)addr,
+		.length = len,
+		.iova = (uintptr_t)addr,
+	};
+	struct uodp_reg_mr_resp resp = { 0 };
+	int ret;
+
+	ret = cmd(c->sock, UODP_CMD_REG_MR, &req, sizeof(req), &resp,
+		  sizeof(resp));
+	if (key)
+		*key = resp.lkey;
+	return ret;
+}
+
+/* ---- tests ---- */
+
+static void test_open_context(void)
+{
+	struct uodp_open_context_req req = { .abi_version = 99 };
+	struct uodp_device_attr attr;
+	struct uodp_port_attr port;
+	struct uodp_query_port_req preq = { .port_num = 1 };
+	struct client c = { 0 };
+	uint64_t one = 1;
+
+	c.sock = connect_daemon();
+	/* Nothing before OPEN_CONTEXT. */
+	CHECK_EQ(cmd(c.sock, UODP_CMD_ALLOC_PD, NULL, 0, NULL, 0), -EPROTO);
+	snprintf(req.ibdev, sizeof(req.ibdev), "uodp0");
+	CHECK_EQ(cmd(c.sock, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req), NULL, 0),
+		 -EPROTONOSUPPORT);
+	CHECK_EQ(open_context(&c, "uodp7"), -ENODEV);
+	req.abi_version = UODP_ABI_VERSION;
+	memset(req.ibdev, 'x', sizeof(req.ibdev));	/* no terminator */
+	CHECK_EQ(cmd(c.sock, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req), NULL, 0),
+		 -EINVAL);
+	CHECK_EQ(open_context(&c, "uodp1"), 0);
+	CHECK_EQ(cmd(c.sock, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req), NULL, 0),
+		 -EBUSY);
+	CHECK_EQ(write(c.kick_fd, &one, sizeof(one)), sizeof(one));
+	CHECK(fcntl(c.shared_fd, F_GET_SEALS) & F_SEAL_SHRINK, "shared page sealed");
+
+	CHECK_EQ(cmd(c.sock, UODP_CMD_QUERY_DEVICE, NULL, 0, &attr,
+		     sizeof(attr)), 0);
+	CHECK_EQ(attr.max_qp, 16384);
+	CHECK_EQ(attr.max_sge, 16);
+	CHECK_EQ(attr.phys_port_cnt, 1);
+	CHECK_EQ(attr.atomic_cap, IBV_ATOMIC_HCA);
+	CHECK_EQ(attr.odp_general_caps, 0);
+	CHECK_EQ(be64toh(attr.node_guid) & 0xffffff, 1);	/* uodp1 */
+	CHECK_EQ(cmd(c.sock, UODP_CMD_QUERY_PORT, &preq, sizeof(preq), &port,
+		     sizeof(port)), 0);
+	CHECK_EQ(port.state, IBV_PORT_ACTIVE);
+	CHECK_EQ(port.link_layer, IBV_LINK_LAYER_ETHERNET);
+	CHECK_EQ(port.gid_tbl_len, 16);
+	preq.port_num = 2;
+	CHECK_EQ(cmd(c.sock, UODP_CMD_QUERY_PORT, &preq, sizeof(preq), NULL, 0),
+		 -EINVAL);
+	client_close(&c);
+}
+
+static void test_malformed(void)
+{
+	struct uodp_cmd_hdr hdr = { .opcode = UODP_CMD_ALLOC_PD };
+	char big[UODP_MAX_CMD_SIZE + 64] = { 0 };
+	int fds[5], i, sock;
+	struct client c;
+
+	client_init(&c);
+	/* Length field disagrees with the message. */
+	hdr.length = 100;
+	CHECK_EQ(send_raw(c.sock, &hdr, sizeof(hdr), NULL, 0), 0);
+	CHECK_EQ(recv_resp(c.sock, NULL, 0, NULL, NULL), -EINVAL);
+	/* Unknown opcodes. */
+	CHECK_EQ(cmd(c.sock, 0, NULL, 0, NULL, 0), -EOPNOTSUPP);
+	CHECK_EQ(cmd(c.sock, UODP_CMD_MAX, NULL, 0, NULL, 0), -EOPNOTSUPP);
+	CHECK_EQ(cmd(c.sock, 0xffffffff, NULL, 0, NULL, 0), -EOPNOTSUPP);
+	/* Wrong body size. */
+	CHECK_EQ(cmd(c.sock, UODP_CMD_ALLOC_PD, big, 8, NULL, 0), -EINVAL);
+	CHECK_EQ(cmd(c.sock, UODP_CMD_DEALLOC_PD, big, 4, NULL, 0), -EINVAL);
+	/* Too big. */
+	hdr.length = sizeof(big);
+	memcpy(big, &hdr, sizeof(hdr));
+	CHECK_EQ(send_raw(c.sock, big, sizeof(big), NULL, 0), 0);
+	CHECK_EQ(recv_resp(c.sock, NULL, 0, NULL, NULL), -EMSGSIZE);
+	/* fds where none are wanted, and more than the daemon takes. */
+	for (i = 0; i < 5; i++)
+		fds[i] = queue_memfd(4096, true);
+	CHECK_EQ(cmd_fds(c.sock, UODP_CMD_ALLOC_PD, NULL, 0, fds, 1, NULL, 0),
+		 -EBADF);
+	CHECK_EQ(cmd_fds(c.sock, UODP_CMD_ALLOC_PD, NULL, 0, fds, 5, NULL, 0),
+		 -EBADF);
+	for (i = 0; i < 5; i++)
+		close(fds[i]);
+	/* Still usable. */
+	CHECK(alloc_pd(&c) != 0, "alloc after garbage");
+	client_close(&c);
+
+	/* A message shorter than a header: the connection is dropped. */
+	sock = connect_daemon();
+	CHECK_EQ(send_raw(sock, "abc", 3, NULL, 0), 0);
+	CHECK_EQ(recv_resp(sock, NULL, 0, NULL, NULL), -ECONNRESET);
+	close(sock);
+}
+
+static void test_pd_mr(void)
+{
+	const uint32_t rw = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			    IBV_ACCESS_REMOTE_READ;
+	size_t len = 5 * 4096 + 100;
+	char *buf = malloc(len), *ro, *hole;
+	uint32_t pdn, pdn2, key, key2;
+	struct client c;
+
+	client_init(&c);
+	pdn = alloc_pd(&c);
+	pdn2 = alloc_pd(&c);
+	CHECK(pdn && pdn2 && pdn != pdn2, "pdns %u %u", pdn, pdn2);
+	memset(buf, 1, len);
+	CHECK_EQ(reg_mr(&c, pdn, buf + 7, len - 7, rw, &key), 0);
+	CHECK(key != 0x100 && (key & 0xff) == 0, "key 0x%x", key);
+	CHECK_EQ(reg_mr(&c, pdn, buf, len, IBV_ACCESS_LOCAL_WRITE, &key2), 0);
+	CHECK(key2 != key, "distinct keys");
+	/* Kernel rules for access flags. */
+	CHECK_EQ(reg_mr(&c, pdn, buf, len, IBV_ACCESS_REMOTE_WRITE, NULL),
+		 -EINVAL);
+	CHECK_EQ(reg_mr(&c, pdn, buf, len, IBV_ACCESS_REMOTE_ATOMIC, NULL),
+		 -EINVAL);
+	CHECK_EQ(reg_mr(&c, pdn, buf, len, 1u << 15, NULL), -EINVAL);
+	CHECK_EQ(reg_mr(&c, pdn, buf, len, IBV_ACCESS_ON_DEMAND, NULL),
+		 -EOPNOTSUPP);
+	CHECK_EQ(reg_mr(&c, pdn, buf, len,
+			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_RELAXED_ORDERING,
+			&key2), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DEREG_MR, key2), 0);
+	CHECK_EQ(reg_mr(&c, pdn, buf, 0, 0, NULL), -EINVAL);
+	CHECK_EQ(reg_mr(&c, 12345, buf, len, 0, NULL), -EINVAL);
+	/* Unmapped and read-only memory. */
+	hole = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(hole + 4096, 4096);
+	CHECK_EQ(reg_mr(&c, pdn, hole, 3 * 4096, 0, NULL), -EFAULT);
+	CHECK_EQ(reg_mr(&c, pdn, hole, 4096, 0, &key2), 0);
+	CHECK_EQ(reg_mr(&c, pdn, (void *)8, 4096, 0, NULL), -EFAULT);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK_EQ(reg_mr(&c, pdn, ro, 4096, IBV_ACCESS_LOCAL_WRITE, NULL),
+		 -EFAULT);
+	CHECK_EQ(reg_mr(&c, pdn, ro, 4096, IBV_ACCESS_REMOTE_READ, NULL), 0);
+	/* A PD in use cannot go; MR of PD, then PD. */
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DEALLOC_PD, pdn), -EBUSY);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DEALLOC_PD, pdn2), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DEALLOC_PD, pdn2), -ENOENT);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DEREG_MR, key), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DEREG_MR, key), -ENOENT);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DEREG_MR, 0x100), -ENOENT);
+	/* The rest goes with the context. */
+	client_close(&c);
+	munmap(hole, 4096);
+	munmap(hole + 2 * 4096, 4096);
+	munmap(ro, 4096);
+	free(buf);
+}
+
+static void test_cq(void)
+{
+	struct uodp_create_cq_req req = {
+		.mmap_size = 8192, .cqe_cnt = 64, .cqe_size = 64,
+		.buf_offset = 0, .dbrec_offset = 4096,
+	};
+	struct client c;
+	int fd, fds[2];
+	uint32_t cqn;
+
+	client_init(&c);
+	fd = queue_memfd(8192, true);
+	CHECK_EQ(create_cq_req(&c, &req, fd, &cqn), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_CQ, cqn), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_CQ, cqn), -ENOENT);
+	/* Missing fd, two fds, a pipe instead of a memfd. */
+	CHECK_EQ(create_cq_req(&c, &req, -1, NULL), -EBADF);
+	fds[0] = fds[1] = fd;
+	CHECK_EQ(cmd_fds(c.sock, UODP_CMD_CREATE_CQ, &req, sizeof(req), fds, 2,
+			 NULL, 0), -EBADF);
+	CHECK_EQ(pipe(fds), 0);
+	CHECK_EQ(create_cq_req(&c, &req, fds[0], NULL), -EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+	close(fd);
+	/* Not sealed. */
+	fd = queue_memfd(8192, false);
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);
+	close(fd);
+	/* Shapes and offsets. */
+	fd = queue_memfd(8192, true);
+	req.mmap_size = 16384;
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);	/* too small */
+	req.mmap_size = 8192;
+	req.cqe_cnt = 48;
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);
+	req.cqe_cnt = 256;
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);	/* overlaps */
+	req.cqe_cnt = 64;
+	req.cqe_size = 128;
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);
+	req.cqe_size = 64;
+	req.dbrec_offset = 8190;
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);
+	req.dbrec_offset = 4096;
+	req.buf_offset = 4;
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);
+	req.buf_offset = UINT64_MAX - 100;
+	CHECK_EQ(create_cq_req(&c, &req, fd, NULL), -EINVAL);
+	close(fd);
+	client_close(&c);
+}
+
+static void test_qp_state_machine(struct client *c, uint32_t qpn,
+				  uint32_t cqn, uint32_t pdn)
+{
+	struct uodp_qp_attr a = { 0 };
+	struct uodp_query_qp_resp q;
+	const uint32_t init_mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+				   IBV_QP_PORT | IBV_QP_ACCESS_FLAGS;
+	const uint32_t rtr_mask = IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+				  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+				  IBV_QP_MAX_DEST_RD_ATOMIC |
+				  IBV_QP_MIN_RNR_TIMER;
+	const uint32_t rts_mask = IBV_QP_STATE | IBV_QP_TIMEOUT |
+				  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+				  IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC;
+
+	/* RESET -> RTR is not a transition. */
+	a.qp_state = IBV_QPS_RTR;
+	CHECK_EQ(modify_qp(c, qpn, rtr_mask, &a), -EINVAL);
+	/* INIT needs port, pkey and access. */
+	a.qp_state = IBV_QPS_INIT;
+	a.port_num = 1;
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE;
+	CHECK_EQ(modify_qp(c, qpn, IBV_QP_STATE | IBV_QP_PORT, &a), -EINVAL);
+	CHECK_EQ(modify_qp(c, qpn, init_mask | IBV_QP_QKEY, &a), -EINVAL);
+	a.port_num = 2;
+	CHECK_EQ(modify_qp(c, qpn, init_mask, &a), -EINVAL);
+	a.port_num = 1;
+	CHECK_EQ(modify_qp(c, qpn, init_mask, &a), 0);
+	/* RTR */
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = qpn;
+	a.rq_psn = 0x1234567;		/* masked to 24 bits */
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 12;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.sgid_index = 5;	/* empty slot */
+	a.ah_attr.port_num = 1;
+	CHECK_EQ(modify_qp(c, qpn, rtr_mask, &a), -EINVAL);
+	a.ah_attr.sgid_index = 1;
+	a.path_mtu = 7;
+	CHECK_EQ(modify_qp(c, qpn, rtr_mask, &a), -EINVAL);
+	a.path_mtu = IBV_MTU_1024;
+	CHECK_EQ(modify_qp(c, qpn, rtr_mask & ~IBV_QP_MIN_RNR_TIMER, &a),
+		 -EINVAL);
+	CHECK_EQ(modify_qp(c, qpn, rtr_mask, &a), 0);
+	/* RTS */
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 8;
+	a.rnr_retry = 7;
+	a.sq_psn = 42;
+	a.max_rd_atomic = 1;
+	CHECK_EQ(modify_qp(c, qpn, rts_mask, &a), -EINVAL);	/* retry 8 */
+	a.retry_cnt = 7;
+	a.max_rd_atomic = 17;
+	CHECK_EQ(modify_qp(c, qpn, rts_mask, &a), -EINVAL);
+	a.max_rd_atomic = 1;
+	CHECK_EQ(modify_qp(c, qpn, rts_mask | IBV_QP_RATE_LIMIT, &a),
+		 -EOPNOTSUPP);
+	CHECK_EQ(modify_qp(c, qpn, rts_mask, &a), 0);
+	/* RTS -> RTS with an optional attribute, and CUR_STATE. */
+	a.min_rnr_timer = 3;
+	a.cur_qp_state = IBV_QPS_RTS;
+	CHECK_EQ(modify_qp(c, qpn, IBV_QP_MIN_RNR_TIMER | IBV_QP_CUR_STATE,
+			   &a), 0);
+	a.cur_qp_state = IBV_QPS_INIT;
+	CHECK_EQ(modify_qp(c, qpn, IBV_QP_CUR_STATE, &a), -EINVAL);
+	CHECK_EQ(modify_qp(c, qpn, IBV_QP_QKEY, &a), -EINVAL);
+	CHECK_EQ(cmd(c->sock, UODP_CMD_QUERY_QP, &(struct uodp_handle_req){
+		     .handle = qpn }, sizeof(struct uodp_handle_req), &q,
+		     sizeof(q)), 0);
+	CHECK_EQ(q.attr.qp_state, IBV_QPS_RTS);
+	CHECK_EQ(q.attr.rq_psn, 0x234567);
+	CHECK_EQ(q.attr.sq_psn, 42);
+	CHECK_EQ(q.attr.dest_qp_num, qpn);
+	CHECK_EQ(q.attr.min_rnr_timer, 3);
+	CHECK_EQ(q.attr.timeout, 14);
+	CHECK_EQ(q.attr.path_mtu, IBV_MTU_1024);
+	CHECK_EQ(q.attr.ah_attr.sgid_index, 1);
+	CHECK_EQ(q.max_send_sge, 2);
+	/* ERR, then back to RESET and INIT. */
+	a.qp_state = IBV_QPS_ERR;
+	CHECK_EQ(modify_qp(c, qpn, IBV_QP_STATE, &a), 0);
+	a.qp_state = IBV_QPS_RTS;
+	CHECK_EQ(modify_qp(c, qpn, IBV_QP_STATE, &a), -EINVAL);
+	a.qp_state = IBV_QPS_RESET;
+	CHECK_EQ(modify_qp(c, qpn, IBV_QP_STATE, &a), 0);
+	a.qp_state = IBV_QPS_INIT;
+	CHECK_EQ(modify_qp(c, qpn, init_mask, &a), 0);
+	/* Objects in use cannot go. */
+	CHECK_EQ(handle_cmd(c->sock, UODP_CMD_DESTROY_CQ, cqn), -EBUSY);
+	CHECK_EQ(handle_cmd(c->sock, UODP_CMD_DEALLOC_PD, pdn), -EBUSY);
+}
+
+static void test_qps(void)
+{
+	struct uodp_create_qp_req req;
+	struct uodp_modify_srq_req mreq;
+	struct uodp_query_srq_resp sresp;
+	struct uodp_qp_attr a = { 0 };
+	uint32_t pdn, cqn, srqn, qpn, qpn2;
+	struct client c;
+
+	client_init(&c);
+	pdn = alloc_pd(&c);
+	cqn = create_cq(&c, 256);
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	CHECK_EQ(create_qp_req(&c, &req, true, &qpn), 0);
+	CHECK(qpn >= 0x100 && qpn <= 0xffffff, "qpn 0x%x", qpn);
+	test_qp_state_machine(&c, qpn, cqn, pdn);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_QP, qpn), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_QP, qpn), -ENOENT);
+
+	/* UD QP on a basic SRQ. */
+	CHECK_EQ(create_srq(&c, IBV_SRQT_BASIC, pdn, UODP_NO_HANDLE,
+			    UODP_NO_HANDLE, &srqn), 0);
+	qp_req_init(&req, IBV_QPT_UD, pdn, cqn);
+	req.srqn = srqn;
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL); /* RQ + SRQ */
+	req.rq_wqe_cnt = 0;
+	CHECK_EQ(create_qp_req(&c, &req, true, &qpn2), 0);
+	a.qp_state = IBV_QPS_INIT;
+	a.port_num = 1;
+	a.qkey = 0x11111111;
+	CHECK_EQ(modify_qp(&c, qpn2, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			   IBV_QP_PORT | IBV_QP_QKEY, &a), 0);
+	a.qp_state = IBV_QPS_RTR;
+	CHECK_EQ(modify_qp(&c, qpn2, IBV_QP_STATE, &a), 0);
+	a.qp_state = IBV_QPS_RTS;
+	CHECK_EQ(modify_qp(&c, qpn2, IBV_QP_STATE, &a), -EINVAL); /* sq_psn */
+	CHECK_EQ(modify_qp(&c, qpn2, IBV_QP_STATE | IBV_QP_SQ_PSN, &a), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_SRQ, srqn), -EBUSY);
+	mreq = (struct uodp_modify_srq_req){ .srqn = srqn,
+		.attr_mask = IBV_SRQ_LIMIT, .srq_limit = 10 };
+	CHECK_EQ(cmd(c.sock, UODP_CMD_MODIFY_SRQ, &mreq, sizeof(mreq), NULL, 0),
+		 0);
+	mreq.srq_limit = 64;
+	CHECK_EQ(cmd(c.sock, UODP_CMD_MODIFY_SRQ, &mreq, sizeof(mreq), NULL, 0),
+		 -EINVAL);
+	mreq.attr_mask = IBV_SRQ_MAX_WR;
+	CHECK_EQ(cmd(c.sock, UODP_CMD_MODIFY_SRQ, &mreq, sizeof(mreq), NULL, 0),
+		 -EINVAL);
+	CHECK_EQ(cmd(c.sock, UODP_CMD_QUERY_SRQ, &(struct uodp_handle_req){
+		     .handle = srqn }, sizeof(struct uodp_handle_req), &sresp,
+		     sizeof(sresp)), 0);
+	CHECK_EQ(sresp.max_wr, 63);
+	CHECK_EQ(sresp.srq_limit, 10);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_QP, qpn2), 0);
+	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_SRQ, srqn), 0);
+
+	/* Bad creations. */
+	qp_req_init(&req, IBV_QPT_UC, pdn, cqn);
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EOPNOTSUPP);
+	qp_req_init(&req, 77, pdn, cqn);
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL);
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	CHECK_EQ(create_qp_req(&c, &req, false, NULL), -EBADF);
+	req.sq_wqe_cnt = 48;
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL);
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	req.max_send_sge = 17;
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL);
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	req.max_recv_sge = 4;		/* 64 bytes > 32-byte stride */
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL);
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	req.rq_offset = req.mmap_size - 16;
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL);
+	qp_req_init(&req, IBV_QPT_RC, pdn, 999);
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL);
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	req.flags = 2;
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), -EINVAL);
+	/* Leave a QP alive: the context's teardown takes it. */
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	CHECK_EQ(create_qp_req(&c, &req, true, NULL), 0);
+	client_close(&c);
+}
+
+static int open_xrcd(struct client *c, int fd, uint32_t oflags,
+		     uint32_t *xrcdn)
+{
+	struct uodp_open_xrcd_req req = { .oflags = oflags, .has_fd = fd >= 0 };
+	struct uodp_open_xrcd_resp resp = { 0 };
+	int ret;
+
+	ret = cmd_fds(c->sock, UODP_CMD_OPEN_XRCD, &req, sizeof(req), &fd,
+		      fd >= 0, &resp, sizeof(resp));
+	if (xrcdn)
+		*xrcdn = resp.xrcdn;
+	return ret;
+}
+
+static void test_xrc(void)
+{
+	struct uodp_create_qp_req req;
+	uint32_t x1, x2, x3, pdn, cqn, srqn, qpn;
+	struct client a, b;
+	char path[300];
+	int fd, fd2;
+
+	client_init(&a);
+	client_init(&b);
+	snprintf(path, sizeof(path), "%s/xrcd", tmpdir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	CHECK_EQ(open_xrcd(&a, fd, 0, NULL), -EAGAIN);	/* needs O_CREAT */
+	CHECK_EQ(open_xrcd(&a, fd, O_CREAT, &x1), 0);
+	CHECK_EQ(open_xrcd(&b, fd, O_CREAT | O_EXCL, NULL), -EINVAL);
+	fd2 = open(path, O_RDONLY);	/* the same inode, another file */
+	CHECK_EQ(open_xrcd(&b, fd2, 0, &x2), 0);
+	CHECK_EQ(x1, x2);
+	CHECK_EQ(open_xrcd(&b, -1, 0, &x3), 0);		/* private */
+	CHECK(x3 != x1, "private xrcd");
+	CHECK_EQ(open_xrcd(&b, -1, 0x40000, NULL), -EINVAL);
+	/* has_fd disagrees with the fds sent. */
+	CHECK_EQ(cmd_fds(b.sock, UODP_CMD_OPEN_XRCD,
+			 &(struct uodp_open_xrcd_req){ .has_fd = 1 },
+			 sizeof(struct uodp_open_xrcd_req), NULL, 0, NULL, 0),
+		 -EBADF);
+
+	/* XRC SRQ and target QP in b's private XRCD. */
+	pdn = alloc_pd(&b);
+	cqn = create_cq(&b, 64);
+	CHECK_EQ(create_srq(&b, IBV_SRQT_XRC, pdn, cqn, x1 + 1000, &srqn),
+		 -EINVAL);
+	CHECK_EQ(create_srq(&b, IBV_SRQT_XRC, pdn, cqn, x3, &srqn), 0);
+	CHECK_EQ(handle_cmd(b.sock, UODP_CMD_DESTROY_CQ, cqn), -EBUSY);
+	qp_req_init(&req, IBV_QPT_XRC_RECV, UODP_NO_HANDLE, UODP_NO_HANDLE);
+	req.xrcdn = x3;
+	req.sq_wqe_cnt = req.rq_wqe_cnt = 0;
+	CHECK_EQ(create_qp_req(&b, &req, true, NULL), -EBADF);
+	CHECK_EQ(create_qp_req(&b, &req, false, &qpn), 0);
+	CHECK_EQ(handle_cmd(b.sock, UODP_CMD_CLOSE_XRCD, x3), -EBUSY);
+	/* a cannot use b's private XRCD. */
+	CHECK_EQ(create_qp_req(&a, &req, false, NULL), -EINVAL);
+	/* XRC initiator in a. */
+	qp_req_init(&req, IBV_QPT_XRC_SEND, alloc_pd(&a), create_cq(&a, 64));
+	req.rq_wqe_cnt = 0;
+	CHECK_EQ(create_qp_req(&a, &req, true, NULL), 0);
+
+	/* Closing the shared one in a leaves it to b. */
+	CHECK_EQ(handle_cmd(a.sock, UODP_CMD_CLOSE_XRCD, x1), 0);
+	CHECK_EQ(handle_cmd(a.sock, UODP_CMD_CLOSE_XRCD, x1), -ENOENT);
+	CHECK_EQ(open_xrcd(&a, fd, 0, &x2), 0);
+	CHECK_EQ(x1, x2);
+	close(fd);
+	close(fd2);
+	client_close(&a);
+	client_close(&b);
+}
+
+static void test_ownership(void)
+{
+	struct uodp_create_qp_req req;
+	uint32_t pdn, cqn, key, qpn;
+	struct client a, b;
+	char buf[64];
+
+	client_init(&a);
+	client_init(&b);
+	pdn = alloc_pd(&a);
+	cqn = create_cq(&a, 64);
+	CHECK_EQ(reg_mr(&a, pdn, buf, sizeof(buf), 0, &key), 0);
+	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+	CHECK_EQ(create_qp_req(&a, &req, true, &qpn), 0);
+
+	CHECK_EQ(handle_cmd(b.sock, UODP_CMD_DEALLOC_PD, pdn), -ENOENT);
+	CHECK_EQ(handle_cmd(b.sock, UODP_CMD_DEREG_MR, key), -ENOENT);
+	CHECK_EQ(handle_cmd(b.sock, UODP_CMD_DESTROY_CQ, cqn), -ENOENT);
+	CHECK_EQ(handle_cmd(b.sock, UODP_CMD_DESTROY_QP, qpn), -ENOENT);
+	CHECK_EQ(handle_cmd(b.sock, UODP_CMD_QUERY_QP, qpn), -EINVAL);
+	CHECK_EQ(reg_mr(&b, pdn, buf, sizeof(buf), 0, NULL), -EINVAL);
+	CHECK_EQ(create_qp_req(&b, &req, true, NULL), -EINVAL);
+	CHECK_EQ(modify_qp(&b, qpn, IBV_QP_STATE,
+			   &(struct uodp_qp_attr){ .qp_state = IBV_QPS_ERR }),
+		 -EINVAL);
+	client_close(&a);
+	client_close(&b);
+}
+
+/* A client that dies holding everything. */
+static void test_dead_client(void)
+{
+	int before, after, status;
+	pid_t pid;
+
+	settle();
+	before = daemon_fd_count();
+	pid = fork();
+	if (pid == 0) {
+		struct uodp_create_qp_req req;
+		uint32_t pdn, cqn, srqn, x;
+		struct client c;
+		static char buf[8192];
+
+		failures = 0;
+		client_init(&c);
+		pdn = alloc_pd(&c);
+		cqn = create_cq(&c, 64);
+		reg_mr(&c, pdn, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE, NULL);
+		open_xrcd(&c, -1, 0, &x);
+		create_srq(&c, IBV_SRQT_XRC, pdn, cqn, x, &srqn);
+		qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
+		create_qp_req(&c, &req, true, NULL);
+		/* Half a request, then death. */
+		send_raw(c.sock, "xxxxxxxxxxxx", 12, NULL, 0);
+		_exit(failures ? 1 : 0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed");
+	settle();
+	after = daemon_fd_count();
+	CHECK_EQ(after, before);
+	CHECK_EQ(kill(daemon_pid, 0), 0);
+}
+
+static void test_fd_hygiene(void)
+{
+	int before, after, i;
+
+	settle();
+	before = daemon_fd_count();
+	for (i = 0; i < 3; i++) {
+		test_cq();
+		test_malformed();
+		test_xrc();
+	}
+	settle();
+	after = daemon_fd_count();
+	CHECK_EQ(after, before);
+}
+
+static unsigned long daemon_cpu_ticks(void)
+{
+	unsigned long utime = 0, stime = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)daemon_pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		if (p)
+			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			       &utime, &stime);
+	}
+	fclose(f);
+	return utime + stime;
+}
+
+static void test_idle_cpu(void)
+{
+	struct client c;
+	unsigned long t0, t1;
+
+	client_init(&c);	/* an open context must not keep it busy */
+	settle();
+	t0 = daemon_cpu_ticks();
+	sleep(1);
+	t1 = daemon_cpu_ticks();
+	CHECK(t1 - t0 <= 2, "idle daemon used %lu ticks in 1 s", t1 - t0);
+	CHECK_EQ(c.shared->need_wakeup, 1);
+	client_close(&c);
+}
+
+static void stop_daemon(void)
+{
+	int status;
+
+	CHECK_EQ(kill(daemon_pid, SIGTERM), 0);
+	CHECK_EQ(waitpid(daemon_pid, &status, 0), daemon_pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "daemon exit status 0x%x", status);
+	CHECK(access(sock_path, F_OK) != 0, "socket removed");
+}
+
+int main(int argc, char **argv)
+{
+	char cmdline[400];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s PATH_TO_UODPD\n", argv[0]);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	make_sysfs();
+	start_daemon(argv[1]);
+	test_open_context();
+	test_malformed();
+	test_pd_mr();
+	test_cq();
+	test_qps();
+	test_xrc();
+	test_ownership();
+	test_dead_client();
+	test_fd_hygiene();
+	test_idle_cpu();
+	stop_daemon();
+	snprintf(cmdline, sizeof(cmdline), "rm -rf %s", tmpdir);
+	if (system(cmdline))
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	printf("%s: %d failure(s)\n", argv[0], failures);
+	return failures ? 1 : 0;
+}
