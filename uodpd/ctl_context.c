@@ -192,7 +192,12 @@ void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type)
 	if (ctx->async_wfd < 0)
 		return;
 	/* One record is below PIPE_BUF: written whole or not at all. */
-	if (write(ctx->async_wfd, &ev, sizeof(ev)) != sizeof(ev))
+	if (write(ctx->async_wfd, &ev, sizeof(ev)) == sizeof(ev))
+		return;
+	if (errno == EPIPE)	/* the process closed its async_fd */
+		ud_dbg("context %u: async event %u dropped: %s", ctx->id,
+		       type, strerror(errno));
+	else
 		ud_warn("context %u: async event %u dropped: %s", ctx->id,
 			type, strerror(errno));
 }

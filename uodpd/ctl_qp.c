@@ -148,7 +148,8 @@ static int qp_check_caps(const struct uodp_create_qp_req *req,
 	/* A QP with an SRQ has no receive queue of its own. */
 	if (!has_rq || req->srqn != UODP_NO_HANDLE ||
 	    !ud_pow2_le(req->rq_wqe_cnt, RQ_MAX_WQES) ||
-	    req->rq_wqe_shift < RQ_MIN_SHIFT || req->rq_wqe_shift > RQ_MAX_SHIFT ||
+	    req->rq_wqe_shift < RQ_MIN_SHIFT ||
+	    req->rq_wqe_shift > RQ_MAX_SHIFT ||
 	    16ull * req->max_recv_sge > 1u << req->rq_wqe_shift)
 		return -EINVAL;
 	return 0;
@@ -158,7 +159,7 @@ static int qp_map(struct ud_qp *qp, const struct uodp_create_qp_req *req,
 		  int fd)
 {
 	uint64_t sq_len = (uint64_t)req->sq_wqe_cnt * 64;
-	uint64_t rq_len = (uint64_t)req->rq_wqe_cnt << req->rq_wqe_shift;
+	uint64_t rq_len = 0;
 	int ret;
 
 	if (req->qp_type == IBV_QPT_XRC_RECV)
@@ -176,7 +177,8 @@ static int qp_map(struct ud_qp *qp, const struct uodp_create_qp_req *req,
 		if (!qp->sq.buf)
 			goto err_unmap;
 	}
-	if (rq_len) {
+	if (req->rq_wqe_cnt) {	/* the shift was checked with the count */
+		rq_len = (uint64_t)req->rq_wqe_cnt << req->rq_wqe_shift;
 		qp->rq.buf = ud_qmem_at(&qp->mem, req->rq_offset, rq_len, 16);
 		if (!qp->rq.buf)
 			goto err_unmap;
@@ -207,7 +209,7 @@ static void qp_init_fields(struct ud_qp *qp, struct ud_ctx *ctx,
 	qp->max_inline_data = req->max_inline_data;
 	qp->sq.wqe_cnt = req->sq_wqe_cnt;
 	qp->rq.wqe_cnt = req->rq_wqe_cnt;
-	qp->rq.wqe_shift = req->rq_wqe_shift;
+	qp->rq.wqe_shift = req->rq_wqe_cnt ? req->rq_wqe_shift : 0;
 	qp->attr.qp_state = IBV_QPS_RESET;
 	qp->attr.cur_qp_state = IBV_QPS_RESET;
 	list_node_init(&qp->active_link);
@@ -294,7 +296,8 @@ static int check_attr_values(const struct ud_device *dev, uint32_t mask,
 {
 	if ((mask & IBV_QP_STATE) && a->qp_state > IBV_QPS_ERR)
 		return -EINVAL;
-	if ((mask & IBV_QP_PKEY_INDEX) && a->pkey_index >= dev->port.pkey_tbl_len)
+	if ((mask & IBV_QP_PKEY_INDEX) &&
+	    a->pkey_index >= dev->port.pkey_tbl_len)
 		return -EINVAL;
 	if ((mask & IBV_QP_PORT) && a->port_num != 1)
 		return -EINVAL;

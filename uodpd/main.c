@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "uodpd.h"
@@ -102,6 +103,18 @@ bad:
 	return -EINVAL;
 }
 
+/* Each context holds a socket, an eventfd and a pipe: allow many. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		ud_warn("cannot raise the fd limit: %s", strerror(errno));
+}
+
 static void signal_ready(int fd)
 {
 	char byte = 1;
@@ -124,6 +137,7 @@ int main(int argc, char **argv)
 		return 2;
 	/* Peers vanish: a write to a dead client must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	d = malloc(sizeof(*d));
 	if (!d) {
 		ud_err("out of memory");

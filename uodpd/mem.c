@@ -40,7 +40,8 @@ int ud_qmem_map(int fd, uint64_t size, struct ud_qmem *mem)
 		return -EINVAL;
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0)
-		return errno == EBADF ? -EBADF : -EINVAL;	/* not a memfd */
+		/* EINVAL: not a memfd */
+		return errno == EBADF ? -EBADF : -EINVAL;
 	if ((seals & need) != need)
 		return -EINVAL;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
@@ -148,7 +149,7 @@ enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 
 	if (!mr)
 		return UD_MR_BAD_KEY;
-	if (mr->pdn != pdn)
+	if (pdn != UODP_NO_HANDLE && mr->pdn != pdn)
 		return UD_MR_BAD_PD;
 	if (va < mr->iova || va - mr->iova > mr->length ||
 	    len > mr->length - (va - mr->iova))
@@ -159,13 +160,14 @@ enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 		base = mr->addr & ~(UODPD_PAGE_SIZE - 1);
 		first = (ud_mr_pva(mr, va) - base) >> UODPD_PAGE_SHIFT;
 		last = (ud_mr_pva(mr, va) + len - 1 - base) >> UODPD_PAGE_SHIFT;
-		for (page = first; page <= last; page++) {
-			if (!page_present(mr, page)) {
-				if (fault_va)
-					*fault_va = mr->iova - (mr->addr - base) +
-						    (page << UODPD_PAGE_SHIFT);
-				return UD_MR_FAULT;
-			}
+		for (page = first; page <= last; page++)
+			if (!page_present(mr, page))
+				break;
+		if (page <= last) {
+			if (fault_va)	/* MR address of that page's start */
+				*fault_va = mr->iova - (mr->addr - base) +
+					    (page << UODPD_PAGE_SHIFT);
+			return UD_MR_FAULT;
 		}
 	}
 	if (out)
@@ -199,16 +201,19 @@ static int check_access(uint32_t access)
  */
 static int check_mapped(pid_t pid, uint64_t start, uint64_t end, bool write)
 {
-	char path[64], line[512], perms[8];
 	uint64_t lo, hi, covered = start;
-	FILE *f;
+	char path[64], perms[8];
+	char *line = NULL;
+	size_t cap = 0;
 	int ret = -EFAULT;
+	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -EFAULT;
-	while (fgets(line, sizeof(line), f)) {
+	/* Lines are sorted by address; getline keeps long paths whole. */
+	while (getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &lo, &hi,
 			   perms) != 3)
 			continue;
@@ -224,6 +229,7 @@ static int check_mapped(pid_t pid, uint64_t start, uint64_t end, bool write)
 			break;
 		}
 	}
+	free(line);
 	fclose(f);
 	return ret;
 }

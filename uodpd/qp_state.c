@@ -34,6 +34,11 @@ struct transition {
 #define ALT IBV_QP_ALT_PATH
 #define MIG IBV_QP_PATH_MIG_STATE
 #define RNRT IBV_QP_MIN_RNR_TIMER
+#define AV IBV_QP_AV
+#define TMO IBV_QP_TIMEOUT
+#define RETRY (IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY)
+#define RD_INIT IBV_QP_MAX_QP_RD_ATOMIC
+#define RD_DEST IBV_QP_MAX_DEST_RD_ATOMIC
 
 /* Attributes that the connected QP types share on INIT->RTR. */
 #define RTR_CONN (IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN)
@@ -148,18 +153,12 @@ static const struct transition table[NSTATES][NSTATES] = {
 			.valid = true,
 			.opt = {
 				[T_UD] = PKEY | QKEY,
-				[T_UC] = IBV_QP_AV | ALT | ACC | PKEY | MIG,
-				[T_RC] = PORT | IBV_QP_AV | IBV_QP_TIMEOUT |
-					 IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-					 IBV_QP_MAX_QP_RD_ATOMIC |
-					 IBV_QP_MAX_DEST_RD_ATOMIC | ALT | ACC |
-					 PKEY | RNRT | MIG,
-				[T_XRC_INI] = PORT | IBV_QP_AV | IBV_QP_TIMEOUT |
-					      IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-					      IBV_QP_MAX_QP_RD_ATOMIC | ALT |
-					      ACC | PKEY | MIG,
-				[T_XRC_TGT] = PORT | IBV_QP_AV | IBV_QP_TIMEOUT |
-					      IBV_QP_MAX_DEST_RD_ATOMIC | ALT |
+				[T_UC] = AV | ALT | ACC | PKEY | MIG,
+				[T_RC] = PORT | AV | TMO | RETRY | RD_INIT |
+					 RD_DEST | ALT | ACC | PKEY | RNRT | MIG,
+				[T_XRC_INI] = PORT | AV | TMO | RETRY | RD_INIT |
+					      ALT | ACC | PKEY | MIG,
+				[T_XRC_TGT] = PORT | AV | TMO | RD_DEST | ALT |
 					      ACC | PKEY | RNRT | MIG,
 			},
 		},

@@ -23,13 +23,19 @@ fi
 
 uodpd_pid()
 {
-	local pid
+	local d line rest
 
-	# uodpd is uodp-run's other child; fall back to the socket's owner.
-	pid=$(pgrep -P "$PPID" -x uodpd | head -n1)
-	[ -n "$pid" ] || pid=$(ss -xlpn 2>/dev/null | grep -F "$UODP_SOCKET" |
-			       sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1)
-	echo "$pid"
+	# uodpd is uodp-run's other child.  Plain /proc reads, no procps:
+	# pgrep and ps misbehave under an LD_PRELOADed ASan runtime.
+	for d in /proc/[0-9]*; do
+		read -r line <"$d/stat" 2>/dev/null || continue
+		rest=${line##*) }
+		set -- $rest
+		if [ "$2" = "$PPID" ] && [ "$(cat "$d/comm" 2>/dev/null)" = uodpd ]; then
+			echo "${d#/proc/}"
+			return
+		fi
+	done
 }
 
 # CPU seconds (user + system) a process used so far.

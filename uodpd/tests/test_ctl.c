@@ -125,6 +125,7 @@ static void start_daemon(const char *bin)
 	daemon_pid = fork();
 	if (daemon_pid == 0) {
 		close(ready[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
 		execl(bin, bin, "--socket", sock_path, "--sysfs", sysfs,
 		      "--devices", "2", "--ready-fd", fdarg, (char *)NULL);
@@ -267,7 +268,8 @@ static int cmd_fds(int sock, uint32_t op, const void *req, size_t req_len,
 	int ret;
 
 	memcpy(buf, &hdr, sizeof(hdr));
-	memcpy(buf + sizeof(hdr), req, req_len);
+	if (req_len)
+		memcpy(buf + sizeof(hdr), req, req_len);
 	ret = send_raw(sock, buf, hdr.length, fds, nfds);
 	if (ret)
 		return ret;
@@ -1023,6 +1025,296 @@ static void test_fd_hygiene(void)
 	CHECK_EQ(after, before);
 }
 
+/* ---- random requests: the daemon survives them and leaks no fd ---- */
+
+static const uint32_t body_size[UODP_CMD_MAX] = {
+	[UODP_CMD_OPEN_CONTEXT] = sizeof(struct uodp_open_context_req),
+	[UODP_CMD_QUERY_PORT] = sizeof(struct uodp_query_port_req),
+	[UODP_CMD_DEALLOC_PD] = sizeof(struct uodp_handle_req),
+	[UODP_CMD_REG_MR] = sizeof(struct uodp_reg_mr_req),
+	[UODP_CMD_DEREG_MR] = sizeof(struct uodp_handle_req),
+	[UODP_CMD_CREATE_CQ] = sizeof(struct uodp_create_cq_req),
+	[UODP_CMD_DESTROY_CQ] = sizeof(struct uodp_handle_req),
+	[UODP_CMD_OPEN_XRCD] = sizeof(struct uodp_open_xrcd_req),
+	[UODP_CMD_CLOSE_XRCD] = sizeof(struct uodp_handle_req),
+	[UODP_CMD_CREATE_SRQ] = sizeof(struct uodp_create_srq_req),
+	[UODP_CMD_MODIFY_SRQ] = sizeof(struct uodp_modify_srq_req),
+	[UODP_CMD_QUERY_SRQ] = sizeof(struct uodp_handle_req),
+	[UODP_CMD_DESTROY_SRQ] = sizeof(struct uodp_handle_req),
+	[UODP_CMD_CREATE_QP] = sizeof(struct uodp_create_qp_req),
+	[UODP_CMD_MODIFY_QP] = sizeof(struct uodp_modify_qp_req),
+	[UODP_CMD_QUERY_QP] = sizeof(struct uodp_handle_req),
+	[UODP_CMD_DESTROY_QP] = sizeof(struct uodp_handle_req),
+};
+
+/* Fixed by default so a failure repeats; UODPD_TEST_SEED picks another. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state >> 16);
+}
+
+/* Handles the daemon handed out, by command that made them. */
+struct pool {
+	uint32_t h[UODP_CMD_MAX][32];
+	int n[UODP_CMD_MAX];
+};
+
+static uint32_t pick(const struct pool *p, uint32_t op)
+{
+	if (!p->n[op] || rnd() % 8 == 0)
+		return rnd() % 4 ? rnd() % 0x200 : UODP_NO_HANDLE;
+	return p->h[op][rnd() % p->n[op]];
+}
+
+static uint32_t interesting(const struct pool *p)
+{
+	switch (rnd() % 6) {
+	case 0:
+		return pick(p, 1 + rnd() % (UODP_CMD_MAX - 1));
+	case 1:
+		return rnd() % 8;
+	case 2:
+		return 1u << (rnd() % 32);
+	case 3:
+		return UODP_NO_HANDLE;
+	case 4:
+		return 4096 * (rnd() % 32);
+	default:
+		return rnd();
+	}
+}
+
+/* A plausible request for op: mostly valid, using live handles. */
+static void fill_template(uint32_t op, void *body, const struct pool *p)
+{
+	static char mem[3 * 4096];
+
+	switch (op) {
+	case UODP_CMD_QUERY_PORT:
+		*(struct uodp_query_port_req *)body =
+			(struct uodp_query_port_req){ .port_num = 1 };
+		break;
+	case UODP_CMD_REG_MR:
+		*(struct uodp_reg_mr_req *)body = (struct uodp_reg_mr_req){
+			.pdn = pick(p, UODP_CMD_ALLOC_PD),
+			.access = rnd() % 16, .addr = (uintptr_t)mem,
+			.length = 1 + rnd() % sizeof(mem), .iova = rnd(),
+		};
+		break;
+	case UODP_CMD_CREATE_CQ:
+		*(struct uodp_create_cq_req *)body = (struct uodp_create_cq_req){
+			.mmap_size = 65536, .cqe_cnt = 1u << (rnd() % 11),
+			.cqe_size = 64, .dbrec_offset = 65536 - 64,
+		};
+		break;
+	case UODP_CMD_OPEN_XRCD:
+		*(struct uodp_open_xrcd_req *)body =
+			(struct uodp_open_xrcd_req){ .oflags = O_CREAT,
+						     .has_fd = rnd() % 2 };
+		break;
+	case UODP_CMD_CREATE_SRQ:
+		*(struct uodp_create_srq_req *)body = (struct uodp_create_srq_req){
+			.mmap_size = 65536, .dbrec_offset = 65536 - 64,
+			.srq_type = rnd() % 2, .pdn = pick(p, UODP_CMD_ALLOC_PD),
+			.cqn = pick(p, UODP_CMD_CREATE_CQ),
+			.xrcdn = pick(p, UODP_CMD_OPEN_XRCD),
+			.wqe_cnt = 1u << (rnd() % 8), .wqe_shift = 5 + rnd() % 3,
+			.max_sge = rnd() % 3,
+		};
+		break;
+	case UODP_CMD_MODIFY_SRQ:
+		*(struct uodp_modify_srq_req *)body = (struct uodp_modify_srq_req){
+			.srqn = pick(p, UODP_CMD_CREATE_SRQ),
+			.attr_mask = rnd() % 4, .srq_limit = rnd() % 64,
+		};
+		break;
+	case UODP_CMD_CREATE_QP: {
+		struct uodp_create_qp_req *q = body;
+		static const uint32_t types[] = { IBV_QPT_RC, IBV_QPT_UD,
+			IBV_QPT_XRC_SEND, IBV_QPT_XRC_RECV };
+
+		qp_req_init(q, types[rnd() % 4], pick(p, UODP_CMD_ALLOC_PD),
+			    pick(p, UODP_CMD_CREATE_CQ));
+		q->mmap_size = 65536;
+		if (rnd() % 2) {
+			q->srqn = pick(p, UODP_CMD_CREATE_SRQ);
+			q->rq_wqe_cnt = 0;
+		}
+		if (q->qp_type == IBV_QPT_XRC_RECV)
+			q->xrcdn = pick(p, UODP_CMD_OPEN_XRCD);
+		break;
+	}
+	case UODP_CMD_MODIFY_QP: {
+		struct uodp_modify_qp_req *m = body;
+		unsigned int i;
+
+		memset(m, 0, sizeof(*m));
+		m->qpn = pick(p, UODP_CMD_CREATE_QP);
+		m->attr_mask = rnd() & ((1u << 21) - 1);
+		m->attr.qp_state = rnd() % 8;
+		m->attr.cur_qp_state = rnd() % 8;
+		m->attr.port_num = 1;
+		m->attr.path_mtu = 1 + rnd() % 5;
+		m->attr.ah_attr.is_global = rnd() % 2;
+		m->attr.ah_attr.sgid_index = rnd() % 3;
+		m->attr.timeout = rnd() % 32;
+		m->attr.retry_cnt = rnd() % 8;
+		m->attr.rnr_retry = rnd() % 8;
+		m->attr.max_rd_atomic = rnd() % 17;
+		m->attr.max_dest_rd_atomic = rnd() % 17;
+		m->attr.dest_qp_num = pick(p, UODP_CMD_CREATE_QP);
+		if (rnd() % 2) {
+			/* A transition an RC QP may make. */
+			static const struct { uint32_t state, mask; } t[] = {
+				{ IBV_QPS_INIT, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+				  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS },
+				{ IBV_QPS_RTR, IBV_QP_STATE | IBV_QP_AV |
+				  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+				  IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+				  IBV_QP_MIN_RNR_TIMER },
+				{ IBV_QPS_RTS, IBV_QP_STATE | IBV_QP_TIMEOUT |
+				  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+				  IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC },
+				{ IBV_QPS_ERR, IBV_QP_STATE },
+				{ IBV_QPS_RESET, IBV_QP_STATE },
+			};
+			i = rnd() % (sizeof(t) / sizeof(t[0]));
+			m->attr.qp_state = t[i].state;
+			m->attr_mask = t[i].mask;
+			m->attr.max_rd_atomic %= 17;
+		}
+		break;
+	}
+	case UODP_CMD_DEALLOC_PD:
+	case UODP_CMD_DEREG_MR:
+	case UODP_CMD_DESTROY_CQ:
+	case UODP_CMD_CLOSE_XRCD:
+	case UODP_CMD_QUERY_SRQ:
+	case UODP_CMD_DESTROY_SRQ:
+	case UODP_CMD_QUERY_QP:
+	case UODP_CMD_DESTROY_QP: {
+		static const uint8_t maker[UODP_CMD_MAX] = {
+			[UODP_CMD_DEALLOC_PD] = UODP_CMD_ALLOC_PD,
+			[UODP_CMD_DEREG_MR] = UODP_CMD_REG_MR,
+			[UODP_CMD_DESTROY_CQ] = UODP_CMD_CREATE_CQ,
+			[UODP_CMD_CLOSE_XRCD] = UODP_CMD_OPEN_XRCD,
+			[UODP_CMD_QUERY_SRQ] = UODP_CMD_CREATE_SRQ,
+			[UODP_CMD_DESTROY_SRQ] = UODP_CMD_CREATE_SRQ,
+			[UODP_CMD_QUERY_QP] = UODP_CMD_CREATE_QP,
+			[UODP_CMD_DESTROY_QP] = UODP_CMD_CREATE_QP,
+		};
+
+		*(struct uodp_handle_req *)body =
+			(struct uodp_handle_req){ .handle = pick(p, maker[op]) };
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static int fuzz_one(int sock, int memfd, struct pool *p, unsigned int *ok)
+{
+	char req[UODP_MAX_CMD_SIZE] = { 0 }, resp[2048];
+	char *body = req + sizeof(struct uodp_cmd_hdr);
+	struct uodp_cmd_hdr hdr;
+	struct uodp_resp_hdr rh;
+	uint32_t op = 1 + rnd() % UODP_CMD_MAX, len, i, v, nmut;
+	int fds[2] = { memfd, memfd }, nfds = 0;
+	ssize_t n;
+
+	len = op < UODP_CMD_MAX ? body_size[op] : rnd() % 64;
+	if (op == UODP_CMD_CREATE_CQ || op == UODP_CMD_CREATE_SRQ ||
+	    op == UODP_CMD_CREATE_QP || op == UODP_CMD_OPEN_XRCD)
+		nfds = 1;
+	if (rnd() % 8 == 0)
+		nfds = rnd() % 3;
+	if (op < UODP_CMD_MAX)
+		fill_template(op, body, p);
+	if (op == UODP_CMD_OPEN_XRCD)
+		nfds = ((struct uodp_open_xrcd_req *)body)->has_fd;
+	if (op == UODP_CMD_CREATE_QP &&
+	    ((struct uodp_create_qp_req *)body)->qp_type == IBV_QPT_XRC_RECV)
+		nfds = 0;
+	nmut = rnd() % 4;
+	for (i = 0; i < nmut && len >= 4; i++) {
+		v = interesting(p);
+		memcpy(body + 4 * (rnd() % (len / 4)), &v, 4);
+	}
+	if (rnd() % 32 == 0)
+		len = rnd() % 256;
+	hdr.opcode = op;
+	hdr.length = sizeof(hdr) + len;
+	memcpy(req, &hdr, sizeof(hdr));
+	if (send_raw(sock, req, hdr.length, fds, nfds))
+		return -1;
+	n = recv(sock, resp, sizeof(resp), 0);
+	if (n < (ssize_t)sizeof(rh))
+		return -1;
+	memcpy(&rh, resp, sizeof(rh));
+	if (rh.status || op >= UODP_CMD_MAX)
+		return 0;
+	ok[op]++;
+	if (n >= (ssize_t)sizeof(rh) + 4 && p->n[op] < 32) {
+		memcpy(&v, resp + sizeof(rh), 4);
+		p->h[op][p->n[op]++] = v;
+	}
+	return 0;
+}
+
+static void test_random_requests(void)
+{
+	unsigned int ok[UODP_CMD_MAX] = { 0 }, kinds = 0;
+	int before, iter, conn, memfd, dropped = 0, i;
+	struct pool *p = malloc(sizeof(*p));
+	uint64_t one = 1;
+	uint32_t *qmem;
+	struct client c;
+
+	settle();
+	before = daemon_fd_count();
+	memfd = queue_memfd(65536, true);
+	/* Every queue shares this memory: garbage WQEs, CQEs, doorbells. */
+	qmem = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	CHECK(qmem != MAP_FAILED, "mmap queue memfd");
+	for (conn = 0; conn < 20; conn++) {
+		client_init(&c);
+		memset(p, 0, sizeof(*p));
+		for (iter = 0; iter < 1000; iter++) {
+			if (iter % 64 == 63) {
+				for (i = 0; i < 65536 / 4; i++)
+					qmem[i] = rnd() % 3 ? 0 : rnd();
+				if (write(c.kick_fd, &one, sizeof(one)) < 0)
+					dropped++;
+			}
+			if (fuzz_one(c.sock, memfd, p, ok)) {
+				dropped++;
+				break;
+			}
+		}
+		client_close(&c);
+	}
+	munmap(qmem, 65536);
+	close(memfd);
+	free(p);
+	settle();
+	CHECK_EQ(kill(daemon_pid, 0), 0);
+	CHECK_EQ(daemon_fd_count(), before);
+	CHECK(dropped == 0, "%d connections dropped", dropped);
+	/* The requests reached deep: most commands succeeded sometimes. */
+	for (i = UODP_CMD_QUERY_DEVICE; i < UODP_CMD_MAX; i++)
+		kinds += ok[i] > 0;
+	CHECK(kinds >= 16, "only %u kinds of command succeeded", kinds);
+	if (getenv("UODPD_TEST_VERBOSE"))
+		for (i = 1; i < UODP_CMD_MAX; i++)
+			fprintf(stderr, "opcode %2d: %u ok\n", i, ok[i]);
+}
+
 static unsigned long daemon_cpu_ticks(void)
 {
 	unsigned long utime = 0, stime = 0;
@@ -1078,6 +1370,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("UODPD_TEST_SEED"))
+		rnd_state = strtoull(getenv("UODPD_TEST_SEED"), NULL, 0) | 1;
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 1;
@@ -1093,6 +1387,7 @@ int main(int argc, char **argv)
 	test_ownership();
 	test_dead_client();
 	test_fd_hygiene();
+	test_random_requests();
 	test_idle_cpu();
 	stop_daemon();
 	snprintf(cmdline, sizeof(cmdline), "rm -rf %s", tmpdir);
