@@ -96,6 +96,8 @@ static bool sq_run(struct uodpd *d, struct ud_qp *qp)
 	enum ud_step step;
 	int budget, nbbs;
 
+	if (qp->sq_fault.stalled)
+		return false;		/* until userspace resumes it */
 	if (qp->req.wait_until_ns && ud_now_ns() < qp->req.wait_until_ns)
 		return false;
 	for (budget = UD_WQES_PER_POLL; budget; budget--) {

@@ -138,6 +138,9 @@ int ud_recv_claim(struct uodpd *d, struct ud_qp *rqp, struct ud_srq *srq,
 /* Complete a claimed receive WQE (status 0 = success). */
 void ud_recv_complete(struct uodpd *d, const struct ud_recv_claim *claim,
 		      const struct ud_cqe_info *info);
+/* Give back a receive WQE claimed in this very step (a UD drop). */
+void ud_recv_unclaim(struct ud_qp *rqp, struct ud_srq *srq,
+		     const struct ud_recv_claim *claim);
 /* Flush receive WQEs of an errored QP (its own RQ, not an SRQ). */
 bool ud_rq_flush(struct uodpd *d, struct ud_qp *qp);
 
@@ -155,6 +158,27 @@ enum ud_step ud_exec_send_wqe(struct uodpd *d, struct ud_qp *qp,
 void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,
 			 const struct ud_send_wqe *w, uint8_t syndrome,
 			 uint32_t byte_cnt);
+void ud_qp_complete_send_vendor(struct uodpd *d, struct ud_qp *qp,
+				const struct ud_send_wqe *w, uint8_t syndrome,
+				uint8_t vendor_syndrome);
+/* RNR NAK: back off the responder's min_rnr_timer (rnr_retry 7: forever). */
+enum ud_step ud_rnr_backoff(struct uodpd *d, struct ud_qp *qp,
+			    struct ud_qp *peer, const struct ud_send_wqe *w);
+
+/* ---- engine_fault.c: ODP page faults ---- */
+/* The local buffer of w is absent: raise a requester WQE fault (type). */
+enum ud_step ud_req_fault(struct uodpd *d, struct ud_qp *qp,
+			  const struct ud_send_wqe *w, uint8_t type);
+/* The fault context of a receive queue: the SRQ's, or the QP's RQ. */
+struct ud_fault_ctx *ud_recv_fault_ctx(struct ud_qp *rqp, struct ud_srq *srq);
+/* A receive buffer is absent: raise a responder WQE fault (0 or -errno). */
+int ud_recv_fault(struct uodpd *d, struct ud_qp *rqp, struct ud_srq *srq,
+		  uint16_t wqe_counter, uint64_t bytes_committed,
+		  uint32_t requester_qpn);
+/* The rkey's pages are absent: raise an RDMA responder fault, back off. */
+enum ud_step ud_rdma_fault(struct uodpd *d, struct ud_qp *qp,
+			   struct ud_qp *peer, const struct ud_send_wqe *w,
+			   uint64_t len, uint64_t packet, bool write);
 uint64_t ud_rnr_timer_ns(uint8_t min_rnr_timer);
 uint64_t ud_ack_timeout_ns(uint8_t timeout);
 uint32_t ud_mtu_bytes(uint32_t mtu_enum);

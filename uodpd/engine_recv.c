@@ -127,3 +127,14 @@ bool ud_rq_flush(struct uodpd *d, struct ud_qp *qp)
 	}
 	return progress;
 }
+
+void ud_recv_unclaim(struct ud_qp *rqp, struct ud_srq *srq,
+		     const struct ud_recv_claim *claim)
+{
+	if (srq) {
+		srq->hw_head = claim->wqe_counter;
+		srq->consumed--;
+	} else {
+		rqp->rq.consumed--;
+	}
+}

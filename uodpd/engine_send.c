@@ -12,23 +12,24 @@
 #include <infiniband/verbs.h>
 
 #include "engine.h"
+#include "odp.h"
 
 static bool wqe_signaled(const struct ud_send_wqe *w)
 {
 	return w->fm_ce_se & MLX5_WQE_CTRL_CQ_UPDATE;
 }
 
-void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,
-			 const struct ud_send_wqe *w, uint8_t syndrome,
-			 uint32_t byte_cnt)
+void ud_qp_complete_send_vendor(struct uodpd *d, struct ud_qp *qp,
+				const struct ud_send_wqe *w, uint8_t syndrome,
+				uint8_t vendor_syndrome)
 {
 	struct ud_cqe_info info = {
 		.opcode = syndrome ? MLX5_CQE_REQ_ERR : MLX5_CQE_REQ,
 		.syndrome = syndrome,
+		.vendor_syndrome = vendor_syndrome,
 		.wqe_opcode = w->opcode,
 		.qpn = qp->qpn,
 		.wqe_counter = qp->req.wqe_ci & 0xffff,
-		.byte_cnt = byte_cnt,
 	};
 
 	qp->req.active = false;
@@ -36,6 +37,27 @@ void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,
 		ud_cq_push(d, qp->send_cqn, &info);
 	if (syndrome)
 		ud_engine_qp_to_error(d, qp);
+}
+
+void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,
+			 const struct ud_send_wqe *w, uint8_t syndrome,
+			 uint32_t byte_cnt)
+{
+	struct ud_cqe_info info = {
+		.opcode = MLX5_CQE_REQ,
+		.wqe_opcode = w->opcode,
+		.qpn = qp->qpn,
+		.wqe_counter = qp->req.wqe_ci & 0xffff,
+		.byte_cnt = byte_cnt,
+	};
+
+	if (syndrome) {
+		ud_qp_complete_send_vendor(d, qp, w, syndrome, 0);
+		return;
+	}
+	qp->req.active = false;
+	if (wqe_signaled(w))
+		ud_cq_push(d, qp->send_cqn, &info);
 }
 
 static enum ud_step req_error(struct uodpd *d, struct ud_qp *qp,
@@ -69,11 +91,14 @@ static void recv_error(struct uodpd *d, struct ud_qp *peer,
 		ud_engine_qp_to_error(d, peer);
 }
 
-/* Check every local segment up front, so errors precede side effects. */
+/*
+ * Check every local segment up front, so errors and page faults precede
+ * side effects: an error wins over a fault (the WQE fails either way).
+ */
 static enum ud_mr_status precheck_sgl(struct uodpd *d, const struct ud_sgl *sgl,
 				      uint32_t pdn, uint32_t access)
 {
-	enum ud_mr_status ret;
+	enum ud_mr_status ret, worst = UD_MR_OK;
 	struct ud_mr *mr;
 	uint64_t fault_va;
 	uint32_t i;
@@ -81,10 +106,32 @@ static enum ud_mr_status precheck_sgl(struct uodpd *d, const struct ud_sgl *sgl,
 	for (i = 0; i < sgl->n; i++) {
 		ret = ud_mr_check(d, sgl->seg[i].key, pdn, sgl->seg[i].va,
 				  sgl->seg[i].len, access, &mr, &fault_va);
-		if (ret != UD_MR_OK && ret != UD_MR_FAULT)
+		if (ret == UD_MR_FAULT)
+			worst = ret;
+		else if (ret != UD_MR_OK)
 			return ret;
 	}
-	return UD_MR_OK;
+	return worst;
+}
+
+/*
+ * The local buffers of w, before the WQE has any effect: UD_STEP_MORE when
+ * usable, else the error completion or the requester fault (fault_type).
+ */
+static enum ud_step local_precheck(struct uodpd *d, struct ud_qp *qp,
+				   const struct ud_send_wqe *w, uint32_t access,
+				   uint8_t fault_type)
+{
+	if (w->is_inline)
+		return UD_STEP_MORE;
+	switch (precheck_sgl(d, &w->sgl, qp->pdn, access)) {
+	case UD_MR_OK:
+		return UD_STEP_MORE;
+	case UD_MR_FAULT:
+		return ud_req_fault(d, qp, w, fault_type);
+	default:
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	}
 }
 
 static void local_side(const struct ud_qp *qp, const struct ud_send_wqe *w,
@@ -110,9 +157,8 @@ static enum ud_step transport_retry(struct uodpd *d, struct ud_qp *qp,
 	return UD_STEP_WAIT;
 }
 
-/* RNR NAK: wait the responder's min_rnr_timer; rnr_retry 7 is forever. */
-static enum ud_step rnr_retry(struct uodpd *d, struct ud_qp *qp,
-			      struct ud_qp *peer, const struct ud_send_wqe *w)
+enum ud_step ud_rnr_backoff(struct uodpd *d, struct ud_qp *qp,
+			    struct ud_qp *peer, const struct ud_send_wqe *w)
 {
 	if (qp->attr.rnr_retry != 7) {
 		if (!qp->req.rnr_retries_left)
@@ -171,9 +217,12 @@ static enum ud_step rc_claim(struct uodpd *d, struct ud_qp *qp,
 	if (bad)
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+	/* A receive queue stalled on a page fault answers RNR. */
+	if (ud_recv_fault_ctx(peer, srq)->stalled)
+		return ud_rnr_backoff(d, qp, peer, w);
 	ret = ud_recv_claim(d, peer, srq, &qp->req.claim);
 	if (ret == -EAGAIN)
-		return rnr_retry(d, qp, peer, w);
+		return ud_rnr_backoff(d, qp, peer, w);
 	if (ret) {
 		recv_error(d, peer, &qp->req.claim,
 			   MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
@@ -189,18 +238,59 @@ static uint64_t step_len(const struct ud_qp *qp, uint64_t total)
 	return left < UD_STEP_BYTES ? left : UD_STEP_BYTES;
 }
 
+/*
+ * The claimed receive buffer is absent: the responder raises a WQE fault
+ * and stalls its receive queue, the requester backs off as on RNR.
+ */
+static enum ud_step recv_fault_step(struct uodpd *d, struct ud_qp *qp,
+				    struct ud_qp *peer,
+				    const struct ud_send_wqe *w)
+{
+	struct ud_recv_claim *claim = &qp->req.claim;
+	struct ud_srq *srq = NULL;
+
+	if (claim->srqn != UODP_NO_HANDLE)
+		srq = ud_srq_lookup(d, claim->srqn);
+	if (ud_recv_fault(d, peer, srq, claim->wqe_counter,
+			  qp->req.bytes_done, qp->qpn)) {
+		recv_error(d, peer, claim, MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR);
+		return req_error(d, qp, w, MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
+	}
+	return ud_rnr_backoff(d, qp, peer, w);
+}
+
+static void recv_cqe_info(const struct ud_qp *qp, const struct ud_send_wqe *w,
+			  uint8_t opcode, uint32_t byte_cnt,
+			  struct ud_cqe_info *info)
+{
+	bool imm = w->opcode == MLX5_OPCODE_SEND_IMM ||
+		   w->opcode == MLX5_OPCODE_RDMA_WRITE_IMM;
+
+	*info = (struct ud_cqe_info){
+		.opcode = opcode,
+		.byte_cnt = byte_cnt,
+		.imm_be = imm ? w->imm_be : 0,
+		.src_qpn = qp->qpn,
+		.solicited = w->fm_ce_se & MLX5_WQE_CTRL_SOLICITED,
+	};
+}
+
 static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 			    struct ud_qp *peer, const struct ud_send_wqe *w)
 {
 	struct ud_recv_claim *claim = &qp->req.claim;
 	struct ud_xfer_side src, dst;
 	struct ud_xfer_status st;
+	struct ud_cqe_info info;
 	enum ud_step step;
 	uint64_t n;
 
-	if (!qp->req.bytes_done && !claim->valid &&
-	    !w->is_inline && precheck_sgl(d, &w->sgl, qp->pdn, 0))
-		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	if (!qp->req.bytes_done && !claim->valid) {
+		step = local_precheck(d, qp, w, 0,
+				      MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE);
+		if (step != UD_STEP_MORE)
+			return step;
+	}
 	step = rc_claim(d, qp, peer, w);
 	if (step != UD_STEP_MORE)
 		return step;
@@ -219,8 +309,10 @@ static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 	case UD_XFER_OK:
 		break;
 	case UD_XFER_SRC_FAULT:
+		return ud_req_fault(d, qp, w,
+				    MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE);
 	case UD_XFER_DST_FAULT:
-		return UD_STEP_WAIT;	/* ODP: the fault engine resumes us */
+		return recv_fault_step(d, qp, peer, w);
 	case UD_XFER_SRC_ERR:
 		recv_error(d, NULL, claim, MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR);
 		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
@@ -231,15 +323,9 @@ static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 	qp->req.bytes_done += n;
 	if (qp->req.bytes_done < w->sgl.total)
 		return UD_STEP_MORE;
-
-	struct ud_cqe_info info = {
-		.opcode = w->opcode == MLX5_OPCODE_SEND_IMM ?
-			  MLX5_CQE_RESP_SEND_IMM : MLX5_CQE_RESP_SEND,
-		.byte_cnt = (uint32_t)w->sgl.total,
-		.imm_be = w->opcode == MLX5_OPCODE_SEND_IMM ? w->imm_be : 0,
-		.src_qpn = qp->qpn,
-		.solicited = w->fm_ce_se & MLX5_WQE_CTRL_SOLICITED,
-	};
+	recv_cqe_info(qp, w, w->opcode == MLX5_OPCODE_SEND_IMM ?
+		      MLX5_CQE_RESP_SEND_IMM : MLX5_CQE_RESP_SEND,
+		      (uint32_t)w->sgl.total, &info);
 	ud_recv_complete(d, claim, &info);
 	claim->valid = false;
 	ud_qp_complete_send(d, qp, w, 0, (uint32_t)w->sgl.total);
@@ -266,53 +352,66 @@ static uint32_t peer_pdn(const struct ud_qp *peer)
  * Common checks of RDMA and atomic requests: the responder QP must allow
  * the operation (else a remote invalid request) and the rkey must cover the
  * range with the access (else a remote access error); the local scatter list
- * must be valid (else a local protection error).
+ * must be valid (else a local protection error) and present (else a
+ * requester fault of fault_type).  A responder whose RDMA context is stalled
+ * on a fault answers RNR.
  */
 static enum ud_step rdma_checks(struct uodpd *d, struct ud_qp *qp,
 				struct ud_qp *peer, const struct ud_send_wqe *w,
 				uint32_t qp_access, uint32_t local_access,
-				uint64_t len)
+				uint64_t len, uint8_t fault_type)
 {
+	enum ud_mr_status ret;
+	enum ud_step step;
 	struct ud_mr *mr;
 	uint64_t fault_va;
-	enum ud_mr_status ret;
 
 	if (!(peer->attr.qp_access_flags & qp_access))
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
-	if (!w->is_inline && precheck_sgl(d, &w->sgl, qp->pdn, local_access))
-		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	step = local_precheck(d, qp, w, local_access, fault_type);
+	if (step != UD_STEP_MORE)
+		return step;
 	ret = ud_mr_check(d, w->rkey, peer_pdn(peer), w->raddr, len, qp_access,
 			  &mr, &fault_va);
 	if (ret != UD_MR_OK && ret != UD_MR_FAULT)
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+	if (peer->rdma_fault.stalled)
+		return ud_rnr_backoff(d, qp, peer, w);
 	return UD_STEP_MORE;
 }
 
+/* What a failed RDMA chunk means, by side: local or remote (rkey). */
 static enum ud_step rdma_xfer_result(struct uodpd *d, struct ud_qp *qp,
 				     struct ud_qp *peer,
 				     const struct ud_send_wqe *w,
-				     enum ud_xfer_result res, bool local_is_src)
+				     enum ud_xfer_result res, bool write,
+				     uint64_t packet)
 {
+	bool local_failed = write ? (res == UD_XFER_SRC_ERR ||
+				     res == UD_XFER_SRC_FAULT) :
+				    (res == UD_XFER_DST_ERR ||
+				     res == UD_XFER_DST_FAULT);
+
 	switch (res) {
 	case UD_XFER_OK:
 		return UD_STEP_MORE;
 	case UD_XFER_SRC_FAULT:
 	case UD_XFER_DST_FAULT:
-		return UD_STEP_WAIT;
-	case UD_XFER_SRC_ERR:
-		if (local_is_src)
+		if (local_failed)
+			return ud_req_fault(d, qp, w, write ?
+				MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE :
+				MLX5_WQE_PF_TYPE_REQ_READ_OR_ATOMIC);
+		return ud_rdma_fault(d, qp, peer, w, w->sgl.total, packet,
+				     write);
+	default:
+		if (local_failed)
 			return req_error(d, qp, w,
 					 MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
-		break;
-	case UD_XFER_DST_ERR:
-		if (!local_is_src)
-			return req_error(d, qp, w,
-					 MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
-		break;
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
 	}
-	return remote_error(d, qp, peer, w, MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
 }
 
 static enum ud_step rc_write(struct uodpd *d, struct ud_qp *qp,
@@ -321,13 +420,15 @@ static enum ud_step rc_write(struct uodpd *d, struct ud_qp *qp,
 	bool imm = w->opcode == MLX5_OPCODE_RDMA_WRITE_IMM;
 	struct ud_xfer_side src, dst;
 	struct ud_xfer_status st;
+	struct ud_cqe_info info;
 	struct ud_sgl rsgl;
 	enum ud_step step;
 	uint64_t n;
 
 	if (!qp->req.bytes_done && !qp->req.claim.valid) {
 		step = rdma_checks(d, qp, peer, w, IBV_ACCESS_REMOTE_WRITE, 0,
-				   w->sgl.total);
+				   w->sgl.total,
+				   MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE);
 		if (step != UD_STEP_MORE)
 			return step;
 	}
@@ -344,21 +445,15 @@ static enum ud_step rc_write(struct uodpd *d, struct ud_qp *qp,
 	n = step_len(qp, w->sgl.total);
 	step = rdma_xfer_result(d, qp, peer, w,
 				ud_xfer(d, &src, qp->req.bytes_done, &dst,
-					qp->req.bytes_done, n, &st), true);
+					qp->req.bytes_done, n, &st), true, n);
 	if (step != UD_STEP_MORE)
 		return step;
 	qp->req.bytes_done += n;
 	if (qp->req.bytes_done < w->sgl.total)
 		return UD_STEP_MORE;
 	if (imm) {
-		struct ud_cqe_info info = {
-			.opcode = MLX5_CQE_RESP_WR_IMM,
-			.byte_cnt = (uint32_t)w->sgl.total,
-			.imm_be = w->imm_be,
-			.src_qpn = qp->qpn,
-			.solicited = w->fm_ce_se & MLX5_WQE_CTRL_SOLICITED,
-		};
-
+		recv_cqe_info(qp, w, MLX5_CQE_RESP_WR_IMM,
+			      (uint32_t)w->sgl.total, &info);
 		ud_recv_complete(d, &qp->req.claim, &info);
 		qp->req.claim.valid = false;
 	}
@@ -380,7 +475,8 @@ static enum ud_step rc_read(struct uodpd *d, struct ud_qp *qp,
 			return remote_error(d, qp, peer, w,
 				MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
 		step = rdma_checks(d, qp, peer, w, IBV_ACCESS_REMOTE_READ,
-				   IBV_ACCESS_LOCAL_WRITE, w->sgl.total);
+				   IBV_ACCESS_LOCAL_WRITE, w->sgl.total,
+				   MLX5_WQE_PF_TYPE_REQ_READ_OR_ATOMIC);
 		if (step != UD_STEP_MORE)
 			return step;
 	}
@@ -392,7 +488,7 @@ static enum ud_step rc_read(struct uodpd *d, struct ud_qp *qp,
 	n = step_len(qp, w->sgl.total);
 	step = rdma_xfer_result(d, qp, peer, w,
 				ud_xfer(d, &src, qp->req.bytes_done, &dst,
-					qp->req.bytes_done, n, &st), false);
+					qp->req.bytes_done, n, &st), false, n);
 	if (step != UD_STEP_MORE)
 		return step;
 	qp->req.bytes_done += n;
@@ -402,12 +498,42 @@ static enum ud_step rc_read(struct uodpd *d, struct ud_qp *qp,
 	return UD_STEP_DONE;
 }
 
+/*
+ * The responder's 8 bytes, present and writable.  An ODP page that is gone
+ * from the process loses its translation and faults again.
+ */
+static enum ud_step atomic_target(struct uodpd *d, struct ud_qp *qp,
+				  struct ud_qp *peer,
+				  const struct ud_send_wqe *w, struct ud_mr **mr)
+{
+	uint64_t fault_va;
+
+	if (ud_mr_check(d, w->rkey, peer_pdn(peer), w->raddr, MLX5_ATOMIC_SIZE,
+			IBV_ACCESS_REMOTE_ATOMIC, mr, &fault_va) != UD_MR_OK)
+		return ud_rdma_fault(d, qp, peer, w, MLX5_ATOMIC_SIZE,
+				     MLX5_ATOMIC_SIZE, true);
+	return UD_STEP_MORE;
+}
+
+static enum ud_step atomic_target_gone(struct uodpd *d, struct ud_qp *qp,
+				       struct ud_qp *peer,
+				       const struct ud_send_wqe *w,
+				       struct ud_mr *mr)
+{
+	if (!mr->odp)
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+	ud_odp_invalidate(d, mr, w->raddr, MLX5_ATOMIC_SIZE);
+	return ud_rdma_fault(d, qp, peer, w, MLX5_ATOMIC_SIZE, MLX5_ATOMIC_SIZE,
+			     true);
+}
+
 static enum ud_step rc_atomic(struct uodpd *d, struct ud_qp *qp,
 			      struct ud_qp *peer, const struct ud_send_wqe *w)
 {
-	uint64_t old, new, fault_va, pva;
 	struct ud_xfer_side src, dst;
 	struct ud_xfer_status st;
+	uint64_t old, new, pva;
 	enum ud_step step;
 	struct ud_mr *mr;
 
@@ -416,25 +542,25 @@ static enum ud_step rc_atomic(struct uodpd *d, struct ud_qp *qp,
 	if ((w->raddr & (MLX5_ATOMIC_SIZE - 1)) || !peer->attr.max_dest_rd_atomic)
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+	/* Everything is checked and present before the operation runs once. */
 	step = rdma_checks(d, qp, peer, w, IBV_ACCESS_REMOTE_ATOMIC,
-			   IBV_ACCESS_LOCAL_WRITE, MLX5_ATOMIC_SIZE);
+			   IBV_ACCESS_LOCAL_WRITE, MLX5_ATOMIC_SIZE,
+			   MLX5_WQE_PF_TYPE_REQ_READ_OR_ATOMIC);
 	if (step != UD_STEP_MORE)
 		return step;
-	if (ud_mr_check(d, w->rkey, peer_pdn(peer), w->raddr, MLX5_ATOMIC_SIZE,
-			IBV_ACCESS_REMOTE_ATOMIC, &mr, &fault_va) != UD_MR_OK)
-		return UD_STEP_WAIT;	/* ODP fault */
+	step = atomic_target(d, qp, peer, w, &mr);
+	if (step != UD_STEP_MORE)
+		return step;
 	pva = ud_mr_pva(mr, w->raddr);
 	/* Responder memory is host-endian, as mlx5 in host-endianness mode. */
 	if (ud_mem_read(mr->ctx, pva, &old, sizeof(old)))
-		return remote_error(d, qp, peer, w,
-				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+		return atomic_target_gone(d, qp, peer, w, mr);
 	if (w->opcode == MLX5_OPCODE_ATOMIC_CS)
 		new = old == w->compare ? w->swap_add : old;
 	else
 		new = old + w->swap_add;
 	if (new != old && ud_mem_write(mr->ctx, pva, &new, sizeof(new)))
-		return remote_error(d, qp, peer, w,
-				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+		return atomic_target_gone(d, qp, peer, w, mr);
 	src = (struct ud_xfer_side){ .data = (const uint8_t *)&old };
 	local_side(qp, w, IBV_ACCESS_LOCAL_WRITE, &dst);
 	if (ud_xfer(d, &src, 0, &dst, 0, MLX5_ATOMIC_SIZE, &st))
@@ -496,12 +622,31 @@ static void build_grh(struct uodpd *d, const struct ud_qp *qp,
 	memcpy(grh + 24, w->av_rgid, 16);
 }
 
+/*
+ * A UD receive buffer that faults drops the packet, as on mlx5 (UD has no
+ * RNR): the WQE goes back to the queue and the fault still gets the buffer
+ * mapped for the next one.
+ */
+static void ud_recv_dropped_on_fault(struct uodpd *d, struct ud_qp *dst,
+				     struct ud_srq *srq,
+				     struct ud_recv_claim *claim,
+				     uint32_t src_qpn)
+{
+	ud_recv_unclaim(dst, srq, claim);
+	if (ud_recv_fault(d, dst, srq, claim->wqe_counter, 0, src_qpn)) {
+		/* No one services the receiver's faults: fail the WQE. */
+		ud_recv_claim(d, dst, srq, claim);
+		recv_error(d, dst, claim, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	}
+}
+
 static void ud_deliver(struct uodpd *d, struct ud_qp *qp, struct ud_qp *dst,
 		       const struct ud_send_wqe *w)
 {
 	struct ud_recv_claim claim;
 	struct ud_xfer_side src, to;
 	struct ud_xfer_status st;
+	struct ud_cqe_info info;
 	uint8_t grh[UD_GRH_BYTES];
 	struct ud_srq *srq = NULL;
 	int ret;
@@ -511,6 +656,8 @@ static void ud_deliver(struct uodpd *d, struct ud_qp *qp, struct ud_qp *dst,
 		if (!srq)
 			return;
 	}
+	if (ud_recv_fault_ctx(dst, srq)->stalled)
+		return;			/* receive queue stalled: dropped */
 	ret = ud_recv_claim(d, dst, srq, &claim);
 	if (ret == -EAGAIN)
 		return;			/* UD has no RNR: dropped */
@@ -525,40 +672,39 @@ static void ud_deliver(struct uodpd *d, struct ud_qp *qp, struct ud_qp *dst,
 				    .access = IBV_ACCESS_LOCAL_WRITE,
 				    .sgl = &claim.sgl };
 	if (ud_xfer(d, &src, 0, &to, 0, UD_GRH_BYTES, &st))
-		goto err_prot;
+		goto err;
 	local_side(qp, w, 0, &src);
 	if (ud_xfer(d, &src, 0, &to, UD_GRH_BYTES, w->sgl.total, &st))
-		goto err_prot;
-
-	struct ud_cqe_info info = {
-		.opcode = w->opcode == MLX5_OPCODE_SEND_IMM ?
-			  MLX5_CQE_RESP_SEND_IMM : MLX5_CQE_RESP_SEND,
-		.byte_cnt = (uint32_t)w->sgl.total + UD_GRH_BYTES,
-		.imm_be = w->opcode == MLX5_OPCODE_SEND_IMM ? w->imm_be : 0,
-		.src_qpn = qp->qpn,
-		.grh = true,
-		.solicited = w->fm_ce_se & MLX5_WQE_CTRL_SOLICITED,
-	};
+		goto err;
+	recv_cqe_info(qp, w, w->opcode == MLX5_OPCODE_SEND_IMM ?
+		      MLX5_CQE_RESP_SEND_IMM : MLX5_CQE_RESP_SEND,
+		      (uint32_t)w->sgl.total + UD_GRH_BYTES, &info);
+	info.grh = true;
 	ud_recv_complete(d, &claim, &info);
 	return;
-err_prot:
-	recv_error(d, dst, &claim, st.result == UD_XFER_SRC_ERR ?
-		   MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR :
-		   MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+err:
+	if (st.result == UD_XFER_DST_FAULT)
+		ud_recv_dropped_on_fault(d, dst, srq, &claim, qp->qpn);
+	else
+		recv_error(d, dst, &claim, st.result == UD_XFER_DST_ERR ?
+			   MLX5_CQE_SYNDROME_LOCAL_PROT_ERR :
+			   MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR);
 }
 
 static enum ud_step ud_exec(struct uodpd *d, struct ud_qp *qp,
 			    const struct ud_send_wqe *w)
 {
 	struct ud_qp *dst;
+	enum ud_step step;
 	uint32_t qkey;
 
 	if (w->opcode != MLX5_OPCODE_SEND && w->opcode != MLX5_OPCODE_SEND_IMM)
 		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
 	if (w->sgl.total > ud_mtu_bytes(qp->ctx->dev->port.active_mtu))
 		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
-	if (!w->is_inline && precheck_sgl(d, &w->sgl, qp->pdn, 0))
-		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+	step = local_precheck(d, qp, w, 0, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE);
+	if (step != UD_STEP_MORE)
+		return step;
 	/* A qkey with the high bit set means "use the QP's own". */
 	qkey = w->av_qkey & 0x80000000u ? qp->attr.qkey : w->av_qkey;
 	dst = ud_qp_lookup(d, w->av_dqpn);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "odp.h"
 
 /* Index of the segment holding byte off, and off's offset inside it. */
 static bool sgl_locate(const struct ud_sgl *sgl, uint64_t off, uint32_t *idx,
@@ -78,6 +79,24 @@ static enum ud_xfer_result side_fail(struct ud_xfer_status *st,
 	return st->result;
 }
 
+/*
+ * The process no longer maps what the MR describes (munmap).  A pinned MR
+ * fails the access; an ODP MR loses the translation and faults again, and
+ * the fault engine then decides (it cannot map: resume with error).
+ */
+static enum ud_xfer_result mem_gone(struct uodpd *d, struct ud_mr *mr,
+				    uint64_t pva, uint64_t len,
+				    struct ud_xfer_status *st, bool src)
+{
+	uint64_t va = mr->iova + (pva - mr->addr);
+
+	if (!mr->odp)
+		return side_fail(st, UD_MR_BAD_BOUNDS, src);
+	ud_odp_invalidate(d, mr, va, len);
+	st->fault_va = va;
+	return side_fail(st, UD_MR_FAULT, src);
+}
+
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -108,9 +127,9 @@ static enum ud_xfer_result xfer_piece(struct uodpd *d,
 		return side_fail(st, ret, false);
 	/* Read only once the destination is known to be writable. */
 	if (!src->data && ud_mem_read(smr->ctx, spva, d->bounce, piece))
-		return side_fail(st, UD_MR_BAD_BOUNDS, true);
+		return mem_gone(d, smr, spva, piece, st, true);
 	if (ud_mem_write(dmr->ctx, dpva, from, piece))
-		return side_fail(st, UD_MR_BAD_BOUNDS, false);
+		return mem_gone(d, dmr, dpva, piece, st, false);
 	return UD_XFER_OK;
 }
 

@@ -86,7 +86,12 @@ static const struct transition table[NSTATES][NSTATES] = {
 				[T_UD] = PKEY | QKEY,
 				[T_UC] = ALT | ACC | PKEY,
 				[T_RC] = ALT | ACC | PKEY,
-				[T_XRC_INI] = ALT | ACC | PKEY,
+				/*
+				 * An initiator has no responder side, but
+				 * perftest sets the responder attributes on
+				 * every connected QP: accept and ignore them.
+				 */
+				[T_XRC_INI] = ALT | ACC | PKEY | RTR_RESP,
 				[T_XRC_TGT] = ALT | ACC | PKEY,
 			},
 		},

@@ -101,6 +101,16 @@ struct ud_xrcd {
 	struct list_node link;		/* daemon xrcd list */
 };
 
+/* A queue stalled on a page fault until userspace resumes it (odp.h). */
+struct ud_fault_ctx {
+	bool stalled;
+	uint32_t token;			/* device-issued, 24 bits */
+	uint8_t type;			/* enum mlx5_wqe_pfault_type */
+	uint8_t subtype;		/* enum mlx5_pfault_subtype */
+	uint32_t wq_num;
+	uint32_t requester_qpn;		/* responder faults: who waits (RNR) */
+};
+
 struct ud_srq {
 	uint32_t srqn;
 	struct ud_ctx *ctx;
@@ -121,14 +131,9 @@ struct ud_srq {
 	uint32_t consumed;		/* WQEs consumed */
 	bool error;
 	uint32_t refs;			/* QPs using it */
+	struct ud_fault_ctx fault;	/* responder WQE faults (RMP) */
 };
 
-/* A queue stalled on a page fault (the ODP issue fills this in). */
-struct ud_fault_ctx {
-	bool stalled;
-	uint32_t token;
-	uint8_t type;			/* enum mlx5_wqe_pfault_type */
-};
 
 struct ud_rq {
 	uint8_t *buf;
@@ -167,8 +172,9 @@ struct ud_qp {
 	struct ud_rq rq;
 	struct uodp_qp_attr attr;	/* as last modified */
 	struct ud_req_state req;
-	struct ud_fault_ctx sq_fault;
-	struct ud_fault_ctx rq_fault;
+	struct ud_fault_ctx sq_fault;	/* requester WQE faults */
+	struct ud_fault_ctx rq_fault;	/* responder WQE faults (own RQ) */
+	struct ud_fault_ctx rdma_fault;	/* RDMA responder faults (by rkey) */
 };
 
 struct ud_ctx {

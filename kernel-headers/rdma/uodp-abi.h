@@ -48,6 +48,12 @@ enum uodp_cmd_opcode {
 	UODP_CMD_MODIFY_QP,
 	UODP_CMD_QUERY_QP,
 	UODP_CMD_DESTROY_QP,
+	/* ODP: the thin uAPI of rdma/uodp-odp-abi.h */
+	UODP_CMD_ODP_API,		/* struct uodp_odp_api both ways */
+	UODP_CMD_ODP_CREATE_CHANNEL,	/* -> event channel fd */
+	UODP_CMD_ODP_MAP,		/* struct uodp_odp_map_req -> _resp */
+	UODP_CMD_GENERAL,		/* PRM mailbox, struct uodp_general_cmd */
+	UODP_CMD_QUERY_COUNTERS,	/* struct uodp_query_counters_req -> ... */
 	UODP_CMD_MAX,
 };
 
@@ -186,6 +192,12 @@ struct uodp_alloc_pd_resp {
 	uint32_t reserved;
 };
 
+/*
+ * With IBV_ACCESS_ON_DEMAND the MR is an ODP MR: pages start absent except
+ * those already resident, and a missing translation raises a page fault.
+ * addr 0 with length UINT64_MAX is an implicit ODP MR over the whole
+ * address space (iova must be 0).
+ */
 struct uodp_reg_mr_req {
 	uint32_t pdn;
 	uint32_t access;		/* enum ibv_access_flags */
@@ -349,6 +361,31 @@ struct uodp_query_qp_resp {
 	uint32_t max_recv_sge;
 	uint32_t max_inline_data;
 	uint32_t sq_sig_all;
+};
+
+/* GENERAL: a DEVX-style PRM command; in and out are big-endian mailboxes. */
+struct uodp_general_cmd {
+	uint32_t inlen;			/* bytes of in[] used */
+	uint32_t outlen;		/* bytes of out wanted */
+	uint8_t in[256];
+};
+
+struct uodp_general_cmd_resp {
+	uint8_t out[256];
+};
+
+/*
+ * QUERY_COUNTERS: the ODP counters of rdma/uodp-odp-abi.h, for the calling
+ * context or the whole device, and a page of ODP MRs from mr_cursor on.
+ */
+enum uodp_counters_scope {
+	UODP_COUNTERS_CONTEXT = 0,	/* the calling context */
+	UODP_COUNTERS_DEVICE = 1,	/* every context of this device */
+};
+
+struct uodp_query_counters_req {
+	uint32_t scope;			/* enum uodp_counters_scope */
+	uint32_t mr_cursor;		/* list ODP MRs with keys above this */
 };
 
 static_assert(sizeof(struct uodp_async_event) == 16, "async event");

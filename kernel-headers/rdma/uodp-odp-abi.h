@@ -121,6 +121,73 @@ struct uodp_odp_map_resp {
  */
 #define UODP_GENERAL_CMD_MAX 256
 
+/* ---- 5. Counters. ---- */
+
+/* What the device side raised and what userspace asked of it. */
+struct uodp_odp_device_counters {
+	uint64_t wqe_faults_requester;	/* page-fault EQEs raised, by kind */
+	uint64_t wqe_faults_responder;	/* RQ and SRQ */
+	uint64_t rdma_faults;		/* RDMA responder faults, by rkey */
+	uint64_t resumes;		/* PAGE_FAULT_RESUME accepted */
+	uint64_t resumes_error;		/* ... of them with the error bit */
+	uint64_t resumes_refused;	/* unknown token, not the owner */
+	uint64_t resumed_on_close;	/* resumed with error: channel gone */
+	uint64_t map_ranges;		/* MAP ranges applied */
+	uint64_t pages_mapped;		/* pages made present */
+	uint64_t invalidations;		/* pages found gone and zapped */
+	uint64_t events_lost;		/* non-fault events coalesced away */
+	uint64_t odp_mrs;		/* live ODP MRs */
+	uint64_t reserved[4];
+};
+
+#define UODP_ODP_HIST_BUCKETS 16
+
+/*
+ * The provider's fault engine, published in a stats page the provider
+ * hands over with ODP_CREATE_CHANNEL (the device side only reads it, to
+ * answer QUERY_COUNTERS for tools in other processes).  Service time runs
+ * from the event read to the resume sent; bucket i counts services shorter
+ * than 2^(i+8) ns (the last bucket: everything longer).
+ */
+struct uodp_odp_engine_counters {
+	uint64_t faults_wqe_requester;
+	uint64_t faults_wqe_responder;
+	uint64_t faults_rdma;
+	uint64_t faults_serviced;	/* resumed without error */
+	uint64_t faults_failed;		/* resumed with error */
+	uint64_t pages_mapped;		/* MAP requests, in pages */
+	uint64_t map_calls;
+	uint64_t prefetch_calls;	/* madvise calls */
+	uint64_t prefetch_bytes;
+	uint64_t prefetch_errors;
+	uint64_t advise_calls;		/* ibv_advise_mr */
+	uint64_t invalidations;		/* INVALIDATE events seen */
+	uint64_t overflows;		/* OVERFLOW events seen */
+	uint64_t service_ns_total;
+	uint64_t service_hist[UODP_ODP_HIST_BUCKETS];
+};
+
+struct uodp_odp_mr_counters {
+	uint32_t mr_key;
+	uint32_t owner_pid;
+	uint64_t length;		/* UINT64_MAX: implicit */
+	uint64_t faults;
+	uint64_t pages_mapped;
+	uint64_t invalidations;
+	uint64_t pages_present;
+};
+
+#define UODP_COUNTERS_MRS_PER_QUERY 8
+
+/* The answer to UODP_CMD_QUERY_COUNTERS (rdma/uodp-abi.h). */
+struct uodp_query_counters_resp {
+	struct uodp_odp_device_counters dev;
+	struct uodp_odp_engine_counters engine;	/* summed over contexts */
+	uint32_t nmrs;
+	uint32_t next_cursor;		/* 0: no more MRs */
+	struct uodp_odp_mr_counters mrs[UODP_COUNTERS_MRS_PER_QUERY];
+};
+
 static_assert(sizeof(struct uodp_odp_event) == 80, "event record");
 static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");
 
