@@ -184,6 +184,10 @@ void ud_engine_qp_state_changed(struct uodpd *d, struct ud_qp *qp,
 		qp->req.active = false;
 		qp->req.wait_until_ns = 0;
 		qp->req.claim.valid = false;
+		/* A late resume of a fault of the old life finds nothing. */
+		qp->sq_fault.stalled = false;
+		qp->rq_fault.stalled = false;
+		qp->rdma_fault.stalled = false;
 		return;
 	}
 	if (qp->state != IBV_QPS_ERR)
