@@ -3,7 +3,8 @@
 #
 # ./build.sh              install missing Debian packages (as root), build build/
 # ./build.sh --sanitize   the same into build-sanitize/ with ASan + UBSan
-# ./build.sh test         build both, run ctest in each
+# ./build.sh test         build both, run ctest in each, then fuzz briefly
+#                         (clang + libFuzzer in build-fuzz/)
 # ./build.sh demo         build, run tests/demo.sh (RDMA traffic on uodp0)
 # ./build.sh bench        build, run tests/bench/perf.sh
 #
@@ -62,6 +63,17 @@ build_sanitize() {
 		-DUODP_SANITIZE=ON
 }
 
+# The libFuzzer harnesses need clang; this also proves the tree builds with it.
+build_fuzz() {
+	CC=clang configure_and_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DUODP_FUZZ=ON
+}
+
+run_fuzz() {
+	log "fuzzing in build-fuzz (ctest -L fuzz)"
+	(cd build-fuzz && ctest --output-on-failure -L fuzz)
+}
+
 run_ctest() {
 	local dir=$1
 	log "testing $dir"
@@ -74,11 +86,12 @@ run_tests() {
 	build_sanitize
 	run_ctest build || failed+=(build)
 	run_ctest build-sanitize || failed+=(build-sanitize)
+	{ build_fuzz && run_fuzz; } || failed+=(build-fuzz)
 	if ((${#failed[@]})); then
 		log "FAILED in: ${failed[*]}"
 		return 1
 	fi
-	log "all tests passed in build/ and build-sanitize/"
+	log "all tests passed in build/ and build-sanitize/, fuzzing clean"
 }
 
 run_script() {
@@ -101,7 +114,7 @@ main() {
 	demo) run_script tests/demo.sh "$@" ;;
 	bench) run_script tests/bench/perf.sh "$@" ;;
 	-h | --help | help)
-		sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'
 		;;
 	*) die "unknown command '$cmd' (try --help)" ;;
 	esac

@@ -61,6 +61,12 @@ int ud_cmd_create_qp(struct ud_cmd *c);
 int ud_cmd_modify_qp(struct ud_cmd *c);
 int ud_cmd_query_qp(struct ud_cmd *c);
 int ud_cmd_destroy_qp(struct ud_cmd *c);
+/* ctl_odp.c: the thin ODP uAPI */
+int ud_cmd_odp_api(struct ud_cmd *c);
+int ud_cmd_odp_create_channel(struct ud_cmd *c);
+int ud_cmd_odp_map(struct ud_cmd *c);
+int ud_cmd_general(struct ud_cmd *c);
+int ud_cmd_query_counters(struct ud_cmd *c);
 
 /* Objects of ctx by number: NULL when absent or another context's. */
 struct ud_pd *ud_ctx_pd(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn);

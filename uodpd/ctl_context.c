@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,6 +23,7 @@
 
 #include "ctl.h"
 #include "loop.h"
+#include "odp_priv.h"
 
 #define SHARED_PAGE_SIZE 4096u
 #define MSGS_PER_WAKEUP 32	/* then let the datapath run */
@@ -144,6 +146,8 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	struct ud_pd *pd;
 
 	ctx->dead = true;
+	/* Its faults first, resumed with error while their queues exist. */
+	ud_odp_ctx_destroy(d, ctx);
 	/* Users before what they use: QPs, SRQs, CQs, MRs, PDs, XRCDs. */
 	list_for_each_safe(&ctx->qps, qp, t1, struct ud_qp, ctx_link)
 		ud_qp_destroy(d, qp);
@@ -330,12 +334,19 @@ static int cmd_query_port(struct ud_cmd *c)
 
 struct cmd_desc {
 	int (*fn)(struct ud_cmd *c);
-	uint32_t req_size;		/* exact body size */
+	uint32_t req_size;		/* exact body size, or the maximum */
+	uint32_t min_req_size;		/* variable bodies: the minimum */
 	uint8_t min_fds, max_fds;
 };
 
 #define CMD(op, f, req, lo, hi)						\
-	[UODP_CMD_##op] = { .fn = f, .req_size = req, .min_fds = lo,	\
+	[UODP_CMD_##op] = { .fn = f, .req_size = req,			\
+			    .min_req_size = req, .min_fds = lo,		\
+			    .max_fds = hi }
+/* A body of min to max bytes (a count of array entries it checks). */
+#define CMD_VAR(op, f, min, max, lo, hi)				\
+	[UODP_CMD_##op] = { .fn = f, .req_size = max,			\
+			    .min_req_size = min, .min_fds = lo,		\
 			    .max_fds = hi }
 
 static const struct cmd_desc cmd_table[UODP_CMD_MAX] = {
@@ -371,6 +382,15 @@ static const struct cmd_desc cmd_table[UODP_CMD_MAX] = {
 	CMD(QUERY_QP, ud_cmd_query_qp, sizeof(struct uodp_handle_req), 0, 0),
 	CMD(DESTROY_QP, ud_cmd_destroy_qp, sizeof(struct uodp_handle_req),
 	    0, 0),
+	CMD(ODP_API, ud_cmd_odp_api, sizeof(struct uodp_odp_api), 0, 0),
+	CMD(ODP_CREATE_CHANNEL, ud_cmd_odp_create_channel, 0, 1, 1),
+	/* MAP: the header and only the ranges used, or the whole struct. */
+	CMD_VAR(ODP_MAP, ud_cmd_odp_map,
+		offsetof(struct uodp_odp_map_req, ranges),
+		sizeof(struct uodp_odp_map_req), 0, 0),
+	CMD(GENERAL, ud_cmd_general, sizeof(struct uodp_general_cmd), 0, 0),
+	CMD(QUERY_COUNTERS, ud_cmd_query_counters,
+	    sizeof(struct uodp_query_counters_req), 0, 0),
 };
 
 static int dispatch(struct ud_cmd *c, uint32_t opcode)
@@ -380,7 +400,7 @@ static int dispatch(struct ud_cmd *c, uint32_t opcode)
 	if (opcode == 0 || opcode >= UODP_CMD_MAX || !cmd_table[opcode].fn)
 		return -EOPNOTSUPP;
 	desc = &cmd_table[opcode];
-	if (c->req_len != desc->req_size)
+	if (c->req_len > desc->req_size || c->req_len < desc->min_req_size)
 		return -EINVAL;
 	if (c->nfds < desc->min_fds || c->nfds > desc->max_fds)
 		return -EBADF;

@@ -11,6 +11,7 @@
 #include <infiniband/verbs.h>
 
 #include "ctl.h"
+#include "odp_priv.h"
 
 #define SQ_MAX_WQEBBS (1u << 20)
 #define RQ_MAX_WQES 32768u
@@ -81,6 +82,7 @@ void ud_qp_destroy(struct uodpd *d, struct ud_qp *qp)
 {
 	struct qp_refs r;
 
+	ud_odp_qp_gone(d, qp);	/* its outstanding faults become orphans */
 	qp_refs_find(d, qp, &r);
 	qp_refs_put(d, &r);
 	ud_idr_remove(&d->qps, qp->qpn);
@@ -363,16 +365,17 @@ static void copy_attrs(struct uodp_qp_attr *dst, uint32_t mask,
 }
 
 /* Back to RESET: the queues start over (the provider resets its side). */
-static void qp_reset(struct ud_qp *qp)
+static void qp_reset(struct uodpd *d, struct ud_qp *qp)
 {
 	uint32_t state = qp->attr.qp_state;
+
+	/* Outstanding faults become orphans; the fault contexts are cleared. */
+	ud_odp_qp_gone(d, qp);
 
 	qp->sq.ci = 0;
 	qp->sq.flushed_to = 0;
 	qp->rq.consumed = 0;
 	memset(&qp->req, 0, sizeof(qp->req));
-	memset(&qp->sq_fault, 0, sizeof(qp->sq_fault));
-	memset(&qp->rq_fault, 0, sizeof(qp->rq_fault));
 	memset(&qp->attr, 0, sizeof(qp->attr));
 	qp->attr.qp_state = state;
 }
@@ -411,7 +414,7 @@ int ud_cmd_modify_qp(struct ud_cmd *c)
 	qp->attr.qp_state = next;
 	qp->attr.cur_qp_state = next;
 	if (next == IBV_QPS_RESET)
-		qp_reset(qp);
+		qp_reset(c->d, qp);
 	if (next != old || next == IBV_QPS_RESET)
 		ud_engine_qp_state_changed(c->d, qp, old);
 	return 0;

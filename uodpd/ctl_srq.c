@@ -7,6 +7,7 @@
 #include <infiniband/verbs.h>
 
 #include "ctl.h"
+#include "odp_priv.h"
 
 #define SRQ_MIN_SHIFT 5		/* 16-byte next segment + one data segment */
 #define SRQ_MAX_SHIFT 10
@@ -43,6 +44,7 @@ static void srq_put_refs(struct uodpd *d, struct ud_srq *srq)
 
 void ud_srq_destroy(struct uodpd *d, struct ud_srq *srq)
 {
+	ud_odp_srq_gone(d, srq);	/* its outstanding faults become orphans */
 	srq_put_refs(d, srq);
 	ud_idr_remove(&d->srqs, srq->srqn);
 	list_del(&srq->ctx_link);

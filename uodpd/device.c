@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +17,93 @@
 #include <infiniband/verbs.h>
 
 #include "identity.h"
-#include "uodpd.h"
+#include "odp_priv.h"
+#include "hw/mlx5/cmd.h"
+
+/*
+ * ODP capabilities: one table, from which both the verbs bits of
+ * query_device_ex (struct uodp_device_attr) and the PRM ODP capability
+ * block QUERY_HCA_CAP answers are derived.  It lists exactly what the
+ * engine raises faults for and what the tests exercise: requester faults
+ * for RC send/write/read/atomic, UD send and XRC send/write/read/atomic;
+ * responder faults on an RC or UD RQ and on SRQs and XRC SRQs; RDMA
+ * responder faults for write/read/atomic into an ODP MR.  No UC (the
+ * engine has no UC QPs) and no DC.
+ */
+struct odp_cap_bit {
+	uint32_t ibv;			/* enum ibv_odp_transport_cap_bits */
+	uint32_t prm;			/* MLX5_ODP_CAP_* */
+};
+
+static const struct odp_cap_bit odp_cap_bits[] = {
+	{ IBV_ODP_SUPPORT_SEND, MLX5_ODP_CAP_SEND },
+	{ IBV_ODP_SUPPORT_RECV, MLX5_ODP_CAP_RECEIVE },
+	{ IBV_ODP_SUPPORT_WRITE, MLX5_ODP_CAP_WRITE },
+	{ IBV_ODP_SUPPORT_READ, MLX5_ODP_CAP_READ },
+	{ IBV_ODP_SUPPORT_ATOMIC, MLX5_ODP_CAP_ATOMIC },
+	{ IBV_ODP_SUPPORT_SRQ_RECV, MLX5_ODP_CAP_SRQ_RECEIVE },
+};
+
+#define ODP_ALL_OPS (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV |	\
+		     IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ |	\
+		     IBV_ODP_SUPPORT_ATOMIC | IBV_ODP_SUPPORT_SRQ_RECV)
+
+static const struct odp_transport_caps {
+	uint32_t prm_off;		/* dword in the PRM block */
+	size_t attr_off;		/* field of struct uodp_device_attr */
+	uint32_t ibv;			/* IBV_ODP_SUPPORT_* supported */
+} odp_caps[] = {
+	{ MLX5_ODP_CAP_RC_OFF, offsetof(struct uodp_device_attr, odp_rc_caps),
+	  ODP_ALL_OPS },
+	{ MLX5_ODP_CAP_UC_OFF, offsetof(struct uodp_device_attr, odp_uc_caps),
+	  0 },
+	{ MLX5_ODP_CAP_UD_OFF, offsetof(struct uodp_device_attr, odp_ud_caps),
+	  IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV |
+	  IBV_ODP_SUPPORT_SRQ_RECV },
+	{ MLX5_ODP_CAP_XRC_OFF,
+	  offsetof(struct uodp_device_attr, odp_xrc_caps),
+	  ODP_ALL_OPS & ~(uint32_t)IBV_ODP_SUPPORT_RECV },
+};
+
+static uint32_t odp_prm_bits(uint32_t ibv)
+{
+	uint32_t prm = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(odp_cap_bits) / sizeof(odp_cap_bits[0]); i++)
+		if (ibv & odp_cap_bits[i].ibv)
+			prm |= odp_cap_bits[i].prm;
+	return prm;
+}
+
+void ud_device_odp_caps_block(uint8_t *block, size_t len)
+{
+	uint32_t be;
+	size_t i;
+
+	memset(block, 0, len);
+	for (i = 0; i < sizeof(odp_caps) / sizeof(odp_caps[0]); i++) {
+		if (odp_caps[i].prm_off + sizeof(be) > len)
+			continue;
+		be = htobe32(odp_prm_bits(odp_caps[i].ibv));
+		memcpy(block + odp_caps[i].prm_off, &be, sizeof(be));
+	}
+}
+
+static void device_odp_caps(struct uodp_device_attr *a)
+{
+	uint32_t any = 0, *field;
+	size_t i;
+
+	for (i = 0; i < sizeof(odp_caps) / sizeof(odp_caps[0]); i++) {
+		field = (uint32_t *)((uint8_t *)a + odp_caps[i].attr_off);
+		*field = odp_caps[i].ibv;
+		any |= odp_caps[i].ibv;
+	}
+	/* Implicit ODP MRs: sparse 1 GiB children (odp_mr.c). */
+	a->odp_general_caps = any ? IBV_ODP_SUPPORT | IBV_ODP_SUPPORT_IMPLICIT :
+				    0;
+}
 
 static void device_attr_init(struct uodp_device_attr *a, uint32_t index)
 {
@@ -60,7 +147,7 @@ static void device_attr_init(struct uodp_device_attr *a, uint32_t index)
 	a->max_pkeys = UD_IDENTITY_PKEY_TBL_LEN;
 	a->local_ca_ack_delay = 16;
 	a->phys_port_cnt = 1;
-	/* ODP is the next issue: no capabilities yet. */
+	device_odp_caps(a);
 }
 
 static void port_attr_init(struct uodp_port_attr *p)

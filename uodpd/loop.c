@@ -21,18 +21,38 @@
 
 #include "ctl.h"
 #include "loop.h"
+#include "odp_priv.h"
 
 #define EVENTS_PER_WAIT 64
 #define CONTROL_CHECK_NS 20000ull	/* look at control fds this often */
 
-int ud_loop_watch(struct uodpd *d, int fd, enum ud_ep_kind kind, uint32_t id)
+int ud_loop_watch_events(struct uodpd *d, int fd, uint32_t events,
+			 enum ud_ep_kind kind, uint32_t id)
 {
 	struct epoll_event ev = {
-		.events = EPOLLIN,
+		.events = events,
 		.data.u64 = (uint64_t)kind << 32 | id,
 	};
 
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+int ud_loop_watch(struct uodpd *d, int fd, enum ud_ep_kind kind, uint32_t id)
+{
+	return ud_loop_watch_events(d, fd, EPOLLIN, kind, id);
+}
+
+int ud_loop_modify(struct uodpd *d, int fd, uint32_t events,
+		   enum ud_ep_kind kind, uint32_t id)
+{
+	struct epoll_event ev = {
+		.events = events,
+		.data.u64 = (uint64_t)kind << 32 | id,
+	};
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev))
 		return -errno;
 	return 0;
 }
@@ -90,6 +110,9 @@ static int handle_events(struct uodpd *d, int timeout_ms)
 			break;
 		case UD_EP_CTX_KICK:
 			ud_ctl_kick(d, id);
+			break;
+		case UD_EP_ODP_CHANNEL:
+			ud_odp_channel_ready(d, id, ev[i].events);
 			break;
 		}
 	}
@@ -206,6 +229,9 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	d->bounce = malloc(UD_BOUNCE_SIZE);
 	if (!d->bounce)
 		return -ENOMEM;
+	ret = ud_odp_init(d);
+	if (ret)
+		return ret;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0)
 		return -errno;
@@ -236,6 +262,7 @@ void ud_daemon_fini(struct uodpd *d)
 	if (d->epfd >= 0)
 		close(d->epfd);
 	free(d->bounce);
+	ud_odp_fini(d);
 	ud_idr_destroy(&d->pds);
 	ud_idr_destroy(&d->mrs);
 	ud_idr_destroy(&d->cqs);

@@ -10,10 +10,17 @@ enum ud_ep_kind {
 	UD_EP_SIGNAL,
 	UD_EP_CTX_SOCK,		/* id: context id */
 	UD_EP_CTX_KICK,		/* id: context id */
+	UD_EP_ODP_CHANNEL,	/* id: context id (write end, odp_channel.c) */
 };
 
 /* Watch fd for input; events name (kind, id), never a pointer. */
 int ud_loop_watch(struct uodpd *d, int fd, enum ud_ep_kind kind, uint32_t id);
+/* Watch fd for events (EPOLLERR and EPOLLHUP are always reported). */
+int ud_loop_watch_events(struct uodpd *d, int fd, uint32_t events,
+			 enum ud_ep_kind kind, uint32_t id);
+/* Change the events watched on fd. */
+int ud_loop_modify(struct uodpd *d, int fd, uint32_t events,
+		   enum ud_ep_kind kind, uint32_t id);
 void ud_loop_unwatch(struct uodpd *d, int fd);
 
 #endif /* UODPD_LOOP_H */

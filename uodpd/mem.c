@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * The memory layer: memory regions with a per-page present bitmap (the
- * translation table ODP will fault into), the key check the engine runs on
- * every scatter entry, application memory access with process_vm_readv/
- * writev, and the mapping of the sealed queue memfds providers pass in.
+ * The memory layer: memory regions (pinned ones with a per-page present
+ * bitmap, ODP ones with the translation tables of odp_mr.c), the key check
+ * the engine runs on every scatter entry, application memory access with
+ * process_vm_readv/writev, and the mapping of the sealed queue memfds
+ * providers pass in.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,7 +21,7 @@
 
 #include <infiniband/verbs.h>
 
-#include "uodpd.h"
+#include "odp_priv.h"
 
 #define MR_KEY_SHIFT 8
 #define QMEM_MAX_SIZE (1ull << 32)
@@ -135,17 +136,12 @@ struct ud_mr *ud_mr_lookup(struct uodpd *d, uint32_t key)
 	return mr && mr->key == key ? mr : NULL;
 }
 
-static bool page_present(const struct ud_mr *mr, uint64_t page)
-{
-	return mr->present[page >> 3] & (1u << (page & 7));
-}
-
 enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 			      uint64_t va, uint64_t len, uint32_t need_access,
 			      struct ud_mr **out, uint64_t *fault_va)
 {
 	struct ud_mr *mr = ud_mr_lookup(d, key);
-	uint64_t first, last, page, base;
+	uint64_t page, page_pva;
 
 	if (!mr)
 		return UD_MR_BAD_KEY;
@@ -157,19 +153,21 @@ enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 	if ((mr->access & need_access) != need_access)
 		return UD_MR_BAD_ACCESS;
 	if (mr->odp && len) {
-		base = mr->addr & ~(UODPD_PAGE_SIZE - 1);
-		first = (ud_mr_pva(mr, va) - base) >> UODPD_PAGE_SHIFT;
-		last = (ud_mr_pva(mr, va) + len - 1 - base) >> UODPD_PAGE_SHIFT;
-		for (page = first; page <= last; page++)
-			if (!page_present(mr, page))
-				break;
-		if (page <= last) {
-			if (fault_va)	/* MR address of that page's start */
-				*fault_va = mr->iova - (mr->addr - base) +
-					    (page << UODPD_PAGE_SHIFT);
-			return UD_MR_FAULT;
-		}
+		page = ud_odp_mr_first_missing(mr, ud_mr_pva(mr, va), len,
+					       ud_odp_access_writes(need_access));
+		if (page == UINT64_MAX)
+			goto ok;
+		/* MR address of that page's start (the MR's, for its first) */
+		page_pva = page << UODPD_PAGE_SHIFT;
+		if (fault_va)
+			*fault_va = page_pva < mr->addr ? mr->iova :
+				    mr->iova + (page_pva - mr->addr);
+		if (d->odp)	/* whose fault the engine raises next */
+			d->odp->last_fault_key = mr->key;
+		return UD_MR_FAULT;
 	}
+	/* Pinned MRs are present everywhere from registration on. */
+ok:
 	if (out)
 		*out = mr;
 	return UD_MR_OK;
@@ -190,8 +188,6 @@ static int check_access(uint32_t access)
 	if ((access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC)) &&
 	    !(access & IBV_ACCESS_LOCAL_WRITE))
 		return -EINVAL;
-	if (access & IBV_ACCESS_ON_DEMAND)
-		return -EOPNOTSUPP;	/* the ODP issue adds it */
 	return 0;
 }
 
@@ -246,6 +242,13 @@ static int probe_ends(struct ud_ctx *ctx, uint64_t addr, uint64_t length)
 	return ret;
 }
 
+/* ibv_reg_mr(pd, NULL, SIZE_MAX, ... | IBV_ACCESS_ON_DEMAND) */
+static bool mr_is_implicit(uint64_t addr, uint64_t length, uint32_t access)
+{
+	return (access & IBV_ACCESS_ON_DEMAND) && !addr &&
+	       length == UINT64_MAX;
+}
+
 static int mr_validate(struct uodpd *d, struct ud_ctx *ctx, uint64_t addr,
 		       uint64_t length, uint64_t iova, uint32_t access)
 {
@@ -255,9 +258,14 @@ static int mr_validate(struct uodpd *d, struct ud_ctx *ctx, uint64_t addr,
 	ret = check_access(access);
 	if (ret)
 		return ret;
+	if (mr_is_implicit(addr, length, access))
+		return iova || (access & IBV_ACCESS_ZERO_BASED) ? -EINVAL : 0;
 	if (!length || length > max || addr + length < addr ||
 	    iova + length < iova)
 		return -EINVAL;
+	/* ODP: nothing is pinned; pages may be mapped later. */
+	if (access & IBV_ACCESS_ON_DEMAND)
+		return addr + length <= UD_ODP_USER_VA_END ? 0 : -EINVAL;
 	ret = check_mapped(ctx->pid, addr, addr + length,
 			   access & (IBV_ACCESS_LOCAL_WRITE |
 				     IBV_ACCESS_REMOTE_WRITE |
@@ -265,6 +273,56 @@ static int mr_validate(struct uodpd *d, struct ud_ctx *ctx, uint64_t addr,
 	if (!ret)
 		ret = probe_ends(ctx, addr, length);
 	return ret;
+}
+
+static void mr_fill(struct ud_mr *mr, uint32_t id, struct ud_ctx *ctx,
+		    uint32_t pdn, uint64_t addr, uint64_t length,
+		    uint64_t iova, uint32_t access)
+{
+	mr->key = id << MR_KEY_SHIFT;
+	mr->pdn = pdn;
+	mr->ctx = ctx;
+	mr->iova = iova;
+	mr->addr = addr;
+	mr->length = length;
+	mr->access = access & ~IBV_ACCESS_OPTIONAL_RANGE;
+}
+
+/*
+ * An ODP MR: a translation table instead of pinning.  Explicit MRs start
+ * with the pages already resident, implicit ones (the whole address space)
+ * with nothing.
+ */
+static int odp_mr_register(struct uodpd *d, struct ud_ctx *ctx,
+			   struct ud_mr *mr, uint32_t pdn, uint64_t addr,
+			   uint64_t length, uint64_t iova, uint32_t access,
+			   struct ud_mr **out)
+{
+	uint32_t id;
+	int ret;
+
+	mr->odp = true;
+	mr->implicit = mr_is_implicit(addr, length, access);
+	if (!mr->implicit)
+		mr->npages = ((addr + length + UODPD_PAGE_SIZE - 1) >>
+			      UODPD_PAGE_SHIFT) - (addr >> UODPD_PAGE_SHIFT);
+	mr_fill(mr, 0, ctx, pdn, addr, length, iova, access);
+	ret = ud_odp_mr_init(d, ctx, mr);
+	if (ret) {
+		free(mr);
+		return ret;
+	}
+	id = ud_idr_alloc(&d->mrs, mr);
+	if (!id) {
+		ret = errno == ENOSPC ? -ENOSPC : -ENOMEM;
+		ud_odp_mr_fini(d, mr);
+		free(mr);
+		return ret;
+	}
+	mr->key = id << MR_KEY_SHIFT;
+	list_add_tail(&ctx->mrs, &mr->ctx_link);
+	*out = mr;
+	return 0;
 }
 
 int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
@@ -282,6 +340,9 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 	mr = calloc(1, sizeof(*mr));
 	if (!mr)
 		return -ENOMEM;
+	if (access & IBV_ACCESS_ON_DEMAND)
+		return odp_mr_register(d, ctx, mr, pdn, addr, length, iova,
+				       access, out);
 	first = addr & ~(UODPD_PAGE_SIZE - 1);
 	mr->npages = (addr + length - first + UODPD_PAGE_SIZE - 1) >>
 		     UODPD_PAGE_SHIFT;
@@ -318,6 +379,8 @@ void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr)
 {
 	ud_idr_remove(&d->mrs, mr->key >> MR_KEY_SHIFT);
 	list_del(&mr->ctx_link);
+	if (mr->odp)
+		ud_odp_mr_fini(d, mr);
 	free(mr->present);
 	free(mr);
 }

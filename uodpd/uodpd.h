@@ -29,6 +29,9 @@
 #define UODPD_PAGE_SIZE (1ull << UODPD_PAGE_SHIFT)
 
 struct ud_ctx;
+struct ud_odp_mr;
+struct ud_odp_ctx;
+struct ud_odp_dev;
 
 /* A queue buffer the provider shares (a sealed memfd mapped here). */
 struct ud_qmem {
@@ -75,6 +78,7 @@ struct ud_mr {
 	bool implicit;
 	uint64_t npages;
 	uint8_t *present;		/* bitmap, npages bits */
+	struct ud_odp_mr *odp_tbl;	/* ODP MRs: 2-bit entries (odp_priv.h) */
 };
 
 struct ud_cq {
@@ -192,6 +196,7 @@ struct ud_ctx {
 	uint32_t nxrcds;
 	/* control path private */
 	bool dead;			/* being torn down */
+	struct ud_odp_ctx *odp;		/* ODP channel, faults (odp_priv.h) */
 };
 
 struct uodpd {
@@ -210,6 +215,7 @@ struct uodpd {
 	uint64_t idle_spin_ns;		/* busy-poll this long before sleeping */
 	bool stop;
 	uint8_t *bounce;		/* copy buffer, UD_BOUNCE_SIZE */
+	struct ud_odp_dev *odp;		/* ODP tokens, counters (odp_priv.h) */
 };
 
 #define UD_BOUNCE_SIZE (1u << 20)

@@ -128,7 +128,9 @@ struct verbs_cq {
 typedef void (*verbs_unused_op)(void);
 
 struct verbs_context_ops {
-	verbs_unused_op advise_mr;
+	int (*advise_mr)(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
+			 uint32_t flags, struct ibv_sge *sg_list,
+			 uint32_t num_sges);
 	verbs_unused_op alloc_dm;
 	verbs_unused_op alloc_mw;
 	verbs_unused_op alloc_null_mr;

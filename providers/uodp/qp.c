@@ -550,7 +550,9 @@ int uodp_destroy_qp(struct ibv_qp *ibqp)
 	if (err)
 		return err;
 	clean_cqs(qp);
+	uodp_odp_wq_gone_begin(ctx);
 	uodp_table_clear(ctx, &ctx->qp_table, qp->qpn);
+	uodp_odp_wq_gone_end(ctx);
 	pthread_mutex_destroy(&ibqp->mutex);
 	pthread_cond_destroy(&ibqp->cond);
 	free_qp(qp);

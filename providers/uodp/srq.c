@@ -241,7 +241,9 @@ int uodp_destroy_srq(struct ibv_srq *ibsrq)
 	err = uodp_cmd_destroy(ctx, UODP_CMD_DESTROY_SRQ, srq->srqn);
 	if (err)
 		return err;
+	uodp_odp_wq_gone_begin(ctx);
 	uodp_table_clear(ctx, &ctx->srq_table, srq->srqn);
+	uodp_odp_wq_gone_end(ctx);
 	uodp_qmem_free(&srq->mem);
 	free(srq->wrid);
 	pthread_spin_destroy(&srq->lock);

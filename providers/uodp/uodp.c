@@ -19,6 +19,7 @@
 static void uodp_free_context(struct ibv_context *ibctx);
 
 static const struct verbs_context_ops uodp_ctx_ops = {
+	.advise_mr = uodp_advise_mr,
 	.alloc_pd = uodp_alloc_pd,
 	.close_xrcd = uodp_close_xrcd,
 	.create_ah = uodp_create_ah,
@@ -211,6 +212,7 @@ static struct verbs_context *uodp_alloc_context(struct ibv_device *ibdev,
 	ctx->doorbell_fd = -1;
 	pthread_mutex_init(&ctx->cmd_lock, NULL);
 	pthread_mutex_init(&ctx->table_lock, NULL);
+	uodp_odp_context_init(ctx);
 	verbs_set_ops(&ctx->ibv_ctx, &uodp_ctx_ops);
 	ctx->ibv_ctx.context.num_comp_vectors = 1;
 
@@ -237,6 +239,8 @@ static void uodp_free_context(struct ibv_context *ibctx)
 {
 	struct uodp_context *ctx = to_uctx(ibctx);
 
+	/* The engine uses the command socket: stop it first. */
+	uodp_odp_context_fini(ctx);
 	if (ctx->shared)
 		munmap(ctx->shared, ctx->shared_size);
 	if (ctx->doorbell_fd >= 0)
@@ -276,7 +280,7 @@ static const struct verbs_match_ent uodp_match_table[] = {
 	{ .kind = VERBS_MATCH_SENTINEL },
 };
 
-static const struct verbs_device_ops uodp_dev_ops = {
+const struct verbs_device_ops uodp_dev_ops = {
 	.name = "uodp",
 	.match_min_abi_version = 0,
 	.match_max_abi_version = INT32_MAX,

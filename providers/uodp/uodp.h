@@ -4,7 +4,9 @@
  * uodpd serves.  Objects and their private state; one concern per file:
  * uodp.c (device, context), cmd.c (command socket), buf.c (queue memory),
  * verbs.c (device queries, PD, MR, XRCD, AH), cq.c, srq.c, qp.c (control
- * path), qp_post.c (send/receive posting), wqe.c/cqe.c (byte formats).
+ * path), qp_post.c (send/receive posting), wqe.c/cqe.c (byte formats),
+ * odp_host.c (ODP around the fault engine of odp/), uodpdv.c (the uodpdv
+ * API).
  */
 #ifndef UODP_PROVIDER_H
 #define UODP_PROVIDER_H
@@ -20,6 +22,9 @@
 #include "hw/mlx5/cqe.h"
 #include "hw/mlx5/wqe.h"
 #include "log.h"
+#include "odp/backend.h"
+#include "odp/mr_table.h"
+#include "odp_host.h"
 #include "wqe.h"
 
 #define UODP_PORT_NUM 1
@@ -50,6 +55,12 @@ struct uodp_context {
 	pthread_mutex_t table_lock;	/* writers of the tables below */
 	struct uodp_table qp_table;
 	struct uodp_table srq_table;
+	/* ODP (odp_host.c) */
+	struct uodp_odp_mr_table mr_table;
+	pthread_rwlock_t wq_lock;	/* queue memory vs. the fault engine */
+	pthread_mutex_t odp_lock;	/* engine start */
+	struct uodp_odp_engine *odp_engine;
+	struct uodp_odp_backend odp_backend;
 };
 
 struct uodp_pd {
@@ -59,6 +70,7 @@ struct uodp_pd {
 
 struct uodp_mr {
 	struct verbs_mr vmr;
+	uint64_t iova;			/* the address the keys are used with */
 };
 
 struct uodp_xrcd {
@@ -220,6 +232,9 @@ static inline uint32_t uodp_ilog2(uint32_t n)
 		l++;
 	return l;
 }
+
+/* uodp.c: the driver, to recognise our devices (uodpdv.c). */
+extern const struct verbs_device_ops uodp_dev_ops;
 
 /* cmd.c: the command transport.  Returns 0 or a positive errno. */
 int uodp_cmd_connect(const char *path, int *sock);

@@ -63,11 +63,8 @@ int uodp_query_device_ex(struct ibv_context *context,
 	if (err)
 		return err;
 	fill_device_attr(&a, &ex.orig_attr);
-	ex.odp_caps.general_caps = a.odp_general_caps;
-	ex.odp_caps.per_transport_caps.rc_odp_caps = a.odp_rc_caps;
-	ex.odp_caps.per_transport_caps.uc_odp_caps = a.odp_uc_caps;
-	ex.odp_caps.per_transport_caps.ud_odp_caps = a.odp_ud_caps;
-	ex.xrc_odp_caps = a.odp_xrc_caps;
+	/* As mlx5: the ibv bits come from the PRM ODP capability block. */
+	uodp_odp_fill_caps(ctx, &a, &ex);
 	ex.phys_port_cnt_ex = a.phys_port_cnt;
 	if (attr_size <= sizeof(ex)) {
 		memcpy(attr, &ex, attr_size);
@@ -154,54 +151,84 @@ int uodp_dealloc_pd(struct ibv_pd *ibpd)
 	return 0;
 }
 
+static void fill_mr(struct uodp_mr *mr, struct ibv_pd *ibpd, void *addr,
+		    size_t length, uint64_t hca_va, int access,
+		    const struct uodp_reg_mr_resp *resp)
+{
+	mr->vmr.ibv_mr.context = ibpd->context;
+	mr->vmr.ibv_mr.pd = ibpd;
+	mr->vmr.ibv_mr.addr = addr;
+	mr->vmr.ibv_mr.length = length;
+	mr->vmr.ibv_mr.handle = resp->lkey;
+	mr->vmr.ibv_mr.lkey = resp->lkey;
+	mr->vmr.ibv_mr.rkey = resp->rkey;
+	mr->vmr.mr_type = IBV_MR_TYPE_MR;
+	mr->vmr.access = access;
+	mr->iova = hca_va;
+}
+
+/*
+ * With IBV_ACCESS_ON_DEMAND an ODP MR: explicit, or implicit for
+ * (NULL, SIZE_MAX), the whole address space.  Its faults are served by the
+ * context's fault engine, which starts here with the first ODP MR.
+ */
 struct ibv_mr *uodp_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 			   uint64_t hca_va, int access)
 {
+	struct uodp_context *ctx = to_uctx(ibpd->context);
+	bool odp = access & IBV_ACCESS_ON_DEMAND;
+	bool implicit = odp && !addr && length == SIZE_MAX;
 	struct uodp_reg_mr_req req = {
 		.pdn = to_upd(ibpd)->pdn,
 		/* Optional access bits are hints a device may ignore. */
 		.access = (uint32_t)access &
 			  ~(uint32_t)IBV_ACCESS_OPTIONAL_RANGE,
 		.addr = (uintptr_t)addr,
-		.length = length,
-		.iova = hca_va,
+		.length = implicit ? UINT64_MAX : length,
+		.iova = implicit ? 0 : hca_va,
 	};
 	struct uodp_reg_mr_resp resp;
 	struct uodp_mr *mr;
 	int err;
 
+	if (odp) {
+		err = uodp_odp_start_engine(ctx);
+		if (err)
+			goto err_out;
+	}
 	mr = calloc(1, sizeof(*mr));
 	if (!mr) {
-		errno = ENOMEM;
-		return NULL;
+		err = ENOMEM;
+		goto err_out;
 	}
-	err = uodp_cmd(to_uctx(ibpd->context), UODP_CMD_REG_MR, &req,
-		       sizeof(req), NULL, 0, &resp, sizeof(resp), NULL, 0);
+	err = uodp_cmd(ctx, UODP_CMD_REG_MR, &req, sizeof(req), NULL, 0,
+		       &resp, sizeof(resp), NULL, 0);
+	if (err)
+		goto err_free;
+	fill_mr(mr, ibpd, addr, length, req.iova, access, &resp);
+	err = uodp_odp_mr_add(ctx, mr, req.pdn, odp);
 	if (err) {
-		free(mr);
-		errno = err;
-		return NULL;
+		uodp_cmd_destroy(ctx, UODP_CMD_DEREG_MR, resp.lkey);
+		goto err_free;
 	}
-	mr->vmr.ibv_mr.context = ibpd->context;
-	mr->vmr.ibv_mr.pd = ibpd;
-	mr->vmr.ibv_mr.addr = addr;
-	mr->vmr.ibv_mr.length = length;
-	mr->vmr.ibv_mr.handle = resp.lkey;
-	mr->vmr.ibv_mr.lkey = resp.lkey;
-	mr->vmr.ibv_mr.rkey = resp.rkey;
-	mr->vmr.mr_type = IBV_MR_TYPE_MR;
-	mr->vmr.access = access;
 	return &mr->vmr.ibv_mr;
+
+err_free:
+	free(mr);
+err_out:
+	errno = err;
+	return NULL;
 }
 
 int uodp_dereg_mr(struct verbs_mr *vmr)
 {
+	struct uodp_context *ctx = to_uctx(vmr->ibv_mr.context);
 	int err;
 
-	err = uodp_cmd_destroy(to_uctx(vmr->ibv_mr.context), UODP_CMD_DEREG_MR,
-			      vmr->ibv_mr.handle);
+	err = uodp_cmd_destroy(ctx, UODP_CMD_DEREG_MR, vmr->ibv_mr.handle);
 	if (err)
 		return err;
+	uodp_odp_mr_del(ctx, vmr->ibv_mr.lkey);
 	free(vmr);
 	return 0;
 }

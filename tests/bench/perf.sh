@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 #
 # uodp benchmark: perftest on uodp0 between two processes, uodpd's idle CPU
-# use and this machine's memcpy bandwidth, printed next to the targets.
+# use and this machine's memcpy bandwidth, printed next to the targets, then
+# the ODP figures of tests/bench/odp_bench.sh (fault service time, 1 GiB
+# first-touch writes under lookahead / exact / pinned).
 # Prints figures; it is not a pass/fail test.
 #
 # usage: tests/bench/perf.sh        (from the source tree, after ./build.sh)
@@ -116,3 +118,7 @@ printf '%-44s %11s %%      %-18s %s\n' "uodpd CPU, idle, one context open (2 s)"
 printf '%-44s %11s %%      %-18s %s\n' "uodpd CPU, idle after traffic (2 s)" "$idle_after" "~0" "$(verdict "$idle_after" 1 '<=')"
 printf '%-44s %11s GB/s\n' "memcpy bandwidth (64 KiB blocks)" "$memcpy_gbytes"
 printf '%-44s %14s\n' "ib_write_bw / memcpy" "$ratio"
+
+# The ODP figures (issue 3), measured in the same run.
+echo
+bash "$HERE/odp_bench.sh" || echo "odp_bench.sh: some ODP measurements failed (see above)"

@@ -122,10 +122,18 @@ int raw_cmd(struct raw_dev *dev, uint32_t opcode, const void *body,
 	    size_t body_len, const int *fds, int nfds, void *resp,
 	    size_t resp_len)
 {
+	return raw_cmd_fds(dev, opcode, body, body_len, fds, nfds, resp,
+			   resp_len, NULL, NULL);
+}
+
+int raw_cmd_fds(struct raw_dev *dev, uint32_t opcode, const void *body,
+		size_t body_len, const int *fds, int nfds, void *resp,
+		size_t resp_len, int *out_fds, int *out_nfds)
+{
 	uint8_t msg[UODP_MAX_CMD_SIZE], rbuf[UODP_MAX_CMD_SIZE];
 	struct uodp_cmd_hdr *hdr = (void *)msg;
 	struct uodp_resp_hdr rh;
-	int n, ret, rfds[UODP_MAX_FDS], rnfds = UODP_MAX_FDS, i;
+	int n, ret, rfds[UODP_MAX_FDS], rnfds = UODP_MAX_FDS, i, kept = 0;
 
 	if (body_len + sizeof(*hdr) > sizeof(msg))
 		return -E2BIG;
@@ -163,9 +171,25 @@ int raw_cmd(struct raw_dev *dev, uint32_t opcode, const void *body,
 		dev->shared_size = PAGE;
 		return 0;
 	}
-	for (i = 0; i < rnfds; i++)
-		close(rfds[i]);
+	for (i = 0; i < rnfds; i++) {
+		if (out_fds && out_nfds && kept < *out_nfds)
+			out_fds[kept++] = rfds[i];
+		else
+			close(rfds[i]);
+	}
+	if (out_nfds)
+		*out_nfds = kept;
 	return rh.status;
+}
+
+int raw_query_counters(struct raw_dev *dev, uint32_t scope, uint32_t cursor,
+		       struct uodp_query_counters_resp *out)
+{
+	struct uodp_query_counters_req req = { .scope = scope,
+					       .mr_cursor = cursor };
+
+	return raw_cmd(dev, UODP_CMD_QUERY_COUNTERS, &req, sizeof(req), NULL,
+		       0, out, sizeof(*out));
 }
 
 int raw_open(struct raw_dev *dev, const char *ibdev)

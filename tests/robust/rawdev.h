@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "rdma/uodp-abi.h"
+#include "rdma/uodp-odp-abi.h"
 
 struct raw_dev {
 	int sock;
@@ -58,6 +59,14 @@ int raw_recv_msg(struct raw_dev *dev, void *buf, size_t len, int *fds,
 int raw_cmd(struct raw_dev *dev, uint32_t opcode, const void *body,
 	    size_t body_len, const int *fds, int nfds, void *resp,
 	    size_t resp_len);
+
+/* The same, keeping up to *out_nfds received fds (set to how many). */
+int raw_cmd_fds(struct raw_dev *dev, uint32_t opcode, const void *body,
+		size_t body_len, const int *fds, int nfds, void *resp,
+		size_t resp_len, int *out_fds, int *out_nfds);
+/* QUERY_COUNTERS (rdma/uodp-odp-abi.h): 0 or -errno. */
+int raw_query_counters(struct raw_dev *dev, uint32_t scope, uint32_t cursor,
+		       struct uodp_query_counters_resp *out);
 
 /* Objects. */
 int raw_alloc_pd(struct raw_dev *dev, uint32_t *pdn);

@@ -20,8 +20,9 @@ echo "device $UODP_DEV, RoCE v2 GID index $gid, TCP port $port"
 
 # -F: no CPU frequency warning (it is not a failure here).
 common=(-d "$UODP_DEV" -i 1 -x "$gid" -F -p "$port")
-SERVER_CMD=("$tool" "${common[@]}" "$@")
-CLIENT_CMD=("$tool" "${common[@]}" "$@" 127.0.0.1)
+# PERFTEST_SERVER_ARGS / PERFTEST_CLIENT_ARGS: per-side extra options
+SERVER_CMD=("$tool" "${common[@]}" "$@" ${PERFTEST_SERVER_ARGS:-})
+CLIENT_CMD=("$tool" "${common[@]}" "$@" ${PERFTEST_CLIENT_ARGS:-} 127.0.0.1)
 run_pair "$tool" "$port"
 
 client=$WORKDIR/$tool.client

@@ -16,7 +16,7 @@
 
 #include <infiniband/verbs.h>
 
-#include "uodpd.h"
+#include "odp_priv.h"
 
 static int failures;
 
@@ -36,7 +36,7 @@ static void test_mr(void)
 	struct ud_ctx ctx = { .pid = getpid() };
 	char *buf = aligned_alloc(4096, 3 * 4096), out[64];
 	uint64_t iova = 0x100000, fault_va = 0;
-	struct ud_mr *mr, *found;
+	struct ud_mr *mr, *found, *odp;
 
 	ud_idr_init(&d.mrs, 2, 0xffffff);
 	d.devices[0].attr.max_mr_size = 1ull << 38;
@@ -73,15 +73,31 @@ static void test_mr(void)
 	CHECK_EQ(ud_mr_check(&d, mr->key, 7, iova, 1, IBV_ACCESS_REMOTE_READ,
 			     NULL, NULL), UD_MR_OK);
 
-	/* The translation table: an absent page faults at its MR address. */
-	mr->odp = true;
-	mr->present[0] &= ~2;
-	CHECK_EQ(ud_mr_check(&d, mr->key, 7, iova, 100, 0, NULL, &fault_va),
+	/*
+	 * An ODP MR over the same (resident) pages: present from
+	 * registration; a page found gone faults at its MR address.
+	 */
+	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf + 100, 8000,
+				iova, IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_ON_DEMAND, &odp), 0);
+	CHECK_EQ(ud_mr_check(&d, odp->key, 7, iova, 8000,
+			     IBV_ACCESS_LOCAL_WRITE, NULL, &fault_va),
 		 UD_MR_OK);
-	CHECK_EQ(ud_mr_check(&d, mr->key, 7, iova + 5000, 100, 0, NULL,
+	ud_odp_invalidate(&d, odp, iova + 5000, 1);
+	CHECK_EQ(ud_mr_check(&d, odp->key, 7, iova, 100, 0, NULL, &fault_va),
+		 UD_MR_OK);
+	CHECK_EQ(ud_mr_check(&d, odp->key, 7, iova + 5000, 100, 0, NULL,
 			     &fault_va), UD_MR_FAULT);
 	CHECK_EQ(fault_va, iova - 100 + 4096);
-	mr->odp = false;
+	CHECK_EQ(ud_mr_check(&d, odp->key, 7, iova + 50, 8000 - 50, 0, NULL,
+			     &fault_va), UD_MR_FAULT);
+	CHECK_EQ(fault_va, iova - 100 + 4096);
+	ud_odp_invalidate(&d, odp, iova, 1);
+	CHECK_EQ(ud_mr_check(&d, odp->key, 7, iova + 50, 10, 0, NULL,
+			     &fault_va), UD_MR_FAULT);
+	CHECK_EQ(fault_va, iova);	/* the MR's start, not before it */
+	ud_mr_destroy(&d, odp);
+	ud_odp_ctx_destroy(&d, &ctx);
 
 	/* process_vm access to ourselves, through the MR's address. */
 	CHECK_EQ(ud_mem_write(&ctx, ud_mr_pva(mr, iova + 10), "hello", 5), 0);
@@ -95,7 +111,8 @@ static void test_mr(void)
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf, 10,
 				0, IBV_ACCESS_REMOTE_WRITE, &found), -EINVAL);
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf, 10,
-				0, IBV_ACCESS_ON_DEMAND, &found), -EOPNOTSUPP);
+				0, IBV_ACCESS_ON_DEMAND | IBV_ACCESS_REMOTE_WRITE,
+				&found), -EINVAL);
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, UINT64_MAX - 5, 10,
 				0, 0, &found), -EINVAL);
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, 4096, 10, 0, 0, &found), -EFAULT);

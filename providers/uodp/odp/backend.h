@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * The fault engine's only way to the device: a narrow backend.  The engine
+ * knows the thin ODP uAPI's records (rdma/uodp-odp-abi.h) and PRM mailboxes
+ * (hw/mlx5/cmd.h), nothing of how they travel.  backend_uodpd.c carries
+ * them over uodpd's command socket; a libmlx5 DEVX backend would carry them
+ * over uverbs ioctls and a DEVX event channel, without touching the engine.
+ *
+ * Every hook returns 0 (or a count) or a negative errno.  The engine calls
+ * them from its own thread and, for synchronous ibv_advise_mr, from the
+ * application's; a backend must allow that (the uodpd one serializes on
+ * the context's command lock).
+ */
+#ifndef UODP_ODP_BACKEND_H
+#define UODP_ODP_BACKEND_H
+
+#include <stdint.h>
+
+#include "rdma/uodp-odp-abi.h"
+
+struct uodp_odp_backend;
+
+struct uodp_odp_backend_ops {
+	const char *name;
+	/*
+	 * Handshake (api in: what the engine speaks and wants; out: what
+	 * the device grants), then create the event channel, handing the
+	 * device the engine's counters page (stats_fd, a sealed memfd, may
+	 * be -1).  Returns the channel's pollable fd in *event_fd; the
+	 * backend owns it.
+	 */
+	int (*open_channel)(struct uodp_odp_backend *be,
+			    struct uodp_odp_api *api, int stats_fd,
+			    int *event_fd);
+	/* Up to max whole records, without blocking: count, 0 if none,
+	 * -EPIPE when the channel is closed. */
+	int (*read_events)(struct uodp_odp_backend *be,
+			   struct uodp_odp_event *ev, unsigned int max);
+	/* MAP n <= UODP_ODP_MAX_MAP_RANGES ranges (struct uodp_odp_map_resp
+	 * says how far it got and why it stopped). */
+	int (*map)(struct uodp_odp_backend *be,
+		   const struct uodp_odp_map_range *r, uint32_t n,
+		   struct uodp_odp_map_resp *resp);
+	/* A PRM command: in and out are big-endian mailboxes. */
+	int (*general_cmd)(struct uodp_odp_backend *be, const void *in,
+			   uint32_t inlen, void *out, uint32_t outlen);
+	/* Close the channel (the device resumes what is pending). */
+	void (*close)(struct uodp_odp_backend *be);
+};
+
+struct uodp_odp_backend {
+	const struct uodp_odp_backend_ops *ops;
+	void *priv;
+	int event_fd;
+};
+
+#endif /* UODP_ODP_BACKEND_H */

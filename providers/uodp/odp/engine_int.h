@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * The fault engine's private state, shared by its files: engine.c (setup,
+ * thread, event dispatch), service.c (one fault), fetch.c (prefetch, MAP,
+ * resume), advise.c (ibv_advise_mr), stats.c (the counters page).
+ */
+#ifndef UODP_ODP_ENGINE_INT_H
+#define UODP_ODP_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "log.h"
+#include "odp/engine.h"
+#include "odp/parse.h"
+#include "odp/policy.h"
+
+enum {
+	UODP_ODP_NEED_RANGES = 512,	/* one WQE's, or one RDMA fault's */
+	UODP_ODP_EXTRA_RANGES = 1024,	/* what a policy may add */
+	UODP_ODP_EVENT_BATCH = 16,
+	UODP_ODP_BEHIND_RANGES = 16,	/* read-ahead mapped after resume */
+};
+
+/* Read-ahead after a resume is mapped in chunks of this size. */
+#define UODP_ODP_READAHEAD_CHUNK (1ull << 20)
+
+struct uodp_odp_advise_job {
+	struct uodp_odp_advise_job *next;
+	uint32_t nranges;
+	struct uodp_odp_range ranges[];
+};
+
+struct uodp_odp_engine {
+	struct uodp_odp_host host;
+	struct uodp_odp_backend *be;
+	struct uodp_odp_mr_resolver resolver;
+	const struct uodp_odp_policy *policy;
+	struct uodp_odp_policy_params params;
+	struct uodp_odp_api api;
+	uint32_t max_map_ranges;
+
+	struct uodp_odp_engine_counters *stats;	/* the shared stats page */
+	size_t stats_size;
+
+	int event_fd;
+	int wake_fd;			/* eventfd: stop, advise work */
+	bool stop;
+	bool thread_running;
+	pthread_t thread;
+
+	pthread_mutex_t advise_lock;
+	struct uodp_odp_advise_job *advise_head, **advise_tail;
+
+	/* Scratch of the engine thread. */
+	struct uodp_odp_range need[UODP_ODP_NEED_RANGES];
+	struct uodp_odp_range extra[UODP_ODP_EXTRA_RANGES];
+	struct uodp_odp_range behind[UODP_ODP_BEHIND_RANGES];
+};
+
+#define odp_count(e, field, v)                                                \
+	__atomic_fetch_add(&(e)->stats->field, (v), __ATOMIC_RELAXED)
+
+/* stats.c */
+int uodp_odp_stats_create(struct uodp_odp_engine *e, int *fd);
+void uodp_odp_stats_destroy(struct uodp_odp_engine *e);
+uint64_t uodp_odp_now_ns(void);
+void uodp_odp_stats_service_time(struct uodp_odp_engine *e, uint64_t ns);
+
+/* service.c: one channel record. */
+void uodp_odp_handle_event(struct uodp_odp_engine *e,
+			   const struct uodp_odp_event *ev);
+
+/*
+ * fetch.c: prefetch and map need[0..nneed) (failure fails the call) and
+ * extra[0..nextra) (failures dropped).  Coalesces both in place.  0 or
+ * -errno (-EAGAIN: raced an invalidation, the device will fault again).
+ */
+int uodp_odp_fetch_and_map(struct uodp_odp_engine *e,
+			   struct uodp_odp_range *need, uint32_t nneed,
+			   struct uodp_odp_range *extra, uint32_t nextra);
+/* fetch.c: map read-ahead after the resume, until the device catches up. */
+void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
+			 uint32_t n);
+int uodp_odp_resume(struct uodp_odp_engine *e,
+		    const struct uodp_odp_fault *f, bool error);
+
+/* advise.c: run queued asynchronous advice (engine thread). */
+void uodp_odp_run_advise_jobs(struct uodp_odp_engine *e);
+void uodp_odp_drop_advise_jobs(struct uodp_odp_engine *e);
+
+#endif /* UODP_ODP_ENGINE_INT_H */

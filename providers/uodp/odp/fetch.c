@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Making ranges present: prefetch the process's pages with madvise
+ * (MADV_POPULATE_WRITE where the device will write, MADV_POPULATE_READ
+ * otherwise), then MAP them, coalesced and batched, and finally RESUME the
+ * queue with one PRM PAGE_FAULT_RESUME.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hw/mlx5/cmd.h"
+#include "hw/mlx5/eqe.h"
+#include "odp/engine_int.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Fault the process's pages in, so MAP finds them resident. */
+static int prefetch(struct uodp_odp_engine *e, const struct uodp_odp_range *r,
+		    bool required)
+{
+	bool write = r->flags & UODP_ODP_RANGE_POPULATE_WRITE;
+	uint64_t start, end;
+	int err;
+
+	if (r->flags & UODP_ODP_MAP_NO_FAULT)
+		return 0;
+	uodp_odp_range_span(r, &start, &end);
+	odp_count(e, prefetch_calls, 1);
+	if (!madvise((void *)(uintptr_t)start, end - start,
+		     write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ)) {
+		odp_count(e, prefetch_bytes, end - start);
+		return 0;
+	}
+	err = errno;
+	odp_count(e, prefetch_errors, 1);
+	if (required)
+		uodp_err("ODP prefetch of %#llx+%#llx (MR key %#x, %s) failed: %s%s",
+			 (unsigned long long)r->addr,
+			 (unsigned long long)r->length, r->mr_key,
+			 write ? "write" : "read", strerror(err),
+			 err == ENOMEM ? " (not mapped in this process)" : "");
+	/* Memory the process does not have is a fault nobody can serve. */
+	return -EFAULT;
+}
+
+static void to_map_range(const struct uodp_odp_range *r,
+			 struct uodp_odp_map_range *m)
+{
+	m->mr_key = r->mr_key;
+	m->flags = r->flags & UODP_ODP_MAP_FLAGS_MASK;
+	m->va = r->va;
+	m->length = r->length;
+}
+
+/*
+ * MAP r[0..n): the first nrequired must succeed; a later failure skips
+ * that range and goes on.  Ranges of length 0 were dropped by prefetch.
+ */
+static int map_ranges(struct uodp_odp_engine *e, const struct uodp_odp_range *r,
+		      uint32_t n, uint32_t nrequired)
+{
+	struct uodp_odp_map_range batch[UODP_ODP_MAX_MAP_RANGES];
+	uint32_t idx[UODP_ODP_MAX_MAP_RANGES];
+	struct uodp_odp_map_resp resp;
+	uint32_t i = 0, k;
+	int err;
+
+	while (i < n) {
+		for (k = 0; i < n && k < e->max_map_ranges; i++) {
+			if (!r[i].length)
+				continue;
+			to_map_range(&r[i], &batch[k]);
+			idx[k++] = i;
+		}
+		if (!k)
+			break;
+		memset(&resp, 0, sizeof(resp));
+		err = e->be->ops->map(e->be, batch, k, &resp);
+		odp_count(e, map_calls, 1);
+		if (err) {
+			uodp_err("ODP MAP command failed: %s", strerror(-err));
+			return err;
+		}
+		odp_count(e, pages_mapped, resp.pages_mapped);
+		if (!resp.status && resp.ranges_done >= k)
+			continue;
+		err = resp.status < 0 && resp.status > -4096 ? resp.status :
+							      -EPROTO;
+		if (resp.ranges_done >= k)
+			return err;
+		k = resp.ranges_done;	/* the range that failed */
+		if (idx[k] < nrequired) {
+			if (err != -EAGAIN)
+				uodp_err("ODP MAP of %#llx+%#llx (MR key %#x%s) refused: %s",
+					 (unsigned long long)batch[k].va,
+					 (unsigned long long)batch[k].length,
+					 batch[k].mr_key,
+					 batch[k].flags & UODP_ODP_MAP_WRITE ?
+						 ", write" : "",
+					 strerror(-err));
+			return err;
+		}
+		/* An optional range failed: carry on after it. */
+		i = idx[k] + 1;
+	}
+	return 0;
+}
+
+int uodp_odp_fetch_and_map(struct uodp_odp_engine *e,
+			   struct uodp_odp_range *need, uint32_t nneed,
+			   struct uodp_odp_range *extra, uint32_t nextra)
+{
+	uint32_t i;
+	int err;
+
+	nneed = uodp_odp_coalesce(need, nneed);
+	nextra = uodp_odp_coalesce(extra, nextra);
+	for (i = 0; i < nneed; i++) {
+		err = prefetch(e, &need[i], true);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < nextra; i++)
+		if (prefetch(e, &extra[i], false))
+			extra[i].length = 0;	/* dropped */
+	/* The extras ride in the same batches when they fit: one round trip. */
+	if (need == e->need && nneed + nextra <= UODP_ODP_NEED_RANGES) {
+		memcpy(&need[nneed], extra, sizeof(*extra) * nextra);
+		return map_ranges(e, need, nneed + nextra, nneed);
+	}
+	err = map_ranges(e, need, nneed, nneed);
+	if (!err)
+		map_ranges(e, extra, nextra, 0);
+	return err;
+}
+
+static bool events_pending(struct uodp_odp_engine *e)
+{
+	struct pollfd pfd = { .fd = e->event_fd, .events = POLLIN };
+
+	return e->event_fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * Read-ahead after the resume: the queue runs again while we map the
+ * window in chunks, in the order the device will reach them, so a stream
+ * of RDMA into fresh memory finds its pages mapped without stalling for
+ * the whole window.  A new event means the device caught up (or something
+ * else needs us): stop, the next fault starts a window of its own.
+ */
+void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
+			 uint32_t n)
+{
+	uint32_t i;
+
+	n = uodp_odp_coalesce(r, n);
+	for (i = 0; i < n; i++) {
+		struct uodp_odp_range chunk = r[i];
+		uint64_t done = 0;
+
+		while (done < r[i].length) {
+			if (events_pending(e))
+				return;
+			chunk.va = r[i].va + done;
+			chunk.addr = r[i].addr + done;
+			chunk.length = r[i].length - done;
+			if (chunk.length > UODP_ODP_READAHEAD_CHUNK)
+				chunk.length = UODP_ODP_READAHEAD_CHUNK;
+			if (prefetch(e, &chunk, false) ||
+			    map_ranges(e, &chunk, 1, 0))
+				break;	/* past what the process has */
+			done += chunk.length;
+		}
+	}
+}
+
+int uodp_odp_resume(struct uodp_odp_engine *e, const struct uodp_odp_fault *f,
+		    bool error)
+{
+	struct mlx5_page_fault_resume_in in = {
+		.opcode = htobe16(MLX5_CMD_OP_PAGE_FAULT_RESUME),
+		.err_type_wq = htobe32((error ? MLX5_PF_RESUME_ERROR : 0) |
+				       (uint32_t)(f->type & MLX5_PF_RESUME_TYPE_MASK)
+					       << MLX5_PF_RESUME_TYPE_SHIFT |
+				       (f->wq_num & MLX5_PF_RESUME_WQ_MASK)),
+		.token = htobe32(f->token & MLX5_PFAULT_TOKEN_MASK),
+	};
+	struct mlx5_cmd_out_hdr out;
+	int err;
+
+	memset(&out, 0, sizeof(out));
+	err = e->be->ops->general_cmd(e->be, &in, sizeof(in), &out,
+				      sizeof(out));
+	if (err) {
+		uodp_err("ODP resume of token %#x failed: %s", f->token,
+			 strerror(-err));
+		return err;
+	}
+	if (out.status != MLX5_CMD_STAT_OK) {
+		uodp_err("ODP resume of token %#x (wq %#x) refused: status %#x syndrome %#x",
+			 f->token, f->wq_num, out.status, be32toh(out.syndrome));
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+#
+# uodp ODP benchmark: prints figures measured in one run, next to the
+# targets of issue 3.  Not a pass/fail test.
+#
+#  (a) fault service time, event read -> resume sent, no page population
+#      (the engine's service histogram over 4 KiB RDMA faults into pages
+#      the CPU already populated): median and p99, target median <= 5 us
+#  (b) first-touch RDMA WRITE of 1 GiB in 1 MiB messages into fresh ODP
+#      memory under UODP_ODP_POLICY=lookahead and =exact, and into pinned
+#      prefaulted memory: bandwidth and faults; targets lookahead/pinned
+#      >= 0.7 and faults exact/lookahead >= 10
+#
+# usage: tests/bench/odp_bench.sh   (after ./build.sh; ./build.sh bench runs it)
+# env:   UODP_BUILD_DIR (default <source>/build), ODP_BENCH_MIB (1024),
+#        ODP_BENCH_PAGES (20000)
+
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${UODP_BUILD_DIR:-$ROOT/build}
+MIB=${ODP_BENCH_MIB:-1024}
+PAGES=${ODP_BENCH_PAGES:-20000}
+
+if [ -z "${UODP_SOCKET:-}" ]; then
+	[ -x "$BUILD/bin/uodp-run" ] || { echo "odp_bench.sh: build first (./build.sh)" >&2; exit 1; }
+	exec "$BUILD/bin/uodp-run" -- /bin/bash "${BASH_SOURCE[0]}" "$@"
+fi
+
+BENCH=$BUILD/tests/bin/odp_bench
+[ -x "$BENCH" ] || { echo "odp_bench.sh: $BENCH missing (build first)" >&2; exit 1; }
+
+# run LABEL ENV... -- ARGS...: the RESULT line's key=value pairs -> R_*
+run()
+{
+	local label=$1 out line kv
+	shift
+	out=$(env "$@" 2>&1)
+	line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -n1)
+	if [ -z "$line" ]; then
+		printf '%s\n' "$out" >&2
+		echo "odp_bench.sh: $label failed" >&2
+		return 1
+	fi
+	printf '%s\n' "$out" | grep '^HIST ' || true
+	for kv in ${line#RESULT }; do
+		printf -v "R_${label}_${kv%%=*}" '%s' "${kv#*=}"
+	done
+}
+
+val() { local n="R_$1_$2"; echo "${!n:-n/a}"; }
+
+fails=0
+echo "uodp ODP benchmark on $(nproc) cores: $PAGES faults for (a), $MIB MiB for (b)"
+run svc UODP_ODP_POLICY=exact "$BENCH" service "$PAGES" || fails=$((fails + 1))
+run look UODP_ODP_POLICY=lookahead "$BENCH" write odp "$MIB" || fails=$((fails + 1))
+run exact UODP_ODP_POLICY=exact "$BENCH" write odp "$MIB" || fails=$((fails + 1))
+run pin "$BENCH" write pinned "$MIB" || fails=$((fails + 1))
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "n/a") printf "%.2f", a / b; else print "n/a" }'; }
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
+	if (v == "n/a") { print "n/a"; exit }
+	ok = (op == ">=") ? (v + 0 >= t) : (v + 0 <= t); print ok ? "met" : "MISSED" }'; }
+us() { awk -v n="$1" 'BEGIN { if (n == "n/a") print n; else printf "%.2f", n / 1000 }'; }
+
+med=$(us "$(val svc median_ns)")
+p99=$(us "$(val svc p99_ns)")
+bw_look=$(val look gbytes_per_s)
+bw_exact=$(val exact gbytes_per_s)
+bw_pin=$(val pin gbytes_per_s)
+f_look=$(val look faults)
+f_exact=$(val exact faults)
+bw_ratio=$(ratio "$bw_look" "$bw_pin")
+# at least one fault so the ratio is defined
+f_ratio=$(awk -v e="$f_exact" -v l="$f_look" 'BEGIN {
+	if (e == "n/a" || l == "n/a") print "n/a"; else printf "%.1f", e / (l > 0 ? l : 1) }')
+
+echo
+printf '%-58s %12s   %-10s %s\n' "measure" "result" "target" ""
+printf '%-58s %9s us   %-10s %s\n' "(a) fault service, median (histogram, interpolated)" "$med" "<= 5 us" "$(verdict "$med" 5 '<=')"
+printf '%-58s %9s us\n' "(a) fault service, p99 (histogram, interpolated)" "$p99"
+printf '%-58s %9s us\n' "(a) fault service, median bucket upper bound" "$(us "$(val svc median_bucket_ns)")"
+printf '%-58s %9s us\n' "(a) fault service, p99 bucket upper bound" "$(us "$(val svc p99_bucket_ns)")"
+printf '%-58s %9s us\n' "(a) fault service, mean (engine total / serviced)" "$(us "$(val svc mean_ns)")"
+printf '%-58s %9s us\n' "(a) whole 4 KiB faulting RDMA write, mean round trip" "$(val svc write_us)"
+printf '%-58s %12s\n' "(a) faults raised / serviced / failed" "$(val svc faults)/$(val svc serviced)/$(val svc failed)"
+printf '%-58s %7s GB/s   faults %s\n' "(b) 1 GiB first-touch write, ODP, lookahead" "$bw_look" "$f_look"
+printf '%-58s %7s GB/s   faults %s\n' "(b) 1 GiB first-touch write, ODP, exact" "$bw_exact" "$f_exact"
+printf '%-58s %7s GB/s   faults %s\n' "(b) 1 GiB write, pinned prefaulted memory" "$bw_pin" "$(val pin faults)"
+printf '%-58s %12s   %-10s %s\n' "(b) bandwidth lookahead / pinned" "$bw_ratio" ">= 0.7" "$(verdict "$bw_ratio" 0.7 '>=')"
+printf '%-58s %12s   %-10s %s\n' "(b) faults exact / lookahead" "$f_ratio" ">= 10" "$(verdict "$f_ratio" 10 '>=')"
+printf '%-58s %12s\n' "(b) data verified (lookahead, exact, pinned)" "$(val look verified),$(val exact verified),$(val pin verified)"
+exit $((fails > 0))

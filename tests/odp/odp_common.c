@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Shared pieces of the ODP stress tests and benchmark (see odp_common.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "odp_common.h"
+#include "rawdev.h"
+
+int odp_failures;
+
+void odp_check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("%s: ", ok ? "ok  " : "FAIL");
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+	if (!ok)
+		odp_failures++;
+}
+
+void odp_die(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s\n", what, strerror(err));
+	exit(2);
+}
+
+double odp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The GID type is what uodp-run wrote into the device's sysfs tree. */
+static bool gid_is_roce_v2(int index)
+{
+	const char *root = getenv("SYSFS_PATH");
+	char path[512], type[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "%s/class/infiniband/%s/ports/1/gid_attrs/types/%d",
+		 root ? root : "/sys", ODP_DEV_NAME, index);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(type, sizeof(type), f))
+		type[0] = 0;
+	fclose(f);
+	return !strncmp(type, "RoCE v2", 7);
+}
+
+static uint8_t find_gid(struct ibv_context *ctx, union ibv_gid *gid)
+{
+	struct ibv_port_attr port;
+	int i;
+
+	if (ibv_query_port(ctx, 1, &port))
+		odp_die("ibv_query_port", errno);
+	for (i = 0; i < port.gid_tbl_len; i++) {
+		if (ibv_query_gid(ctx, 1, i, gid))
+			continue;
+		if (gid->global.interface_id && gid_is_roce_v2(i))
+			return i;
+	}
+	odp_die("no RoCE v2 GID", ENOENT);
+}
+
+void odp_side_open(struct odp_side *s, int cq_depth)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), ODP_DEV_NAME))
+			s->ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	if (!s->ctx)
+		odp_die("open " ODP_DEV_NAME, errno ? errno : ENODEV);
+	s->gid_index = find_gid(s->ctx, &s->gid);
+	s->pd = ibv_alloc_pd(s->ctx);
+	s->cq = ibv_create_cq(s->ctx, cq_depth, NULL, NULL, 0);
+	if (!s->pd || !s->cq)
+		odp_die("verbs resources", errno);
+}
+
+void odp_side_close(struct odp_side *s)
+{
+	if (s->cq)
+		ibv_destroy_cq(s->cq);
+	if (s->pd)
+		ibv_dealloc_pd(s->pd);
+	if (s->ctx)
+		ibv_close_device(s->ctx);
+	memset(s, 0, sizeof(*s));
+}
+
+struct ibv_qp *odp_rc_qp(struct odp_side *s, uint32_t max_wr)
+{
+	struct ibv_qp_init_attr init = {
+		.send_cq = s->cq, .recv_cq = s->cq, .qp_type = IBV_QPT_RC,
+		.sq_sig_all = 1,
+		.cap = { .max_send_wr = max_wr, .max_recv_wr = max_wr,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	struct ibv_qp *qp = ibv_create_qp(s->pd, &init);
+
+	if (!qp)
+		odp_die("ibv_create_qp", errno);
+	return qp;
+}
+
+int odp_rc_connect(struct odp_side *s, struct ibv_qp *qp, uint32_t dest,
+		   uint8_t timeout, uint8_t retry_cnt)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1,
+		.qp_access_flags = ODP_ACCESS_ALL,
+	};
+
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		return errno;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = dest;
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 1;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.port_num = 1;
+	a.ah_attr.grh.dgid = s->gid;
+	a.ah_attr.grh.sgid_index = s->gid_index;
+	a.ah_attr.grh.hop_limit = 64;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		return errno;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = timeout;
+	a.retry_cnt = retry_cnt;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
+			  IBV_QP_MAX_QP_RD_ATOMIC))
+		return errno;
+	return 0;
+}
+
+void *odp_fresh(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		odp_die("mmap", errno);
+	return p;
+}
+
+struct ibv_mr *odp_reg(struct odp_side *s, void *addr, size_t len,
+		       unsigned int access)
+{
+	return ibv_reg_mr(s->pd, addr, len, access | IBV_ACCESS_ON_DEMAND);
+}
+
+int odp_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, int timeout_ms)
+{
+	double end = odp_now() + timeout_ms / 1000.0;
+	int got = 0, ret;
+
+	while (got < n) {
+		ret = ibv_poll_cq(cq, n - got, wc + got);
+		if (ret < 0)
+			return got;
+		got += ret;
+		if (ret)
+			continue;
+		if (odp_now() > end)
+			break;
+		/* 2 cores: leave them to uodpd and the fault engines */
+		sched_yield();
+	}
+	return got;
+}
+
+int odp_post_send(struct ibv_qp *qp, uint64_t wr_id, enum ibv_wr_opcode op,
+		  void *addr, uint32_t len, uint32_t lkey, uint64_t raddr,
+		  uint32_t rkey)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)addr, .length = len,
+			       .lkey = lkey };
+	struct ibv_send_wr wr = { .wr_id = wr_id, .sg_list = &sge,
+				  .num_sge = 1, .opcode = op }, *bad;
+
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	return ibv_post_send(qp, &wr, &bad);
+}
+
+int odp_post_recv(struct ibv_qp *qp, uint64_t wr_id, void *addr,
+		  uint32_t len, uint32_t lkey)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)addr, .length = len,
+			       .lkey = lkey };
+	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = &sge,
+				  .num_sge = 1 }, *bad;
+
+	return ibv_post_recv(qp, &wr, &bad);
+}
+
+void odp_fill(void *p, size_t len, unsigned int seed)
+{
+	uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (uint8_t)(i * 13 + seed * 7 + 1);
+}
+
+static struct raw_dev counters_dev;
+static bool counters_open;
+
+bool odp_counters(struct uodp_query_counters_resp *out)
+{
+	int ret;
+
+	if (!counters_open) {
+		ret = raw_open(&counters_dev, ODP_DEV_NAME);
+		if (ret) {
+			fprintf(stderr, "counters: open: %s\n", strerror(-ret));
+			return false;
+		}
+		counters_open = true;
+	}
+	ret = raw_query_counters(&counters_dev, UODP_COUNTERS_DEVICE, 0, out);
+	if (ret) {
+		fprintf(stderr, "counters: QUERY_COUNTERS: %s\n",
+			strerror(-ret));
+		return false;
+	}
+	return true;
+}
+
+uint64_t odp_faults_raised(const struct uodp_odp_device_counters *d)
+{
+	return d->wqe_faults_requester + d->wqe_faults_responder +
+	       d->rdma_faults;
+}
+
+bool odp_mr_counters(uint32_t key, struct uodp_odp_mr_counters *out)
+{
+	struct uodp_query_counters_resp resp;
+	uint32_t cursor = 0, i;
+
+	if (!odp_counters(&resp))
+		return false;
+	for (;;) {
+		for (i = 0; i < resp.nmrs && i < UODP_COUNTERS_MRS_PER_QUERY;
+		     i++) {
+			if (resp.mrs[i].mr_key == key) {
+				*out = resp.mrs[i];
+				return true;
+			}
+		}
+		if (!resp.next_cursor || resp.next_cursor == cursor)
+			return false;
+		cursor = resp.next_cursor;
+		if (raw_query_counters(&counters_dev, UODP_COUNTERS_DEVICE,
+				       cursor, &resp))
+			return false;
+	}
+}
+
+void odp_counters_close(void)
+{
+	if (counters_open)
+		raw_close(&counters_dev);
+	counters_open = false;
+}

@@ -1,0 +1,275 @@
+# SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+"""
+ODP helpers for the pyverbs tests: fresh anonymous memory, ODP MRs, and the
+device's ODP counters.
+
+The counters are read the way any tool in another process reads them: a
+connection of its own to uodpd ($UODP_SOCKET), OPEN_CONTEXT, then
+QUERY_COUNTERS with scope DEVICE (rdma/uodp-abi.h).  That answer holds the
+device side's counters (faults raised, resumes accepted), the provider fault
+engines' counters (faults serviced in userspace, summed over the live
+contexts) and one record per ODP MR.  The command numbers and the counter
+layouts are read from the uAPI headers themselves, so they are defined once.
+"""
+
+import array
+import os
+import re
+import socket
+import struct
+import time
+
+import pyverbs.enums as e
+from pyverbs import mem_alloc
+from pyverbs.mr import MR
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+UAPI_DIR = os.path.join(HERE, '..', '..', 'kernel-headers', 'rdma')
+PAGE = 4096
+ODP_ACCESS = e.IBV_ACCESS_LOCAL_WRITE | e.IBV_ACCESS_ON_DEMAND
+ODP_ACCESS_ALL = (ODP_ACCESS | e.IBV_ACCESS_REMOTE_WRITE |
+                  e.IBV_ACCESS_REMOTE_READ | e.IBV_ACCESS_REMOTE_ATOMIC)
+SIZE_MAX = (1 << 64) - 1
+COUNTER_WAIT = 3.0	# the engine bumps its counters just after the resume
+
+
+# --- the uAPI headers -------------------------------------------------------
+def _header(name):
+    with open(os.path.join(UAPI_DIR, name)) as f:
+        text = f.read()
+    text = re.sub(r'/\*.*?\*/', '', text, flags=re.S)
+    return re.sub(r'//[^\n]*', '', text)
+
+
+def _enum(text, name):
+    body = re.search(r'enum\s+%s\s*\{(.*?)\}' % name, text, re.S).group(1)
+    values, nxt = {}, 0
+    for item in body.split(','):
+        item = item.strip()
+        if not item:
+            continue
+        if '=' in item:
+            key, val = (s.strip() for s in item.split('=', 1))
+            nxt = int(val, 0)
+        else:
+            key = item
+        values[key] = nxt
+        nxt += 1
+    return values
+
+
+def _defines(text):
+    return {m.group(1): int(m.group(2), 0) for m in
+            re.finditer(r'#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)\b', text)}
+
+
+_CTYPES = {'uint64_t': 'Q', 'uint32_t': 'I', 'int32_t': 'i',
+           'uint16_t': 'H', 'uint8_t': 'B'}
+
+
+def _struct(text, name, defines):
+    """[(field, fmt, count)] of a struct made only of fixed-size integers."""
+    body = re.search(r'struct\s+%s\s*\{(.*?)\};' % name, text, re.S).group(1)
+    fields = []
+    for decl in body.split(';'):
+        decl = decl.strip()
+        if not decl:
+            continue
+        m = re.match(r'(\w+)\s+(\w+)(?:\[(\w+)\])?$', decl)
+        if not m or m.group(1) not in _CTYPES:
+            raise ValueError('struct %s: cannot parse "%s"' % (name, decl))
+        count = m.group(3)
+        count = int(defines.get(count, count)) if count else 1
+        fields.append((m.group(2), _CTYPES[m.group(1)], count))
+    return fields
+
+
+class _Layout:
+    """A little-endian (host) struct layout from the header."""
+
+    def __init__(self, fields):
+        self.fields = fields
+        self.fmt = '<' + ''.join('%d%s' % (n, f) for _, f, n in fields)
+        self.size = struct.calcsize(self.fmt)
+
+    def unpack(self, buf):
+        vals = list(struct.unpack_from(self.fmt, buf))
+        out = {}
+        for name, _, count in self.fields:
+            if count == 1:
+                out[name] = vals.pop(0)
+            else:
+                out[name] = vals[:count]
+                del vals[:count]
+        return out
+
+
+_ABI = _header('uodp-abi.h')
+_ODP_ABI = _header('uodp-odp-abi.h')
+_DEFS = dict(_defines(_ABI), **_defines(_ODP_ABI))
+CMD = _enum(_ABI, 'uodp_cmd_opcode')
+SCOPE = _enum(_ABI, 'uodp_counters_scope')
+DEV_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_device_counters', _DEFS))
+ENGINE_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_engine_counters',
+                                  _DEFS))
+MR_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_mr_counters', _DEFS))
+MRS_PER_QUERY = _DEFS['UODP_COUNTERS_MRS_PER_QUERY']
+HIST_BUCKETS = _DEFS['UODP_ODP_HIST_BUCKETS']
+ABI_VERSION = _DEFS['UODP_ABI_VERSION']
+
+
+class Counters:
+    """One snapshot: dev{}, engine{} and mrs{key: {...}}."""
+
+    def __init__(self, dev, engine, mrs):
+        self.dev, self.engine, self.mrs = dev, engine, mrs
+
+    def mr(self, key):
+        return self.mrs.get(key)
+
+    def __sub__(self, old):
+        def diff(a, b):
+            return {k: (v - b[k] if isinstance(v, int) else
+                        [x - y for x, y in zip(v, b[k])])
+                    for k, v in a.items()}
+        return Counters(diff(self.dev, old.dev),
+                        diff(self.engine, old.engine), self.mrs)
+
+    def faults_raised(self):
+        d = self.dev
+        return (d['wqe_faults_requester'] + d['wqe_faults_responder'] +
+                d['rdma_faults'])
+
+    def __repr__(self):
+        return 'dev=%r engine=%r' % (self.dev, self.engine)
+
+
+class CounterReader:
+    """A raw connection to uodpd that asks for the device's counters."""
+
+    def __init__(self, ibdev='uodp0'):
+        path = os.environ.get('UODP_SOCKET')
+        if not path:
+            raise RuntimeError('UODP_SOCKET is not set: run inside uodp-run')
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        req = struct.pack('<II64s', ABI_VERSION, 0, ibdev.encode())
+        status, _ = self._cmd(CMD['UODP_CMD_OPEN_CONTEXT'], req)
+        if status:
+            raise OSError(-status, 'OPEN_CONTEXT: %s' % os.strerror(-status))
+
+    def _cmd(self, opcode, body):
+        msg = struct.pack('<II', opcode, 8 + len(body)) + body
+        self.sock.sendmsg([msg])
+        fds = array.array('i')
+        data, anc, _, _ = self.sock.recvmsg(
+            4096, socket.CMSG_SPACE(8 * fds.itemsize))
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(payload[:len(payload) -
+                                      len(payload) % fds.itemsize])
+        for fd in fds:
+            os.close(fd)
+        if len(data) < 8:
+            raise OSError('short response from uodpd')
+        status, _ = struct.unpack_from('<iI', data)
+        return status, data[8:]
+
+    def query(self):
+        mrs, cursor = {}, 0
+        while True:
+            req = struct.pack('<II', SCOPE['UODP_COUNTERS_DEVICE'], cursor)
+            status, body = self._cmd(CMD['UODP_CMD_QUERY_COUNTERS'], req)
+            if status:
+                raise OSError(-status,
+                              'QUERY_COUNTERS: %s' % os.strerror(-status))
+            dev = DEV_COUNTERS.unpack(body)
+            off = DEV_COUNTERS.size
+            engine = ENGINE_COUNTERS.unpack(body[off:])
+            off += ENGINE_COUNTERS.size
+            nmrs, nxt = struct.unpack_from('<II', body, off)
+            off += 8
+            for i in range(min(nmrs, MRS_PER_QUERY)):
+                rec = MR_COUNTERS.unpack(body[off + i * MR_COUNTERS.size:])
+                mrs[rec['mr_key']] = rec
+            if not nxt or nxt == cursor:
+                return Counters(dev, engine, mrs)
+            cursor = nxt
+
+    def close(self):
+        self.sock.close()
+
+
+_READER = None
+
+
+def counters():
+    """A snapshot of the device's ODP counters (one shared connection)."""
+    global _READER
+    if _READER is None:
+        _READER = CounterReader()
+    return _READER.query()
+
+
+def wait_counters(check, deadline=COUNTER_WAIT):
+    """Re-read the counters until check(snapshot) is true; the last one."""
+    end = time.monotonic() + deadline
+    while True:
+        snap = counters()
+        if check(snap) or time.monotonic() > end:
+            return snap
+        time.sleep(0.01)
+
+
+def service_quantile(hist, q):
+    """Upper bound (ns) of the histogram bucket holding quantile q."""
+    total = sum(hist)
+    if not total:
+        return 0
+    seen = 0
+    for i, n in enumerate(hist):
+        seen += n
+        if seen >= q * total:
+            return 1 << (i + 8)
+    return 1 << (len(hist) + 7)
+
+
+# --- fresh memory -----------------------------------------------------------
+class Fresh:
+    """Anonymous memory never touched before: every page faults first."""
+
+    def __init__(self, length):
+        self.length = (length + PAGE - 1) // PAGE * PAGE
+        self.addr = mem_alloc.mmap(length=self.length,
+                                   prot=mem_alloc.PROT_READ_ |
+                                   mem_alloc.PROT_WRITE_,
+                                   flags=mem_alloc.MAP_PRIVATE_ |
+                                   mem_alloc.MAP_ANONYMOUS_)
+        self.mapped = True
+
+    def unmap(self):
+        if self.mapped:
+            mem_alloc.munmap(self.addr, self.length)
+            self.mapped = False
+
+    def touch(self):
+        """Make every page resident in the process (not on the device)."""
+        for off in range(0, self.length, PAGE):
+            mem_alloc.write(self.addr + off, b'\0', 1)
+
+
+def odp_mr(pd, length, access=ODP_ACCESS_ALL):
+    """An explicit ODP MR over fresh memory; returns (mr, fresh)."""
+    mem = Fresh(length)
+    mr = MR(pd, mem.length, access, address=mem.addr)
+    return mr, mem
+
+
+def implicit_mr(pd, access=ODP_ACCESS_ALL):
+    """
+    An implicit ODP MR: pyverbs registers ibv_reg_mr(pd, NULL, SIZE_MAX,
+    access) (its own small buffer is not used: data goes through Fresh
+    memory with the implicit MR's keys).
+    """
+    return MR(pd, PAGE, access, implicit=True)

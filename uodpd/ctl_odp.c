@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The commands of the thin ODP uAPI (rdma/uodp-odp-abi.h): the handshake,
+ * the event channel, MAP, the DEVX-style GENERAL path (PAGE_FAULT_RESUME and
+ * QUERY_HCA_CAP mailboxes) and the counters.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "odp_priv.h"
+#include "hw/mlx5/cmd.h"
+
+#define ODP_FEATURES (UODP_ODP_F_WQE_FAULTS | UODP_ODP_F_RDMA_FAULTS |	\
+		      UODP_ODP_F_INVALIDATE | UODP_ODP_F_MAP_NO_FAULT |	\
+		      UODP_ODP_F_IMPLICIT)
+
+/* QUERY_HCA_CAP op_mod: (capability type << 1) | current. */
+#define HCA_CAP_ODP_MAX 0x4
+#define HCA_CAP_ODP_CUR 0x5
+#define PRM_OUT_HDR 16
+
+/* ---- ODP_API ---- */
+
+int ud_cmd_odp_api(struct ud_cmd *c)
+{
+	const struct uodp_odp_api *req = c->req;
+	struct uodp_odp_api *resp = c->resp;
+	struct ud_odp_ctx *o;
+
+	if (!req->api_version || req->reserved)
+		return -EINVAL;
+	o = ud_odp_ctx_get(c->ctx);
+	if (!o)
+		return -ENOMEM;
+	/* What was granted holds while events flow. */
+	if (o->chan_wfd >= 0)
+		return -EBUSY;
+	o->api_done = true;
+	o->api_version = req->api_version < UODP_ODP_API_VERSION ?
+			 req->api_version : UODP_ODP_API_VERSION;
+	o->features = req->features & ODP_FEATURES;
+	memset(resp, 0, sizeof(*resp));
+	resp->api_version = UODP_ODP_API_VERSION;
+	resp->event_size = sizeof(struct uodp_odp_event);
+	resp->features = o->features;
+	resp->max_map_ranges = UODP_ODP_MAX_MAP_RANGES;
+	c->resp_len = sizeof(*resp);
+	return 0;
+}
+
+/* ---- ODP_CREATE_CHANNEL: stats memfd in, channel read end out ---- */
+
+int ud_cmd_odp_create_channel(struct ud_cmd *c)
+{
+	struct ud_odp_ctx *o = c->ctx->odp;
+	int stats_fd = ud_cmd_take_fd(c, 0);
+	int read_fd = -1, ret;
+
+	if (!o || !o->api_done)
+		ret = -EPROTO;		/* ODP_API comes first */
+	else
+		ret = ud_odp_channel_open(c->d, c->ctx, stats_fd, &read_fd);
+	close(stats_fd);
+	if (ret)
+		return ret;
+	c->resp_fds[c->resp_nfds++] = read_fd;
+	c->resp_len = 0;
+	ud_info("context %u: ODP channel open, features 0x%llx", c->ctx->id,
+		(unsigned long long)o->features);
+	return 0;
+}
+
+/* ---- ODP_MAP ---- */
+
+int ud_cmd_odp_map(struct ud_cmd *c)
+{
+	const struct uodp_odp_map_req *req = c->req;
+	struct uodp_odp_map_resp *resp = c->resp;
+	uint64_t mapped;
+	uint32_t i;
+	int ret = 0;
+
+	if (req->nranges > UODP_ODP_MAX_MAP_RANGES || req->reserved ||
+	    c->req_len < offsetof(struct uodp_odp_map_req, ranges) +
+			 req->nranges * sizeof(req->ranges[0]))
+		return -EINVAL;
+	if (!ud_odp_ctx_get(c->ctx))
+		return -ENOMEM;
+	memset(resp, 0, sizeof(*resp));
+	for (i = 0; i < req->nranges; i++) {
+		ret = ud_odp_map_range(c->d, c->ctx, &req->ranges[i], &mapped);
+		resp->pages_mapped += mapped;
+		if (ret)
+			break;
+		UD_ODP_COUNT(c->d, c->ctx, map_ranges, 1);
+	}
+	resp->ranges_done = i;
+	resp->status = ret;
+	c->resp_len = sizeof(*resp);
+	return 0;
+}
+
+/* ---- GENERAL: PRM mailboxes ---- */
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be16toh(v);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be32toh(v);
+}
+
+static uint8_t general_resume(struct ud_cmd *c,
+			      const struct uodp_general_cmd *req,
+			      uint32_t *syndrome)
+{
+	uint32_t err_type_wq, token;
+
+	if (req->inlen < sizeof(struct mlx5_page_fault_resume_in)) {
+		UD_ODP_COUNT(c->d, c->ctx, resumes_refused, 1);
+		*syndrome = UD_SYND_BAD_INLEN;
+		return MLX5_CMD_STAT_BAD_PARAM_ERR;
+	}
+	err_type_wq = get_be32(req->in +
+			       offsetof(struct mlx5_page_fault_resume_in,
+					err_type_wq));
+	token = get_be32(req->in + offsetof(struct mlx5_page_fault_resume_in,
+					    token)) & MLX5_PFAULT_TOKEN_MASK;
+	return ud_odp_resume(c->d, c->ctx, token,
+			     err_type_wq & MLX5_PF_RESUME_WQ_MASK,
+			     (err_type_wq >> MLX5_PF_RESUME_TYPE_SHIFT) &
+			     MLX5_PF_RESUME_TYPE_MASK,
+			     err_type_wq & MLX5_PF_RESUME_ERROR, syndrome);
+}
+
+static uint8_t general_query_hca_cap(const struct uodp_general_cmd *req,
+				     struct uodp_general_cmd_resp *resp,
+				     uint32_t *syndrome)
+{
+	uint16_t op_mod = get_be16(req->in + 6);
+	size_t len = req->outlen - PRM_OUT_HDR;
+
+	if (op_mod != HCA_CAP_ODP_CUR && op_mod != HCA_CAP_ODP_MAX) {
+		*syndrome = UD_SYND_BAD_OP_MOD;
+		return MLX5_CMD_STAT_BAD_PARAM_ERR;
+	}
+	/* The device has one set of ODP caps: maximum and current agree. */
+	ud_device_odp_caps_block(resp->out + PRM_OUT_HDR, len);
+	return MLX5_CMD_STAT_OK;
+}
+
+/*
+ * The command itself succeeds (status 0) whenever the mailboxes are well
+ * formed; the PRM status and syndrome are in the output header, as a DEVX
+ * general command returns them.
+ */
+int ud_cmd_general(struct ud_cmd *c)
+{
+	const struct uodp_general_cmd *req = c->req;
+	struct uodp_general_cmd_resp *resp = c->resp;
+	uint32_t syndrome = 0, be;
+	uint8_t status;
+
+	if (req->inlen < 8 || req->inlen > sizeof(req->in) ||
+	    req->outlen < PRM_OUT_HDR || req->outlen > sizeof(resp->out))
+		return -EINVAL;
+	if (!ud_odp_ctx_get(c->ctx))	/* its counters */
+		return -ENOMEM;
+	memset(resp, 0, sizeof(*resp));
+	switch (get_be16(req->in)) {
+	case MLX5_CMD_OP_PAGE_FAULT_RESUME:
+		status = general_resume(c, req, &syndrome);
+		break;
+	case MLX5_CMD_OP_QUERY_HCA_CAP:
+		status = general_query_hca_cap(req, resp, &syndrome);
+		break;
+	default:
+		ud_dbg("context %u: GENERAL opcode 0x%x refused", c->ctx->id,
+		       get_be16(req->in));
+		status = MLX5_CMD_STAT_BAD_OP_ERR;
+		syndrome = UD_SYND_BAD_OP;
+		break;
+	}
+	resp->out[offsetof(struct mlx5_cmd_out_hdr, status)] = status;
+	be = htobe32(syndrome);
+	memcpy(resp->out + offsetof(struct mlx5_cmd_out_hdr, syndrome), &be,
+	       sizeof(be));
+	c->resp_len = sizeof(*resp);
+	return 0;
+}
+
+/* ---- QUERY_COUNTERS ---- */
+
+static void add_engine(struct uodp_odp_engine_counters *sum,
+		       const struct ud_ctx *ctx)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)sum;
+	size_t i, n = sizeof(*sum) / sizeof(uint64_t);
+
+	if (!ctx->odp || !ctx->odp->stats)
+		return;
+	/* The provider updates it concurrently: word by word is enough. */
+	src = (const uint64_t *)ctx->odp->stats;
+	for (i = 0; i < n; i++)
+		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+static bool mr_in_scope(const struct ud_mr *mr, const struct ud_ctx *ctx,
+			uint32_t scope)
+{
+	if (!mr->odp || !mr->odp_tbl)
+		return false;
+	if (scope == UODP_COUNTERS_CONTEXT)
+		return mr->ctx == ctx;
+	return mr->ctx->dev == ctx->dev;
+}
+
+static void list_mrs(struct uodpd *d, struct ud_ctx *ctx, uint32_t scope,
+		     uint32_t cursor, struct uodp_query_counters_resp *resp)
+{
+	struct uodp_odp_mr_counters *m;
+	uint32_t id, end = d->mrs.min_id + d->mrs.cap;
+	struct ud_mr *mr;
+
+	for (id = d->mrs.min_id; id < end; id++) {
+		mr = ud_idr_find(&d->mrs, id);
+		if (!mr || mr->key <= cursor || !mr_in_scope(mr, ctx, scope))
+			continue;
+		if (resp->nmrs == UODP_COUNTERS_MRS_PER_QUERY) {
+			/* One more exists: the caller continues from here. */
+			resp->next_cursor = resp->mrs[resp->nmrs - 1].mr_key;
+			return;
+		}
+		m = &resp->mrs[resp->nmrs++];
+		m->mr_key = mr->key;
+		m->owner_pid = (uint32_t)mr->ctx->pid;
+		m->length = mr->implicit ? UINT64_MAX : mr->length;
+		m->faults = mr->odp_tbl->faults;
+		m->pages_mapped = mr->odp_tbl->pages_mapped;
+		m->invalidations = mr->odp_tbl->invalidations;
+		m->pages_present = mr->odp_tbl->pages_present;
+	}
+}
+
+int ud_cmd_query_counters(struct ud_cmd *c)
+{
+	const struct uodp_query_counters_req *req = c->req;
+	struct uodp_query_counters_resp *resp = c->resp;
+	struct uodp_odp_device_counters *dc;
+	struct ud_ctx *ctx;
+
+	if (req->scope != UODP_COUNTERS_CONTEXT &&
+	    req->scope != UODP_COUNTERS_DEVICE)
+		return -EINVAL;
+	memset(resp, 0, sizeof(*resp));
+	if (req->scope == UODP_COUNTERS_CONTEXT) {
+		if (c->ctx->odp)
+			resp->dev = c->ctx->odp->ctr;
+		add_engine(&resp->engine, c->ctx);
+	} else {
+		dc = ud_odp_dev_ctr(c->d, c->ctx);
+		if (dc)
+			resp->dev = *dc;
+		list_for_each_safe(&c->d->ctxs, ctx, t, struct ud_ctx, link)
+			if (ctx->dev == c->ctx->dev)
+				add_engine(&resp->engine, ctx);
+	}
+	list_mrs(c->d, c->ctx, req->scope, req->mr_cursor, resp);
+	c->resp_len = sizeof(*resp);
+	return 0;
+}

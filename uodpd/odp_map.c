@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * MAP: the MTT update of the thin uAPI.  Userspace names ranges of its own
+ * ODP MRs; the device side validates each against the MR (owner, bounds,
+ * access) and the process (mapped, readable, writable for a writable
+ * mapping), faults the pages in for read with process_vm_readv, then sets
+ * the translation entries.  NO_FAULT maps only what is resident now.
+ *
+ * The process's mappings are read from /proc/PID/maps once and cached per
+ * context: a cache that says "covered" is confirmed by the fault-in itself
+ * (it fails on a hole), one that says "not covered" is refreshed, and an
+ * invalidation (the engine found pages gone) drops it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "odp_priv.h"
+
+#define FAULT_IOV 512			/* pages faulted in per syscall */
+#define PAGEMAP_CHUNK 512
+#define PAGEMAP_PRESENT (1ull << 63)
+
+void ud_odp_vmas_forget(struct ud_ctx *ctx)
+{
+	if (!ctx->odp)
+		return;
+	free(ctx->odp->vmas);
+	ctx->odp->vmas = NULL;
+	ctx->odp->nvmas = 0;
+	ctx->odp->vmas_valid = false;
+}
+
+static int vmas_load(struct ud_ctx *ctx)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	struct ud_odp_vma *v = NULL, *grown;
+	uint32_t n = 0, cap = 0;
+	char path[64], perms[8], *line = NULL;
+	size_t linecap = 0;
+	uint64_t lo, hi;
+	FILE *f;
+
+	ud_odp_vmas_forget(ctx);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)ctx->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -EFAULT;
+	while (getline(&line, &linecap, f) > 0) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &lo, &hi,
+			   perms) != 3)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown) {
+				free(v);
+				v = NULL;
+				n = 0;
+				break;
+			}
+			v = grown;
+		}
+		v[n++] = (struct ud_odp_vma){ .lo = lo, .hi = hi,
+					      .read = perms[0] == 'r',
+					      .write = perms[1] == 'w' };
+	}
+	free(line);
+	fclose(f);
+	if (!v)
+		return -ENOMEM;
+	o->vmas = v;
+	o->nvmas = n;
+	o->vmas_valid = true;
+	return 0;
+}
+
+/* First cached VMA ending above addr (the list is sorted). */
+static const struct ud_odp_vma *vma_from(const struct ud_odp_ctx *o,
+					 uint64_t addr)
+{
+	uint32_t lo = 0, hi = o->nvmas;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (o->vmas[mid].hi <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < o->nvmas ? &o->vmas[lo] : NULL;
+}
+
+/* Whether [start, end) is covered by readable (and writable) mappings. */
+static bool vmas_cover(const struct ud_odp_ctx *o, uint64_t start,
+		       uint64_t end, bool write)
+{
+	const struct ud_odp_vma *v = vma_from(o, start);
+	const struct ud_odp_vma *last = o->vmas + o->nvmas;
+	uint64_t covered = start;
+
+	for (; v && v < last && covered < end; v++) {
+		if (v->lo > covered || !v->read || (write && !v->write))
+			return false;
+		covered = v->hi;
+	}
+	return covered >= end;
+}
+
+static int check_mapped(struct ud_ctx *ctx, uint64_t start, uint64_t end,
+			bool write)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	int ret;
+
+	if (o->vmas_valid && vmas_cover(o, start, end, write))
+		return 0;
+	ret = vmas_load(ctx);
+	if (ret)
+		return ret;
+	return vmas_cover(o, start, end, write) ? 0 : -EFAULT;
+}
+
+/* Fault pages in for read, one byte each: what hmm_range_fault does. */
+static int fault_in(struct ud_ctx *ctx, const uint64_t *pages, uint32_t n)
+{
+	struct iovec local, remote[FAULT_IOV];
+	uint8_t sink[FAULT_IOV];
+	uint32_t i;
+	ssize_t got;
+
+	for (i = 0; i < n; i++)
+		remote[i] = (struct iovec){
+			.iov_base = (void *)(uintptr_t)(pages[i] <<
+							UODPD_PAGE_SHIFT),
+			.iov_len = 1,
+		};
+	local.iov_base = sink;
+	local.iov_len = n;
+	do {
+		got = process_vm_readv(ctx->pid, &local, 1, remote, n, 0);
+	} while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)n)
+		return 0;
+	if (got < 0 && errno == EPERM)
+		ud_warn("context %u: process_vm_readv refused: the client must allow it (PR_SET_PTRACER)",
+			ctx->id);
+	return -EFAULT;
+}
+
+/* Pages of [pn, end) lacking bits: faulted in batch by batch, then set. */
+static int map_faulting(struct ud_mr *mr, uint64_t pn, uint64_t end,
+			uint8_t bits, uint64_t *mapped)
+{
+	uint64_t batch[FAULT_IOV], first = pn;
+	uint32_t n = 0;
+	bool changed;
+	int ret;
+
+	/* Fault everything in first: a hole fails the range untouched. */
+	for (; pn < end; pn++) {
+		if (ud_odp_pte_get(mr, pn) & UD_PTE_PRESENT)
+			continue;
+		batch[n++] = pn;
+		if (n == FAULT_IOV) {
+			ret = fault_in(mr->ctx, batch, n);
+			if (ret)
+				return ret;
+			n = 0;
+		}
+	}
+	if (n) {
+		ret = fault_in(mr->ctx, batch, n);
+		if (ret)
+			return ret;
+	}
+	for (pn = first; pn < end; pn++) {
+		ret = ud_odp_pte_raise(mr, pn, bits, &changed);
+		if (ret)
+			return ret;
+		*mapped += changed;
+	}
+	return 0;
+}
+
+/* NO_FAULT: pages the pagemap marks present, in readable mappings. */
+static int map_resident(struct ud_mr *mr, uint64_t pn, uint64_t end,
+			bool writable, uint64_t *mapped)
+{
+	struct ud_odp_ctx *o = mr->ctx->odp;
+	uint64_t entries[PAGEMAP_CHUNK];
+	const struct ud_odp_vma *v;
+	char path[64];
+	bool changed;
+	int fd, ret = 0;
+
+	if (!o->vmas_valid && vmas_load(mr->ctx))
+		return -EFAULT;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)mr->ctx->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -EFAULT;
+	while (pn < end && !ret) {
+		uint64_t n = end - pn < PAGEMAP_CHUNK ? end - pn : PAGEMAP_CHUNK;
+		ssize_t got = pread(fd, entries, n * sizeof(uint64_t),
+				    (off_t)(pn * sizeof(uint64_t)));
+		uint64_t i;
+
+		if (got <= 0)
+			break;
+		n = (uint64_t)got / sizeof(uint64_t);
+		for (i = 0; i < n && !ret; i++) {
+			uint64_t addr = (pn + i) << UODPD_PAGE_SHIFT;
+
+			if (!(entries[i] & PAGEMAP_PRESENT))
+				continue;
+			v = vma_from(o, addr);
+			if (!v || v->lo > addr || !v->read)
+				continue;
+			ret = ud_odp_pte_raise(mr, pn + i, UD_PTE_PRESENT |
+					       (writable && v->write ?
+						UD_PTE_WRITABLE : 0),
+					       &changed);
+			*mapped += changed;
+		}
+		pn += n;
+	}
+	close(fd);
+	return ret;
+}
+
+/* Validation in the order the uAPI documents its errors. */
+static int map_check(struct uodpd *d, struct ud_ctx *ctx,
+		     const struct uodp_odp_map_range *r, struct ud_mr **out)
+{
+	struct ud_mr *mr = ud_mr_lookup(d, r->mr_key);
+
+	if (!mr || mr->ctx != ctx)
+		return -ENOENT;
+	if (!mr->odp)
+		return -EINVAL;
+	if (r->flags & ~(uint32_t)(UODP_ODP_MAP_WRITE | UODP_ODP_MAP_NO_FAULT))
+		return -EINVAL;
+	if (!r->length || r->va < mr->iova ||
+	    r->va - mr->iova > mr->length ||
+	    r->length > mr->length - (r->va - mr->iova))
+		return -EINVAL;
+	if ((r->flags & UODP_ODP_MAP_WRITE) &&
+	    !ud_odp_access_writes(mr->access))
+		return -EPERM;
+	*out = mr;
+	return 0;
+}
+
+int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
+		     const struct uodp_odp_map_range *r, uint64_t *mapped)
+{
+	bool write = r->flags & UODP_ODP_MAP_WRITE;
+	uint64_t start, end, pva, n = 0;
+	struct ud_mr *mr;
+	int ret;
+
+	*mapped = 0;
+	ret = map_check(d, ctx, r, &mr);
+	if (ret)
+		return ret;
+	pva = ud_mr_pva(mr, r->va);
+	if (pva >= UD_ODP_USER_VA_END ||
+	    r->length > UD_ODP_USER_VA_END - pva)
+		return -EFAULT;		/* no process maps that */
+	start = pva & ~(UODPD_PAGE_SIZE - 1);
+	end = (pva + r->length + UODPD_PAGE_SIZE - 1) &
+	      ~(UODPD_PAGE_SIZE - 1);
+	if (r->flags & UODP_ODP_MAP_NO_FAULT) {
+		/* A snapshot keeps the MR's full access, like Linux's. */
+		ret = map_resident(mr, start >> UODPD_PAGE_SHIFT,
+				   end >> UODPD_PAGE_SHIFT,
+				   ud_odp_access_writes(mr->access), &n);
+	} else {
+		ret = check_mapped(ctx, start, end, write);
+		if (!ret)
+			ret = map_faulting(mr, start >> UODPD_PAGE_SHIFT,
+					   end >> UODPD_PAGE_SHIFT,
+					   UD_PTE_PRESENT |
+					   (write ? UD_PTE_WRITABLE : 0), &n);
+	}
+	/* Pages set before a failure (out of memory) stay mapped: count them. */
+	mr->odp_tbl->pages_mapped += n;
+	UD_ODP_COUNT(d, ctx, pages_mapped, n);
+	*mapped = n;
+	return ret;
+}

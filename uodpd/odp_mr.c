@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * ODP MR translation tables: a 2-bit entry (present, writable) per 4 KiB
+ * page of the process, what an MTT entry's READ/WRITE bits are to mlx5.
+ * An explicit ODP MR has one flat table over its pages; an implicit one
+ * (the whole address space) has 1 GiB children made on first MAP and freed
+ * when invalidation empties them, like mlx5's KSM parent over MTT children.
+ *
+ * Entries are indexed by process page number (pva >> 12), so MAP and the
+ * engine's checks need no iova arithmetic beyond ud_mr_pva().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "odp_priv.h"
+
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_CHUNK 512		/* entries per pread */
+
+bool ud_odp_access_writes(uint32_t need_access)
+{
+	return need_access & (IBV_ACCESS_LOCAL_WRITE |
+			      IBV_ACCESS_REMOTE_WRITE |
+			      IBV_ACCESS_REMOTE_ATOMIC);
+}
+
+/* ---- entries ---- */
+
+static uint8_t pte_read(const uint8_t *tbl, uint64_t i)
+{
+	return (tbl[i / UD_PTES_PER_BYTE] >> (2 * (i % UD_PTES_PER_BYTE))) & 3;
+}
+
+static void pte_write(uint8_t *tbl, uint64_t i, uint8_t bits)
+{
+	unsigned int shift = 2 * (i % UD_PTES_PER_BYTE);
+	uint8_t *b = &tbl[i / UD_PTES_PER_BYTE];
+
+	*b = (uint8_t)((*b & ~(3u << shift)) | (bits << shift));
+}
+
+/* Index of the child covering page pn, or where it would be inserted. */
+static uint32_t child_index(const struct ud_odp_mr *t, uint64_t pn,
+			    bool *found)
+{
+	uint64_t first = pn & ~(UD_ODP_CHILD_PAGES - 1);
+	uint32_t lo = 0, hi = t->nchildren;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (t->children[mid]->first_page < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < t->nchildren && t->children[lo]->first_page == first;
+	return lo;
+}
+
+static struct ud_odp_child *child_find(const struct ud_odp_mr *t, uint64_t pn)
+{
+	bool found;
+	uint32_t i = child_index(t, pn, &found);
+
+	return found ? t->children[i] : NULL;
+}
+
+static struct ud_odp_child *child_get(struct ud_odp_mr *t, uint64_t pn)
+{
+	struct ud_odp_child **grown, *c;
+	bool found;
+	uint32_t i = child_index(t, pn, &found);
+
+	if (found)
+		return t->children[i];
+	if (t->nchildren == t->children_cap) {
+		uint32_t cap = t->children_cap ? t->children_cap * 2 : 8;
+
+		grown = realloc(t->children, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		t->children = grown;
+		t->children_cap = cap;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->first_page = pn & ~(UD_ODP_CHILD_PAGES - 1);
+	memmove(&t->children[i + 1], &t->children[i],
+		(t->nchildren - i) * sizeof(*t->children));
+	t->children[i] = c;
+	t->nchildren++;
+	return c;
+}
+
+static void child_free_if_empty(struct ud_odp_mr *t, uint64_t pn)
+{
+	bool found;
+	uint32_t i = child_index(t, pn, &found);
+
+	if (!found || t->children[i]->npresent)
+		return;
+	free(t->children[i]);
+	memmove(&t->children[i], &t->children[i + 1],
+		(t->nchildren - i - 1) * sizeof(*t->children));
+	t->nchildren--;
+}
+
+uint8_t ud_odp_pte_get(const struct ud_mr *mr, uint64_t pn)
+{
+	const struct ud_odp_mr *t = mr->odp_tbl;
+	const struct ud_odp_child *c;
+
+	if (!mr->implicit) {
+		if (pn < t->first_page || pn - t->first_page >= t->npages)
+			return 0;
+		return pte_read(t->pte, pn - t->first_page);
+	}
+	c = child_find(t, pn);
+	return c ? pte_read(c->pte, pn - c->first_page) : 0;
+}
+
+int ud_odp_pte_raise(struct ud_mr *mr, uint64_t pn, uint8_t bits,
+		     bool *changed)
+{
+	struct ud_odp_mr *t = mr->odp_tbl;
+	struct ud_odp_child *c = NULL;
+	uint8_t *tbl;
+	uint64_t i;
+	uint8_t old;
+
+	*changed = false;
+	if (!mr->implicit) {
+		if (pn < t->first_page || pn - t->first_page >= t->npages)
+			return -EINVAL;
+		tbl = t->pte;
+		i = pn - t->first_page;
+	} else {
+		c = child_get(t, pn);
+		if (!c)
+			return -ENOMEM;
+		tbl = c->pte;
+		i = pn - c->first_page;
+	}
+	old = pte_read(tbl, i);
+	if ((old | bits) == old)
+		return 0;
+	pte_write(tbl, i, old | bits);
+	*changed = true;
+	if (!(old & UD_PTE_PRESENT)) {
+		t->pages_present++;
+		if (c)
+			c->npresent++;
+	}
+	return 0;
+}
+
+bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn)
+{
+	struct ud_odp_mr *t = mr->odp_tbl;
+	struct ud_odp_child *c;
+
+	if (!mr->implicit) {
+		if (pn < t->first_page || pn - t->first_page >= t->npages ||
+		    !pte_read(t->pte, pn - t->first_page))
+			return false;
+		pte_write(t->pte, pn - t->first_page, 0);
+		t->pages_present--;
+		return true;
+	}
+	c = child_find(t, pn);
+	if (!c || !pte_read(c->pte, pn - c->first_page))
+		return false;
+	pte_write(c->pte, pn - c->first_page, 0);
+	c->npresent--;
+	t->pages_present--;
+	if (!c->npresent)
+		child_free_if_empty(t, pn);
+	return true;
+}
+
+/*
+ * First entry in [i, end) of tbl lacking need, or end.  Whole 64-bit words
+ * (32 entries) at a time where possible: the engine checks every chunk of
+ * a transfer, up to a message (1 GiB) long.
+ */
+static uint64_t tbl_first_missing(const uint8_t *tbl, uint64_t i,
+				  uint64_t end, uint8_t need)
+{
+	const uint64_t mask = need & UD_PTE_WRITABLE ? UINT64_MAX :
+				0x5555555555555555ull;
+	uint64_t word;
+
+	for (; i < end && i % 32; i++)
+		if ((pte_read(tbl, i) & need) != need)
+			return i;
+	for (; end - i >= 32; i += 32) {
+		memcpy(&word, tbl + i / UD_PTES_PER_BYTE, sizeof(word));
+		if ((word & mask) != mask)
+			break;
+	}
+	for (; i < end; i++)
+		if ((pte_read(tbl, i) & need) != need)
+			return i;
+	return end;
+}
+
+uint64_t ud_odp_mr_first_missing(const struct ud_mr *mr, uint64_t pva,
+				 uint64_t len, bool write)
+{
+	uint8_t need = UD_PTE_PRESENT | (write ? UD_PTE_WRITABLE : 0);
+	uint64_t pn = pva >> UODPD_PAGE_SHIFT;
+	uint64_t end = ((pva + len - 1) >> UODPD_PAGE_SHIFT) + 1;
+	const struct ud_odp_mr *t = mr->odp_tbl;
+	const struct ud_odp_child *c;
+	uint64_t stop, i;
+
+	if (!mr->implicit) {
+		if (pn < t->first_page || end > t->first_page + t->npages)
+			return pn;	/* cannot happen: bounds are checked */
+		i = tbl_first_missing(t->pte, pn - t->first_page,
+				      end - t->first_page, need);
+		return i == end - t->first_page ? UINT64_MAX :
+						  t->first_page + i;
+	}
+	while (pn < end) {
+		c = child_find(t, pn);
+		if (!c)
+			return pn;
+		stop = c->first_page + UD_ODP_CHILD_PAGES;
+		if (stop > end)
+			stop = end;
+		i = tbl_first_missing(c->pte, pn - c->first_page,
+				      stop - c->first_page, need);
+		if (i != stop - c->first_page)
+			return c->first_page + i;
+		pn = stop;
+	}
+	return UINT64_MAX;
+}
+
+/* ---- initial presence of an explicit MR ---- */
+
+/* Mark the resident pages of [lo, hi) (page numbers) per pagemap. */
+static void mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
+			  uint64_t hi, uint8_t bits)
+{
+	uint64_t entries[PAGEMAP_CHUNK];
+	bool changed;
+
+	while (lo < hi) {
+		uint64_t n = hi - lo < PAGEMAP_CHUNK ? hi - lo : PAGEMAP_CHUNK;
+		ssize_t got = pread(pagemap_fd, entries, n * sizeof(uint64_t),
+				    (off_t)(lo * sizeof(uint64_t)));
+		uint64_t i;
+
+		if (got <= 0)
+			return;
+		n = (uint64_t)got / sizeof(uint64_t);
+		for (i = 0; i < n; i++)
+			if (entries[i] & PAGEMAP_PRESENT)
+				ud_odp_pte_raise(mr, lo + i, bits, &changed);
+		lo += n;
+	}
+}
+
+/*
+ * Pages already resident at registration start present (what Linux maps
+ * without faulting): those the pagemap marks present, in readable VMAs;
+ * writable only if the MR allows writes and the VMA is writable.
+ */
+static void initial_presence(struct ud_ctx *ctx, struct ud_mr *mr)
+{
+	const struct ud_odp_mr *t = mr->odp_tbl;
+	uint64_t start = t->first_page, end = t->first_page + t->npages;
+	bool mr_write = ud_odp_access_writes(mr->access);
+	char path[64], perms[8], *line = NULL;
+	uint64_t lo, hi;
+	size_t cap = 0;
+	int pm;
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->pid);
+	pm = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)ctx->pid);
+	maps = fopen(path, "re");
+	if (pm < 0 || !maps) {
+		ud_dbg("context %u: no pagemap/maps of pid %d: ODP MR starts absent",
+		       ctx->id, (int)ctx->pid);
+		goto out;
+	}
+	while (getline(&line, &cap, maps) > 0) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &lo, &hi,
+			   perms) != 3)
+			continue;
+		lo >>= UODPD_PAGE_SHIFT;
+		hi >>= UODPD_PAGE_SHIFT;
+		if (hi <= start)
+			continue;
+		if (lo >= end)
+			break;
+		if (perms[0] != 'r')
+			continue;
+		mark_resident(mr, pm, lo > start ? lo : start,
+			      hi < end ? hi : end,
+			      UD_PTE_PRESENT | (mr_write && perms[1] == 'w' ?
+						UD_PTE_WRITABLE : 0));
+	}
+out:
+	free(line);
+	if (maps)
+		fclose(maps);
+	if (pm >= 0)
+		close(pm);
+}
+
+int ud_odp_mr_init(struct uodpd *d, struct ud_ctx *ctx, struct ud_mr *mr)
+{
+	struct ud_odp_mr *t;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	mr->odp_tbl = t;
+	if (!mr->implicit) {
+		t->first_page = mr->addr >> UODPD_PAGE_SHIFT;
+		t->npages = mr->npages;
+		t->pte = calloc((t->npages + UD_PTES_PER_BYTE - 1) /
+				UD_PTES_PER_BYTE, 1);
+		if (!t->pte) {
+			free(t);
+			mr->odp_tbl = NULL;
+			return -ENOMEM;
+		}
+		initial_presence(ctx, mr);
+	}
+	if (!ud_odp_ctx_get(ctx)) {
+		free(t->pte);
+		free(t);
+		mr->odp_tbl = NULL;
+		return -ENOMEM;
+	}
+	UD_ODP_COUNT(d, ctx, odp_mrs, 1);
+	return 0;
+}
+
+void ud_odp_mr_fini(struct uodpd *d, struct ud_mr *mr)
+{
+	struct ud_odp_mr *t = mr->odp_tbl;
+	struct uodp_odp_device_counters *dc;
+	uint32_t i;
+
+	if (!t)
+		return;
+	if (mr->ctx->odp)
+		mr->ctx->odp->ctr.odp_mrs--;
+	dc = ud_odp_dev_ctr(d, mr->ctx);
+	if (dc)
+		dc->odp_mrs--;
+	for (i = 0; i < t->nchildren; i++)
+		free(t->children[i]);
+	free(t->children);
+	free(t->pte);
+	free(t);
+	mr->odp_tbl = NULL;
+}
+
+/* ---- invalidation (the engine found the pages gone) ---- */
+
+void ud_odp_invalidate(struct uodpd *d, struct ud_mr *mr, uint64_t va,
+		       uint64_t len)
+{
+	struct uodp_odp_event ev = { .type = UODP_ODP_EVENT_INVALIDATE };
+	struct ud_ctx *ctx = mr->ctx;
+	uint64_t pn, last, zapped = 0;
+
+	if (!mr->odp || !mr->odp_tbl || !len)
+		return;
+	pn = ud_mr_pva(mr, va) >> UODPD_PAGE_SHIFT;
+	last = (ud_mr_pva(mr, va) + len - 1) >> UODPD_PAGE_SHIFT;
+	for (; pn <= last; pn++)
+		zapped += ud_odp_pte_zap(mr, pn);
+	/* The maps changed under us: MAP must look again. */
+	ud_odp_vmas_forget(ctx);
+	if (!zapped)
+		return;
+	mr->odp_tbl->invalidations += zapped;
+	UD_ODP_COUNT(d, ctx, invalidations, zapped);
+	ud_dbg("MR 0x%x: %" PRIu64 " pages at 0x%" PRIx64 " gone", mr->key,
+	       zapped, va);
+	if (!ctx->odp || !(ctx->odp->features & UODP_ODP_F_INVALIDATE))
+		return;
+	ev.invalidate.mr_key = mr->key;
+	ev.invalidate.va = va;
+	ev.invalidate.length = len;
+	ud_odp_channel_send(d, ctx, &ev, false);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * Internals of the device side of the ODP uAPI (odp*.c, ctl_odp.c, the ODP
+ * parts of mem.c and device.c): ODP MR translation tables, fault records
+ * and tokens, the per-context event channel, counters.
+ */
+#ifndef UODPD_ODP_PRIV_H
+#define UODPD_ODP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "odp.h"
+#include "rdma/uodp-odp-abi.h"
+
+/* ---- translation tables (odp_mr.c) ---- */
+
+/* A 2-bit entry per 4 KiB page, like an MTT entry's READ/WRITE bits. */
+enum {
+	UD_PTE_PRESENT = 1u << 0,
+	UD_PTE_WRITABLE = 1u << 1,
+	UD_PTES_PER_BYTE = 4,
+};
+
+/* Implicit ODP MRs: children of 1 GiB made on first MAP (mlx5's KSM). */
+#define UD_ODP_CHILD_SHIFT 30
+#define UD_ODP_CHILD_PAGES (1ull << (UD_ODP_CHILD_SHIFT - UODPD_PAGE_SHIFT))
+/* Highest user address on x86-64 with 5-level paging. */
+#define UD_ODP_USER_VA_END (1ull << 57)
+
+struct ud_odp_child {
+	uint64_t first_page;		/* process page number of its start */
+	uint64_t npresent;
+	uint8_t pte[UD_ODP_CHILD_PAGES / UD_PTES_PER_BYTE];
+};
+
+struct ud_odp_mr {
+	/* explicit: [first_page, first_page + npages) of the process */
+	uint64_t first_page;
+	uint64_t npages;
+	uint8_t *pte;
+	/* implicit: children sorted by first_page */
+	struct ud_odp_child **children;
+	uint32_t nchildren, children_cap;
+	/* counters (struct uodp_odp_mr_counters) */
+	uint64_t pages_present;
+	uint64_t faults;
+	uint64_t pages_mapped;
+	uint64_t invalidations;
+};
+
+/* Whether an ODP access with need_access (IBV_ACCESS_*) writes. */
+bool ud_odp_access_writes(uint32_t need_access);
+
+/* Build the table of a new ODP MR (initial presence from pagemap). */
+int ud_odp_mr_init(struct uodpd *d, struct ud_ctx *ctx, struct ud_mr *mr);
+void ud_odp_mr_fini(struct uodpd *d, struct ud_mr *mr);
+
+/*
+ * First page of process range [pva, pva+len) lacking what an access needs
+ * (present, and writable if write): UINT64_MAX if none lacks it.
+ */
+uint64_t ud_odp_mr_first_missing(const struct ud_mr *mr, uint64_t pva,
+				 uint64_t len, bool write);
+
+/* Entry of process page pn (0 if absent). */
+uint8_t ud_odp_pte_get(const struct ud_mr *mr, uint64_t pn);
+/* Raise the bits of page pn to at least bits; true if it changed. */
+int ud_odp_pte_raise(struct ud_mr *mr, uint64_t pn, uint8_t bits,
+		     bool *changed);
+/* Clear page pn; true if it was present. */
+bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn);
+
+/* ---- event channel and faults (odp.c, odp_channel.c) ---- */
+
+struct ud_odp_event_node {
+	struct list_node link;
+	bool is_fault;
+	struct uodp_odp_event ev;
+};
+
+enum ud_odp_fc_kind {
+	UD_FC_SQ,			/* qp->sq_fault */
+	UD_FC_RQ,			/* qp->rq_fault */
+	UD_FC_RDMA,			/* qp->rdma_fault */
+	UD_FC_SRQ,			/* srq->fault */
+};
+
+/*
+ * An outstanding fault.  It names its queue by number, never by pointer:
+ * a QP or SRQ destroyed meanwhile turns the record into an orphan that a
+ * resume (or the owner's channel closing) just retires.
+ */
+struct ud_odp_fault {
+	struct list_node owner_link;	/* owner's outstanding faults */
+	struct list_node dev_link;	/* every outstanding fault */
+	struct ud_ctx *owner;		/* who may resume it */
+	uint32_t token;
+	uint8_t subtype;		/* enum mlx5_pfault_subtype */
+	uint8_t type;			/* pftype as the EQE carries it */
+	uint32_t wq_num;		/* WQE faults; RDMA faults: token */
+	enum ud_odp_fc_kind kind;
+	uint32_t qpn;			/* or UODP_NO_HANDLE */
+	uint32_t srqn;			/* UD_FC_SRQ */
+	bool orphan;
+};
+
+/* Cached /proc/PID/maps of a context's process (MAP's check). */
+struct ud_odp_vma {
+	uint64_t lo, hi;
+	bool read, write;
+};
+
+struct ud_odp_ctx {
+	bool api_done;
+	uint32_t api_version;
+	uint64_t features;		/* granted */
+	int chan_wfd;			/* write end of the channel; -1: none */
+	bool chan_want_out;		/* EPOLLOUT armed */
+	const struct uodp_odp_engine_counters *stats;
+	size_t stats_len;
+	struct list_head pending;	/* events the pipe had no room for */
+	uint32_t pending_other;		/* ... of them not page faults */
+	uint64_t lost_unreported;	/* for the next OVERFLOW record */
+	struct list_head faults;	/* outstanding faults it owns */
+	struct uodp_odp_device_counters ctr;
+	struct ud_odp_vma *vmas;
+	uint32_t nvmas;
+	bool vmas_valid;
+};
+
+struct ud_odp_dev {
+	struct uodp_odp_device_counters ctr[UODPD_MAX_DEVICES];
+	struct list_head faults;	/* every outstanding fault */
+	uint32_t next_token;
+	bool tokens_wrapped;
+	uint32_t last_fault_key;	/* the MR ud_mr_check last found absent */
+};
+
+/* Non-fault events one context may have queued before they are lost. */
+#define UD_ODP_MAX_PENDING_OTHER 256
+
+int ud_odp_init(struct uodpd *d);
+void ud_odp_fini(struct uodpd *d);
+
+/* The ODP state of ctx, made on first use; NULL when out of memory. */
+struct ud_odp_ctx *ud_odp_ctx_get(struct ud_ctx *ctx);
+
+/* Device counters of ctx's device (NULL before OPEN_CONTEXT). */
+struct uodp_odp_device_counters *ud_odp_dev_ctr(struct uodpd *d,
+						 struct ud_ctx *ctx);
+
+/* Count n in field of ctx's and its device's counters. */
+#define UD_ODP_COUNT(d, ctx, field, n)					\
+	do {								\
+		struct uodp_odp_device_counters *dc_ =			\
+			ud_odp_dev_ctr((d), (ctx));			\
+		if ((ctx)->odp)						\
+			(ctx)->odp->ctr.field += (n);			\
+		if (dc_)						\
+			dc_->field += (n);				\
+	} while (0)
+
+/* Channel (odp_channel.c). */
+int ud_odp_channel_open(struct uodpd *d, struct ud_ctx *ctx, int stats_fd,
+			int *read_fd);
+/*
+ * Queue ev on ctx's channel; a page fault is never dropped (0), or fails
+ * whole (-ENOMEM, -ENOTCONN).
+ */
+int ud_odp_channel_send(struct uodpd *d, struct ud_ctx *ctx,
+			const struct uodp_odp_event *ev, bool is_fault);
+bool ud_odp_channel_open_p(const struct ud_ctx *ctx);
+/* epoll saw events on ctx's channel write end. */
+void ud_odp_channel_ready(struct uodpd *d, uint32_t ctx_id, uint32_t events);
+/* Close ctx's channel: every outstanding fault is resumed with error. */
+void ud_odp_channel_close(struct uodpd *d, struct ud_ctx *ctx);
+
+/* Faults (odp.c). */
+/* Retire every fault ctx owns, resuming the live ones with error. */
+void ud_odp_resume_all_error(struct uodpd *d, struct ud_ctx *ctx);
+
+/* PAGE_FAULT_RESUME from ctx: an MLX5_CMD_STAT_* status, *syndrome. */
+uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
+		      uint32_t wq_num, uint8_t type, bool error,
+		      uint32_t *syndrome);
+
+/* MAP (odp_map.c): one range; 0 or -errno, *mapped pages changed. */
+int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
+		     const struct uodp_odp_map_range *r, uint64_t *mapped);
+void ud_odp_vmas_forget(struct ud_ctx *ctx);
+
+/* Capabilities (device.c): the PRM ODP capability block. */
+#define UD_ODP_CAPS_BLOCK_SIZE 0x40
+void ud_device_odp_caps_block(uint8_t *block, size_t len);
+
+/* Lifecycle hooks for the control path. */
+void ud_odp_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx);
+/* qp is destroyed or reset: its faults become orphans. */
+void ud_odp_qp_gone(struct uodpd *d, struct ud_qp *qp);
+void ud_odp_srq_gone(struct uodpd *d, struct ud_srq *srq);
+
+/* GENERAL syndromes of the emulated device (the PRM leaves them opaque). */
+enum {
+	UD_SYND_BAD_INLEN = 0x0d0d0001,
+	UD_SYND_BAD_TOKEN = 0x0d0d0002,	/* unknown or not this context's */
+	UD_SYND_BAD_WQ = 0x0d0d0003,	/* wq number or type mismatch */
+	UD_SYND_BAD_OP = 0x0d0d0004,
+	UD_SYND_BAD_OP_MOD = 0x0d0d0005,
+};
+
+#endif /* UODPD_ODP_PRIV_H */
