@@ -592,6 +592,10 @@ static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 	 * fault goes to the frozen child and stays pending.  It dies with it.
 	 */
 	kill(child, SIGSTOP);
+	/* reported once every thread of it stopped, its engine included */
+	odp_check(waitpid(child, &status, WUNTRACED) == child &&
+		  WIFSTOPPED(status), "kill9 cycle %d: the child is stopped",
+		  cycle);
 	odp_post_send(cross, 77, IBV_WR_RDMA_WRITE, target, KILL_MSG,
 		      tmr->lkey, child_addr, child_rkey);
 	for (tries = 0; tries < 100 && !outstanding; tries++) {
