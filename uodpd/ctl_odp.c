@@ -76,6 +76,10 @@ int ud_cmd_odp_create_channel(struct ud_cmd *c)
 
 /* ---- ODP_MAP ---- */
 
+static void map_and_resume(struct ud_cmd *c,
+			   const struct uodp_odp_map_req *req,
+			   struct uodp_odp_map_resp *resp);
+
 int ud_cmd_odp_map(struct ud_cmd *c)
 {
 	const struct uodp_odp_map_req *req = c->req;
@@ -84,7 +88,8 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 	uint32_t i;
 	int ret = 0;
 
-	if (req->nranges > UODP_ODP_MAX_MAP_RANGES || req->reserved ||
+	if (req->nranges > UODP_ODP_MAX_MAP_RANGES ||
+	    (req->flags & ~(uint32_t)UODP_ODP_MAP_RESUME) ||
 	    c->req_len < offsetof(struct uodp_odp_map_req, ranges) +
 			 req->nranges * sizeof(req->ranges[0]))
 		return -EINVAL;
@@ -94,12 +99,18 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 	for (i = 0; i < req->nranges; i++) {
 		ret = ud_odp_map_range(c->d, c->ctx, &req->ranges[i], &mapped);
 		resp->pages_mapped += mapped;
+		if (ret && (req->ranges[i].flags & UODP_ODP_MAP_OPTIONAL)) {
+			ret = 0;	/* read-ahead the process lacks */
+			continue;
+		}
 		if (ret)
 			break;
 		UD_ODP_COUNT(c->d, c->ctx, map_ranges, 1);
 	}
 	resp->ranges_done = i;
 	resp->status = ret;
+	if (req->flags & UODP_ODP_MAP_RESUME)
+		map_and_resume(c, req, resp);
 	c->resp_len = sizeof(*resp);
 	return 0;
 }
@@ -122,27 +133,61 @@ static uint32_t get_be32(const uint8_t *p)
 	return be32toh(v);
 }
 
-static uint8_t general_resume(struct ud_cmd *c,
-			      const struct uodp_general_cmd *req,
+/* A PAGE_FAULT_RESUME mailbox of inlen bytes; force_error sets its error bit. */
+static uint8_t resume_mailbox(struct ud_cmd *c, const uint8_t *in,
+			      uint32_t inlen, bool force_error,
 			      uint32_t *syndrome)
 {
 	uint32_t err_type_wq, token;
 
-	if (req->inlen < sizeof(struct mlx5_page_fault_resume_in)) {
+	if (inlen < sizeof(struct mlx5_page_fault_resume_in)) {
 		UD_ODP_COUNT(c->d, c->ctx, resumes_refused, 1);
 		*syndrome = UD_SYND_BAD_INLEN;
 		return MLX5_CMD_STAT_BAD_PARAM_ERR;
 	}
-	err_type_wq = get_be32(req->in +
-			       offsetof(struct mlx5_page_fault_resume_in,
-					err_type_wq));
-	token = get_be32(req->in + offsetof(struct mlx5_page_fault_resume_in,
-					    token)) & MLX5_PFAULT_TOKEN_MASK;
+	err_type_wq = get_be32(in + offsetof(struct mlx5_page_fault_resume_in,
+					     err_type_wq));
+	token = get_be32(in + offsetof(struct mlx5_page_fault_resume_in,
+				       token)) & MLX5_PFAULT_TOKEN_MASK;
 	return ud_odp_resume(c->d, c->ctx, token,
 			     err_type_wq & MLX5_PF_RESUME_WQ_MASK,
 			     (err_type_wq >> MLX5_PF_RESUME_TYPE_SHIFT) &
 			     MLX5_PF_RESUME_TYPE_MASK,
-			     err_type_wq & MLX5_PF_RESUME_ERROR, syndrome);
+			     force_error || (err_type_wq & MLX5_PF_RESUME_ERROR),
+			     syndrome);
+}
+
+static void put_out_hdr(uint8_t *out, uint8_t status, uint32_t syndrome)
+{
+	uint32_t be = htobe32(syndrome);
+
+	out[offsetof(struct mlx5_cmd_out_hdr, status)] = status;
+	memcpy(out + offsetof(struct mlx5_cmd_out_hdr, syndrome), &be,
+	       sizeof(be));
+}
+
+static void map_and_resume(struct ud_cmd *c,
+			   const struct uodp_odp_map_req *req,
+			   struct uodp_odp_map_resp *resp)
+{
+	uint32_t syndrome = 0;
+	uint8_t status;
+
+	if (get_be16(req->resume) != MLX5_CMD_OP_PAGE_FAULT_RESUME) {
+		status = MLX5_CMD_STAT_BAD_OP_ERR;
+		syndrome = UD_SYND_BAD_OP;
+	} else {
+		status = resume_mailbox(c, req->resume, sizeof(req->resume),
+					resp->status != 0, &syndrome);
+	}
+	put_out_hdr(resp->resume_out, status, syndrome);
+}
+
+static uint8_t general_resume(struct ud_cmd *c,
+			      const struct uodp_general_cmd *req,
+			      uint32_t *syndrome)
+{
+	return resume_mailbox(c, req->in, req->inlen, false, syndrome);
 }
 
 static uint8_t general_query_hca_cap(const struct uodp_general_cmd *req,
@@ -170,7 +215,7 @@ int ud_cmd_general(struct ud_cmd *c)
 {
 	const struct uodp_general_cmd *req = c->req;
 	struct uodp_general_cmd_resp *resp = c->resp;
-	uint32_t syndrome = 0, be;
+	uint32_t syndrome = 0;
 	uint8_t status;
 
 	if (req->inlen < 8 || req->inlen > sizeof(req->in) ||
@@ -193,10 +238,7 @@ int ud_cmd_general(struct ud_cmd *c)
 		syndrome = UD_SYND_BAD_OP;
 		break;
 	}
-	resp->out[offsetof(struct mlx5_cmd_out_hdr, status)] = status;
-	be = htobe32(syndrome);
-	memcpy(resp->out + offsetof(struct mlx5_cmd_out_hdr, syndrome), &be,
-	       sizeof(be));
+	put_out_hdr(resp->out, status, syndrome);
 	c->resp_len = sizeof(*resp);
 	return 0;
 }

@@ -249,7 +249,8 @@ static int map_check(struct uodpd *d, struct ud_ctx *ctx,
 		return -ENOENT;
 	if (!mr->odp)
 		return -EINVAL;
-	if (r->flags & ~(uint32_t)(UODP_ODP_MAP_WRITE | UODP_ODP_MAP_NO_FAULT))
+	if (r->flags & ~(uint32_t)(UODP_ODP_MAP_WRITE | UODP_ODP_MAP_NO_FAULT |
+				   UODP_ODP_MAP_OPTIONAL))
 		return -EINVAL;
 	if (!r->length || r->va < mr->iova ||
 	    r->va - mr->iova > mr->length ||

@@ -83,6 +83,7 @@ struct uodp_odp_event {
 enum uodp_odp_map_flags {
 	UODP_ODP_MAP_WRITE = 1 << 0,	/* writable mapping: MR must allow writes */
 	UODP_ODP_MAP_NO_FAULT = 1 << 1,	/* map only pages already resident */
+	UODP_ODP_MAP_OPTIONAL = 1 << 2,	/* read-ahead: a failure skips the range */
 };
 
 struct uodp_odp_map_range {
@@ -94,23 +95,36 @@ struct uodp_odp_map_range {
 
 #define UODP_ODP_MAX_MAP_RANGES 32
 
+enum uodp_odp_map_req_flags {
+	/*
+	 * After the ranges, execute resume[] (a PAGE_FAULT_RESUME mailbox,
+	 * validated exactly as through GENERAL), with its error bit forced
+	 * on if a required range failed: userfaultfd's "resolve and wake"
+	 * in one call.  Without it, MAPs batch and one RESUME follows.
+	 */
+	UODP_ODP_MAP_RESUME = 1 << 0,
+};
+
 struct uodp_odp_map_req {
 	uint32_t nranges;
-	uint32_t reserved;
+	uint32_t flags;		/* enum uodp_odp_map_req_flags */
+	uint8_t resume[16];	/* struct mlx5_page_fault_resume_in */
 	struct uodp_odp_map_range ranges[UODP_ODP_MAX_MAP_RANGES];
 };
 
 /*
- * Ranges are applied in order; the first failure stops the batch:
- * ranges_done says how many were applied, status why the next failed
- * (-ENOENT unknown key or another context's, -EINVAL not ODP or out of
- * bounds, -EPERM write to a read-only MR, -EFAULT not mapped in the process,
- * -EAGAIN raced an invalidation: retry).
+ * Ranges are applied in order; a failed OPTIONAL range is skipped, the
+ * first failure of another stops the batch: ranges_done says how many
+ * were gone through, status why the next failed (-ENOENT unknown key or
+ * another context's, -EINVAL not ODP or out of bounds, -EPERM write to a
+ * read-only MR, -EFAULT not mapped in the process, -EAGAIN raced an
+ * invalidation: retry).  resume_out is the PRM output of resume[].
  */
 struct uodp_odp_map_resp {
 	uint32_t ranges_done;
 	int32_t status;
 	uint64_t pages_mapped;	/* pages that became present */
+	uint8_t resume_out[16];	/* struct mlx5_cmd_out_hdr, with MAP_RESUME */
 };
 
 /*
@@ -190,5 +204,6 @@ struct uodp_query_counters_resp {
 
 static_assert(sizeof(struct uodp_odp_event) == 80, "event record");
 static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");
+static_assert(sizeof(struct uodp_odp_map_resp) == 32, "map resp");
 
 #endif /* UODP_ODP_ABI_H */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -144,6 +145,23 @@ int uodp_cmd(struct uodp_context *ctx, uint32_t opcode, const void *req,
 	     size_t req_len, const int *fds, unsigned int nfds, void *resp,
 	     size_t resp_len, int *rfds, unsigned int nrfds)
 {
+	return uodp_cmd_sent(ctx, opcode, req, req_len, fds, nfds, resp,
+			     resp_len, rfds, nrfds, NULL);
+}
+
+static uint64_t cmd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int uodp_cmd_sent(struct uodp_context *ctx, uint32_t opcode, const void *req,
+		  size_t req_len, const int *fds, unsigned int nfds, void *resp,
+		  size_t resp_len, int *rfds, unsigned int nrfds,
+		  uint64_t *sent_ns)
+{
 	uint8_t out[UODP_MAX_CMD_SIZE], in[UODP_MAX_CMD_SIZE];
 	struct uodp_cmd_hdr *hdr = (struct uodp_cmd_hdr *)out;
 	struct uodp_resp_hdr *rhdr = (struct uodp_resp_hdr *)in;
@@ -162,6 +180,8 @@ int uodp_cmd(struct uodp_context *ctx, uint32_t opcode, const void *req,
 
 	pthread_mutex_lock(&ctx->cmd_lock);
 	err = send_request(ctx->sock, out, hdr->length, fds, nfds);
+	if (sent_ns)
+		*sent_ns = cmd_now_ns();
 	if (!err)
 		err = recv_response(ctx->sock, in, sizeof(in), &got_len, rfds,
 				    nrfds, &nfds_got);

@@ -241,6 +241,11 @@ int uodp_cmd_connect(const char *path, int *sock);
 int uodp_cmd(struct uodp_context *ctx, uint32_t opcode, const void *req,
 	     size_t req_len, const int *fds, unsigned int nfds, void *resp,
 	     size_t resp_len, int *rfds, unsigned int nrfds);
+/* The same, noting in *sent_ns (CLOCK_MONOTONIC) when the request left. */
+int uodp_cmd_sent(struct uodp_context *ctx, uint32_t opcode, const void *req,
+		  size_t req_len, const int *fds, unsigned int nfds, void *resp,
+		  size_t resp_len, int *rfds, unsigned int nrfds,
+		  uint64_t *sent_ns);
 /* DEALLOC/DEREG/DESTROY/CLOSE by handle; a dead daemon counts as done. */
 int uodp_cmd_destroy(struct uodp_context *ctx, uint32_t opcode,
 		     uint32_t handle);

@@ -342,16 +342,15 @@ static void open_channel(struct client *c)
 static int map1(struct client *c, uint32_t key, uint32_t flags, uint64_t va,
 		uint64_t len, struct uodp_odp_map_resp *resp)
 {
-	struct {
-		uint32_t nranges, reserved;
-		struct uodp_odp_map_range r;
-	} req = { .nranges = 1,
-		  .r = { .mr_key = key, .flags = flags, .va = va,
-			 .length = len } };
+	struct uodp_odp_map_req req = { .nranges = 1 };
 
+	req.ranges[0] = (struct uodp_odp_map_range){ .mr_key = key,
+		.flags = flags, .va = va, .length = len };
 	memset(resp, 0xee, sizeof(*resp));
-	return cmd(c->sock, UODP_CMD_ODP_MAP, &req, sizeof(req), resp,
-		   sizeof(*resp));
+	/* Only the ranges used travel. */
+	return cmd(c->sock, UODP_CMD_ODP_MAP, &req,
+		   offsetof(struct uodp_odp_map_req, ranges) +
+		   sizeof(req.ranges[0]), resp, sizeof(*resp));
 }
 
 /* MAP of one range: its status (the command itself must succeed). */
@@ -762,12 +761,31 @@ static void test_map(void)
 			     sizeof(req.ranges[0]), &resp, sizeof(resp)),
 			 -EINVAL);
 		req.nranges = 0;
-		CHECK_EQ(cmd(c.sock, UODP_CMD_ODP_MAP, &req, 8, &resp,
+		CHECK_EQ(cmd(c.sock, UODP_CMD_ODP_MAP, &req,
+			     offsetof(struct uodp_odp_map_req, ranges), &resp,
 			     sizeof(resp)), 0);
 		CHECK_EQ(resp.ranges_done, 0);
-		req.reserved = 1;
+		req.flags = 0x80;	/* no such flag */
 		CHECK_EQ(cmd(c.sock, UODP_CMD_ODP_MAP, &req, sizeof(req),
 			     &resp, sizeof(resp)), -EINVAL);
+		req.flags = 0;
+		/* An OPTIONAL range that fails is skipped, not fatal. */
+		req.nranges = 3;
+		req.ranges[1].flags = UODP_ODP_MAP_OPTIONAL;
+		CHECK_EQ(cmd(c.sock, UODP_CMD_ODP_MAP, &req, sizeof(req),
+			     &resp, sizeof(resp)), 0);
+		CHECK_EQ(resp.ranges_done, 3);
+		CHECK_EQ(resp.status, 0);
+		CHECK_EQ(resp.pages_mapped, 1);
+		/* MAP_RESUME with a token never issued: the resume is refused. */
+		req.flags = UODP_ODP_MAP_RESUME;
+		req.resume[0] = MLX5_CMD_OP_PAGE_FAULT_RESUME >> 8;
+		req.resume[1] = MLX5_CMD_OP_PAGE_FAULT_RESUME & 0xff;
+		req.resume[15] = 0x7b;
+		CHECK_EQ(cmd(c.sock, UODP_CMD_ODP_MAP, &req, sizeof(req),
+			     &resp, sizeof(resp)), 0);
+		CHECK_EQ(resp.status, 0);
+		CHECK_EQ(resp.resume_out[0], MLX5_CMD_STAT_BAD_PARAM_ERR);
 	}
 
 	/* NO_FAULT: only what is resident now; holes are no error. */
@@ -791,11 +809,13 @@ static void test_map(void)
 
 	/* Counters: per MR, per context, per device. */
 	CHECK(mr_counters(&c, UODP_COUNTERS_CONTEXT, key, &m), "listed");
-	CHECK_EQ(m.pages_mapped, 4 + 2 + 1);
-	CHECK_EQ(m.pages_present, 6);
+	/* ... + 1: page 9, mapped by the batch whose optional range failed */
+	CHECK_EQ(m.pages_mapped, 4 + 2 + 1 + 1);
+	CHECK_EQ(m.pages_present, 7);
 	query_counters(&c, UODP_COUNTERS_CONTEXT, 0, &cnt);
-	CHECK_EQ(cnt.dev.pages_mapped, 4 + 2 + 15 + 4 + 16 + 1 + 3 + 1);
-	CHECK_EQ(cnt.dev.map_ranges, 10);
+	CHECK_EQ(cnt.dev.pages_mapped, 4 + 2 + 15 + 4 + 16 + 1 + 1 + 3 + 1);
+	/* 10, + 2 and 2 applied by the two batches with an optional range */
+	CHECK_EQ(cnt.dev.map_ranges, 10 + 2 + 2);
 	CHECK_EQ(cnt.dev.odp_mrs, 4);
 	CHECK_EQ(cnt.nmrs, 4);
 	query_counters(&c, UODP_COUNTERS_DEVICE, 0, &cnt);

@@ -110,10 +110,11 @@ int uodp_odp_engine_advise(struct uodp_odp_engine *e, uint32_t pdn,
 		queue_job(e, j);
 		return 0;
 	}
-	err = -uodp_odp_fetch_and_map(e, j->ranges, j->nranges, NULL, 0);
+	err = -uodp_odp_fetch_and_map(e, j->ranges, j->nranges, NULL, 0,
+					     NULL, NULL);
 	if (err == EAGAIN)	/* raced an invalidation: try once more */
 		err = -uodp_odp_fetch_and_map(e, j->ranges, j->nranges, NULL,
-					      0);
+					      0, NULL, NULL);
 out:
 	free(j);
 	return err;
@@ -139,7 +140,7 @@ void uodp_odp_run_advise_jobs(struct uodp_odp_engine *e)
 	for (; j; j = next) {
 		next = j->next;
 		err = uodp_odp_fetch_and_map(e, j->ranges, j->nranges, NULL,
-					     0);
+					     0, NULL, NULL);
 		if (err) {
 			odp_count(e, prefetch_errors, 1);
 			uodp_dbg("asynchronous ibv_advise_mr failed: %s",

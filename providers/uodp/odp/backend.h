@@ -36,11 +36,15 @@ struct uodp_odp_backend_ops {
 	 * -EPIPE when the channel is closed. */
 	int (*read_events)(struct uodp_odp_backend *be,
 			   struct uodp_odp_event *ev, unsigned int max);
-	/* MAP n <= UODP_ODP_MAX_MAP_RANGES ranges (struct uodp_odp_map_resp
-	 * says how far it got and why it stopped). */
+	/*
+	 * MAP n <= UODP_ODP_MAX_MAP_RANGES ranges (struct uodp_odp_map_resp
+	 * says how far it got and why it stopped); with resume_in (a
+	 * PAGE_FAULT_RESUME mailbox) the device resumes right after, in the
+	 * same call, and resp->resume_out holds its PRM output.
+	 */
 	int (*map)(struct uodp_odp_backend *be,
 		   const struct uodp_odp_map_range *r, uint32_t n,
-		   struct uodp_odp_map_resp *resp);
+		   const void *resume_in, struct uodp_odp_map_resp *resp);
 	/* A PRM command: in and out are big-endian mailboxes. */
 	int (*general_cmd)(struct uodp_odp_backend *be, const void *in,
 			   uint32_t inlen, void *out, uint32_t outlen);
@@ -52,6 +56,7 @@ struct uodp_odp_backend {
 	const struct uodp_odp_backend_ops *ops;
 	void *priv;
 	int event_fd;
+	uint64_t sent_ns;	/* when the last map/general_cmd left (ns) */
 };
 
 #endif /* UODP_ODP_BACKEND_H */

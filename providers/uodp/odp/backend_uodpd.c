@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -68,16 +69,23 @@ static int uodpd_read_events(struct uodp_odp_backend *be,
 
 static int uodpd_map(struct uodp_odp_backend *be,
 		     const struct uodp_odp_map_range *r, uint32_t n,
-		     struct uodp_odp_map_resp *resp)
+		     const void *resume_in, struct uodp_odp_map_resp *resp)
 {
 	struct uodp_odp_map_req req = { .nranges = n };
 	int err;
 
 	if (n > UODP_ODP_MAX_MAP_RANGES)
 		return -EINVAL;
+	if (resume_in) {
+		req.flags = UODP_ODP_MAP_RESUME;
+		memcpy(req.resume, resume_in, sizeof(req.resume));
+	}
 	memcpy(req.ranges, r, sizeof(*r) * n);
-	err = uodp_cmd(be_ctx(be), UODP_CMD_ODP_MAP, &req, sizeof(req), NULL,
-		       0, resp, sizeof(*resp), NULL, 0);
+	/* Only the ranges used travel. */
+	err = uodp_cmd_sent(be_ctx(be), UODP_CMD_ODP_MAP, &req,
+			    offsetof(struct uodp_odp_map_req, ranges) +
+			    sizeof(*r) * n, NULL, 0, resp, sizeof(*resp), NULL,
+			    0, &be->sent_ns);
 	return -err;
 }
 
@@ -91,8 +99,9 @@ static int uodpd_general_cmd(struct uodp_odp_backend *be, const void *in,
 	if (inlen > sizeof(cmd.in) || outlen > sizeof(resp.out))
 		return -EINVAL;
 	memcpy(cmd.in, in, inlen);
-	err = uodp_cmd(be_ctx(be), UODP_CMD_GENERAL, &cmd, sizeof(cmd), NULL,
-		       0, &resp, sizeof(resp), NULL, 0);
+	err = uodp_cmd_sent(be_ctx(be), UODP_CMD_GENERAL, &cmd, sizeof(cmd),
+			    NULL, 0, &resp, sizeof(resp), NULL, 0,
+			    &be->sent_ns);
 	if (err)
 		return -err;
 	memcpy(out, resp.out, outlen);

@@ -62,6 +62,10 @@ static void configure(struct uodp_odp_engine *e)
 	}
 	e->params.readahead = env_u64("UODP_ODP_READAHEAD",
 				      UODP_ODP_DEFAULT_READAHEAD);
+	e->params.readahead_max = env_u64("UODP_ODP_READAHEAD_MAX",
+					  UODP_ODP_DEFAULT_READAHEAD_MAX);
+	if (e->params.readahead_max < e->params.readahead)
+		e->params.readahead_max = e->params.readahead;
 	e->params.max_wqes = (uint32_t)env_u64("UODP_ODP_LOOKAHEAD_WQES",
 					       UODP_ODP_DEFAULT_LOOKAHEAD_WQES);
 }

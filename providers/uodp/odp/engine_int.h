@@ -56,6 +56,10 @@ struct uodp_odp_engine {
 	struct uodp_odp_range need[UODP_ODP_NEED_RANGES];
 	struct uodp_odp_range extra[UODP_ODP_EXTRA_RANGES];
 	struct uodp_odp_range behind[UODP_ODP_BEHIND_RANGES];
+	uint64_t populate_ns;		/* madvise time of the current service */
+	/* The RDMA read-ahead stream (service.c). */
+	uint32_t ra_key;
+	uint64_t ra_start, ra_end, ra_window;
 };
 
 #define odp_count(e, field, v)                                                \
@@ -73,12 +77,15 @@ void uodp_odp_handle_event(struct uodp_odp_engine *e,
 
 /*
  * fetch.c: prefetch and map need[0..nneed) (failure fails the call) and
- * extra[0..nextra) (failures dropped).  Coalesces both in place.  0 or
- * -errno (-EAGAIN: raced an invalidation, the device will fault again).
+ * extra[0..nextra) (failures dropped).  Coalesces both in place.  With f,
+ * the last MAP also resumes f's queue (with error if a needed range
+ * failed) and *resumed says whether it did; else the caller resumes.
+ * 0 or -errno (-EAGAIN: raced an invalidation, the device faults again).
  */
 int uodp_odp_fetch_and_map(struct uodp_odp_engine *e,
 			   struct uodp_odp_range *need, uint32_t nneed,
-			   struct uodp_odp_range *extra, uint32_t nextra);
+			   struct uodp_odp_range *extra, uint32_t nextra,
+			   const struct uodp_odp_fault *f, bool *resumed);
 /* fetch.c: map read-ahead after the resume, until the device catches up. */
 void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
 			 uint32_t n);

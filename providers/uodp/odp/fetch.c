@@ -28,19 +28,22 @@ static int prefetch(struct uodp_odp_engine *e, const struct uodp_odp_range *r,
 		    bool required)
 {
 	bool write = r->flags & UODP_ODP_RANGE_POPULATE_WRITE;
-	uint64_t start, end;
-	int err;
+	uint64_t start, end, t0 = uodp_odp_now_ns();
+	int err, ret;
 
 	if (r->flags & UODP_ODP_MAP_NO_FAULT)
 		return 0;
 	uodp_odp_range_span(r, &start, &end);
 	odp_count(e, prefetch_calls, 1);
-	if (!madvise((void *)(uintptr_t)start, end - start,
-		     write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ)) {
+	ret = madvise((void *)(uintptr_t)start, end - start,
+		      write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+	err = errno;
+	/* Page population is the kernel's work, not the service's. */
+	e->populate_ns += uodp_odp_now_ns() - t0;
+	if (!ret) {
 		odp_count(e, prefetch_bytes, end - start);
 		return 0;
 	}
-	err = errno;
 	odp_count(e, prefetch_errors, 1);
 	if (required)
 		uodp_err("ODP prefetch of %#llx+%#llx (MR key %#x, %s) failed: %s%s",
@@ -52,76 +55,127 @@ static int prefetch(struct uodp_odp_engine *e, const struct uodp_odp_range *r,
 	return -EFAULT;
 }
 
-static void to_map_range(const struct uodp_odp_range *r,
-			 struct uodp_odp_map_range *m)
+static void resume_mailbox(const struct uodp_odp_fault *f, bool error,
+			   struct mlx5_page_fault_resume_in *in)
 {
+	memset(in, 0, sizeof(*in));
+	in->opcode = htobe16(MLX5_CMD_OP_PAGE_FAULT_RESUME);
+	in->err_type_wq = htobe32((error ? MLX5_PF_RESUME_ERROR : 0) |
+				  (uint32_t)(f->type & MLX5_PF_RESUME_TYPE_MASK)
+					  << MLX5_PF_RESUME_TYPE_SHIFT |
+				  (f->wq_num & MLX5_PF_RESUME_WQ_MASK));
+	in->token = htobe32(f->token & MLX5_PFAULT_TOKEN_MASK);
+}
+
+static int resume_status(const struct uodp_odp_fault *f,
+			 const struct mlx5_cmd_out_hdr *out)
+{
+	if (out->status == MLX5_CMD_STAT_OK)
+		return 0;
+	uodp_err("ODP resume of token %#x (wq %#x) refused: status %#x syndrome %#x",
+		 f->token, f->wq_num, out->status, be32toh(out->syndrome));
+	return -EINVAL;
+}
+
+/* The ranges to MAP, in order: a's (required), then b's (optional). */
+struct map_list {
+	const struct uodp_odp_range *a, *b;
+	uint32_t na, nb, next;
+};
+
+static bool map_list_next(struct map_list *l, struct uodp_odp_map_range *m)
+{
+	const struct uodp_odp_range *r;
+	bool optional;
+
+	do {
+		if (l->next >= l->na + l->nb)
+			return false;
+		optional = l->next >= l->na;
+		r = optional ? &l->b[l->next - l->na] : &l->a[l->next];
+		l->next++;
+	} while (!r->length);		/* dropped by prefetch */
 	m->mr_key = r->mr_key;
-	m->flags = r->flags & UODP_ODP_MAP_FLAGS_MASK;
+	m->flags = (r->flags & UODP_ODP_MAP_FLAGS_MASK) |
+		   (optional ? UODP_ODP_MAP_OPTIONAL : 0);
 	m->va = r->va;
 	m->length = r->length;
+	return true;
+}
+
+static void log_refused(const struct uodp_odp_map_range *m, int err)
+{
+	if (err != -EAGAIN)
+		uodp_err("ODP MAP of %#llx+%#llx (MR key %#x%s) refused: %s",
+			 (unsigned long long)m->va,
+			 (unsigned long long)m->length, m->mr_key,
+			 m->flags & UODP_ODP_MAP_WRITE ? ", write" : "",
+			 strerror(-err));
 }
 
 /*
- * MAP r[0..n): the first nrequired must succeed; a later failure skips
- * that range and goes on.  Ranges of length 0 were dropped by prefetch.
+ * MAP the list in batches; with f, the last batch also resumes f's queue
+ * (the device sets the error bit itself if a required range failed) and
+ * *resumed says so.  A failed optional range is skipped by the device.
  */
-static int map_ranges(struct uodp_odp_engine *e, const struct uodp_odp_range *r,
-		      uint32_t n, uint32_t nrequired)
+static int map_ranges(struct uodp_odp_engine *e, struct map_list *l,
+		      const struct uodp_odp_fault *f, bool *resumed)
 {
 	struct uodp_odp_map_range batch[UODP_ODP_MAX_MAP_RANGES];
-	uint32_t idx[UODP_ODP_MAX_MAP_RANGES];
+	struct mlx5_page_fault_resume_in in;
 	struct uodp_odp_map_resp resp;
-	uint32_t i = 0, k;
+	bool more = true, last;
+	uint32_t k;
 	int err;
 
-	while (i < n) {
-		for (k = 0; i < n && k < e->max_map_ranges; i++) {
-			if (!r[i].length)
-				continue;
-			to_map_range(&r[i], &batch[k]);
-			idx[k++] = i;
-		}
-		if (!k)
+	if (resumed)
+		*resumed = false;
+	while (more) {
+		for (k = 0; k < e->max_map_ranges &&
+			    (more = map_list_next(l, &batch[k])); k++)
+			;
+		last = !more || l->next >= l->na + l->nb;
+		if (!k && !(last && f))
 			break;
+		if (last && f)
+			resume_mailbox(f, false, &in);
 		memset(&resp, 0, sizeof(resp));
-		err = e->be->ops->map(e->be, batch, k, &resp);
+		err = e->be->ops->map(e->be, batch, k, last && f ? &in : NULL,
+				      &resp);
 		odp_count(e, map_calls, 1);
 		if (err) {
 			uodp_err("ODP MAP command failed: %s", strerror(-err));
 			return err;
 		}
 		odp_count(e, pages_mapped, resp.pages_mapped);
-		if (!resp.status && resp.ranges_done >= k)
-			continue;
-		err = resp.status < 0 && resp.status > -4096 ? resp.status :
-							      -EPROTO;
-		if (resp.ranges_done >= k)
-			return err;
-		k = resp.ranges_done;	/* the range that failed */
-		if (idx[k] < nrequired) {
-			if (err != -EAGAIN)
-				uodp_err("ODP MAP of %#llx+%#llx (MR key %#x%s) refused: %s",
-					 (unsigned long long)batch[k].va,
-					 (unsigned long long)batch[k].length,
-					 batch[k].mr_key,
-					 batch[k].flags & UODP_ODP_MAP_WRITE ?
-						 ", write" : "",
-					 strerror(-err));
+		if (last && f) {
+			*resumed = true;
+			err = resume_status(f, (const void *)resp.resume_out);
+		}
+		if (resp.status) {
+			err = resp.status < 0 && resp.status > -4096 ?
+			      resp.status : -EPROTO;
+			log_refused(&batch[resp.ranges_done < k ?
+					   resp.ranges_done : 0], err);
 			return err;
 		}
-		/* An optional range failed: carry on after it. */
-		i = idx[k] + 1;
+		if (last && f)
+			return err;
 	}
 	return 0;
 }
 
 int uodp_odp_fetch_and_map(struct uodp_odp_engine *e,
 			   struct uodp_odp_range *need, uint32_t nneed,
-			   struct uodp_odp_range *extra, uint32_t nextra)
+			   struct uodp_odp_range *extra, uint32_t nextra,
+			   const struct uodp_odp_fault *f, bool *resumed)
 {
+	struct map_list l;
 	uint32_t i;
 	int err;
 
+	if (resumed)
+		*resumed = false;
 	nneed = uodp_odp_coalesce(need, nneed);
 	nextra = uodp_odp_coalesce(extra, nextra);
 	for (i = 0; i < nneed; i++) {
@@ -132,15 +186,10 @@ int uodp_odp_fetch_and_map(struct uodp_odp_engine *e,
 	for (i = 0; i < nextra; i++)
 		if (prefetch(e, &extra[i], false))
 			extra[i].length = 0;	/* dropped */
-	/* The extras ride in the same batches when they fit: one round trip. */
-	if (need == e->need && nneed + nextra <= UODP_ODP_NEED_RANGES) {
-		memcpy(&need[nneed], extra, sizeof(*extra) * nextra);
-		return map_ranges(e, need, nneed + nextra, nneed);
-	}
-	err = map_ranges(e, need, nneed, nneed);
-	if (!err)
-		map_ranges(e, extra, nextra, 0);
-	return err;
+	/* Needed and extra ranges share batches: usually one round trip. */
+	l = (struct map_list){ .a = need, .na = nneed, .b = extra,
+			       .nb = nextra };
+	return map_ranges(e, &l, f, resumed);
 }
 
 static bool events_pending(struct uodp_odp_engine *e)
@@ -175,8 +224,10 @@ void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
 			chunk.length = r[i].length - done;
 			if (chunk.length > UODP_ODP_READAHEAD_CHUNK)
 				chunk.length = UODP_ODP_READAHEAD_CHUNK;
+			struct map_list l = { .b = &chunk, .nb = 1 };
+
 			if (prefetch(e, &chunk, false) ||
-			    map_ranges(e, &chunk, 1, 0))
+			    map_ranges(e, &l, NULL, NULL))
 				break;	/* past what the process has */
 			done += chunk.length;
 		}
@@ -186,17 +237,11 @@ void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
 int uodp_odp_resume(struct uodp_odp_engine *e, const struct uodp_odp_fault *f,
 		    bool error)
 {
-	struct mlx5_page_fault_resume_in in = {
-		.opcode = htobe16(MLX5_CMD_OP_PAGE_FAULT_RESUME),
-		.err_type_wq = htobe32((error ? MLX5_PF_RESUME_ERROR : 0) |
-				       (uint32_t)(f->type & MLX5_PF_RESUME_TYPE_MASK)
-					       << MLX5_PF_RESUME_TYPE_SHIFT |
-				       (f->wq_num & MLX5_PF_RESUME_WQ_MASK)),
-		.token = htobe32(f->token & MLX5_PFAULT_TOKEN_MASK),
-	};
+	struct mlx5_page_fault_resume_in in;
 	struct mlx5_cmd_out_hdr out;
 	int err;
 
+	resume_mailbox(f, error, &in);
 	memset(&out, 0, sizeof(out));
 	err = e->be->ops->general_cmd(e->be, &in, sizeof(in), &out,
 				      sizeof(out));
@@ -205,10 +250,5 @@ int uodp_odp_resume(struct uodp_odp_engine *e, const struct uodp_odp_fault *f,
 			 strerror(-err));
 		return err;
 	}
-	if (out.status != MLX5_CMD_STAT_OK) {
-		uodp_err("ODP resume of token %#x (wq %#x) refused: status %#x syndrome %#x",
-			 f->token, f->wq_num, out.status, be32toh(out.syndrome));
-		return -EINVAL;
-	}
-	return 0;
+	return resume_status(f, &out);
 }

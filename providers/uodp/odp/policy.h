@@ -19,11 +19,13 @@
 #include "odp/types.h"
 
 #define UODP_ODP_DEFAULT_POLICY "lookahead"
-#define UODP_ODP_DEFAULT_READAHEAD (16ull << 20)
+#define UODP_ODP_DEFAULT_READAHEAD (4ull << 20)
+#define UODP_ODP_DEFAULT_READAHEAD_MAX (64ull << 20)
 #define UODP_ODP_DEFAULT_LOOKAHEAD_WQES 64
 
 struct uodp_odp_policy_params {
 	uint64_t readahead;		/* bytes past an RDMA fault */
+	uint64_t readahead_max;		/* ... grown to on a sequential stream */
 	uint32_t max_wqes;		/* posted WQEs to look at */
 };
 

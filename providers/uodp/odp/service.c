@@ -65,6 +65,33 @@ static int wqe_fault_ranges(struct uodp_odp_engine *e,
 	return err;
 }
 
+/*
+ * Adaptive RDMA read-ahead, as a page cache's: a fault that continues the
+ * last one's stream (same rkey, at most a window past its end) doubles the
+ * window up to readahead_max; any other fault starts over at readahead.
+ * A stream into fresh memory then faults a logarithmic number of times.
+ */
+static uint64_t readahead_window(struct uodp_odp_engine *e, uint32_t rkey,
+				 const struct uodp_odp_range *fault)
+{
+	uint64_t end = fault->va + fault->length;
+	bool sequential = e->ra_window && rkey == e->ra_key &&
+			  fault->va >= e->ra_start &&
+			  fault->va <= e->ra_end + e->ra_window;
+
+	if (!e->params.readahead)
+		return 0;
+	if (!sequential)
+		e->ra_window = e->params.readahead;
+	else if (e->ra_window < e->params.readahead_max)
+		e->ra_window = e->ra_window * 2 < e->params.readahead_max ?
+			       e->ra_window * 2 : e->params.readahead_max;
+	e->ra_key = rkey;
+	e->ra_start = fault->va;
+	e->ra_end = end;
+	return e->ra_window;
+}
+
 static int rdma_fault_ranges(struct uodp_odp_engine *e,
 			     const struct uodp_odp_fault *f,
 			     struct uodp_odp_range_list *need,
@@ -83,8 +110,12 @@ static int rdma_fault_ranges(struct uodp_odp_engine *e,
 			 err == -EFAULT ? "outside the MR" : strerror(-err));
 		return err;
 	}
-	if (e->policy->rdma_extra && need->n)
-		e->policy->rdma_extra(&e->params, &mr, &need->r[0], extra);
+	if (e->policy->rdma_extra && need->n) {
+		struct uodp_odp_policy_params p = e->params;
+
+		p.readahead = readahead_window(e, f->rkey, &need->r[0]);
+		e->policy->rdma_extra(&p, &mr, &need->r[0], extra);
+	}
 	return 0;
 }
 
@@ -140,8 +171,8 @@ static void service_fault(struct uodp_odp_engine *e,
 					     UODP_ODP_EXTRA_RANGES };
 	uint64_t start = uodp_odp_now_ns();
 	struct uodp_odp_fault f;
+	bool error, rdma, resumed = false;
 	uint32_t behind;
-	bool error, rdma;
 	int err;
 
 	err = uodp_odp_decode_eqe(ev->eqe, &f);
@@ -170,18 +201,23 @@ static void service_fault(struct uodp_odp_engine *e,
 	 * while the device works through the first (it rarely catches up).
 	 */
 	rdma = f.subtype == MLX5_PFAULT_SUBTYPE_RDMA;
-	behind = rdma ? split_readahead(e, &extra,
-						 e->params.readahead / 2) : 0;
+	behind = rdma ? split_readahead(e, &extra, e->ra_window / 2) : 0;
+	e->populate_ns = 0;
+	e->be->sent_ns = 0;
+	/* The last MAP carries the resume: one round trip per fault. */
 	if (!err)
 		err = uodp_odp_fetch_and_map(e, need.r, need.n, extra.r,
-					     extra.n);
+					     extra.n, &f, &resumed);
 	/* -EAGAIN: an invalidation raced the MAP; the device faults again. */
 	error = err && err != -EAGAIN;
-	if (f.subtype == MLX5_PFAULT_SUBTYPE_WQE || rdma)
+	if (!resumed && (f.subtype == MLX5_PFAULT_SUBTYPE_WQE || rdma))
 		uodp_odp_resume(e, &f, error);
 	odp_count(e, faults_serviced, error ? 0 : 1);
 	odp_count(e, faults_failed, error ? 1 : 0);
-	uodp_odp_stats_service_time(e, uodp_odp_now_ns() - start);
+	/* From the event read to the resume sent, less page population. */
+	if (e->be->sent_ns > start + e->populate_ns)
+		uodp_odp_stats_service_time(e, e->be->sent_ns - start -
+						e->populate_ns);
 	if (!err && behind)
 		uodp_odp_map_behind(e, e->behind, behind);
 	uodp_dbg("ODP fault token %#x %s %#x: %u+%u ranges, %s", f.token,
