@@ -245,19 +245,23 @@ int ud_cmd_general(struct ud_cmd *c)
 
 /* ---- QUERY_COUNTERS ---- */
 
-static void add_engine(struct uodp_odp_engine_counters *sum,
-		       const struct ud_ctx *ctx)
+void ud_odp_engine_add(struct uodp_odp_engine_counters *sum,
+		       const struct uodp_odp_engine_counters *page)
 {
-	const uint64_t *src;
+	const uint64_t *src = (const uint64_t *)page;
 	uint64_t *dst = (uint64_t *)sum;
 	size_t i, n = sizeof(*sum) / sizeof(uint64_t);
 
-	if (!ctx->odp || !ctx->odp->stats)
-		return;
 	/* The provider updates it concurrently: word by word is enough. */
-	src = (const uint64_t *)ctx->odp->stats;
 	for (i = 0; i < n; i++)
 		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+static void add_engine(struct uodp_odp_engine_counters *sum,
+		       const struct ud_ctx *ctx)
+{
+	if (ctx->odp && ctx->odp->stats)
+		ud_odp_engine_add(sum, ctx->odp->stats);
 }
 
 static bool mr_in_scope(const struct ud_mr *mr, const struct ud_ctx *ctx,
@@ -316,6 +320,9 @@ int ud_cmd_query_counters(struct ud_cmd *c)
 		dc = ud_odp_dev_ctr(c->d, c->ctx);
 		if (dc)
 			resp->dev = *dc;
+		/* Device totals: live contexts and those gone. */
+		ud_odp_engine_add(&resp->engine,
+				  &c->d->odp->retired[c->ctx->dev->index]);
 		list_for_each_safe(&c->d->ctxs, ctx, t, struct ud_ctx, link)
 			if (ctx->dev == c->ctx->dev)
 				add_engine(&resp->engine, ctx);

@@ -149,6 +149,8 @@ void ud_odp_channel_close(struct uodpd *d, struct ud_ctx *ctx)
 		ud_info("context %u: ODP channel closed", ctx->id);
 	}
 	free_pending(o);
+	if (o->stats)
+		ud_odp_engine_add(&d->odp->retired[ctx->dev->index], o->stats);
 	unmap_stats(o);
 	/* With the channel gone first, nothing raised meanwhile lands here. */
 	ud_odp_resume_all_error(d, ctx);

@@ -131,6 +131,8 @@ struct ud_odp_ctx {
 
 struct ud_odp_dev {
 	struct uodp_odp_device_counters ctr[UODPD_MAX_DEVICES];
+	/* Engine counters of contexts gone, so device totals outlive them. */
+	struct uodp_odp_engine_counters retired[UODPD_MAX_DEVICES];
 	struct list_head faults;	/* every outstanding fault */
 	uint32_t next_token;
 	bool tokens_wrapped;
@@ -139,6 +141,10 @@ struct ud_odp_dev {
 
 /* Non-fault events one context may have queued before they are lost. */
 #define UD_ODP_MAX_PENDING_OTHER 256
+
+/* sum += one engine counters page, word by word (it may be changing). */
+void ud_odp_engine_add(struct uodp_odp_engine_counters *sum,
+		       const struct uodp_odp_engine_counters *page);
 
 int ud_odp_init(struct uodpd *d);
 void ud_odp_fini(struct uodpd *d);
