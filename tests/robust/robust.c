@@ -32,6 +32,8 @@
 
 #include <infiniband/verbs.h>
 
+#include "tests/lib/gid.h"
+
 #include "hw/mlx5/cqe.h"
 #include "hw/mlx5/wqe.h"
 #include "rawdev.h"
@@ -83,39 +85,13 @@ struct vres {
 	union ibv_gid gid;
 };
 
-/* The GID type is what uodp-run wrote into the device's sysfs tree. */
-static bool gid_is_roce_v2(int index)
-{
-	const char *root = getenv("SYSFS_PATH");
-	char path[512], type[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "%s/class/infiniband/%s/ports/1/gid_attrs/types/%d",
-		 root ? root : "/sys", DEV_NAME, index);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(type, sizeof(type), f))
-		type[0] = 0;
-	fclose(f);
-	return !strncmp(type, "RoCE v2", 7);
-}
-
 static uint8_t find_roce_v2_gid(struct ibv_context *ctx, union ibv_gid *gid)
 {
-	struct ibv_port_attr port;
-	int i;
+	int index = test_roce_v2_gid(ctx, DEV_NAME, gid);
 
-	if (ibv_query_port(ctx, 1, &port))
-		die("ibv_query_port", errno);
-	for (i = 0; i < port.gid_tbl_len; i++) {
-		if (ibv_query_gid(ctx, 1, i, gid))
-			continue;
-		if (gid->global.interface_id && gid_is_roce_v2(i))
-			return i;
-	}
-	die("no RoCE v2 GID", ENOENT);
+	if (index < 0)
+		die("no RoCE v2 GID", -index);
+	return (uint8_t)index;
 }
 
 static void vres_open(struct vres *r)

@@ -14,16 +14,7 @@
 #include "odp/parse.h"
 #include "odp/policy.h"
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 static inline void put16(uint8_t *p, uint16_t v)
 {

@@ -14,16 +14,7 @@
 
 #include "engine.h"
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 /* RC RDMA_WRITE, index 5, QPN 0x000123, 3 DS: ctrl + raddr + 1 data seg. */
 static const uint8_t rc_write_wqe[64] = {

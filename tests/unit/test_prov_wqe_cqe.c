@@ -15,16 +15,7 @@
 #include "cqe.h"
 #include "wqe.h"
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 static void check_bytes(const char *what, const uint8_t *got,
 			const uint8_t *want, size_t len)
