@@ -287,7 +287,7 @@ class ODPRegistrationTest(ODPTestCase):
     def test_unmapped_range_registers_then_fails_cleanly(self):
         """As Linux: ODP over unmapped memory registers; use fails cleanly."""
         mem = self.fresh(2 * PAGE)
-        mem.unmap()
+        mem.unmap_and_hold()
         mr = MR(self.client.pd, 2 * PAGE, ODP_ACCESS_ALL, address=mem.addr)
         rmr = MR(self.server.pd, 2 * PAGE, e.IBV_ACCESS_LOCAL_WRITE)
         sqp, cqp = self.rc_odp_pair()

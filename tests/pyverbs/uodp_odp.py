@@ -253,6 +253,22 @@ class Fresh:
             mem_alloc.munmap(self.addr, self.length)
             self.mapped = False
 
+    def unmap_and_hold(self):
+        """
+        Take the memory away from the process for good: unmapped, then the
+        hole held by an inaccessible (PROT_NONE) reservation, so that no
+        later allocation (an MR buffer, a queue) can land at these
+        addresses and make them valid again.
+        """
+        self.unmap()
+        map_fixed, map_noreserve = 0x10, 0x4000   # Linux values
+        addr = mem_alloc.mmap(addr=self.addr, length=self.length, prot=0,
+                              flags=mem_alloc.MAP_PRIVATE_ |
+                              mem_alloc.MAP_ANONYMOUS_ | map_fixed |
+                              map_noreserve)
+        assert addr == self.addr
+        self.mapped = True      # the reservation is unmapped at the end
+
     def touch(self):
         """Make every page resident in the process (not on the device)."""
         for off in range(0, self.length, PAGE):
