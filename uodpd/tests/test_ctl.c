@@ -12,138 +12,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
 
 #include "rdma/uodp-abi.h"
-
-static int failures;
-static char tmpdir[] = "/tmp/uodpd-ctl-XXXXXX";
-static char sock_path[256];
-static pid_t daemon_pid;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			failures++;					\
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,	\
-				__LINE__, #cond);			\
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-		}							\
-	} while (0)
-
-#define CHECK_EQ(a, b)							\
-	do {								\
-		long long a_ = (long long)(a), b_ = (long long)(b);	\
-		CHECK(a_ == b_, "%lld != %lld", a_, b_);		\
-	} while (0)
-
-/* ---- environment ---- */
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(text, f) < 0) {
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-}
-
-static void mkdirs(const char *path)
-{
-	char buf[512], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	mkdir(buf, 0755);
-}
-
-static void make_sysfs(void)
-{
-	char dir[512], path[600];
-	int dev, i;
-
-	for (dev = 0; dev < 2; dev++) {
-		snprintf(dir, sizeof(dir),
-			 "%s/sys/class/infiniband/uodp%d/ports/1", tmpdir, dev);
-		snprintf(path, sizeof(path), "%s/gids", dir);
-		mkdirs(path);
-		snprintf(path, sizeof(path), "%s/gid_attrs/types", dir);
-		mkdirs(path);
-		for (i = 0; i < 16; i++) {
-			const char *gid = "0000:0000:0000:0000:0000:0000:0000:0000\n";
-
-			if (i == 0)
-				gid = "fe80:0000:0000:0000:0000:0000:0000:0001\n";
-			if (i == 1)
-				gid = "0000:0000:0000:0000:0000:ffff:7f00:0001\n";
-			snprintf(path, sizeof(path), "%s/gids/%d", dir, i);
-			write_file(path, gid);
-			snprintf(path, sizeof(path), "%s/gid_attrs/types/%d",
-				 dir, i);
-			write_file(path, i == 1 ? "RoCE v2\n" : "IB/RoCE v1\n");
-		}
-	}
-}
-
-static void start_daemon(const char *bin)
-{
-	char sysfs[300], fdarg[16];
-	struct pollfd pfd;
-	int ready[2];
-	char byte;
-
-	snprintf(sock_path, sizeof(sock_path), "%s/sock", tmpdir);
-	snprintf(sysfs, sizeof(sysfs), "%s/sys", tmpdir);
-	if (pipe(ready)) {
-		perror("pipe");
-		exit(1);
-	}
-	daemon_pid = fork();
-	if (daemon_pid == 0) {
-		close(ready[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
-		execl(bin, bin, "--socket", sock_path, "--sysfs", sysfs,
-		      "--devices", "2", "--ready-fd", fdarg, (char *)NULL);
-		perror(bin);
-		_exit(127);
-	}
-	close(ready[1]);
-	pfd.fd = ready[0];
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 10000) != 1 || read(ready[0], &byte, 1) != 1) {
-		fprintf(stderr, "daemon did not become ready\n");
-		kill(daemon_pid, SIGKILL);
-		exit(1);
-	}
-	close(ready[0]);
-	/* The daemon reads our memory for MRs (Yama ptrace_scope 1). */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-}
+#include "harness.h"
 
 static int daemon_fd_count(void)
 {
@@ -170,200 +52,12 @@ static void settle(void)
 
 /* ---- protocol ---- */
 
-static int connect_daemon(void)
+/* An MR whose iova is its address, as ibv_reg_mr makes them. */
+static int reg_mr(struct client *c, uint32_t pdn, void *addr, size_t len,
+		  uint32_t access, uint32_t *key)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	strcpy(addr.sun_path, sock_path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		perror("connect");
-		exit(1);
-	}
-	return fd;
-}
-
-static int send_raw(int sock, const void *buf, size_t len, const int *fds,
-		    int nfds)
-{
-	union {
-		struct cmsghdr align;
-		char b[CMSG_SPACE(sizeof(int) * 8)];
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (nfds) {
-		msg.msg_control = cbuf.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
-/* Receive one response; -ECONNRESET on EOF.  Returns the status. */
-static int recv_resp(int sock, void *resp, size_t resp_len, int *fds,
-		     int *nfds)
-{
-	union {
-		struct cmsghdr align;
-		char b[CMSG_SPACE(sizeof(int) * 8)];
-	} cbuf;
-	char buf[2048];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b),
-	};
-	struct uodp_resp_hdr hdr;
-	struct cmsghdr *cm;
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	ssize_t n;
-	int got = 0;
-
-	if (poll(&pfd, 1, 10000) != 1)
-		return -ETIMEDOUT;
-	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return -ECONNRESET;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		int i, k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		for (i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
-			if (fds && got < 8)
-				fds[got++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (nfds)
-		*nfds = got;
-	if ((size_t)n < sizeof(hdr))
-		return -EPROTO;
-	memcpy(&hdr, buf, sizeof(hdr));
-	CHECK_EQ(hdr.length, n);
-	if (!hdr.status && resp) {
-		CHECK_EQ(n - sizeof(hdr), resp_len);
-		memcpy(resp, buf + sizeof(hdr), resp_len);
-	}
-	return hdr.status;
-}
-
-static int cmd_fds(int sock, uint32_t op, const void *req, size_t req_len,
-		   const int *fds, int nfds, void *resp, size_t resp_len)
-{
-	char buf[UODP_MAX_CMD_SIZE];
-	struct uodp_cmd_hdr hdr = {
-		.opcode = op,
-		.length = sizeof(hdr) + req_len,
-	};
-	int ret;
-
-	memcpy(buf, &hdr, sizeof(hdr));
-	if (req_len)
-		memcpy(buf + sizeof(hdr), req, req_len);
-	ret = send_raw(sock, buf, hdr.length, fds, nfds);
-	if (ret)
-		return ret;
-	return recv_resp(sock, resp, resp_len, NULL, NULL);
-}
-
-static int cmd(int sock, uint32_t op, const void *req, size_t req_len,
-	       void *resp, size_t resp_len)
-{
-	return cmd_fds(sock, op, req, req_len, NULL, 0, resp, resp_len);
-}
-
-static int handle_cmd(int sock, uint32_t op, uint32_t handle)
-{
-	struct uodp_handle_req req = { .handle = handle };
-
-	return cmd(sock, op, &req, sizeof(req), NULL, 0);
-}
-
-struct client {
-	int sock;
-	int shared_fd, kick_fd, async_fd;
-	struct uodp_shared_page *shared;
-	uint32_t ctx_id;
-};
-
-static int open_context(struct client *c, const char *ibdev)
-{
-	struct uodp_open_context_req req = { .abi_version = UODP_ABI_VERSION };
-	struct uodp_cmd_hdr hdr = {
-		.opcode = UODP_CMD_OPEN_CONTEXT,
-		.length = sizeof(hdr) + sizeof(req),
-	};
-	struct uodp_open_context_resp resp;
-	char buf[sizeof(hdr) + sizeof(req)];
-	int fds[8], nfds = 0, ret;
-
-	snprintf(req.ibdev, sizeof(req.ibdev), "%s", ibdev);
-	memcpy(buf, &hdr, sizeof(hdr));
-	memcpy(buf + sizeof(hdr), &req, sizeof(req));
-	if (send_raw(c->sock, buf, sizeof(buf), NULL, 0))
-		return -EIO;
-	ret = recv_resp(c->sock, &resp, sizeof(resp), fds, &nfds);
-	if (ret)
-		return ret;
-	CHECK_EQ(nfds, 3);
-	CHECK_EQ(resp.daemon_pid, daemon_pid);
-	CHECK_EQ(resp.abi_version, UODP_ABI_VERSION);
-	c->ctx_id = resp.context_id;
-	c->shared_fd = fds[0];
-	c->kick_fd = fds[1];
-	c->async_fd = fds[2];
-	c->shared = mmap(NULL, resp.shared_page_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, c->shared_fd, 0);
-	CHECK(c->shared != MAP_FAILED, "mmap shared page");
-	return 0;
-}
-
-static void client_init(struct client *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->sock = connect_daemon();
-	CHECK_EQ(open_context(c, "uodp0"), 0);
-}
-
-static void client_close(struct client *c)
-{
-	if (c->shared && c->shared != MAP_FAILED)
-		munmap(c->shared, 4096);
-	close(c->shared_fd);
-	close(c->kick_fd);
-	close(c->async_fd);
-	close(c->sock);
-}
-
-/* A sealed queue memfd of size bytes (seals: SHRINK|GROW|SEAL if sealed). */
-static int queue_memfd(size_t size, bool sealed)
-{
-	int fd = memfd_create("q", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-	if (fd < 0 || ftruncate(fd, size))
-		exit(1);
-	if (sealed)
-		fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
-	return fd;
-}
-
-static uint32_t alloc_pd(struct client *c)
-{
-	struct uodp_alloc_pd_resp resp = { 0 };
-
-	CHECK_EQ(cmd(c->sock, UODP_CMD_ALLOC_PD, NULL, 0, &resp,
-		     sizeof(resp)), 0);
-	return resp.pdn;
+	return reg_mr_iova(c, pdn, (uintptr_t)addr, len, (uintptr_t)addr,
+			   access, key);
 }
 
 static int create_cq_req(struct client *c, struct uodp_create_cq_req *req,
@@ -461,35 +155,6 @@ static int create_qp_req(struct client *c, struct uodp_create_qp_req *req,
 	return ret;
 }
 
-static int modify_qp(struct client *c, uint32_t qpn, uint32_t mask,
-		     const struct uodp_qp_attr *attr)
-{
-	struct uodp_modify_qp_req req = { .qpn = qpn, .attr_mask = mask };
-
-	req.attr = *attr;
-	return cmd(c->sock, UODP_CMD_MODIFY_QP, &req, sizeof(req), NULL, 0);
-}
-
-static int reg_mr(struct client *c, uint32_t pdn, void *addr, size_t len,
-		  uint32_t access, uint32_t *key)
-{
-	struct uodp_reg_mr_req req = {
-		.pdn = pdn,
-		.access = access,
-		.addr = (uintptr_t)addr,
-		.length = len,
-		.iova = (uintptr_t)addr,
-	};
-	struct uodp_reg_mr_resp resp = { 0 };
-	int ret;
-
-	ret = cmd(c->sock, UODP_CMD_REG_MR, &req, sizeof(req), &resp,
-		  sizeof(resp));
-	if (key)
-		*key = resp.lkey;
-	return ret;
-}
-
 /* ---- tests ---- */
 
 static void test_open_context(void)
@@ -498,10 +163,10 @@ static void test_open_context(void)
 	struct uodp_device_attr attr;
 	struct uodp_port_attr port;
 	struct uodp_query_port_req preq = { .port_num = 1 };
-	struct client c = { 0 };
+	struct client c;
 	uint64_t one = 1;
 
-	c.sock = connect_daemon();
+	client_connect(&c);
 	/* Nothing before OPEN_CONTEXT. */
 	CHECK_EQ(cmd(c.sock, UODP_CMD_ALLOC_PD, NULL, 0, NULL, 0), -EPROTO);
 	snprintf(req.ibdev, sizeof(req.ibdev), "uodp0");
@@ -545,10 +210,10 @@ static void test_malformed(void)
 	int fds[5], i, sock;
 	struct client c;
 
-	client_init(&c);
+	client_open(&c);
 	/* Length field disagrees with the message. */
 	hdr.length = 100;
-	CHECK_EQ(send_raw(c.sock, &hdr, sizeof(hdr), NULL, 0), 0);
+	CHECK_EQ(send_msg(c.sock, &hdr, sizeof(hdr), NULL, 0), 0);
 	CHECK_EQ(recv_resp(c.sock, NULL, 0, NULL, NULL), -EINVAL);
 	/* Unknown opcodes. */
 	CHECK_EQ(cmd(c.sock, 0, NULL, 0, NULL, 0), -EOPNOTSUPP);
@@ -560,7 +225,7 @@ static void test_malformed(void)
 	/* Too big. */
 	hdr.length = sizeof(big);
 	memcpy(big, &hdr, sizeof(hdr));
-	CHECK_EQ(send_raw(c.sock, big, sizeof(big), NULL, 0), 0);
+	CHECK_EQ(send_msg(c.sock, big, sizeof(big), NULL, 0), 0);
 	CHECK_EQ(recv_resp(c.sock, NULL, 0, NULL, NULL), -EMSGSIZE);
 	/* fds where none are wanted, and more than the daemon takes. */
 	for (i = 0; i < 5; i++)
@@ -577,7 +242,7 @@ static void test_malformed(void)
 
 	/* A message shorter than a header: the connection is dropped. */
 	sock = connect_daemon();
-	CHECK_EQ(send_raw(sock, "abc", 3, NULL, 0), 0);
+	CHECK_EQ(send_msg(sock, "abc", 3, NULL, 0), 0);
 	CHECK_EQ(recv_resp(sock, NULL, 0, NULL, NULL), -ECONNRESET);
 	close(sock);
 }
@@ -591,7 +256,7 @@ static void test_pd_mr(void)
 	uint32_t pdn, pdn2, key, key2;
 	struct client c;
 
-	client_init(&c);
+	client_open(&c);
 	pdn = alloc_pd(&c);
 	pdn2 = alloc_pd(&c);
 	CHECK(pdn && pdn2 && pdn != pdn2, "pdns %u %u", pdn, pdn2);
@@ -651,7 +316,7 @@ static void test_cq(void)
 	int fd, fds[2];
 	uint32_t cqn;
 
-	client_init(&c);
+	client_open(&c);
 	fd = queue_memfd(8192, true);
 	CHECK_EQ(create_cq_req(&c, &req, fd, &cqn), 0);
 	CHECK_EQ(handle_cmd(c.sock, UODP_CMD_DESTROY_CQ, cqn), 0);
@@ -798,7 +463,7 @@ static void test_qps(void)
 	uint32_t pdn, cqn, srqn, qpn, qpn2;
 	struct client c;
 
-	client_init(&c);
+	client_open(&c);
 	pdn = alloc_pd(&c);
 	cqn = create_cq(&c, 256);
 	qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
@@ -896,8 +561,8 @@ static void test_xrc(void)
 	char path[300];
 	int fd, fd2;
 
-	client_init(&a);
-	client_init(&b);
+	client_open(&a);
+	client_open(&b);
 	snprintf(path, sizeof(path), "%s/xrcd", tmpdir);
 	fd = open(path, O_RDWR | O_CREAT, 0600);
 	CHECK_EQ(open_xrcd(&a, fd, 0, NULL), -EAGAIN);	/* needs O_CREAT */
@@ -953,8 +618,8 @@ static void test_ownership(void)
 	struct client a, b;
 	char buf[64];
 
-	client_init(&a);
-	client_init(&b);
+	client_open(&a);
+	client_open(&b);
 	pdn = alloc_pd(&a);
 	cqn = create_cq(&a, 64);
 	CHECK_EQ(reg_mr(&a, pdn, buf, sizeof(buf), 0, &key), 0);
@@ -991,7 +656,7 @@ static void test_dead_client(void)
 		static char buf[8192];
 
 		failures = 0;
-		client_init(&c);
+		client_open(&c);
 		pdn = alloc_pd(&c);
 		cqn = create_cq(&c, 64);
 		reg_mr(&c, pdn, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE, NULL);
@@ -1000,7 +665,7 @@ static void test_dead_client(void)
 		qp_req_init(&req, IBV_QPT_RC, pdn, cqn);
 		create_qp_req(&c, &req, true, NULL);
 		/* Half a request, then death. */
-		send_raw(c.sock, "xxxxxxxxxxxx", 12, NULL, 0);
+		send_msg(c.sock, "xxxxxxxxxxxx", 12, NULL, 0);
 		_exit(failures ? 1 : 0);
 	}
 	waitpid(pid, &status, 0);
@@ -1253,7 +918,7 @@ static int fuzz_one(int sock, int memfd, struct pool *p, unsigned int *ok)
 	hdr.opcode = op;
 	hdr.length = sizeof(hdr) + len;
 	memcpy(req, &hdr, sizeof(hdr));
-	if (send_raw(sock, req, hdr.length, fds, nfds))
+	if (send_msg(sock, req, hdr.length, fds, nfds))
 		return -1;
 	n = recv(sock, resp, sizeof(resp), 0);
 	if (n < (ssize_t)sizeof(rh))
@@ -1285,7 +950,7 @@ static void test_random_requests(void)
 	qmem = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	CHECK(qmem != MAP_FAILED, "mmap queue memfd");
 	for (conn = 0; conn < 20; conn++) {
-		client_init(&c);
+		client_open(&c);
 		memset(p, 0, sizeof(*p));
 		for (iter = 0; iter < 1000; iter++) {
 			if (iter % 64 == 63) {
@@ -1342,7 +1007,7 @@ static void test_idle_cpu(void)
 	struct client c;
 	unsigned long t0, t1;
 
-	client_init(&c);	/* an open context must not keep it busy */
+	client_open(&c);	/* an open context must not keep it busy */
 	settle();
 	t0 = daemon_cpu_ticks();
 	sleep(1);
@@ -1352,34 +1017,13 @@ static void test_idle_cpu(void)
 	client_close(&c);
 }
 
-static void stop_daemon(void)
-{
-	int status;
-
-	CHECK_EQ(kill(daemon_pid, SIGTERM), 0);
-	CHECK_EQ(waitpid(daemon_pid, &status, 0), daemon_pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "daemon exit status 0x%x", status);
-	CHECK(access(sock_path, F_OK) != 0, "socket removed");
-}
-
 int main(int argc, char **argv)
 {
-	char cmdline[400];
+	const char *uodpd = harness_init(argc, argv, "ctl");
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PATH_TO_UODPD\n", argv[0]);
-		return 2;
-	}
-	signal(SIGPIPE, SIG_IGN);
 	if (getenv("UODPD_TEST_SEED"))
 		rnd_state = strtoull(getenv("UODPD_TEST_SEED"), NULL, 0) | 1;
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	make_sysfs();
-	start_daemon(argv[1]);
+	start_daemon(uodpd, 2);
 	test_open_context();
 	test_malformed();
 	test_pd_mr();
@@ -1392,9 +1036,6 @@ int main(int argc, char **argv)
 	test_random_requests();
 	test_idle_cpu();
 	stop_daemon();
-	snprintf(cmdline, sizeof(cmdline), "rm -rf %s", tmpdir);
-	if (system(cmdline))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	printf("%s: %d failure(s)\n", argv[0], failures);
-	return failures ? 1 : 0;
+	harness_cleanup();
+	return harness_report(argv[0]);
 }

@@ -17,18 +17,7 @@
 #include <infiniband/verbs.h>
 
 #include "odp_priv.h"
-
-static int failures;
-
-#define CHECK_EQ(a, b)							\
-	do {								\
-		long long a_ = (long long)(a), b_ = (long long)(b);	\
-		if (a_ != b_) {						\
-			failures++;					\
-			fprintf(stderr, "FAIL %s:%d: %s == %s: %lld != %lld\n", \
-				__FILE__, __LINE__, #a, #b, a_, b_);	\
-		}							\
-	} while (0)
+#include "harness.h"
 
 static void test_mr(void)
 {
@@ -185,6 +174,5 @@ int main(void)
 	test_mr();
 	test_qmem();
 	test_qp_state();
-	printf("test_mem: %d failure(s)\n", failures);
-	return failures ? 1 : 0;
+	return harness_report("test_mem");
 }

@@ -16,18 +16,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
@@ -36,262 +31,29 @@
 #include "rdma/uodp-odp-abi.h"
 #include "hw/mlx5/cmd.h"
 #include "hw/mlx5/eqe.h"
+#include "harness.h"
 
 #define PAGE 4096ul
 
-static int failures;
-static char tmpdir[] = "/tmp/uodpd-odp-XXXXXX";
-static char sock_path[256];
-static pid_t daemon_pid;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			failures++;					\
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,	\
-				__LINE__, #cond);			\
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-		}							\
-	} while (0)
-
-#define CHECK_EQ(a, b)							\
-	do {								\
-		long long a_ = (long long)(a), b_ = (long long)(b);	\
-		CHECK(a_ == b_, "%s = %lld, want %lld", #a, a_, b_);	\
-	} while (0)
-
-/* ---- daemon ---- */
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(text, f) < 0) {
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-}
-
-static void make_sysfs(void)
-{
-	char cmd[1200], dir[512], path[600];
-	int i;
-
-	snprintf(dir, sizeof(dir), "%s/sys/class/infiniband/uodp0/ports/1",
-		 tmpdir);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/gids %s/gid_attrs/types", dir,
-		 dir);
-	if (system(cmd))
-		exit(1);
-	for (i = 0; i < 16; i++) {
-		snprintf(path, sizeof(path), "%s/gids/%d", dir, i);
-		write_file(path, i == 0 ?
-			   "fe80:0000:0000:0000:0000:0000:0000:0001\n" :
-			   "0000:0000:0000:0000:0000:0000:0000:0000\n");
-		snprintf(path, sizeof(path), "%s/gid_attrs/types/%d", dir, i);
-		write_file(path, "IB/RoCE v1\n");
-	}
-}
-
-static void start_daemon(const char *bin)
-{
-	char sysfs[300], fdarg[16], byte;
-	struct pollfd pfd;
-	int ready[2];
-
-	snprintf(sock_path, sizeof(sock_path), "%s/sock", tmpdir);
-	snprintf(sysfs, sizeof(sysfs), "%s/sys", tmpdir);
-	if (pipe(ready))
-		exit(1);
-	daemon_pid = fork();
-	if (daemon_pid == 0) {
-		close(ready[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
-		execl(bin, bin, "--socket", sock_path, "--sysfs", sysfs,
-		      "--devices", "1", "--ready-fd", fdarg, (char *)NULL);
-		perror(bin);
-		_exit(127);
-	}
-	close(ready[1]);
-	pfd.fd = ready[0];
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 10000) != 1 || read(ready[0], &byte, 1) != 1) {
-		fprintf(stderr, "daemon did not become ready\n");
-		kill(daemon_pid, SIGKILL);
-		exit(1);
-	}
-	close(ready[0]);
-	/* The daemon reads our memory (Yama ptrace_scope 1). */
-	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-}
-
-static void stop_daemon(void)
-{
-	int status;
-
-	CHECK_EQ(kill(daemon_pid, SIGTERM), 0);
-	CHECK_EQ(waitpid(daemon_pid, &status, 0), daemon_pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "daemon exit status 0x%x", status);
-}
-
 /* ---- protocol ---- */
 
-struct client {
-	int sock;
-	int fds[3];			/* shared page, kick, async */
-	int chan;			/* ODP channel read end */
-	int stats_fd;
-	struct uodp_odp_engine_counters *stats;
-	uint32_t pdn;
-};
-
-static int send_msg(int sock, const void *buf, size_t len, const int *fds,
-		    int nfds)
+/* A context on uodp0 with one PD, c->pdn, for its MRs and QPs. */
+static void odp_client_open(struct client *c)
 {
-	union {
-		struct cmsghdr align;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (nfds) {
-		msg.msg_control = cbuf.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+	client_open(c);
+	c->pdn = alloc_pd(c);
 }
 
-/* One request, one response; the response's fds go to rfds. */
-static int cmd_full(int sock, uint32_t op, const void *req, size_t req_len,
-		    const int *fds, int nfds, void *resp, size_t resp_len,
-		    int *rfds, int *nrfds)
-{
-	union {
-		struct cmsghdr align;
-		char b[CMSG_SPACE(sizeof(int) * 8)];
-	} cbuf;
-	char out[UODP_MAX_CMD_SIZE], in[2048];
-	struct uodp_cmd_hdr hdr = { .opcode = op,
-				    .length = sizeof(hdr) + req_len };
-	struct iovec iov = { .iov_base = in, .iov_len = sizeof(in) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf.b,
-			      .msg_controllen = sizeof(cbuf.b) };
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	struct uodp_resp_hdr rh;
-	struct cmsghdr *cm;
-	int got = 0, fd, i, k;
-	ssize_t n;
-
-	memcpy(out, &hdr, sizeof(hdr));
-	if (req_len)
-		memcpy(out + sizeof(hdr), req, req_len);
-	if (send_msg(sock, out, hdr.length, fds, nfds))
-		return -EIO;
-	if (poll(&pfd, 1, 10000) != 1)
-		return -ETIMEDOUT;
-	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	if (n < (ssize_t)sizeof(rh))
-		return -ECONNRESET;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
-			if (rfds && got < 4)
-				rfds[got++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (nrfds)
-		*nrfds = got;
-	memcpy(&rh, in, sizeof(rh));
-	if (!rh.status && resp) {
-		CHECK_EQ(n - sizeof(rh), resp_len);
-		memcpy(resp, in + sizeof(rh), resp_len);
-	}
-	return rh.status;
-}
-
-static int cmd(int sock, uint32_t op, const void *req, size_t req_len,
-	       void *resp, size_t resp_len)
-{
-	return cmd_full(sock, op, req, req_len, NULL, 0, resp, resp_len, NULL,
-			NULL);
-}
-
-static void client_open(struct client *c)
-{
-	struct uodp_open_context_req req = { .abi_version = UODP_ABI_VERSION,
-					     .ibdev = "uodp0" };
-	struct uodp_open_context_resp resp;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct uodp_alloc_pd_resp pd;
-	int n = 0;
-
-	memset(c, 0, sizeof(*c));
-	c->chan = c->stats_fd = -1;
-	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	strcpy(addr.sun_path, sock_path);
-	if (connect(c->sock, (struct sockaddr *)&addr, sizeof(addr))) {
-		perror("connect");
-		exit(1);
-	}
-	CHECK_EQ(cmd_full(c->sock, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req),
-			  NULL, 0, &resp, sizeof(resp), c->fds, &n), 0);
-	CHECK_EQ(n, 3);
-	CHECK_EQ(cmd(c->sock, UODP_CMD_ALLOC_PD, NULL, 0, &pd, sizeof(pd)),
-		 0);
-	c->pdn = pd.pdn;
-}
-
-static void client_close(struct client *c)
-{
-	int i;
-
-	for (i = 0; i < 3; i++)
-		close(c->fds[i]);
-	if (c->chan >= 0)
-		close(c->chan);
-	if (c->stats)
-		munmap(c->stats, PAGE);
-	if (c->stats_fd >= 0)
-		close(c->stats_fd);
-	close(c->sock);
-}
-
+/* An MR in the client's PD. */
 static int reg_mr(struct client *c, uint64_t addr, uint64_t len,
 		  uint64_t iova, uint32_t access, uint32_t *key)
 {
-	struct uodp_reg_mr_req req = { .pdn = c->pdn, .access = access,
-				       .addr = addr, .length = len,
-				       .iova = iova };
-	struct uodp_reg_mr_resp resp = { 0 };
-	int ret;
-
-	ret = cmd(c->sock, UODP_CMD_REG_MR, &req, sizeof(req), &resp,
-		  sizeof(resp));
-	if (key)
-		*key = resp.lkey;
-	return ret;
+	return reg_mr_iova(c, c->pdn, addr, len, iova, access, key);
 }
 
 static int dereg_mr(struct client *c, uint32_t key)
 {
-	struct uodp_handle_req req = { .handle = key };
-
-	return cmd(c->sock, UODP_CMD_DEREG_MR, &req, sizeof(req), NULL, 0);
+	return handle_cmd(c->sock, UODP_CMD_DEREG_MR, key);
 }
 
 static int odp_api(struct client *c, uint64_t want, struct uodp_odp_api *out)
@@ -305,18 +67,12 @@ static int odp_api(struct client *c, uint64_t want, struct uodp_odp_api *out)
 
 static int stats_memfd(size_t size, unsigned int seals)
 {
-	int fd = memfd_create("odp-stats", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-	if (fd < 0 || ftruncate(fd, size))
-		exit(1);
-	if (seals && fcntl(fd, F_ADD_SEALS, seals))
-		exit(1);
-	return fd;
+	return memfd_with_seals("odp-stats", size, seals);
 }
 
 static int create_channel(struct client *c, int stats_fd, int *chan)
 {
-	int rfds[4], n = 0, ret;
+	int rfds[HARNESS_MAX_FDS], n = 0, ret;
 
 	ret = cmd_full(c->sock, UODP_CMD_ODP_CREATE_CHANNEL, NULL, 0,
 		       &stats_fd, 1, NULL, 0, rfds, &n);
@@ -333,6 +89,7 @@ static void open_channel(struct client *c)
 
 	CHECK_EQ(odp_api(c, ~0ull, &api), 0);
 	c->stats_fd = stats_memfd(PAGE, F_SEAL_SHRINK | F_SEAL_GROW);
+	c->stats_size = PAGE;
 	c->stats = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			c->stats_fd, 0);
 	CHECK(c->stats != MAP_FAILED, "mmap stats");
@@ -462,7 +219,7 @@ static void test_caps(void)
 	struct client c;
 	uint16_t op_mod;
 
-	client_open(&c);
+	odp_client_open(&c);
 	CHECK_EQ(cmd(c.sock, UODP_CMD_QUERY_DEVICE, NULL, 0, &attr,
 		     sizeof(attr)), 0);
 	CHECK_EQ(attr.odp_general_caps,
@@ -517,7 +274,7 @@ static void test_general_bad(void)
 	uint8_t in[256] = { 0 };
 	struct client c;
 
-	client_open(&c);
+	odp_client_open(&c);
 	/* Unknown opcodes: BAD_OP in the PRM header, the command succeeds. */
 	in[0] = 0x09;
 	in[1] = 0x99;
@@ -557,7 +314,7 @@ static void test_api_channel(void)
 	int fd, chan = -1, chan2 = -1;
 	char buf[80];
 
-	client_open(&c);
+	odp_client_open(&c);
 	/* The channel needs the handshake first. */
 	fd = stats_memfd(PAGE, F_SEAL_SHRINK | F_SEAL_GROW);
 	CHECK_EQ(create_channel(&c, fd, &chan), -EPROTO);
@@ -618,7 +375,7 @@ static void test_registration(void)
 	struct client c;
 	uint32_t key, ikey, rkey, i;
 
-	client_open(&c);
+	odp_client_open(&c);
 	/* Touched before registration: present; the rest absent. */
 	for (i = 0; i < 4; i++)
 		buf[i * PAGE] = 1;
@@ -682,8 +439,8 @@ static void test_map(void)
 	uint64_t va = (uintptr_t)buf, n = 0;
 	volatile uint8_t sink;
 
-	client_open(&c);
-	client_open(&other);
+	odp_client_open(&c);
+	odp_client_open(&other);
 	munmap(hole + PAGE, PAGE);
 	sink = ro[0];
 	(void)sink;
@@ -847,7 +604,7 @@ static void test_counter_paging(void)
 	uint32_t keys[20], cursor = 0, seen = 0, i;
 	struct client c;
 
-	client_open(&c);
+	odp_client_open(&c);
 	for (i = 0; i < 20; i++)
 		CHECK_EQ(reg_mr(&c, (uintptr_t)buf, PAGE, (uintptr_t)buf,
 				ODP_RW, &keys[i]), 0);
@@ -884,25 +641,6 @@ enum {
 	CQ_CNT = 64,
 };
 
-static int sealed_memfd(size_t size)
-{
-	int fd = memfd_create("q", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-	if (fd < 0 || ftruncate(fd, size) ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
-		exit(1);
-	return fd;
-}
-
-static int modify(struct client *c, uint32_t qpn, uint32_t mask,
-		  const struct uodp_qp_attr *a)
-{
-	struct uodp_modify_qp_req req = { .qpn = qpn, .attr_mask = mask,
-					  .attr = *a };
-
-	return cmd(c->sock, UODP_CMD_MODIFY_QP, &req, sizeof(req), NULL, 0);
-}
-
 /* An RC QP connected to itself, in RTS. */
 static void rc_qp_create(struct client *c, struct rc_qp *q)
 {
@@ -921,7 +659,7 @@ static void rc_qp_create(struct client *c, struct rc_qp *q)
 	struct uodp_create_cq_resp cqr = { 0 };
 	struct uodp_create_qp_resp qpr = { 0 };
 	struct uodp_qp_attr a = { 0 };
-	int fd = sealed_memfd(cq.mmap_size);
+	int fd = queue_memfd(cq.mmap_size, true);
 	uint8_t *cqmem;
 
 	CHECK_EQ(cmd_full(c->sock, UODP_CMD_CREATE_CQ, &cq, sizeof(cq), &fd,
@@ -933,7 +671,7 @@ static void rc_qp_create(struct client *c, struct rc_qp *q)
 	close(fd);
 	q->cqn = cqr.cqn;
 	req.send_cqn = req.recv_cqn = q->cqn;
-	q->memfd = sealed_memfd(QP_MEM);
+	q->memfd = queue_memfd(QP_MEM, true);
 	q->mem = mmap(NULL, QP_MEM, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      q->memfd, 0);
 	CHECK_EQ(cmd_full(c->sock, UODP_CMD_CREATE_QP, &req, sizeof(req),
@@ -943,7 +681,7 @@ static void rc_qp_create(struct client *c, struct rc_qp *q)
 	a.qp_state = IBV_QPS_INIT;
 	a.port_num = 1;
 	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
-	CHECK_EQ(modify(c, q->qpn, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+	CHECK_EQ(modify_qp(c, q->qpn, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
 			IBV_QP_PORT | IBV_QP_ACCESS_FLAGS, &a), 0);
 	a.qp_state = IBV_QPS_RTR;
 	a.path_mtu = IBV_MTU_1024;
@@ -952,7 +690,7 @@ static void rc_qp_create(struct client *c, struct rc_qp *q)
 	a.min_rnr_timer = 1;
 	a.ah_attr.is_global = 1;
 	a.ah_attr.port_num = 1;
-	CHECK_EQ(modify(c, q->qpn, IBV_QP_STATE | IBV_QP_AV |
+	CHECK_EQ(modify_qp(c, q->qpn, IBV_QP_STATE | IBV_QP_AV |
 			IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
 			IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER, &a),
 		 0);
@@ -961,7 +699,7 @@ static void rc_qp_create(struct client *c, struct rc_qp *q)
 	a.retry_cnt = 7;
 	a.rnr_retry = 7;
 	a.max_rd_atomic = 1;
-	CHECK_EQ(modify(c, q->qpn, IBV_QP_STATE | IBV_QP_TIMEOUT |
+	CHECK_EQ(modify_qp(c, q->qpn, IBV_QP_STATE | IBV_QP_TIMEOUT |
 			IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
 			IBV_QP_MAX_QP_RD_ATOMIC, &a), 0);
 }
@@ -1009,7 +747,7 @@ static void post_write(struct client *c, struct rc_qp *q, uint32_t lkey,
 	v32 = htobe32(q->sq_pi & 0xffff);
 	memcpy(q->mem + QP_DB_OFF + 4, &v32, 4);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (write(c->fds[1], &one, sizeof(one)) != sizeof(one))
+	if (write(c->kick_fd, &one, sizeof(one)) != sizeof(one))
 		CHECK(0, "kick");
 }
 
@@ -1039,8 +777,8 @@ static void test_faults(void)
 	uint8_t type;
 	int i;
 
-	client_open(&c);
-	client_open(&other);
+	odp_client_open(&c);
+	odp_client_open(&other);
 	open_channel(&c);
 	open_channel(&other);
 	memset(dst, 0, 4 * PAGE);
@@ -1178,19 +916,9 @@ out:
 
 int main(int argc, char **argv)
 {
-	char cmdline[400];
+	const char *uodpd = harness_init(argc, argv, "odp");
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PATH_TO_UODPD\n", argv[0]);
-		return 2;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	make_sysfs();
-	start_daemon(argv[1]);
+	start_daemon(uodpd, 1);
 	test_caps();
 	test_general_bad();
 	test_api_channel();
@@ -1199,9 +927,6 @@ int main(int argc, char **argv)
 	test_counter_paging();
 	test_faults();
 	stop_daemon();
-	snprintf(cmdline, sizeof(cmdline), "rm -rf %s", tmpdir);
-	if (system(cmdline))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	printf("%s: %d failure(s)\n", argv[0], failures);
-	return failures ? 1 : 0;
+	harness_cleanup();
+	return harness_report(argv[0]);
 }

@@ -22,22 +22,11 @@
 #include <infiniband/verbs.h>
 
 #include "odp_priv.h"
+#include "harness.h"
 #include "hw/mlx5/cmd.h"
 
 #define NQPS 1000
 #define PAGE 4096ul
-
-static int failures;
-
-#define CHECK_EQ(a, b)							\
-	do {								\
-		long long a_ = (long long)(a), b_ = (long long)(b);	\
-		if (a_ != b_) {						\
-			failures++;					\
-			fprintf(stderr, "FAIL %s:%d: %s == %s: %lld != %lld\n", \
-				__FILE__, __LINE__, #a, #b, a_, b_);	\
-		}							\
-	} while (0)
 
 static struct uodpd d;
 static struct ud_ctx *ctx;
@@ -416,6 +405,5 @@ int main(void)
 	ud_odp_fini(&d);
 	free(ctx);
 	close(d.epfd);
-	printf("test_odp_unit: %d failure(s)\n", failures);
-	return failures ? 1 : 0;
+	return harness_report("test_odp_unit");
 }
