@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -83,16 +84,20 @@ static void handle_signal(struct uodpd *d)
 	}
 }
 
-/* Serve ready control fds; timeout_ms as epoll_wait.  Events handled. */
-static int handle_events(struct uodpd *d, int timeout_ms)
+/*
+ * Serve ready control fds, waiting at most *timeout (NULL: forever; zero:
+ * not at all).  Nanosecond timeouts (epoll_pwait2): an RNR back-off of
+ * 10 us must not become a millisecond.  Returns the events handled.
+ */
+static int handle_events(struct uodpd *d, const struct timespec *timeout)
 {
 	struct epoll_event ev[EVENTS_PER_WAIT];
 	int i, n;
 
-	n = epoll_wait(d->epfd, ev, EVENTS_PER_WAIT, timeout_ms);
+	n = epoll_pwait2(d->epfd, ev, EVENTS_PER_WAIT, timeout, NULL);
 	if (n < 0) {
 		if (errno != EINTR)
-			ud_err("epoll_wait: %s", strerror(errno));
+			ud_err("epoll_pwait2: %s", strerror(errno));
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -119,33 +124,37 @@ static int handle_events(struct uodpd *d, int timeout_ms)
 	return n;
 }
 
-/* ms until the engine's next deadline, rounded up; -1 for none. */
-static int sleep_timeout_ms(struct uodpd *d)
+/* Time until the engine's next deadline in *ts; NULL for none. */
+static const struct timespec *sleep_timeout(struct uodpd *d,
+					    struct timespec *ts)
 {
 	uint64_t deadline = ud_engine_next_deadline(d);
-	uint64_t now, ms;
+	uint64_t now, ns;
 
 	if (deadline == UINT64_MAX)
-		return -1;
+		return NULL;
 	now = ud_now_ns();
-	if (deadline <= now)
-		return 0;
-	ms = (deadline - now + 999999) / 1000000;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
+	ns = deadline > now ? deadline - now : 0;
+	ts->tv_sec = (time_t)(ns / 1000000000ull);
+	ts->tv_nsec = (long)(ns % 1000000000ull);
+	return ts;
 }
 
 /* Announce sleep, look once more, then block until something happens. */
 static void sleep_until_work(struct uodpd *d)
 {
+	struct timespec ts;
+
 	set_need_wakeup(d, 1);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!ud_engine_poll(d))
-		handle_events(d, sleep_timeout_ms(d));
+		handle_events(d, sleep_timeout(d, &ts));
 	set_need_wakeup(d, 0);
 }
 
 int ud_daemon_run(struct uodpd *d)
 {
+	static const struct timespec no_wait;
 	uint64_t now, last_progress = 0, last_check = 0;
 
 	while (!d->stop) {
@@ -161,7 +170,7 @@ int ud_daemon_run(struct uodpd *d)
 		 */
 		if (!progressed || now - last_check >= CONTROL_CHECK_NS) {
 			last_check = now;
-			if (handle_events(d, 0) > 0)
+			if (handle_events(d, &no_wait) > 0)
 				progressed = true;
 		}
 		if (progressed) {
