@@ -20,7 +20,7 @@
 
 #define UODP_ODP_DEFAULT_POLICY "lookahead"
 #define UODP_ODP_DEFAULT_READAHEAD (4ull << 20)
-#define UODP_ODP_DEFAULT_READAHEAD_MAX (64ull << 20)
+#define UODP_ODP_DEFAULT_READAHEAD_MAX (32ull << 20)
 #define UODP_ODP_DEFAULT_LOOKAHEAD_WQES 64
 
 struct uodp_odp_policy_params {
