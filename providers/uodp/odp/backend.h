@@ -37,6 +37,9 @@ struct uodp_odp_backend_ops {
 	int (*read_events)(struct uodp_odp_backend *be,
 			   struct uodp_odp_event *ev, unsigned int max);
 	/*
+	 * sent_ns (may be NULL) receives when the command reached the
+	 * device (CLOCK_MONOTONIC), for the service-time statistic.
+	 *
 	 * MAP n <= UODP_ODP_MAX_MAP_RANGES ranges (struct uodp_odp_map_resp
 	 * says how far it got and why it stopped); with resume_in (a
 	 * PAGE_FAULT_RESUME mailbox) the device resumes right after, in the
@@ -44,10 +47,12 @@ struct uodp_odp_backend_ops {
 	 */
 	int (*map)(struct uodp_odp_backend *be,
 		   const struct uodp_odp_map_range *r, uint32_t n,
-		   const void *resume_in, struct uodp_odp_map_resp *resp);
+		   const void *resume_in, struct uodp_odp_map_resp *resp,
+		   uint64_t *sent_ns);
 	/* A PRM command: in and out are big-endian mailboxes. */
 	int (*general_cmd)(struct uodp_odp_backend *be, const void *in,
-			   uint32_t inlen, void *out, uint32_t outlen);
+			   uint32_t inlen, void *out, uint32_t outlen,
+			   uint64_t *sent_ns);
 	/* Close the channel (the device resumes what is pending). */
 	void (*close)(struct uodp_odp_backend *be);
 };
@@ -56,7 +61,6 @@ struct uodp_odp_backend {
 	const struct uodp_odp_backend_ops *ops;
 	void *priv;
 	int event_fd;
-	uint64_t sent_ns;	/* when the last map/general_cmd left (ns) */
 };
 
 #endif /* UODP_ODP_BACKEND_H */

@@ -69,7 +69,8 @@ static int uodpd_read_events(struct uodp_odp_backend *be,
 
 static int uodpd_map(struct uodp_odp_backend *be,
 		     const struct uodp_odp_map_range *r, uint32_t n,
-		     const void *resume_in, struct uodp_odp_map_resp *resp)
+		     const void *resume_in, struct uodp_odp_map_resp *resp,
+		     uint64_t *sent_ns)
 {
 	struct uodp_odp_map_req req = { .nranges = n };
 	int err;
@@ -85,12 +86,13 @@ static int uodpd_map(struct uodp_odp_backend *be,
 	err = uodp_cmd_sent(be_ctx(be), UODP_CMD_ODP_MAP, &req,
 			    offsetof(struct uodp_odp_map_req, ranges) +
 			    sizeof(*r) * n, NULL, 0, resp, sizeof(*resp), NULL,
-			    0, &be->sent_ns);
+			    0, sent_ns);
 	return -err;
 }
 
 static int uodpd_general_cmd(struct uodp_odp_backend *be, const void *in,
-			     uint32_t inlen, void *out, uint32_t outlen)
+			     uint32_t inlen, void *out, uint32_t outlen,
+			     uint64_t *sent_ns)
 {
 	struct uodp_general_cmd cmd = { .inlen = inlen, .outlen = outlen };
 	struct uodp_general_cmd_resp resp;
@@ -101,7 +103,7 @@ static int uodpd_general_cmd(struct uodp_odp_backend *be, const void *in,
 	memcpy(cmd.in, in, inlen);
 	err = uodp_cmd_sent(be_ctx(be), UODP_CMD_GENERAL, &cmd, sizeof(cmd),
 			    NULL, 0, &resp, sizeof(resp), NULL, 0,
-			    &be->sent_ns);
+			    sent_ns);
 	if (err)
 		return -err;
 	memcpy(out, resp.out, outlen);

@@ -56,7 +56,6 @@ struct uodp_odp_engine {
 	struct uodp_odp_range need[UODP_ODP_NEED_RANGES];
 	struct uodp_odp_range extra[UODP_ODP_EXTRA_RANGES];
 	struct uodp_odp_range behind[UODP_ODP_BEHIND_RANGES];
-	uint64_t populate_ns;		/* madvise time of the current service */
 	/* The RDMA read-ahead stream (service.c). */
 	uint32_t ra_key;
 	uint64_t ra_start, ra_end, ra_window;
@@ -86,6 +85,8 @@ int uodp_odp_fetch_and_map(struct uodp_odp_engine *e,
 			   struct uodp_odp_range *need, uint32_t nneed,
 			   struct uodp_odp_range *extra, uint32_t nextra,
 			   const struct uodp_odp_fault *f, bool *resumed);
+/* fetch.c: this thread's madvise time and last send since the last call. */
+void uodp_odp_fetch_times(uint64_t *populate_ns, uint64_t *sent_ns);
 /* fetch.c: map read-ahead after the resume, until the device catches up. */
 void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
 			 uint32_t n);

@@ -23,6 +23,24 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
+/*
+ * Per calling thread (the engine's, an application thread in a synchronous
+ * ibv_advise_mr, the read-ahead thread): how long madvise populated pages,
+ * and when the last MAP or resume reached the device, since the last
+ * uodp_odp_fetch_times().
+ */
+static __thread uint64_t tl_populate_ns, tl_sent_ns;
+
+void uodp_odp_fetch_times(uint64_t *populate_ns, uint64_t *sent_ns)
+{
+	if (populate_ns)
+		*populate_ns = tl_populate_ns;
+	if (sent_ns)
+		*sent_ns = tl_sent_ns;
+	tl_populate_ns = 0;
+	tl_sent_ns = 0;
+}
+
 /* Fault the process's pages in, so MAP finds them resident. */
 static int prefetch(struct uodp_odp_engine *e, const struct uodp_odp_range *r,
 		    bool required)
@@ -39,7 +57,7 @@ static int prefetch(struct uodp_odp_engine *e, const struct uodp_odp_range *r,
 		      write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
 	err = errno;
 	/* Page population is the kernel's work, not the service's. */
-	e->populate_ns += uodp_odp_now_ns() - t0;
+	tl_populate_ns += uodp_odp_now_ns() - t0;
 	if (!ret) {
 		odp_count(e, prefetch_bytes, end - start);
 		return 0;
@@ -141,7 +159,7 @@ static int map_ranges(struct uodp_odp_engine *e, struct map_list *l,
 			resume_mailbox(f, false, &in);
 		memset(&resp, 0, sizeof(resp));
 		err = e->be->ops->map(e->be, batch, k, last && f ? &in : NULL,
-				      &resp);
+				      &resp, &tl_sent_ns);
 		odp_count(e, map_calls, 1);
 		if (err) {
 			uodp_err("ODP MAP command failed: %s", strerror(-err));
@@ -244,7 +262,7 @@ int uodp_odp_resume(struct uodp_odp_engine *e, const struct uodp_odp_fault *f,
 	resume_mailbox(f, error, &in);
 	memset(&out, 0, sizeof(out));
 	err = e->be->ops->general_cmd(e->be, &in, sizeof(in), &out,
-				      sizeof(out));
+				      sizeof(out), &tl_sent_ns);
 	if (err) {
 		uodp_err("ODP resume of token %#x failed: %s", f->token,
 			 strerror(-err));

@@ -172,6 +172,7 @@ static void service_fault(struct uodp_odp_engine *e,
 	uint64_t start = uodp_odp_now_ns();
 	struct uodp_odp_fault f;
 	bool error, rdma, resumed = false;
+	uint64_t populate_ns, sent_ns;
 	uint32_t behind;
 	int err;
 
@@ -202,8 +203,7 @@ static void service_fault(struct uodp_odp_engine *e,
 	 */
 	rdma = f.subtype == MLX5_PFAULT_SUBTYPE_RDMA;
 	behind = rdma ? split_readahead(e, &extra, e->ra_window / 2) : 0;
-	e->populate_ns = 0;
-	e->be->sent_ns = 0;
+	uodp_odp_fetch_times(NULL, NULL);
 	/* The last MAP carries the resume: one round trip per fault. */
 	if (!err)
 		err = uodp_odp_fetch_and_map(e, need.r, need.n, extra.r,
@@ -215,9 +215,9 @@ static void service_fault(struct uodp_odp_engine *e,
 	odp_count(e, faults_serviced, error ? 0 : 1);
 	odp_count(e, faults_failed, error ? 1 : 0);
 	/* From the event read to the resume sent, less page population. */
-	if (e->be->sent_ns > start + e->populate_ns)
-		uodp_odp_stats_service_time(e, e->be->sent_ns - start -
-						e->populate_ns);
+	uodp_odp_fetch_times(&populate_ns, &sent_ns);
+	if (sent_ns > start + populate_ns)
+		uodp_odp_stats_service_time(e, sent_ns - start - populate_ns);
 	if (!err && behind)
 		uodp_odp_map_behind(e, e->behind, behind);
 	uodp_dbg("ODP fault token %#x %s %#x: %u+%u ranges, %s", f.token,
