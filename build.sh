@@ -3,7 +3,8 @@
 #
 # ./build.sh              install missing Debian packages (as root), build build/
 # ./build.sh --sanitize   the same into build-sanitize/ with ASan + UBSan
-# ./build.sh test         build both, run ctest in each, then fuzz briefly
+# ./build.sh test         build both, run ctest in each, the C tests under
+#                         ThreadSanitizer (build-tsan/), then fuzz briefly
 #                         (clang + libFuzzer in build-fuzz/)
 # ./build.sh demo         build, run tests/demo.sh (RDMA traffic on uodp0)
 # ./build.sh bench        build, run tests/bench/perf.sh
@@ -63,6 +64,21 @@ build_sanitize() {
 		-DUODP_SANITIZE=ON
 }
 
+# ThreadSanitizer: the provider's fault engine runs beside the application's
+# threads.  The C tests run under it (stock binaries and python are not
+# instrumented, so those suites stay with build/ and build-sanitize/).
+TSAN_TESTS='^(odp|robust|unit)\.|^uodpd_'
+build_tsan() {
+	configure_and_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DUODP_TSAN=ON
+}
+
+run_tsan() {
+	log "testing build-tsan (ThreadSanitizer: the C tests)"
+	(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
+		ctest --output-on-failure -R "$TSAN_TESTS")
+}
+
 # The libFuzzer harnesses need clang; this also proves the tree builds with it.
 build_fuzz() {
 	CC=clang configure_and_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -86,12 +102,13 @@ run_tests() {
 	build_sanitize
 	run_ctest build || failed+=(build)
 	run_ctest build-sanitize || failed+=(build-sanitize)
+	{ build_tsan && run_tsan; } || failed+=(build-tsan)
 	{ build_fuzz && run_fuzz; } || failed+=(build-fuzz)
 	if ((${#failed[@]})); then
 		log "FAILED in: ${failed[*]}"
 		return 1
 	fi
-	log "all tests passed in build/ and build-sanitize/, fuzzing clean"
+	log "all tests passed in build/, build-sanitize/ and build-tsan/, fuzzing clean"
 }
 
 run_script() {
@@ -114,7 +131,7 @@ main() {
 	demo) run_script tests/demo.sh "$@" ;;
 	bench) run_script tests/bench/perf.sh "$@" ;;
 	-h | --help | help)
-		sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
 		;;
 	*) die "unknown command '$cmd' (try --help)" ;;
 	esac

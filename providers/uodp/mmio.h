@@ -27,6 +27,16 @@ static inline void uodp_rmb(void)
 	atomic_thread_fence(memory_order_acquire);
 }
 
+/*
+ * A producer index the fault engine thread reads while the posting thread
+ * moves it: a release store, so the WQEs below it are complete for the
+ * engine's acquire load (odp_host.c) before it parses them.
+ */
+static inline void uodp_store_u32(uint32_t *p, uint32_t val)
+{
+	__atomic_store_n(p, val, __ATOMIC_RELEASE);
+}
+
 static inline void uodp_dbrec_store(volatile uint32_t *rec, uint32_t val)
 {
 	uodp_wmb();

@@ -18,11 +18,6 @@
 
 /* ---- host hooks ---- */
 
-static uint32_t pd_num(struct ibv_pd *pd)
-{
-	return pd ? to_upd(pd)->pdn : UODP_NO_HANDLE;
-}
-
 static int view_srq(struct uodp_context *ctx, uint32_t num,
 		    struct uodp_odp_wq_view *v)
 {
@@ -33,8 +28,8 @@ static int view_srq(struct uodp_context *ctx, uint32_t num,
 	v->buf = srq->buf;
 	v->wqe_cnt = srq->wqe_cnt;
 	v->wqe_shift = srq->wqe_shift;
-	v->pdn = pd_num(srq->vsrq.srq.pd);
-	v->producer = __atomic_load_n(&srq->head, __ATOMIC_RELAXED);
+	v->pdn = srq->pdn;
+	v->producer = __atomic_load_n(&srq->head, __ATOMIC_ACQUIRE);
 	return 0;
 }
 
@@ -45,14 +40,14 @@ static int view_qp(struct uodp_context *ctx, enum uodp_odp_wq_kind kind,
 
 	if (!qp)
 		return -ENOENT;
-	v->pdn = pd_num(qp->vqp.qp.pd);
+	v->pdn = qp->pdn;
 	if (kind == UODP_ODP_WQ_RQ) {
 		if (!qp->rq.wqe_cnt)
 			return -ENOENT;
 		v->buf = qp->rq.buf;
 		v->wqe_cnt = qp->rq.wqe_cnt;
 		v->wqe_shift = qp->rq.wqe_shift;
-		v->producer = __atomic_load_n(&qp->rq.head, __ATOMIC_RELAXED);
+		v->producer = __atomic_load_n(&qp->rq.head, __ATOMIC_ACQUIRE);
 		return 0;
 	}
 	if (!qp->sq.wqe_cnt)
@@ -60,7 +55,7 @@ static int view_qp(struct uodp_context *ctx, enum uodp_odp_wq_kind kind,
 	v->buf = qp->sq.buf;
 	v->wqe_cnt = qp->sq.wqe_cnt;
 	v->wqe_shift = 6;
-	v->producer = __atomic_load_n(&qp->sq.cur_post, __ATOMIC_RELAXED);
+	v->producer = __atomic_load_n(&qp->sq.cur_post, __ATOMIC_ACQUIRE);
 	if (qp->type == IBV_QPT_UD)
 		v->flags |= UODP_ODP_WQ_UD;
 	if (qp->type == IBV_QPT_XRC_SEND)

@@ -330,6 +330,11 @@ static struct ibv_qp *create_qp(struct ibv_context *context,
 	if (err)
 		goto err_free;
 	qp->qpn = resp.qpn;
+	/*
+	 * The fault engine may look the QP up as soon as it is in the table,
+	 * while libibverbs still fills struct ibv_qp: it reads our copy.
+	 */
+	qp->pdn = req.pdn;
 	err = uodp_table_store(ctx, &ctx->qp_table, qp->qpn, qp);
 	if (err)
 		goto err_destroy;
@@ -454,12 +459,12 @@ static void attr_from_uodp(const struct uodp_qp_attr *u, struct ibv_qp_attr *a)
 void uodp_qp_reset_indices(struct uodp_qp *qp)
 {
 	pthread_spin_lock(&qp->sq.lock);
-	qp->sq.cur_post = 0;
+	uodp_store_u32(&qp->sq.cur_post, 0);
 	qp->sq.head = 0;
 	qp->sq.tail = 0;
 	pthread_spin_unlock(&qp->sq.lock);
 	pthread_spin_lock(&qp->rq.lock);
-	qp->rq.head = 0;
+	uodp_store_u32(&qp->rq.head, 0);
 	qp->rq.tail = 0;
 	pthread_spin_unlock(&qp->rq.lock);
 	if (qp->dbrec) {

@@ -32,8 +32,10 @@ static void sq_commit(struct uodp_qp *qp, struct uodp_wqe *w, uint8_t opcode,
 
 	qp->sq.wrid[slot] = wr_id;
 	qp->sq.wqe_head[slot] = qp->sq.head;
-	qp->sq.cur_post += uodp_wqe_finish(w, opcode, qp->sq.cur_post, qp->qpn,
-					   fm_ce_se, imm);
+	/* The fault engine reads the producer (lookahead): store it whole. */
+	uodp_store_u32(&qp->sq.cur_post, qp->sq.cur_post +
+		       uodp_wqe_finish(w, opcode, qp->sq.cur_post, qp->qpn,
+				       fm_ce_se, imm));
 	qp->sq.head++;
 }
 
@@ -193,7 +195,7 @@ int uodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		uodp_rwqe_build(qp->rq.buf + ((size_t)slot << qp->rq.wqe_shift),
 				qp->rq.max_gs, wr->sg_list, wr->num_sge);
 		qp->rq.wrid[slot] = wr->wr_id;
-		qp->rq.head++;
+		uodp_store_u32(&qp->rq.head, qp->rq.head + 1);
 	}
 	if (nreq) {
 		uodp_dbrec_store(&qp->dbrec[0],
@@ -265,7 +267,7 @@ static void uodp_wr_start(struct ibv_qp_ex *qpx)
 
 static void wr_rollback(struct uodp_qp *qp)
 {
-	qp->sq.cur_post = qp->wr.start_post;
+	uodp_store_u32(&qp->sq.cur_post, qp->wr.start_post);
 	qp->sq.head = qp->wr.start_head;
 	qp->wr.open = false;
 }

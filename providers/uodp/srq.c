@@ -61,7 +61,7 @@ static int alloc_srq_queue(struct uodp_srq *srq)
 	srq->buf = srq->mem.addr;
 	srq->dbrec = (volatile uint32_t *)(srq->buf + ring);
 	uodp_srq_init_free_list(srq->buf, srq->wqe_cnt, srq->wqe_shift);
-	srq->head = 0;
+	uodp_store_u32(&srq->head, 0);
 	srq->tail = srq->wqe_cnt - 1;
 	return 0;
 }
@@ -116,6 +116,7 @@ static struct ibv_srq *create_srq(struct ibv_context *context,
 	if (err)
 		goto err_mem;
 	srq->srqn = resp.srqn;
+	srq->pdn = req.pdn;	/* read by the fault engine, see qp.c */
 	err = uodp_table_store(ctx, &ctx->srq_table, srq->srqn, srq);
 	if (err)
 		goto err_destroy;
@@ -280,7 +281,7 @@ int uodp_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 		}
 		wqe = get_srq_wqe(srq, srq->head);
 		srq->wrid[srq->head] = wr->wr_id;
-		srq->head = uodp_srq_wqe_next(wqe);
+		uodp_store_u32(&srq->head, uodp_srq_wqe_next(wqe));
 		uodp_srq_wqe_build(wqe, srq->max_gs, wr->sg_list, wr->num_sge);
 	}
 	if (nreq) {

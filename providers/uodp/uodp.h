@@ -106,6 +106,7 @@ struct uodp_srq {
 	struct verbs_srq vsrq;
 	pthread_spinlock_t lock;
 	uint32_t srqn;
+	uint32_t pdn;			/* set before the SRQ is published */
 	uint8_t *buf;
 	uint32_t wqe_cnt;
 	uint32_t wqe_shift;
@@ -162,6 +163,7 @@ struct uodp_wr_state {
 struct uodp_qp {
 	struct verbs_qp vqp;
 	uint32_t qpn;
+	uint32_t pdn;			/* set before the QP is published */
 	enum ibv_qp_type type;
 	bool sq_sig_all;
 	bool has_mem;
