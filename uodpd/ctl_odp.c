@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/mlx5/bytes.h"
 #include "ctl.h"
 #include "odp_priv.h"
 #include "hw/mlx5/cmd.h"
@@ -117,22 +118,6 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 
 /* ---- GENERAL: PRM mailboxes ---- */
 
-static uint16_t get_be16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
 /* A PAGE_FAULT_RESUME mailbox of inlen bytes; force_error sets its error bit. */
 static uint8_t resume_mailbox(struct ud_cmd *c, const uint8_t *in,
 			      uint32_t inlen, bool force_error,
@@ -145,9 +130,9 @@ static uint8_t resume_mailbox(struct ud_cmd *c, const uint8_t *in,
 		*syndrome = UD_SYND_BAD_INLEN;
 		return MLX5_CMD_STAT_BAD_PARAM_ERR;
 	}
-	err_type_wq = get_be32(in + offsetof(struct mlx5_page_fault_resume_in,
+	err_type_wq = mlx5_get_be32(in + offsetof(struct mlx5_page_fault_resume_in,
 					     err_type_wq));
-	token = get_be32(in + offsetof(struct mlx5_page_fault_resume_in,
+	token = mlx5_get_be32(in + offsetof(struct mlx5_page_fault_resume_in,
 				       token)) & MLX5_PFAULT_TOKEN_MASK;
 	return ud_odp_resume(c->d, c->ctx, token,
 			     err_type_wq & MLX5_PF_RESUME_WQ_MASK,
@@ -173,7 +158,7 @@ static void map_and_resume(struct ud_cmd *c,
 	uint32_t syndrome = 0;
 	uint8_t status;
 
-	if (get_be16(req->resume) != MLX5_CMD_OP_PAGE_FAULT_RESUME) {
+	if (mlx5_get_be16(req->resume) != MLX5_CMD_OP_PAGE_FAULT_RESUME) {
 		status = MLX5_CMD_STAT_BAD_OP_ERR;
 		syndrome = UD_SYND_BAD_OP;
 	} else {
@@ -194,7 +179,7 @@ static uint8_t general_query_hca_cap(const struct uodp_general_cmd *req,
 				     struct uodp_general_cmd_resp *resp,
 				     uint32_t *syndrome)
 {
-	uint16_t op_mod = get_be16(req->in + 6);
+	uint16_t op_mod = mlx5_get_be16(req->in + 6);
 	size_t len = req->outlen - PRM_OUT_HDR;
 
 	if (op_mod != HCA_CAP_ODP_CUR && op_mod != HCA_CAP_ODP_MAX) {
@@ -224,7 +209,7 @@ int ud_cmd_general(struct ud_cmd *c)
 	if (!ud_odp_ctx_get(c->ctx))	/* its counters */
 		return -ENOMEM;
 	memset(resp, 0, sizeof(*resp));
-	switch (get_be16(req->in)) {
+	switch (mlx5_get_be16(req->in)) {
 	case MLX5_CMD_OP_PAGE_FAULT_RESUME:
 		status = general_resume(c, req, &syndrome);
 		break;
@@ -233,7 +218,7 @@ int ud_cmd_general(struct ud_cmd *c)
 		break;
 	default:
 		ud_dbg("context %u: GENERAL opcode 0x%x refused", c->ctx->id,
-		       get_be16(req->in));
+		       mlx5_get_be16(req->in));
 		status = MLX5_CMD_STAT_BAD_OP_ERR;
 		syndrome = UD_SYND_BAD_OP;
 		break;

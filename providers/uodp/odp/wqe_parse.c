@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "hw/mlx5/bytes.h"
 #include "hw/mlx5/eqe.h"
 #include "hw/mlx5/wqe.h"
 #include "odp/parse.h"
@@ -23,22 +24,6 @@ enum {
 	MIN_RQ_SHIFT = 4,		/* one data segment */
 	MAX_RQ_SHIFT = 16,
 };
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v);
-}
 
 static bool is_pow2(uint32_t n)
 {
@@ -124,7 +109,7 @@ static int send_header_size(const struct uodp_odp_wq_view *wq,
 	if (ud) {
 		if (off + MLX5_AV_BASE_SIZE > size)
 			return -EINVAL;
-		uint32_t dqp = get_be32(wqe + off +
+		uint32_t dqp = mlx5_get_be32(wqe + off +
 					offsetof(struct mlx5_wqe_av, dqp_dct));
 
 		/* The kernel's parser honours the 16-byte base AV too. */
@@ -174,7 +159,7 @@ static int parse_send_data(const struct uodp_odp_wq_view *wq,
 	int err;
 
 	while (off < size) {
-		uint32_t bc = get_be32(wqe + off);
+		uint32_t bc = mlx5_get_be32(wqe + off);
 
 		if (bc & MLX5_INLINE_SEG) {
 			/* Inline data is in the WQE: nothing to map. */
@@ -183,8 +168,8 @@ static int parse_send_data(const struct uodp_odp_wq_view *wq,
 				return -EINVAL;
 			continue;
 		}
-		err = add_sge(wq, &committed, get_be64(wqe + off + 8),
-			      mlx5_data_seg_len(bc), get_be32(wqe + off + 4),
+		err = add_sge(wq, &committed, mlx5_get_be64(wqe + off + 8),
+			      mlx5_data_seg_len(bc), mlx5_get_be32(wqe + off + 4),
 			      write, res, out);
 		if (err)
 			return err;
@@ -209,8 +194,8 @@ static int parse_send(const struct uodp_odp_wq_view *wq, uint32_t index,
 		return -EINVAL;
 	ring_copy(wq->buf, ring_bytes, start, wqe,
 		  sizeof(struct mlx5_wqe_ctrl_seg));
-	op = get_be32(wqe);
-	qpn_ds = get_be32(wqe + 4);
+	op = mlx5_get_be32(wqe);
+	qpn_ds = mlx5_get_be32(wqe + 4);
 	ds = qpn_ds & MLX5_WQE_CTRL_DS_MASK;
 	size = ds * MLX5_SEND_WQE_DS;
 	if (!ds || size > ring_bytes)
@@ -250,12 +235,12 @@ static int parse_recv(const struct uodp_odp_wq_view *wq, uint32_t index,
 		*next = index + 1;
 	}
 	for (; off < stride; off += sizeof(struct mlx5_wqe_data_seg)) {
-		uint32_t lkey = get_be32(wqe + off + 4);
+		uint32_t lkey = mlx5_get_be32(wqe + off + 4);
 
 		if (lkey == MLX5_INVALID_LKEY)
 			break;	/* the terminator: a short scatter list */
-		err = add_sge(wq, &committed, get_be64(wqe + off + 8),
-			      mlx5_data_seg_len(get_be32(wqe + off)), lkey,
+		err = add_sge(wq, &committed, mlx5_get_be64(wqe + off + 8),
+			      mlx5_data_seg_len(mlx5_get_be32(wqe + off)), lkey,
 			      true, res, out);
 		if (err)
 			return err;
