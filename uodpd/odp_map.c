@@ -158,32 +158,63 @@ static int fault_in(struct ud_ctx *ctx, const uint64_t *pages, uint32_t n)
 	return -EFAULT;
 }
 
-/* Pages of [pn, end) lacking bits: faulted in batch by batch, then set. */
+/*
+ * Which of the PAGEMAP_CHUNK pages from pn the process has resident, per
+ * /proc/PID/pagemap (fd; -1: unknown, all count as absent).
+ */
+static void resident_pages(int fd, uint64_t pn, uint64_t n, bool *resident)
+{
+	uint64_t entries[PAGEMAP_CHUNK], i, got = 0;
+	ssize_t ret;
+
+	if (fd >= 0) {
+		ret = pread(fd, entries, n * sizeof(uint64_t),
+			    (off_t)(pn * sizeof(uint64_t)));
+		if (ret > 0)
+			got = (uint64_t)ret / sizeof(uint64_t);
+	}
+	for (i = 0; i < n; i++)
+		resident[i] = i < got && (entries[i] & PAGEMAP_PRESENT);
+}
+
+/*
+ * Pages of [pn, end) lacking bits: those the process does not have
+ * resident are faulted in, batch by batch (a hole fails the range
+ * untouched), then all are set.  The provider has normally populated them
+ * already with madvise: one pagemap read then replaces a fault-in per page,
+ * which would hold the device's one thread for as long as a copy.
+ */
 static int map_faulting(struct ud_mr *mr, uint64_t pn, uint64_t end,
 			uint8_t bits, uint64_t *mapped)
 {
-	uint64_t batch[FAULT_IOV], first = pn;
+	uint64_t batch[FAULT_IOV], first = pn, i, n_chunk;
+	bool resident[PAGEMAP_CHUNK], changed;
+	char path[64];
 	uint32_t n = 0;
-	bool changed;
-	int ret;
+	int fd, ret = 0;
 
-	/* Fault everything in first: a hole fails the range untouched. */
-	for (; pn < end; pn++) {
-		if (ud_odp_pte_get(mr, pn) & UD_PTE_PRESENT)
-			continue;
-		batch[n++] = pn;
-		if (n == FAULT_IOV) {
-			ret = fault_in(mr->ctx, batch, n);
-			if (ret)
-				return ret;
-			n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)mr->ctx->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (; pn < end && !ret; pn += n_chunk) {
+		n_chunk = end - pn < PAGEMAP_CHUNK ? end - pn : PAGEMAP_CHUNK;
+		resident_pages(fd, pn, n_chunk, resident);
+		for (i = 0; i < n_chunk && !ret; i++) {
+			if (resident[i] ||
+			    (ud_odp_pte_get(mr, pn + i) & UD_PTE_PRESENT))
+				continue;
+			batch[n++] = pn + i;
+			if (n == FAULT_IOV) {
+				ret = fault_in(mr->ctx, batch, n);
+				n = 0;
+			}
 		}
 	}
-	if (n) {
+	if (fd >= 0)
+		close(fd);
+	if (!ret && n)
 		ret = fault_in(mr->ctx, batch, n);
-		if (ret)
-			return ret;
-	}
+	if (ret)
+		return ret;
 	for (pn = first; pn < end; pn++) {
 		ret = ud_odp_pte_raise(mr, pn, bits, &changed);
 		if (ret)
