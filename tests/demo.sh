@@ -60,6 +60,9 @@ echo "  pages mapped on request:               $(odp_field device pages_mapped)"
 echo "  resumes accepted by the device:        $(odp_field device resumes) ($(odp_field device resumes_error) with error)"
 [ "$raised" -gt 0 ] || fail "no page fault was raised"
 [ "$(odp_field engine faults_failed)" -eq 0 ] || fail "a fault failed"
+# Both processes have exited: the device kept their engines' counters.
+[ "$(odp_field engine faults_serviced)" -eq "$raised" ] ||
+	fail "the userspace engines serviced $(odp_field engine faults_serviced) of $raised faults"
 echo "All counters, as build/bin/uodp-stat prints them:"
 "$BUILD/bin/uodp-stat" | sed 's/^/  /'
 
