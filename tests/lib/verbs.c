@@ -7,6 +7,25 @@
 
 #include "verbs.h"
 
+struct ibv_context *test_open_device(const char *name)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	struct ibv_context *ctx = NULL;
+	int i, err = ENODEV;
+
+	for (i = 0; list && list[i] && !ctx; i++) {
+		if (strcmp(ibv_get_device_name(list[i]), name))
+			continue;
+		ctx = ibv_open_device(list[i]);
+		err = errno;
+	}
+	if (list)
+		ibv_free_device_list(list);
+	if (!ctx)
+		errno = err ? err : ENODEV;
+	return ctx;
+}
+
 static bool gid_is_roce_v2(const char *dev_name, int index)
 {
 	const char *root = getenv("SYSFS_PATH");

@@ -5,6 +5,9 @@
 
 #include <infiniband/verbs.h>
 
+/* Open the verbs device called name; NULL with errno set if there is none. */
+struct ibv_context *test_open_device(const char *name);
+
 /*
  * The index of the first non-empty RoCE v2 GID of port 1 of ctx (device
  * dev_name), its value in *gid; -ENOENT if none, -errno if the port cannot

@@ -57,15 +57,8 @@ static uint8_t find_gid(struct ibv_context *ctx, union ibv_gid *gid)
 
 void odp_side_open(struct odp_side *s, int cq_depth)
 {
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	int i;
-
 	memset(s, 0, sizeof(*s));
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), ODP_DEV_NAME))
-			s->ctx = ibv_open_device(list[i]);
-	if (list)
-		ibv_free_device_list(list);
+	s->ctx = test_open_device(ODP_DEV_NAME);
 	if (!s->ctx)
 		odp_die("open " ODP_DEV_NAME, errno ? errno : ENODEV);
 	s->gid_index = find_gid(s->ctx, &s->gid);

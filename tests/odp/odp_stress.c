@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "odp_common.h"
+#include "tests/lib/child.h"
 
 #define DEADLINE_MS 20000
 
@@ -516,39 +517,6 @@ static int kill9_child(void)
 	return 0;
 }
 
-static pid_t spawn_child(const char *mode, FILE **from, FILE **to)
-{
-	int down[2], up[2];
-	pid_t pid;
-
-	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC))
-		odp_die("pipe", errno);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		odp_die("fork", errno);
-	if (!pid) {
-		dup2(down[0], 0);
-		dup2(up[1], 1);
-		execl("/proc/self/exe", "odp_stress", mode, (char *)NULL);
-		_exit(127);
-	}
-	close(down[0]);
-	close(up[1]);
-	*from = fdopen(up[0], "r");
-	*to = fdopen(down[1], "w");
-	return pid;
-}
-
-static bool read_line(FILE *f, char *line, size_t len, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fileno(f), .events = POLLIN };
-
-	if (poll(&pfd, 1, timeout_ms) <= 0)
-		return false;
-	return fgets(line, len, f) != NULL;
-}
-
 static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 {
 	struct uodp_query_counters_resp c0, c1, c2;
@@ -571,8 +539,10 @@ static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 	if (!xs.cq)
 		odp_die("ibv_create_cq", errno);
 	cross = odp_rc_qp(&xs, 64);
-	child = spawn_child("kill9-child", &from, &to);
-	if (!read_line(from, line, sizeof(line), DEADLINE_MS) ||
+	child = test_spawn_self("odp_stress", "kill9-child", &from, &to);
+	if (child < 0)
+		odp_die("spawn", -child);
+	if (!test_read_line(from, line, sizeof(line), DEADLINE_MS) ||
 	    sscanf(line, "qpn %u rkey %x addr %llx", &child_qpn, &child_rkey,
 		   &child_addr) != 3)
 		odp_die("child did not report its QPN", EPROTO);
@@ -581,7 +551,7 @@ static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 	fflush(to);
 	odp_check(!odp_rc_connect(s, cross, child_qpn, 10, 2),
 		  "kill9 cycle %d: connected to the child", cycle);
-	odp_check(read_line(from, line, sizeof(line), DEADLINE_MS) &&
+	odp_check(test_read_line(from, line, sizeof(line), DEADLINE_MS) &&
 		  !strncmp(line, "ready", 5),
 		  "kill9 cycle %d: the child faults continuously", cycle);
 	usleep(100000 + cycle * 50000);

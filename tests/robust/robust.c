@@ -32,6 +32,7 @@
 
 #include <infiniband/verbs.h>
 
+#include "tests/lib/child.h"
 #include "tests/lib/verbs.h"
 
 #include "hw/mlx5/cqe.h"
@@ -96,15 +97,8 @@ static uint8_t find_roce_v2_gid(struct ibv_context *ctx, union ibv_gid *gid)
 
 static void vres_open(struct vres *r)
 {
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	int i;
-
 	memset(r, 0, sizeof(*r));
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), DEV_NAME))
-			r->ctx = ibv_open_device(list[i]);
-	if (list)
-		ibv_free_device_list(list);
+	r->ctx = test_open_device(DEV_NAME);
 	if (!r->ctx)
 		die("open " DEV_NAME, errno ? errno : ENODEV);
 	r->gid_index = find_roce_v2_gid(r->ctx, &r->gid);
@@ -267,39 +261,6 @@ static int traffic_child(void)
 	return 0;
 }
 
-static pid_t spawn_child(FILE **from, FILE **to)
-{
-	int down[2], up[2];
-	pid_t pid;
-
-	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC))
-		die("pipe", errno);
-	pid = fork();
-	if (pid < 0)
-		die("fork", errno);
-	if (!pid) {
-		dup2(down[0], 0);
-		dup2(up[1], 1);
-		execl("/proc/self/exe", "uodp-robust", "traffic-child",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(down[0]);
-	close(up[1]);
-	*from = fdopen(up[0], "r");
-	*to = fdopen(down[1], "w");
-	return pid;
-}
-
-static bool read_line(FILE *f, char *line, size_t len, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fileno(f), .events = POLLIN };
-
-	if (poll(&pfd, 1, timeout_ms) <= 0)
-		return false;
-	return fgets(line, len, f) != NULL;
-}
-
 static void kill9_cycle(int cycle)
 {
 	struct ibv_qp *a, *b, *cross;
@@ -319,8 +280,10 @@ static void kill9_cycle(int cycle)
 	check(!vqp_connect(&r, a, b->qp_num, 14, 7) &&
 	      !vqp_connect(&r, b, a->qp_num, 14, 7),
 	      "cycle %d: loopback pair connected", cycle);
-	child = spawn_child(&from, &to);
-	if (!read_line(from, line, sizeof(line), DEADLINE_MS) ||
+	child = test_spawn_self("uodp-robust", "traffic-child", &from, &to);
+	if (child < 0)
+		die("spawn", -child);
+	if (!test_read_line(from, line, sizeof(line), DEADLINE_MS) ||
 	    sscanf(line, "qpn %u", &child_qpn) != 1)
 		die("child did not report its QPN", EPROTO);
 	fprintf(to, "%u\n", cross->qp_num);
@@ -328,7 +291,7 @@ static void kill9_cycle(int cycle)
 	/* timeout 10 (4 ms), 2 retries: a dead peer is noticed quickly */
 	check(!vqp_connect(&r, cross, child_qpn, 10, 2),
 	      "cycle %d: connected to the child's QP 0x%x", cycle, child_qpn);
-	check(read_line(from, line, sizeof(line), DEADLINE_MS) &&
+	check(test_read_line(from, line, sizeof(line), DEADLINE_MS) &&
 	      !strncmp(line, "ready", 5), "cycle %d: child runs traffic", cycle);
 
 	/* Traffic to the live child works. */
