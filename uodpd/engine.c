@@ -77,15 +77,31 @@ static bool sq_flush(struct uodpd *d, struct ud_qp *qp)
 	return progress;
 }
 
-/* A WQE the device cannot even decode fails with a local QP operation error. */
-static void sq_malformed(struct uodpd *d, struct ud_qp *qp, const uint8_t *buf,
-			 int nbbs)
+/*
+ * Complete the WQE at sq.ci in error (buf holds its copy, nbbs its WQEBBs,
+ * or < 0 if it could not even be copied) and step past it.
+ */
+static void sq_fail_wqe(struct uodpd *d, struct ud_qp *qp, const uint8_t *buf,
+			int nbbs, uint8_t syndrome, uint8_t vendor)
 {
 	struct ud_send_wqe w = { .opcode = buf[3] };
 
 	qp->req.wqe_ci = qp->sq.ci;
-	ud_qp_complete_send(d, qp, &w, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, 0);
+	ud_qp_complete_send_vendor(d, qp, &w, syndrome, vendor);
 	qp->sq.ci += nbbs > 0 ? (uint32_t)nbbs : 1;
+}
+
+void ud_sq_fail_current(struct uodpd *d, struct ud_qp *qp, uint8_t syndrome,
+			uint8_t vendor)
+{
+	uint8_t buf[UD_MAX_WQE_BYTES];
+	uint16_t pending = sq_pending(qp);
+
+	if (!qp->sq.wqe_cnt || !pending)
+		return;
+	sq_fail_wqe(d, qp, buf, ud_sq_copy_wqe(qp->sq.buf, qp->sq.wqe_cnt,
+					       qp->sq.ci, pending, buf),
+		    syndrome, vendor);
 }
 
 static bool sq_run(struct uodpd *d, struct ud_qp *qp)
@@ -108,7 +124,9 @@ static bool sq_run(struct uodpd *d, struct ud_qp *qp)
 		if (nbbs < 0 ||
 		    ud_parse_send_wqe(buf, nbbs, qp->type, &w) ||
 		    w.qpn != qp->qpn) {
-			sq_malformed(d, qp, buf, nbbs);
+			/* A WQE the device cannot decode: local QP op error. */
+			sq_fail_wqe(d, qp, buf, nbbs,
+				    MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, 0);
 			return true;
 		}
 		qp->req.wqe_ci = qp->sq.ci;

@@ -161,6 +161,9 @@ void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,
 void ud_qp_complete_send_vendor(struct uodpd *d, struct ud_qp *qp,
 				const struct ud_send_wqe *w, uint8_t syndrome,
 				uint8_t vendor_syndrome);
+/* Fail the send WQE at the head of the SQ (stalled, say); QP to error. */
+void ud_sq_fail_current(struct uodpd *d, struct ud_qp *qp, uint8_t syndrome,
+			uint8_t vendor);
 /* RNR NAK: back off the responder's min_rnr_timer (rnr_retry 7: forever). */
 enum ud_step ud_rnr_backoff(struct uodpd *d, struct ud_qp *qp,
 			    struct ud_qp *peer, const struct ud_send_wqe *w);

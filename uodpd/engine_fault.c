@@ -10,7 +10,6 @@
  *   RDMA responder fault  the rkey's pages: the responder's RDMA context
  *                         stalls, the requester backs off as on an RNR NAK.
  */
-#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -90,28 +89,6 @@ enum ud_step ud_rdma_fault(struct uodpd *d, struct ud_qp *qp,
 	return ud_rnr_backoff(d, qp, peer, w);
 }
 
-/* Fail the send WQE the SQ is stalled on; the QP moves to error. */
-static void sq_fail_current(struct uodpd *d, struct ud_qp *qp, uint8_t syndrome,
-			    uint8_t vendor)
-{
-	uint8_t buf[UD_MAX_WQE_BYTES];
-	struct ud_send_wqe w = { 0 };
-	uint16_t pending;
-	int nbbs;
-
-	pending = (uint16_t)((be32toh(qp->dbrec[1]) & 0xffff) -
-			     (uint16_t)qp->sq.ci);
-	if (!qp->sq.wqe_cnt || !pending)
-		return;
-	nbbs = ud_sq_copy_wqe(qp->sq.buf, qp->sq.wqe_cnt, qp->sq.ci, pending,
-			      buf);
-	w.opcode = buf[3];
-	w.fm_ce_se = buf[11];
-	qp->req.wqe_ci = qp->sq.ci;
-	ud_qp_complete_send_vendor(d, qp, &w, syndrome, vendor);
-	qp->sq.ci += nbbs > 0 ? (uint32_t)nbbs : 1;
-}
-
 /*
  * A responder-side fault resumed with error: the receive WQE the requester
  * had claimed completes in error at the responder and the requester's WQE
@@ -136,7 +113,7 @@ static void fail_waiting_requester(struct uodpd *d, struct ud_fault_ctx *fc,
 		ud_recv_complete(d, claim, &info);
 		claim->valid = false;
 	}
-	sq_fail_current(d, req, req_syndrome, 0);
+	ud_sq_fail_current(d, req, req_syndrome, 0);
 }
 
 void ud_engine_resume(struct uodpd *d, struct ud_qp *qp, struct ud_srq *srq,
@@ -148,7 +125,7 @@ void ud_engine_resume(struct uodpd *d, struct ud_qp *qp, struct ud_srq *srq,
 	if (!error)
 		return;	/* the queue runs again, and faults again if need be */
 	if (qp && fc == &qp->sq_fault) {
-		sq_fail_current(d, qp, ODP_ERR_SYNDROME, ODP_ERR_VENDOR);
+		ud_sq_fail_current(d, qp, ODP_ERR_SYNDROME, ODP_ERR_VENDOR);
 		return;
 	}
 	if (qp && fc == &qp->rdma_fault) {
