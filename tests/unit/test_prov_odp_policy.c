@@ -139,6 +139,57 @@ static void test_readahead(void)
 	CHECK(out.n == 0);
 }
 
+/* The adaptive window: doubling on a stream, reset off it, sync part. */
+static void test_readahead_stream(void)
+{
+	const uint64_t M = 1 << 20;
+	struct uodp_odp_policy_params p = { .readahead = 4 * M,
+					    .readahead_max = 32 * M };
+	struct uodp_odp_readahead ra = { 0 };
+	uint64_t sync, va = 0x100000000ull;
+
+	/* the first fault of a stream: the initial window, all before resume */
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va, M, &sync) == 4 * M);
+	CHECK(sync == 4 * M);
+	/* the device reached the window's end: doubled, sync stays fixed */
+	va += 5 * M;
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va, M, &sync) == 8 * M);
+	CHECK(sync == 4 * M);
+	va += 9 * M;
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va, M, &sync) == 16 * M);
+	va += 17 * M;
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va, M, &sync) == 32 * M);
+	/* capped at readahead_max */
+	va += 33 * M;
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va, M, &sync) == 32 * M);
+	CHECK(sync == 4 * M);
+	/* a fault inside the last range (the device caught up) continues */
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va + 4096, M, &sync) ==
+	      32 * M);
+	/* more than a window past the stream's end: a new stream */
+	va += 34 * M + 32 * M;
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va, M, &sync) == 4 * M);
+	/* another rkey: a new stream */
+	CHECK(uodp_odp_readahead_next(&ra, &p, 7, va + M, M, &sync) ==
+	      8 * M);
+	CHECK(uodp_odp_readahead_next(&ra, &p, 8, va + 2 * M, M, &sync) ==
+	      4 * M);
+	/* backwards: a new stream */
+	CHECK(uodp_odp_readahead_next(&ra, &p, 8, va + 3 * M, M, &sync) ==
+	      8 * M);
+	CHECK(uodp_odp_readahead_next(&ra, &p, 8, va, M, &sync) == 4 * M);
+	/* a max that is not a power-of-two multiple is still the cap */
+	p.readahead_max = 12 * M;
+	CHECK(uodp_odp_readahead_next(&ra, &p, 8, va + M, M, &sync) ==
+	      8 * M);
+	CHECK(uodp_odp_readahead_next(&ra, &p, 8, va + 2 * M, M, &sync) ==
+	      12 * M);
+	/* read-ahead off */
+	p.readahead = 0;
+	CHECK(uodp_odp_readahead_next(&ra, &p, 8, va + 3 * M, M, &sync) == 0);
+	CHECK(sync == 0);
+}
+
 enum { QPN = 0x77 };
 
 /* An SQ with WQEs at 0 (2 WQEBBs), 2, 3 and a producer of 4. */
@@ -253,6 +304,7 @@ int main(void)
 	test_span();
 	test_rdma_range();
 	test_readahead();
+	test_readahead_stream();
 	test_lookahead_sq();
 	test_lookahead_rq();
 	test_lookahead_srq();

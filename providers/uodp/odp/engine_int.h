@@ -22,8 +22,14 @@ enum {
 	UODP_ODP_BEHIND_RANGES = 16,	/* read-ahead mapped after resume */
 };
 
-/* Read-ahead after a resume is mapped in chunks of this size. */
-#define UODP_ODP_READAHEAD_CHUNK (1ull << 20)
+/*
+ * Read-ahead after a resume is mapped in chunks of this size: a huge page,
+ * so a chunk of THP-backed memory is one page to populate and one MAP (a
+ * smaller chunk would populate the whole huge page and then MAP its second
+ * half in a round trip of its own), while the device, a chunk behind,
+ * rarely catches up.
+ */
+#define UODP_ODP_READAHEAD_CHUNK (2ull << 20)
 
 struct uodp_odp_advise_job {
 	struct uodp_odp_advise_job *next;
@@ -57,8 +63,7 @@ struct uodp_odp_engine {
 	struct uodp_odp_range extra[UODP_ODP_EXTRA_RANGES];
 	struct uodp_odp_range behind[UODP_ODP_BEHIND_RANGES];
 	/* The RDMA read-ahead stream (service.c). */
-	uint32_t ra_key;
-	uint64_t ra_start, ra_end, ra_window;
+	struct uodp_odp_readahead readahead;
 };
 
 #define odp_count(e, field, v)                                                \

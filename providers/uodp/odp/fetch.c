@@ -224,26 +224,35 @@ static bool events_pending(struct uodp_odp_engine *e)
  * the whole window.  A new event means the device caught up (or something
  * else needs us): stop, the next fault starts a window of its own.
  */
+/* Up to the next chunk boundary (a huge page's) of the process's address. */
+static uint64_t chunk_length(uint64_t addr, uint64_t left)
+{
+	uint64_t room = UODP_ODP_READAHEAD_CHUNK -
+			addr % UODP_ODP_READAHEAD_CHUNK;
+
+	return left < room ? left : room;
+}
+
 void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
 			 uint32_t n)
 {
+	struct uodp_odp_range chunk;
+	struct map_list l;
 	uint32_t i;
 
 	n = uodp_odp_coalesce(r, n);
 	for (i = 0; i < n; i++) {
-		struct uodp_odp_range chunk = r[i];
 		uint64_t done = 0;
 
+		chunk = r[i];
 		while (done < r[i].length) {
 			if (events_pending(e))
 				return;
 			chunk.va = r[i].va + done;
 			chunk.addr = r[i].addr + done;
-			chunk.length = r[i].length - done;
-			if (chunk.length > UODP_ODP_READAHEAD_CHUNK)
-				chunk.length = UODP_ODP_READAHEAD_CHUNK;
-			struct map_list l = { .b = &chunk, .nb = 1 };
-
+			chunk.length = chunk_length(chunk.addr,
+						    r[i].length - done);
+			l = (struct map_list){ .b = &chunk, .nb = 1 };
 			if (prefetch(e, &chunk, false) ||
 			    map_ranges(e, &l, NULL, NULL))
 				break;	/* past what the process has */

@@ -104,6 +104,29 @@ static void lookahead_rdma(const struct uodp_odp_policy_params *p,
 			   fault->flags);
 }
 
+uint64_t uodp_odp_readahead_next(struct uodp_odp_readahead *ra,
+				 const struct uodp_odp_policy_params *p,
+				 uint32_t key, uint64_t va, uint64_t len,
+				 uint64_t *sync)
+{
+	bool sequential = ra->window && key == ra->key && va >= ra->start &&
+			  (va <= ra->end || va - ra->end <= ra->window);
+
+	*sync = 0;
+	if (!p->readahead)
+		return 0;
+	if (!sequential)
+		ra->window = p->readahead;
+	else if (ra->window < p->readahead_max)
+		ra->window = ra->window < p->readahead_max / 2 ?
+			     ra->window * 2 : p->readahead_max;
+	ra->key = key;
+	ra->start = va;
+	ra->end = va + len;
+	*sync = ra->window < p->readahead ? ra->window : p->readahead;
+	return ra->window;
+}
+
 const struct uodp_odp_policy uodp_odp_policy_exact = {
 	.name = "exact",
 };

@@ -20,7 +20,7 @@
 
 #define UODP_ODP_DEFAULT_POLICY "lookahead"
 #define UODP_ODP_DEFAULT_READAHEAD (4ull << 20)
-#define UODP_ODP_DEFAULT_READAHEAD_MAX (32ull << 20)
+#define UODP_ODP_DEFAULT_READAHEAD_MAX (64ull << 20)
 #define UODP_ODP_DEFAULT_LOOKAHEAD_WQES 64
 
 struct uodp_odp_policy_params {
@@ -48,6 +48,30 @@ struct uodp_odp_policy {
 
 extern const struct uodp_odp_policy uodp_odp_policy_exact;
 extern const struct uodp_odp_policy uodp_odp_policy_lookahead;
+
+/*
+ * An RDMA read-ahead stream, adapted as a page cache's: a fault that
+ * continues the last one's stream (same rkey, at most a window past its
+ * end) doubles the window up to readahead_max; any other fault starts
+ * over at readahead.  A stream into fresh memory then faults a
+ * logarithmic number of times.
+ */
+struct uodp_odp_readahead {
+	uint32_t key;
+	uint64_t start, end, window;	/* window 0: no stream yet */
+};
+
+/*
+ * The read-ahead window for an RDMA fault on key over [va, va + len), and
+ * in *sync how much of it to map before the resume: the first readahead
+ * bytes, so the faulting queue waits for a fixed amount of population
+ * however large the window has grown; the rest is mapped after the
+ * resume, while the device works through the first part.
+ */
+uint64_t uodp_odp_readahead_next(struct uodp_odp_readahead *ra,
+				 const struct uodp_odp_policy_params *p,
+				 uint32_t key, uint64_t va, uint64_t len,
+				 uint64_t *sync);
 
 /* The policy called name, or NULL. */
 const struct uodp_odp_policy *uodp_odp_policy_find(const char *name);

@@ -65,37 +65,11 @@ static int wqe_fault_ranges(struct uodp_odp_engine *e,
 	return err;
 }
 
-/*
- * Adaptive RDMA read-ahead, as a page cache's: a fault that continues the
- * last one's stream (same rkey, at most a window past its end) doubles the
- * window up to readahead_max; any other fault starts over at readahead.
- * A stream into fresh memory then faults a logarithmic number of times.
- */
-static uint64_t readahead_window(struct uodp_odp_engine *e, uint32_t rkey,
-				 const struct uodp_odp_range *fault)
-{
-	uint64_t end = fault->va + fault->length;
-	bool sequential = e->ra_window && rkey == e->ra_key &&
-			  fault->va >= e->ra_start &&
-			  fault->va <= e->ra_end + e->ra_window;
-
-	if (!e->params.readahead)
-		return 0;
-	if (!sequential)
-		e->ra_window = e->params.readahead;
-	else if (e->ra_window < e->params.readahead_max)
-		e->ra_window = e->ra_window * 2 < e->params.readahead_max ?
-			       e->ra_window * 2 : e->params.readahead_max;
-	e->ra_key = rkey;
-	e->ra_start = fault->va;
-	e->ra_end = end;
-	return e->ra_window;
-}
-
+/* *sync: how much of extra to map before the resume (the rest after). */
 static int rdma_fault_ranges(struct uodp_odp_engine *e,
 			     const struct uodp_odp_fault *f,
 			     struct uodp_odp_range_list *need,
-			     struct uodp_odp_range_list *extra)
+			     struct uodp_odp_range_list *extra, uint64_t *sync)
 {
 	struct uodp_odp_mr_info mr;
 	int err;
@@ -113,7 +87,9 @@ static int rdma_fault_ranges(struct uodp_odp_engine *e,
 	if (e->policy->rdma_extra && need->n) {
 		struct uodp_odp_policy_params p = e->params;
 
-		p.readahead = readahead_window(e, f->rkey, &need->r[0]);
+		p.readahead = uodp_odp_readahead_next(&e->readahead, &e->params,
+						      f->rkey, need->r[0].va,
+						      need->r[0].length, sync);
 		e->policy->rdma_extra(&p, &mr, &need->r[0], extra);
 	}
 	return 0;
@@ -172,7 +148,7 @@ static void service_fault(struct uodp_odp_engine *e,
 	uint64_t start = uodp_odp_now_ns();
 	struct uodp_odp_fault f;
 	bool error, rdma, resumed = false;
-	uint64_t populate_ns, sent_ns;
+	uint64_t populate_ns, sent_ns, sync = 0;
 	uint32_t behind;
 	int err;
 
@@ -193,16 +169,16 @@ static void service_fault(struct uodp_odp_engine *e,
 		if (f.subtype == MLX5_PFAULT_SUBTYPE_WQE)
 			err = wqe_fault_ranges(e, &f, &need, &extra);
 		else
-			err = rdma_fault_ranges(e, &f, &need, &extra);
+			err = rdma_fault_ranges(e, &f, &need, &extra, &sync);
 	}
 	/*
 	 * WQE faults: what lookahead adds was posted already and is needed
-	 * at once: map it with the fault.  RDMA read-ahead: the first half
-	 * of the window with the fault, the second half after the resume,
-	 * while the device works through the first (it rarely catches up).
+	 * at once: map it with the fault.  RDMA read-ahead: its first part
+	 * with the fault, the rest after the resume, while the device works
+	 * through the first.
 	 */
 	rdma = f.subtype == MLX5_PFAULT_SUBTYPE_RDMA;
-	behind = rdma ? split_readahead(e, &extra, e->ra_window / 2) : 0;
+	behind = rdma ? split_readahead(e, &extra, sync) : 0;
 	uodp_odp_fetch_times(NULL, NULL);
 	/* The last MAP carries the resume: one round trip per fault. */
 	if (!err)
