@@ -11,11 +11,23 @@
  *	fault engine's service-time histogram (event read -> resume sent) and
  *	total give the median, p99 and mean.
  *
- *   odp_bench write odp|pinned [MiB]
+ *   odp_bench write odp|pinned|overlap [MiB [4k|thp]]
  *	First-touch RDMA WRITE of MiB (default 1024) in 1 MiB messages into
  *	fresh memory: an ODP MR over never-touched memory, or a pinned MR
  *	over prefaulted memory.  The prefetch policy is whatever
- *	UODP_ODP_POLICY says (the script runs lookahead and exact).
+ *	UODP_ODP_POLICY says (the script runs lookahead and exact).  The
+ *	target is backed by 4 KiB pages (4k, the default: MADV_NOHUGEPAGE,
+ *	whatever the system's THP setting) or asks for transparent huge
+ *	pages (thp: MADV_HUGEPAGE); huge_mib says how much THP it got.
+ *
+ *   odp_bench write overlap [MiB [4k|thp]]
+ *	The pinned run while this thread populates as much fresh memory of
+ *	the same kind in the same process, as the fault engine would: the
+ *	write's and the population's bandwidth when they overlap (the best
+ *	an ODP first-touch write can do here, with no fault at all).
+ *
+ *   odp_bench populate [MiB [4k|thp]]
+ *	How fast MADV_POPULATE_WRITE makes such fresh memory present.
  *
  * Prints one "RESULT key=value ..." line; exit status 0 on success.
  */
@@ -33,6 +45,68 @@
 #define DEADLINE_MS 60000
 #define MSG (1u << 20)
 #define WINDOW 16
+#define HUGE (2ul << 20)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/*
+ * Fresh anonymous memory, 2 MiB aligned so that with thp every part of it
+ * can be a huge page, and without it explicitly none is.
+ */
+static uint8_t *bench_fresh(size_t len, bool thp)
+{
+	uint8_t *p = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uintptr_t head;
+
+	if (p == MAP_FAILED)
+		odp_die("mmap", errno);
+	head = (HUGE - (uintptr_t)p % HUGE) % HUGE;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + len, HUGE - head);
+	p += head;
+	if (madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		odp_die(thp ? "madvise(MADV_HUGEPAGE)" :
+			      "madvise(MADV_NOHUGEPAGE)", errno);
+	return p;
+}
+
+/*
+ * Touch and free len of fresh memory right before a timed run.  A virtual
+ * machine's balloon reports free guest memory back to the host a couple of
+ * seconds after it is freed (free page reporting, order-9 blocks), and the
+ * next touch of a reported page costs a host fault on top of the guest's
+ * page population (measured here: 0.4 GB/s instead of 4-8).  Memory freed
+ * just now is reused before it is reported, so the run that follows pays
+ * what a real machine pays.  Every run, ODP or pinned, warms up alike.
+ */
+static void bench_warm(size_t len, bool thp)
+{
+	uint8_t *p = bench_fresh(len, thp);
+
+	if (madvise(p, len, MADV_POPULATE_WRITE))
+		odp_die("madvise(MADV_POPULATE_WRITE)", errno);
+	munmap(p, len);
+}
+
+/* MiB of this process's anonymous memory in transparent huge pages. */
+static unsigned long anon_huge_mib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	unsigned long kib = 0;
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib >> 10;
+}
 
 struct bench {
 	struct odp_side client, server;
@@ -76,6 +150,15 @@ static int poll_napping(struct ibv_cq *cq, struct ibv_wc *wc)
 	return ret;
 }
 
+static bool wc_ok(const struct ibv_wc *wc)
+{
+	if (wc->status == IBV_WC_SUCCESS)
+		return true;
+	fprintf(stderr, "odp_bench: completion %s\n",
+		ibv_wc_status_str(wc->status));
+	return false;
+}
+
 static bool wait_one(struct bench *b, bool nap)
 {
 	struct ibv_wc wc;
@@ -87,12 +170,7 @@ static bool wait_one(struct bench *b, bool nap)
 			DEADLINE_MS / 1000);
 		return false;
 	}
-	if (wc.status != IBV_WC_SUCCESS) {
-		fprintf(stderr, "odp_bench: completion %s\n",
-			ibv_wc_status_str(wc.status));
-		return false;
-	}
-	return true;
+	return wc_ok(&wc);
 }
 
 /* Quantile q of the log2 histogram, interpolated inside its bucket. */
@@ -209,20 +287,58 @@ static bool verify_samples(const uint8_t *dst, const uint8_t *src,
 	return !memcmp(dst + len - MSG, src, MSG);
 }
 
-static int bench_write(bool odp, unsigned long mib)
+/*
+ * The overlap run's second half: while the device copies into pinned
+ * memory, this thread populates as much fresh memory in the same process,
+ * a chunk between CQ polls, as the fault engine does during an ODP run.
+ */
+struct populating {
+	uint8_t *p;
+	size_t len, off;
+	double t0, secs;
+};
+
+static void populate_chunk(struct populating *pop)
+{
+	if (madvise(pop->p + pop->off, MSG, MADV_POPULATE_WRITE))
+		odp_die("madvise(MADV_POPULATE_WRITE)", errno);
+	pop->off += MSG;
+	if (pop->off == pop->len)
+		pop->secs = odp_now() - pop->t0;
+}
+
+/* The completions there are, without waiting: how many, or -1. */
+static int poll_all(struct bench *b)
+{
+	struct ibv_wc wc[WINDOW];
+	int got = ibv_poll_cq(b->client.cq, WINDOW, wc), i;
+
+	for (i = 0; i < got; i++)
+		if (!wc_ok(&wc[i]))
+			return -1;
+	return got < 0 ? -1 : got;
+}
+
+enum write_target { TARGET_ODP, TARGET_PINNED, TARGET_OVERLAP };
+
+static int bench_write(enum write_target target, unsigned long mib, bool thp)
 {
 	struct uodp_query_counters_resp c0, c1;
 	size_t len = (size_t)mib << 20;
-	unsigned long posted = 0, done = 0, n = mib;
-	uint8_t *dst = odp_fresh(len), *src = odp_fresh(MSG);
+	unsigned long posted = 0, done = 0, n = mib, huge_mib;
+	uint8_t *dst, *src = odp_fresh(MSG);
+	struct populating pop = { .len = len };
+	bool odp = target == TARGET_ODP, ok;
 	struct ibv_mr *dmr, *smr;
 	const char *policy = getenv("UODP_ODP_POLICY");
 	struct bench b;
 	double t0, secs;
 	uint64_t faults;
-	bool ok;
+	int got;
 
 	bench_open(&b);
+	bench_warm(target == TARGET_OVERLAP ? 2 * len : len, thp);
+	dst = bench_fresh(len, thp);
 	odp_fill(src, MSG, 3);
 	smr = ibv_reg_mr(b.client.pd, src, MSG, IBV_ACCESS_LOCAL_WRITE);
 	if (odp) {
@@ -233,9 +349,11 @@ static int bench_write(bool odp, unsigned long mib)
 	}
 	if (!smr || !dmr)
 		odp_die("ibv_reg_mr", errno);
+	if (target == TARGET_OVERLAP)
+		pop.p = bench_fresh(len, thp);
 	if (!odp_counters(&c0))
 		return 1;
-	t0 = odp_now();
+	t0 = pop.t0 = odp_now();
 	while (done < n) {
 		while (posted < n && posted - done < WINDOW) {
 			if (odp_post_send(b.cqp, posted, IBV_WR_RDMA_WRITE,
@@ -245,58 +363,81 @@ static int bench_write(bool odp, unsigned long mib)
 				odp_die("ibv_post_send", errno);
 			posted++;
 		}
+		if (pop.p && pop.off < len) {
+			populate_chunk(&pop);
+			got = poll_all(&b);
+			if (got < 0)
+				return 1;
+			done += got;
+			continue;
+		}
 		if (!wait_one(&b, true))
 			return 1;
 		done++;
 	}
 	secs = odp_now() - t0;
+	while (pop.p && pop.off < len)
+		populate_chunk(&pop);
 	if (!odp_counters(&c1))
 		return 1;
+	huge_mib = anon_huge_mib();
 	faults = odp_faults_raised(&c1.dev) - odp_faults_raised(&c0.dev);
 	ok = verify_samples(dst, src, len);
-	printf("RESULT mode=write mem=%s policy=%s mib=%lu seconds=%.3f "
-	       "gbytes_per_s=%.3f faults=%llu pages_mapped=%llu verified=%d\n",
-	       odp ? "odp" : "pinned", odp ? (policy ? policy : "default") :
-	       "-", mib, secs, len / secs / 1e9, (unsigned long long)faults,
+	printf("RESULT mode=write mem=%s pages=%s huge_mib=%lu policy=%s "
+	       "mib=%lu seconds=%.3f gbytes_per_s=%.3f faults=%llu "
+	       "pages_mapped=%llu verified=%d populate_gbytes_per_s=%.3f\n",
+	       odp ? "odp" : pop.p ? "overlap" : "pinned", thp ? "thp" : "4k",
+	       huge_mib, odp ? (policy ? policy : "default") : "-", mib, secs,
+	       len / secs / 1e9, (unsigned long long)faults,
 	       (unsigned long long)(c1.dev.pages_mapped - c0.dev.pages_mapped),
-	       ok);
+	       ok, pop.p ? len / pop.secs / 1e9 : 0.0);
 	ibv_dereg_mr(smr);
 	ibv_dereg_mr(dmr);
 	munmap(dst, len);
+	if (pop.p)
+		munmap(pop.p, len);
 	munmap(src, MSG);
 	bench_close(&b);
 	return ok ? 0 : 1;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
 /*
  * How fast this machine makes fresh anonymous memory present for writing
  * (MADV_POPULATE_WRITE over never-touched pages, 1 MiB at a time): the
  * work a first-touch write into ODP memory cannot avoid and a pinned,
- * prefaulted buffer has already paid.  It bounds lookahead/pinned.
+ * prefaulted buffer has already paid.
  */
-static int bench_populate(size_t mib)
+static int bench_populate(size_t mib, bool thp)
 {
 	size_t len = mib << 20, off;
 	double t0, t1;
-	char *p;
+	uint8_t *p;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		odp_die("mmap", errno);
+	bench_warm(len, thp);
+	p = bench_fresh(len, thp);
 	t0 = odp_now();
 	for (off = 0; off < len; off += MSG)
 		if (madvise(p + off, MSG, MADV_POPULATE_WRITE))
 			odp_die("madvise(MADV_POPULATE_WRITE)", errno);
 	t1 = odp_now();
-	printf("RESULT mode=populate mib=%zu gbytes_per_s=%.3f\n", mib,
-	       (double)len / (t1 - t0) / 1e9);
+	printf("RESULT mode=populate pages=%s huge_mib=%lu mib=%zu "
+	       "gbytes_per_s=%.3f\n", thp ? "thp" : "4k", anon_huge_mib(),
+	       mib, (double)len / (t1 - t0) / 1e9);
 	munmap(p, len);
 	return 0;
+}
+
+/* The optional page kind argument: 4k (default) or thp. */
+static bool arg_thp(int argc, char **argv, int i)
+{
+	if (argc <= i || !strcmp(argv[i], "4k"))
+		return false;
+	if (strcmp(argv[i], "thp")) {
+		fprintf(stderr, "odp_bench: page kind %s is not 4k or thp\n",
+			argv[i]);
+		exit(2);
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -313,14 +454,18 @@ int main(int argc, char **argv)
 		ret = bench_service(argc > 2 ? strtoul(argv[2], NULL, 0) :
 				    20000);
 	else if (!strcmp(mode, "write") && argc > 2)
-		ret = bench_write(!strcmp(argv[2], "odp"),
-				  argc > 3 ? strtoul(argv[3], NULL, 0) : 1024);
+		ret = bench_write(!strcmp(argv[2], "odp") ? TARGET_ODP :
+				  !strcmp(argv[2], "overlap") ? TARGET_OVERLAP :
+								TARGET_PINNED,
+				  argc > 3 ? strtoul(argv[3], NULL, 0) : 1024,
+				  arg_thp(argc, argv, 4));
 	else if (!strcmp(mode, "populate"))
 		ret = bench_populate(argc > 2 ? strtoul(argv[2], NULL, 0) :
-				     1024);
+				     1024, arg_thp(argc, argv, 3));
 	else
 		fprintf(stderr, "usage: %s service [PAGES] | "
-			"write odp|pinned [MiB] | populate [MiB]\n", argv[0]);
+			"write odp|pinned|overlap [MiB [4k|thp]] | "
+			"populate [MiB [4k|thp]]\n", argv[0]);
 	odp_counters_close();
 	return ret;
 }
