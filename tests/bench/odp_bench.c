@@ -23,8 +23,9 @@
  *   odp_bench write overlap [MiB [4k|thp]]
  *	The pinned run while this thread populates as much fresh memory of
  *	the same kind in the same process, as the fault engine would: the
- *	write's and the population's bandwidth when they overlap (the best
- *	an ODP first-touch write can do here, with no fault at all).
+ *	write's and the population's bandwidth when they overlap, without
+ *	faults and into different memory (an ODP first-touch write also
+ *	writes the very pages just populated).
  *
  *   odp_bench populate [MiB [4k|thp]]
  *	How fast MADV_POPULATE_WRITE makes such fresh memory present.

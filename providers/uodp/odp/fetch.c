@@ -25,7 +25,7 @@
 
 /*
  * Per calling thread (the engine's, an application thread in a synchronous
- * ibv_advise_mr, the read-ahead thread): how long madvise populated pages,
+ * ibv_advise_mr): how long madvise populated pages,
  * and when the last MAP or resume reached the device, since the last
  * uodp_odp_fetch_times().
  */
@@ -217,13 +217,6 @@ static bool events_pending(struct uodp_odp_engine *e)
 	return e->event_fd >= 0 && poll(&pfd, 1, 0) > 0;
 }
 
-/*
- * Read-ahead after the resume: the queue runs again while we map the
- * window in chunks, in the order the device will reach them, so a stream
- * of RDMA into fresh memory finds its pages mapped without stalling for
- * the whole window.  A new event means the device caught up (or something
- * else needs us): stop, the next fault starts a window of its own.
- */
 /* Up to the next chunk boundary (a huge page's) of the process's address. */
 static uint64_t chunk_length(uint64_t addr, uint64_t left)
 {
@@ -233,6 +226,13 @@ static uint64_t chunk_length(uint64_t addr, uint64_t left)
 	return left < room ? left : room;
 }
 
+/*
+ * Read-ahead after the resume: the queue runs again while we map the
+ * window in chunks, in the order the device will reach them, so a stream
+ * of RDMA into fresh memory finds its pages mapped without stalling for
+ * the whole window.  A new event means the device caught up (or something
+ * else needs us): stop, the next fault starts a window of its own.
+ */
 void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
 			 uint32_t n)
 {
