@@ -348,31 +348,27 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 		     UODPD_PAGE_SHIFT;
 	nbytes = (mr->npages + 7) / 8;
 	mr->present = malloc(nbytes);
-	if (!mr->present)
+	if (!mr->present) {
+		ret = -ENOMEM;
 		goto err_free;
+	}
 	/* Pinned: every page is present from registration on. */
 	memset(mr->present, 0xff, nbytes);
 	id = ud_idr_alloc(&d->mrs, mr);
 	if (!id) {
 		ret = errno == ENOSPC ? -ENOSPC : -ENOMEM;
-		free(mr->present);
-		free(mr);
-		return ret;
+		goto err_free_present;
 	}
-	mr->key = id << MR_KEY_SHIFT;
-	mr->pdn = pdn;
-	mr->ctx = ctx;
-	mr->iova = iova;
-	mr->addr = addr;
-	mr->length = length;
-	mr->access = access & ~IBV_ACCESS_OPTIONAL_RANGE;
+	mr_fill(mr, id, ctx, pdn, addr, length, iova, access);
 	list_add_tail(&ctx->mrs, &mr->ctx_link);
 	*out = mr;
 	return 0;
 
+err_free_present:
+	free(mr->present);
 err_free:
 	free(mr);
-	return -ENOMEM;
+	return ret;
 }
 
 void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr)
