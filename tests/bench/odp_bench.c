@@ -63,14 +63,14 @@ static uint8_t *bench_fresh(size_t len, bool thp)
 	uintptr_t head;
 
 	if (p == MAP_FAILED)
-		odp_die("mmap", errno);
+		test_die("mmap", errno);
 	head = (HUGE - (uintptr_t)p % HUGE) % HUGE;
 	if (head)
 		munmap(p, head);
 	munmap(p + head + len, HUGE - head);
 	p += head;
 	if (madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		odp_die(thp ? "madvise(MADV_HUGEPAGE)" :
+		test_die(thp ? "madvise(MADV_HUGEPAGE)" :
 			      "madvise(MADV_NOHUGEPAGE)", errno);
 	return p;
 }
@@ -89,7 +89,7 @@ static void bench_warm(size_t len, bool thp)
 	uint8_t *p = bench_fresh(len, thp);
 
 	if (madvise(p, len, MADV_POPULATE_WRITE))
-		odp_die("madvise(MADV_POPULATE_WRITE)", errno);
+		test_die("madvise(MADV_POPULATE_WRITE)", errno);
 	munmap(p, len);
 }
 
@@ -122,7 +122,7 @@ static void bench_open(struct bench *b)
 	b->sqp = odp_rc_qp(&b->server, 64);
 	if (odp_rc_connect(&b->client, b->cqp, b->sqp->qp_num, 14, 7) ||
 	    odp_rc_connect(&b->server, b->sqp, b->cqp->qp_num, 14, 7))
-		odp_die("connect", errno);
+		test_die("connect", errno);
 }
 
 static void bench_close(struct bench *b)
@@ -143,10 +143,10 @@ static void bench_close(struct bench *b)
 static int poll_napping(struct ibv_cq *cq, struct ibv_wc *wc)
 {
 	const struct timespec nap = { 0, 20000 };
-	double end = odp_now() + DEADLINE_MS / 1000.0;
+	double end = test_now() + DEADLINE_MS / 1000.0;
 	int ret;
 
-	while (!(ret = ibv_poll_cq(cq, 1, wc)) && odp_now() < end)
+	while (!(ret = ibv_poll_cq(cq, 1, wc)) && test_now() < end)
 		nanosleep(&nap, NULL);
 	return ret;
 }
@@ -226,24 +226,24 @@ static int bench_service(unsigned long pages)
 	bench_open(&b);
 	src = aligned_alloc(ODP_PAGE, ODP_PAGE);
 	if (!src)
-		odp_die("alloc", ENOMEM);
+		test_die("alloc", ENOMEM);
 	odp_fill(src, ODP_PAGE, 1);
 	smr = ibv_reg_mr(b.client.pd, src, ODP_PAGE, IBV_ACCESS_LOCAL_WRITE);
 	dmr = odp_reg(&b.server, dst, len, ODP_ACCESS_ALL);
 	if (!smr || !dmr)
-		odp_die("ibv_reg_mr", errno);
+		test_die("ibv_reg_mr", errno);
 	/* resident for the process, absent for the device: no population */
 	memset(dst, 0, len);
 	if (!odp_counters(&c0))
 		return 1;
-	t0 = odp_now();
+	t0 = test_now();
 	for (i = 0; i < pages; i++) {
 		if (odp_post_send(b.cqp, i, IBV_WR_RDMA_WRITE, src, ODP_PAGE,
 				  smr->lkey, (uintptr_t)dst + i * ODP_PAGE,
 				  dmr->rkey) || !wait_one(&b, false))
 			return 1;
 	}
-	secs = odp_now() - t0;
+	secs = test_now() - t0;
 	/* the engine updates its counters just after each resume */
 	usleep(100000);
 	if (!odp_counters(&c1))
@@ -302,10 +302,10 @@ struct populating {
 static void populate_chunk(struct populating *pop)
 {
 	if (madvise(pop->p + pop->off, MSG, MADV_POPULATE_WRITE))
-		odp_die("madvise(MADV_POPULATE_WRITE)", errno);
+		test_die("madvise(MADV_POPULATE_WRITE)", errno);
 	pop->off += MSG;
 	if (pop->off == pop->len)
-		pop->secs = odp_now() - pop->t0;
+		pop->secs = test_now() - pop->t0;
 }
 
 /* The completions there are, without waiting: how many, or -1. */
@@ -349,19 +349,19 @@ static int bench_write(enum write_target target, unsigned long mib, bool thp)
 		dmr = ibv_reg_mr(b.server.pd, dst, len, ODP_ACCESS_ALL);
 	}
 	if (!smr || !dmr)
-		odp_die("ibv_reg_mr", errno);
+		test_die("ibv_reg_mr", errno);
 	if (target == TARGET_OVERLAP)
 		pop.p = bench_fresh(len, thp);
 	if (!odp_counters(&c0))
 		return 1;
-	t0 = pop.t0 = odp_now();
+	t0 = pop.t0 = test_now();
 	while (done < n) {
 		while (posted < n && posted - done < WINDOW) {
 			if (odp_post_send(b.cqp, posted, IBV_WR_RDMA_WRITE,
 					  src, MSG, smr->lkey,
 					  (uintptr_t)dst + posted * MSG,
 					  dmr->rkey))
-				odp_die("ibv_post_send", errno);
+				test_die("ibv_post_send", errno);
 			posted++;
 		}
 		if (pop.p && pop.off < len) {
@@ -376,7 +376,7 @@ static int bench_write(enum write_target target, unsigned long mib, bool thp)
 			return 1;
 		done++;
 	}
-	secs = odp_now() - t0;
+	secs = test_now() - t0;
 	while (pop.p && pop.off < len)
 		populate_chunk(&pop);
 	if (!odp_counters(&c1))
@@ -416,11 +416,11 @@ static int bench_populate(size_t mib, bool thp)
 
 	bench_warm(len, thp);
 	p = bench_fresh(len, thp);
-	t0 = odp_now();
+	t0 = test_now();
 	for (off = 0; off < len; off += MSG)
 		if (madvise(p + off, MSG, MADV_POPULATE_WRITE))
-			odp_die("madvise(MADV_POPULATE_WRITE)", errno);
-	t1 = odp_now();
+			test_die("madvise(MADV_POPULATE_WRITE)", errno);
+	t1 = test_now();
 	printf("RESULT mode=populate pages=%s huge_mib=%lu mib=%zu "
 	       "gbytes_per_s=%.3f\n", thp ? "thp" : "4k", anon_huge_mib(),
 	       mib, (double)len / (t1 - t0) / 1e9);

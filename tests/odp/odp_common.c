@@ -4,7 +4,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,42 +15,12 @@
 #include "odp_common.h"
 #include "rawdev.h"
 
-int odp_failures;
-
-void odp_check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("%s: ", ok ? "ok  " : "FAIL");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-	if (!ok)
-		odp_failures++;
-}
-
-void odp_die(const char *what, int err)
-{
-	fprintf(stderr, "%s: %s\n", what, strerror(err));
-	exit(2);
-}
-
-double odp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static uint8_t find_gid(struct ibv_context *ctx, union ibv_gid *gid)
 {
 	int index = test_roce_v2_gid(ctx, ODP_DEV_NAME, gid);
 
 	if (index < 0)
-		odp_die("no RoCE v2 GID", -index);
+		test_die("no RoCE v2 GID", -index);
 	return (uint8_t)index;
 }
 
@@ -60,12 +29,12 @@ void odp_side_open(struct odp_side *s, int cq_depth)
 	memset(s, 0, sizeof(*s));
 	s->ctx = test_open_device(ODP_DEV_NAME);
 	if (!s->ctx)
-		odp_die("open " ODP_DEV_NAME, errno ? errno : ENODEV);
+		test_die("open " ODP_DEV_NAME, errno ? errno : ENODEV);
 	s->gid_index = find_gid(s->ctx, &s->gid);
 	s->pd = ibv_alloc_pd(s->ctx);
 	s->cq = ibv_create_cq(s->ctx, cq_depth, NULL, NULL, 0);
 	if (!s->pd || !s->cq)
-		odp_die("verbs resources", errno);
+		test_die("verbs resources", errno);
 }
 
 void odp_side_close(struct odp_side *s)
@@ -90,7 +59,7 @@ struct ibv_qp *odp_rc_qp(struct odp_side *s, uint32_t max_wr)
 	struct ibv_qp *qp = ibv_create_qp(s->pd, &init);
 
 	if (!qp)
-		odp_die("ibv_create_qp", errno);
+		test_die("ibv_create_qp", errno);
 	return qp;
 }
 
@@ -107,7 +76,7 @@ void *odp_fresh(size_t len)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
-		odp_die("mmap", errno);
+		test_die("mmap", errno);
 	return p;
 }
 
@@ -119,7 +88,7 @@ struct ibv_mr *odp_reg(struct odp_side *s, void *addr, size_t len,
 
 int odp_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, int timeout_ms)
 {
-	double end = odp_now() + timeout_ms / 1000.0;
+	double end = test_now() + timeout_ms / 1000.0;
 	int got = 0, ret;
 
 	while (got < n) {
@@ -129,7 +98,7 @@ int odp_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, int timeout_ms)
 		got += ret;
 		if (ret)
 			continue;
-		if (odp_now() > end)
+		if (test_now() > end)
 			break;
 		/* 2 cores: leave them to uodpd and the fault engines */
 		sched_yield();

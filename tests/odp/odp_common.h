@@ -15,18 +15,12 @@
 #include <infiniband/verbs.h>
 
 #include "rdma/uodp-odp-abi.h"
+#include "tests/lib/report.h"
 
 #define ODP_DEV_NAME "uodp0"
 #define ODP_PAGE 4096ul
 #define ODP_ACCESS_ALL (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)
-
-extern int odp_failures;
-
-void odp_check(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void __attribute__((noreturn)) odp_die(const char *what, int err);
-double odp_now(void);
 
 /* One device context with a PD and a CQ. */
 struct odp_side {

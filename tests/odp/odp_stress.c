@@ -49,7 +49,7 @@ static void pair_open(struct pair *p, struct odp_side *s)
 	p->b = odp_rc_qp(s, 64);
 	if (odp_rc_connect(s, p->a, p->b->qp_num, 14, 7) ||
 	    odp_rc_connect(s, p->b, p->a->qp_num, 14, 7))
-		odp_die("connect loopback pair", errno);
+		test_die("connect loopback pair", errno);
 }
 
 static void pair_close(struct pair *p)
@@ -116,7 +116,7 @@ static bool snap(struct uodp_query_counters_resp *c)
 {
 	bool ok = odp_counters(c);
 
-	odp_check(ok, "the device's ODP counters can be read");
+	test_check(ok, "the device's ODP counters can be read");
 	return ok;
 }
 
@@ -128,7 +128,7 @@ static void check_new_client(const char *when)
 
 	odp_side_open(&s, 256);
 	pair_open(&p, &s);
-	odp_check(verified_rounds(&p, 3, 77) == 3,
+	test_check(verified_rounds(&p, 3, 77) == 3,
 		  "a new client runs verified ODP traffic %s", when);
 	pair_close(&p);
 	odp_side_close(&s);
@@ -161,7 +161,7 @@ static void conc_alloc(struct conc_bufs *b, struct odp_side *a,
 	b->dst_mr = odp_reg(z, b->dst, CONC_WRITE, ODP_ACCESS_ALL);
 	b->rbuf_mr = odp_reg(z, b->rbuf, CONC_SEND, ODP_ACCESS_ALL);
 	if (!b->src_mr || !b->rdst_mr || !b->dst_mr || !b->rbuf_mr)
-		odp_die("ODP ibv_reg_mr", errno);
+		test_die("ODP ibv_reg_mr", errno);
 	odp_fill(b->src, CONC_WRITE + CONC_SEND, seed);
 }
 
@@ -216,7 +216,7 @@ static int conc_worker(int id)
 	for (q = 0; q < CONC_QPS; q++)
 		if (odp_rc_connect(&a, qa[q], qz[q]->qp_num, 14, 7) ||
 		    odp_rc_connect(&z, qz[q], qa[q]->qp_num, 14, 7))
-			odp_die("connect", errno);
+			test_die("connect", errno);
 	for (round = 0; round < CONC_ROUNDS; round++) {
 		for (q = 0; q < CONC_QPS; q++)
 			conc_alloc(&b[q], &a, &z, id * 1000 + round * 10 + q);
@@ -254,7 +254,7 @@ static int test_concurrent(void)
 	pid_t pids[CONC_PROCS];
 	int i, status, good = 0;
 	uint64_t raised, minimum;
-	double t0 = odp_now();
+	double t0 = test_now();
 
 	if (!snap(&c0))
 		return 1;
@@ -262,7 +262,7 @@ static int test_concurrent(void)
 		fflush(stdout);
 		pids[i] = fork();
 		if (pids[i] < 0)
-			odp_die("fork", errno);
+			test_die("fork", errno);
 		if (!pids[i]) {
 			odp_counters_close();
 			_exit(conc_worker(i));
@@ -272,21 +272,21 @@ static int test_concurrent(void)
 		if (waitpid(pids[i], &status, 0) == pids[i] &&
 		    WIFEXITED(status) && !WEXITSTATUS(status))
 			good++;
-	odp_check(good == CONC_PROCS, "%d/%d processes x %d QPs x %d rounds "
+	test_check(good == CONC_PROCS, "%d/%d processes x %d QPs x %d rounds "
 		  "verified (%.2f s)", good, CONC_PROCS, CONC_QPS, CONC_ROUNDS,
-		  odp_now() - t0);
+		  test_now() - t0);
 	if (!snap(&c1))
 		return 1;
 	raised = odp_faults_raised(&c1.dev) - odp_faults_raised(&c0.dev);
 	/* each QP round: write + send + read requester, recv, write, read */
 	minimum = (uint64_t)CONC_PROCS * CONC_QPS * CONC_ROUNDS * 3;
-	odp_check(raised >= minimum, "%llu faults raised (at least %llu)",
+	test_check(raised >= minimum, "%llu faults raised (at least %llu)",
 		  (unsigned long long)raised, (unsigned long long)minimum);
-	odp_check(c1.dev.resumes - c0.dev.resumes == raised &&
+	test_check(c1.dev.resumes - c0.dev.resumes == raised &&
 		  !pending_faults(&c1.dev),
 		  "every fault resumed (%llu resumes)",
 		  (unsigned long long)(c1.dev.resumes - c0.dev.resumes));
-	odp_check(c1.dev.resumes_error == c0.dev.resumes_error &&
+	test_check(c1.dev.resumes_error == c0.dev.resumes_error &&
 		  c1.dev.resumes_refused == c0.dev.resumes_refused,
 		  "no resume with error, none refused");
 	return 0;
@@ -309,14 +309,14 @@ static void munmap_remote(struct odp_side *s)
 	int i, n, errors = 0, total = MUNMAP_LEN / MUNMAP_MSG + 4;
 
 	if (!smr || !dmr)
-		odp_die("ODP ibv_reg_mr", errno);
+		test_die("ODP ibv_reg_mr", errno);
 	pair_open(&p, s);
 	odp_fill(src, MUNMAP_LEN, 5);
 	/* first pass: the target becomes present on the device */
 	odp_post_send(p.a, 1, IBV_WR_RDMA_WRITE, src, MUNMAP_LEN, smr->lkey,
 		      (uintptr_t)dst, dmr->rkey);
 	n = odp_poll(s->cq, wc, 1, DEADLINE_MS);
-	odp_check(n == 1 && wc[0].status == IBV_WC_SUCCESS &&
+	test_check(n == 1 && wc[0].status == IBV_WC_SUCCESS &&
 		  !memcmp(src, dst, MUNMAP_LEN),
 		  "munmap: 1 MiB written into fresh ODP memory");
 	snap(&c0);
@@ -332,14 +332,14 @@ static void munmap_remote(struct odp_side *s)
 	n = odp_poll(s->cq, wc, total, DEADLINE_MS);
 	for (i = 0; i < n; i++)
 		errors += wc[i].status != IBV_WC_SUCCESS;
-	odp_check(n == total, "munmap (remote): all %d writes completed "
+	test_check(n == total, "munmap (remote): all %d writes completed "
 		  "(%d), none hangs", total, n);
-	odp_check(errors >= 1 && wc[n - 1].status != IBV_WC_SUCCESS,
+	test_check(errors >= 1 && wc[n - 1].status != IBV_WC_SUCCESS,
 		  "munmap (remote): writes into the unmapped buffer complete "
 		  "in error (%d errors, last %s)", errors,
 		  n ? ibv_wc_status_str(wc[n - 1].status) : "none");
 	if (snap(&c1))
-		odp_check(c1.dev.invalidations > c0.dev.invalidations,
+		test_check(c1.dev.invalidations > c0.dev.invalidations,
 			  "munmap (remote): the device invalidated the gone "
 			  "pages (%llu pages)", (unsigned long long)
 			  (c1.dev.invalidations - c0.dev.invalidations));
@@ -359,14 +359,14 @@ static void munmap_local(struct odp_side *s)
 	int n;
 
 	if (!smr || !dmr)
-		odp_die("ODP ibv_reg_mr", errno);
+		test_die("ODP ibv_reg_mr", errno);
 	pair_open(&p, s);
 	odp_fill(src, MUNMAP_LEN, 6);
 	munmap(src, MUNMAP_LEN);	/* the source is gone before the send */
 	odp_post_recv(p.b, 1, dst, MUNMAP_LEN, dmr->lkey);
 	odp_post_send(p.a, 2, IBV_WR_SEND, src, MUNMAP_LEN, smr->lkey, 0, 0);
 	n = odp_poll(s->cq, wc, 1, DEADLINE_MS);
-	odp_check(n == 1 && wc[0].wr_id == 2 &&
+	test_check(n == 1 && wc[0].wr_id == 2 &&
 		  wc[0].status != IBV_WC_SUCCESS,
 		  "munmap (local): a send from unmapped ODP memory completes "
 		  "in error (%s)", n ? ibv_wc_status_str(wc[0].status) : "none");
@@ -386,7 +386,7 @@ static int test_munmap(void)
 	pair_open(&ctl, &other);
 	munmap_remote(&s);
 	munmap_local(&s);
-	odp_check(verified_rounds(&ctl, 5, 1) == 5,
+	test_check(verified_rounds(&ctl, 5, 1) == 5,
 		  "munmap: another client's ODP traffic is unaffected");
 	pair_close(&ctl);
 	odp_side_close(&other);
@@ -416,7 +416,7 @@ static int test_dereg(void)
 		int r1, r2;
 
 		if (!smr || !dmr)
-			odp_die("ODP ibv_reg_mr", errno);
+			test_die("ODP ibv_reg_mr", errno);
 		pair_open(&p, &s);
 		odp_fill(src, DEREG_LEN, cycle);
 		for (i = 0; i < nwr; i++)
@@ -434,7 +434,7 @@ static int test_dereg(void)
 			r2 = ibv_dereg_mr(smr);
 			smr = NULL;
 		}
-		odp_check(!r1 && !r2, "dereg cycle %d: ibv_dereg_mr with "
+		test_check(!r1 && !r2, "dereg cycle %d: ibv_dereg_mr with "
 			  "faults in flight answers 0 (%d, %d)", cycle, r1, r2);
 		n = odp_poll(s.cq, wc, nwr, DEADLINE_MS);
 		ok = errs = 0;
@@ -442,7 +442,7 @@ static int test_dereg(void)
 			ok += wc[i].status == IBV_WC_SUCCESS;
 			errs += wc[i].status != IBV_WC_SUCCESS;
 		}
-		odp_check(n == nwr, "dereg cycle %d: all %d WRs completed "
+		test_check(n == nwr, "dereg cycle %d: all %d WRs completed "
 			  "(%d ok, %d in error), no hang", cycle, nwr, ok, errs);
 		pair_close(&p);
 		if (smr)
@@ -452,7 +452,7 @@ static int test_dereg(void)
 		munmap(src, DEREG_LEN);
 		munmap(dst, DEREG_LEN);
 		pair_open(&p, &s);
-		odp_check(verified_rounds(&p, 3, cycle * 10) == 3,
+		test_check(verified_rounds(&p, 3, cycle * 10) == 3,
 			  "dereg cycle %d: the same context runs verified ODP "
 			  "traffic afterwards", cycle);
 		pair_close(&p);
@@ -489,14 +489,14 @@ static int kill9_child(void)
 	/* never touched: a write into it faults, serviced by this process */
 	vmr = odp_reg(&s, victim, KILL_MSG, ODP_ACCESS_ALL);
 	if (!vmr)
-		odp_die("child reg victim", errno);
+		test_die("child reg victim", errno);
 	printf("qpn %u rkey %x addr %llx\n", qp->qp_num, vmr->rkey,
 	       (unsigned long long)(uintptr_t)victim);
 	fflush(stdout);
 	if (scanf("%u %x %llx", &pqpn, &rkey, &raddr) != 3)
-		odp_die("child: parent's QP and MR", EPROTO);
+		test_die("child: parent's QP and MR", EPROTO);
 	if (odp_rc_connect(&s, qp, pqpn, 14, 7))
-		odp_die("child connect", errno);
+		test_die("child connect", errno);
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
@@ -504,7 +504,7 @@ static int kill9_child(void)
 		struct ibv_mr *mr = odp_reg(&s, src, KILL_LEN, ODP_ACCESS_ALL);
 
 		if (!mr)
-			odp_die("child reg", errno);
+			test_die("child reg", errno);
 		odp_fill(src, KILL_LEN, seed++);
 		for (i = 0; i < KILL_LEN / KILL_MSG; i++)
 			odp_post_send(qp, i, IBV_WR_RDMA_WRITE,
@@ -534,24 +534,24 @@ static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 	pid_t child;
 
 	if (!tmr)
-		odp_die("ODP ibv_reg_mr", errno);
+		test_die("ODP ibv_reg_mr", errno);
 	xs.cq = ibv_create_cq(s->ctx, 64, NULL, NULL, 0);
 	if (!xs.cq)
-		odp_die("ibv_create_cq", errno);
+		test_die("ibv_create_cq", errno);
 	cross = odp_rc_qp(&xs, 64);
 	child = test_spawn_self("odp_stress", "kill9-child", &from, &to);
 	if (child < 0)
-		odp_die("spawn", -child);
+		test_die("spawn", -child);
 	if (!test_read_line(from, line, sizeof(line), DEADLINE_MS) ||
 	    sscanf(line, "qpn %u rkey %x addr %llx", &child_qpn, &child_rkey,
 		   &child_addr) != 3)
-		odp_die("child did not report its QPN", EPROTO);
+		test_die("child did not report its QPN", EPROTO);
 	fprintf(to, "%u %x %llx\n", cross->qp_num, tmr->rkey,
 		(unsigned long long)(uintptr_t)target);
 	fflush(to);
-	odp_check(!odp_rc_connect(s, cross, child_qpn, 10, 2),
+	test_check(!odp_rc_connect(s, cross, child_qpn, 10, 2),
 		  "kill9 cycle %d: connected to the child", cycle);
-	odp_check(test_read_line(from, line, sizeof(line), DEADLINE_MS) &&
+	test_check(test_read_line(from, line, sizeof(line), DEADLINE_MS) &&
 		  !strncmp(line, "ready", 5),
 		  "kill9 cycle %d: the child faults continuously", cycle);
 	usleep(100000 + cycle * 50000);
@@ -563,7 +563,7 @@ static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 	 */
 	kill(child, SIGSTOP);
 	/* reported once every thread of it stopped, its engine included */
-	odp_check(waitpid(child, &status, WUNTRACED) == child &&
+	test_check(waitpid(child, &status, WUNTRACED) == child &&
 		  WIFSTOPPED(status), "kill9 cycle %d: the child is stopped",
 		  cycle);
 	odp_post_send(cross, 77, IBV_WR_RDMA_WRITE, target, KILL_MSG,
@@ -574,26 +574,26 @@ static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 			break;
 		outstanding = pending_faults(&c1.dev);
 	}
-	odp_check(outstanding > 0, "kill9 cycle %d: the child is killed with "
+	test_check(outstanding > 0, "kill9 cycle %d: the child is killed with "
 		  "%llu fault(s) pending", cycle,
 		  (unsigned long long)outstanding);
 	kill(child, SIGKILL);
-	odp_check(waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
+	test_check(waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
 		  WTERMSIG(status) == SIGKILL, "kill9 cycle %d: child died "
 		  "by SIGKILL", cycle);
 	fclose(from);
 	fclose(to);
-	odp_check(verified_rounds(ctl, 10, cycle * 100) == 10,
+	test_check(verified_rounds(ctl, 10, cycle * 100) == 10,
 		  "kill9 cycle %d: the other client's ODP traffic is verified",
 		  cycle);
 	if (snap(&c2)) {
-		odp_check(!pending_faults(&c2.dev),
+		test_check(!pending_faults(&c2.dev),
 			  "kill9 cycle %d: no fault left pending on the device "
 			  "(raised %llu, resumed %llu + %llu on close)", cycle,
 			  (unsigned long long)odp_faults_raised(&c2.dev),
 			  (unsigned long long)c2.dev.resumes,
 			  (unsigned long long)c2.dev.resumed_on_close);
-		odp_check(c2.dev.resumed_on_close - c0.dev.resumed_on_close >=
+		test_check(c2.dev.resumed_on_close - c0.dev.resumed_on_close >=
 			  (outstanding ? 1 : 0),
 			  "kill9 cycle %d: the dead client's pending faults "
 			  "were resumed with error (%llu)", cycle,
@@ -602,7 +602,7 @@ static void kill9_cycle(struct odp_side *s, struct pair *ctl, int cycle)
 	}
 	/* the write into the dead client fails, it does not hang */
 	n = odp_poll(xs.cq, &wc, 1, DEADLINE_MS);
-	odp_check(n == 1 && wc.wr_id == 77 && wc.status != IBV_WC_SUCCESS,
+	test_check(n == 1 && wc.wr_id == 77 && wc.status != IBV_WC_SUCCESS,
 		  "kill9 cycle %d: the write into the dead client fails (%s)",
 		  cycle, n ? ibv_wc_status_str(wc.status) : "no completion");
 	ibv_destroy_qp(cross);
@@ -652,6 +652,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	odp_counters_close();
-	printf("%s: %d failure(s)\n", mode, odp_failures);
-	return odp_failures ? 1 : 0;
+	printf("%s: %d failure(s)\n", mode, test_failures);
+	return test_failures ? 1 : 0;
 }

@@ -108,7 +108,7 @@ static void env_open(struct env *e, bool with_channel)
 				 IBV_ACCESS_REMOTE_WRITE, &e->pinned_key);
 	}
 	if (ret)
-		odp_die("raw ODP environment", -ret);
+		test_die("raw ODP environment", -ret);
 }
 
 static void env_close(struct env *e)
@@ -191,13 +191,13 @@ static void test_handshake(void)
 
 	memset(&e, 0, sizeof(e));
 	if (raw_open(&e.dev, ODP_DEV_NAME))
-		odp_die("raw open", EIO);
-	odp_check(!handshake(&e, &api), "ODP_API handshake answers");
-	odp_check(api.api_version == UODP_ODP_API_VERSION &&
+		test_die("raw open", EIO);
+	test_check(!handshake(&e, &api), "ODP_API handshake answers");
+	test_check(api.api_version == UODP_ODP_API_VERSION &&
 		  api.event_size == sizeof(struct uodp_odp_event),
 		  "handshake: version %u, event size %u", api.api_version,
 		  api.event_size);
-	odp_check(!(api.features & (1ull << 62)) &&
+	test_check(!(api.features & (1ull << 62)) &&
 		  (api.features & (UODP_ODP_F_WQE_FAULTS |
 				   UODP_ODP_F_RDMA_FAULTS |
 				   UODP_ODP_F_MAP_NO_FAULT |
@@ -206,7 +206,7 @@ static void test_handshake(void)
 		   UODP_ODP_F_MAP_NO_FAULT | UODP_ODP_F_IMPLICIT),
 		  "handshake: granted 0x%llx (a subset, unknown bits refused)",
 		  (unsigned long long)api.features);
-	odp_check(api.max_map_ranges >= 1 &&
+	test_check(api.max_map_ranges >= 1 &&
 		  api.max_map_ranges <= UODP_ODP_MAX_MAP_RANGES,
 		  "handshake: max_map_ranges %u", api.max_map_ranges);
 	raw_close(&e.dev);
@@ -219,11 +219,11 @@ static void test_no_channel(void)
 	struct env e;
 
 	env_open(&e, false);
-	odp_check(!reg_odp(&e, buf, LEN, IBV_ACCESS_LOCAL_WRITE, &key),
+	test_check(!reg_odp(&e, buf, LEN, IBV_ACCESS_LOCAL_WRITE, &key),
 		  "no channel: ODP MR registers");
 	raw_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
 	raw_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)buf, 100, key);
-	odp_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
+	test_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) == MLX5_CQE_REQ_ERR,
 		  "no channel: a faulting WQE completes in error, no stall");
 	env_close(&e);
@@ -236,19 +236,19 @@ static void check_wqe_eqe(const struct uodp_odp_event *ev, uint32_t qpn,
 	const struct mlx5_eqe *eqe = (const void *)ev->eqe;
 	uint32_t pf = be32toh(eqe->data.wqe.pftype_wq);
 
-	odp_check(ev->type == UODP_ODP_EVENT_PAGE_FAULT &&
+	test_check(ev->type == UODP_ODP_EVENT_PAGE_FAULT &&
 		  eqe->type == MLX5_EVENT_TYPE_PAGE_FAULT &&
 		  eqe->sub_type == MLX5_PFAULT_SUBTYPE_WQE && eqe->owner == 0,
 		  "WQE fault record: event %u, EQE type 0x%02x subtype %u "
 		  "owner %u", ev->type, eqe->type, eqe->sub_type, eqe->owner);
-	odp_check((pf >> MLX5_PFAULT_TYPE_SHIFT) == type &&
+	test_check((pf >> MLX5_PFAULT_TYPE_SHIFT) == type &&
 		  (pf & MLX5_PFAULT_WQ_MASK) == qpn &&
 		  be16toh(eqe->data.wqe.wqe_index) == index,
 		  "WQE fault: type %u (want %u), wq 0x%x (want 0x%x), wqe "
 		  "index %u (want %u)", pf >> MLX5_PFAULT_TYPE_SHIFT, type,
 		  pf & MLX5_PFAULT_WQ_MASK, qpn,
 		  be16toh(eqe->data.wqe.wqe_index), index);
-	odp_check((be32toh(eqe->data.wqe.token) & MLX5_PFAULT_TOKEN_MASK) ==
+	test_check((be32toh(eqe->data.wqe.token) & MLX5_PFAULT_TOKEN_MASK) ==
 		  (ev->token & MLX5_PFAULT_TOKEN_MASK),
 		  "WQE fault: EQE token 0x%x = record token 0x%llx",
 		  be32toh(eqe->data.wqe.token),
@@ -263,19 +263,19 @@ static void test_map_errors(struct env *e, uint32_t key, uint8_t *buf)
 	int ret;
 
 	ret = map(e, key ^ 0x5a5a00, 0, (uintptr_t)buf, ODP_PAGE, &r);
-	odp_check(ret == -ENOENT && !r.ranges_done,
+	test_check(ret == -ENOENT && !r.ranges_done,
 		  "MAP unknown key: %d (want -ENOENT)", ret);
 	ret = map(e, key, 0, (uintptr_t)buf + LEN - ODP_PAGE, 2 * ODP_PAGE,
 		  &r);
-	odp_check(ret == -EINVAL, "MAP past the MR end: %d (want -EINVAL)",
+	test_check(ret == -EINVAL, "MAP past the MR end: %d (want -EINVAL)",
 		  ret);
 	ret = map(e, pinned_key, 0, (uintptr_t)e->pinned, ODP_PAGE, &r);
-	odp_check(ret == -EINVAL, "MAP of a pinned MR: %d (want -EINVAL)",
+	test_check(ret == -EINVAL, "MAP of a pinned MR: %d (want -EINVAL)",
 		  ret);
 	if (!reg_odp(e, buf, LEN, IBV_ACCESS_REMOTE_READ, &ro_key)) {
 		ret = map(e, ro_key, UODP_ODP_MAP_WRITE, (uintptr_t)buf,
 			  ODP_PAGE, &r);
-		odp_check(ret == -EPERM, "MAP WRITE of a read-only MR: %d "
+		test_check(ret == -EPERM, "MAP WRITE of a read-only MR: %d "
 			  "(want -EPERM)", ret);
 		raw_destroy(&e->dev, UODP_CMD_DEREG_MR, ro_key);
 	}
@@ -283,7 +283,7 @@ static void test_map_errors(struct env *e, uint32_t key, uint8_t *buf)
 		     &gone_key)) {
 		munmap(gone + ODP_PAGE, ODP_PAGE);
 		ret = map(e, gone_key, 0, (uintptr_t)gone, 2 * ODP_PAGE, &r);
-		odp_check(ret == -EFAULT, "MAP over an unmapped page: %d "
+		test_check(ret == -EFAULT, "MAP over an unmapped page: %d "
 			  "(want -EFAULT)", ret);
 		raw_destroy(&e->dev, UODP_CMD_DEREG_MR, gone_key);
 	}
@@ -301,48 +301,48 @@ static void test_fault_resume_close(void)
 	int st;
 
 	env_open(&e, true);
-	odp_check(!reg_odp(&e, buf, LEN, IBV_ACCESS_LOCAL_WRITE, &key),
+	test_check(!reg_odp(&e, buf, LEN, IBV_ACCESS_LOCAL_WRITE, &key),
 		  "ODP MR registers over fresh memory");
 	odp_fill(buf, 3000, 1);
 	if (!odp_counters(&c0))
-		odp_die("counters", EIO);
+		test_die("counters", EIO);
 	raw_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
 	raw_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)buf, 3000, key);
 	if (!read_event(&e, &ev)) {
-		odp_check(false, "a page-fault record arrives on the channel");
+		test_check(false, "a page-fault record arrives on the channel");
 		goto out;
 	}
 	check_wqe_eqe(&ev, e.a.qpn, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE, 0);
 	token = ev.token & MLX5_PFAULT_TOKEN_MASK;
-	odp_check(!raw_poll_cq(&e.cq, cqe, 200),
+	test_check(!raw_poll_cq(&e.cq, cqe, 200),
 		  "the faulting queue is stalled until resumed");
 
 	test_map_errors(&e, key, buf);
 
 	st = resume(&e, token ^ 1, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE,
 		    e.a.qpn, false);
-	odp_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
+	test_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
 		  "RESUME with a token never issued: status 0x%x", st);
 	st = resume(&e, token, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE, e.b.qpn,
 		    false);
-	odp_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
+	test_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
 		  "RESUME naming another queue: status 0x%x", st);
 	env_open(&other, true);
 	st = resume(&other, token, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE,
 		    e.a.qpn, false);
-	odp_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
+	test_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
 		  "RESUME from another context: status 0x%x", st);
 	env_close(&other);
 
 	st = map(&e, key, 0, (uintptr_t)buf, 3000, &mr);
-	odp_check(!st && mr.ranges_done == 1 && mr.pages_mapped >= 1,
+	test_check(!st && mr.ranges_done == 1 && mr.pages_mapped >= 1,
 		  "MAP of the faulting range: %d, %u range(s), %llu pages", st,
 		  mr.ranges_done, (unsigned long long)mr.pages_mapped);
 	st = resume(&e, token, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE, e.a.qpn,
 		    false);
-	odp_check(st == MLX5_CMD_STAT_OK, "RESUME of the real fault: 0x%x",
+	test_check(st == MLX5_CMD_STAT_OK, "RESUME of the real fault: 0x%x",
 		  st);
-	odp_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
+	test_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) < MLX5_CQE_REQ_ERR &&
 		  raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) < MLX5_CQE_REQ_ERR &&
@@ -350,20 +350,20 @@ static void test_fault_resume_close(void)
 		  "after MAP + RESUME the send completes, data intact");
 	st = resume(&e, token, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE, e.a.qpn,
 		    false);
-	odp_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
+	test_check(st == MLX5_CMD_STAT_BAD_PARAM_ERR,
 		  "RESUME of a token already resumed: status 0x%x", st);
 
 	/* a second fault, then the channel closes: resumed with error */
 	raw_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
 	raw_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND,
 		      (uintptr_t)buf + 2 * ODP_PAGE, 100, key);
-	odp_check(read_event(&e, &ev), "a second fault is delivered");
+	test_check(read_event(&e, &ev), "a second fault is delivered");
 	close(e.channel);
 	e.channel = -1;
 	if (raw_poll_cq(&e.cq, cqe, DEADLINE_MS)) {
 		const struct mlx5_err_cqe *err = (const void *)cqe;
 
-		odp_check(cqe_opcode(cqe) == MLX5_CQE_REQ_ERR &&
+		test_check(cqe_opcode(cqe) == MLX5_CQE_REQ_ERR &&
 			  err->syndrome == MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR &&
 			  err->vendor_err_synd ==
 			  MLX5_CQE_VENDOR_SYNDROME_ODP_PFAULT,
@@ -371,13 +371,13 @@ static void test_fault_resume_close(void)
 			  "(opcode %u syndrome 0x%x vendor 0x%x)",
 			  cqe_opcode(cqe), err->syndrome, err->vendor_err_synd);
 	} else {
-		odp_check(false, "channel closed: the pending WQE completes "
+		test_check(false, "channel closed: the pending WQE completes "
 			  "(no completion: the queue stalled)");
 	}
 	if (odp_counters(&c1)) {
-		odp_check(c1.dev.resumed_on_close > c0.dev.resumed_on_close,
+		test_check(c1.dev.resumed_on_close > c0.dev.resumed_on_close,
 			  "resumed_on_close counted the fault");
-		odp_check(c1.dev.resumes_refused - c0.dev.resumes_refused >= 4,
+		test_check(c1.dev.resumes_refused - c0.dev.resumes_refused >= 4,
 			  "the 4 bad RESUMEs were counted as refused (%llu)",
 			  (unsigned long long)(c1.dev.resumes_refused -
 					       c0.dev.resumes_refused));
@@ -401,7 +401,7 @@ static void test_rdma_fault(void)
 	env_open(&e, true);
 	if (reg_odp(&e, buf, LEN, IBV_ACCESS_LOCAL_WRITE |
 		    IBV_ACCESS_REMOTE_WRITE, &key))
-		odp_die("reg ODP", EIO);
+		test_die("reg ODP", EIO);
 	odp_fill(e.pinned, LEN, 9);
 	{
 		uint8_t *wqe = raw_sq_wqe(&e.a, e.a.sq_pi);
@@ -422,13 +422,13 @@ static void test_rdma_fault(void)
 		raw_ring_sq(&e.dev, &e.a, 1);
 	}
 	if (!read_event(&e, &ev)) {
-		odp_check(false, "an RDMA fault record arrives");
+		test_check(false, "an RDMA fault record arrives");
 		goto out;
 	}
 	eqe = (const void *)ev.eqe;
 	pf = be32toh(eqe->data.rdma.pftype_token);
 	token = pf & MLX5_PFAULT_TOKEN_MASK;
-	odp_check(eqe->type == MLX5_EVENT_TYPE_PAGE_FAULT &&
+	test_check(eqe->type == MLX5_EVENT_TYPE_PAGE_FAULT &&
 		  eqe->sub_type == MLX5_PFAULT_SUBTYPE_RDMA &&
 		  be32toh(eqe->data.rdma.r_key) == key &&
 		  be64toh(eqe->data.rdma.rdma_va) >= (uintptr_t)buf + 100 &&
@@ -439,11 +439,11 @@ static void test_rdma_fault(void)
 		  (unsigned long long)be64toh(eqe->data.rdma.rdma_va),
 		  be32toh(eqe->data.rdma.rdma_op_len), token);
 	st = map(&e, key, UODP_ODP_MAP_WRITE, (uintptr_t)buf, LEN, &mr);
-	odp_check(!st, "MAP WRITE of the whole target: %d", st);
+	test_check(!st, "MAP WRITE of the whole target: %d", st);
 	st = resume(&e, token, pf >> MLX5_PFAULT_TYPE_SHIFT, token, false);
-	odp_check(st == MLX5_CMD_STAT_OK, "RESUME of the RDMA fault: 0x%x",
+	test_check(st == MLX5_CMD_STAT_OK, "RESUME of the RDMA fault: 0x%x",
 		  st);
-	odp_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
+	test_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) < MLX5_CQE_REQ_ERR &&
 		  !memcmp(buf + 100, e.pinned, 2 * ODP_PAGE),
 		  "the RDMA write completes into the mapped target");
@@ -469,6 +469,6 @@ int main(void)
 	test_fault_resume_close();
 	test_rdma_fault();
 	odp_counters_close();
-	printf("odp_uapi: %d failure(s)\n", odp_failures);
-	return odp_failures ? 1 : 0;
+	printf("odp_uapi: %d failure(s)\n", test_failures);
+	return test_failures ? 1 : 0;
 }

@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include <infiniband/verbs.h>
 
 #include "tests/lib/child.h"
+#include "tests/lib/report.h"
 #include "tests/lib/verbs.h"
 
 #include "hw/mlx5/cqe.h"
@@ -42,36 +42,6 @@
 #define DEV_NAME "uodp0"
 #define BUF_SIZE (1u << 20)
 #define DEADLINE_MS 10000
-
-static int failures;
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("%s: ", ok ? "ok  " : "FAIL");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-	if (!ok)
-		failures++;
-}
-
-static void __attribute__((noreturn)) die(const char *what, int err)
-{
-	fprintf(stderr, "uodp-robust: %s: %s\n", what, strerror(err));
-	exit(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ------------------------------------------------------------------ */
 /* verbs helpers (the real provider path)                              */
@@ -91,7 +61,7 @@ static uint8_t find_roce_v2_gid(struct ibv_context *ctx, union ibv_gid *gid)
 	int index = test_roce_v2_gid(ctx, DEV_NAME, gid);
 
 	if (index < 0)
-		die("no RoCE v2 GID", -index);
+		test_die("no RoCE v2 GID", -index);
 	return (uint8_t)index;
 }
 
@@ -100,18 +70,18 @@ static void vres_open(struct vres *r)
 	memset(r, 0, sizeof(*r));
 	r->ctx = test_open_device(DEV_NAME);
 	if (!r->ctx)
-		die("open " DEV_NAME, errno ? errno : ENODEV);
+		test_die("open " DEV_NAME, errno ? errno : ENODEV);
 	r->gid_index = find_roce_v2_gid(r->ctx, &r->gid);
 	r->pd = ibv_alloc_pd(r->ctx);
 	r->cq = ibv_create_cq(r->ctx, 512, NULL, NULL, 0);
 	r->buf = aligned_alloc(4096, BUF_SIZE);
 	if (!r->pd || !r->cq || !r->buf)
-		die("verbs resources", errno);
+		test_die("verbs resources", errno);
 	memset(r->buf, 0, BUF_SIZE);
 	r->mr = ibv_reg_mr(r->pd, r->buf, BUF_SIZE, IBV_ACCESS_LOCAL_WRITE |
 			   IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
 	if (!r->mr)
-		die("ibv_reg_mr", errno);
+		test_die("ibv_reg_mr", errno);
 }
 
 static void vres_close(struct vres *r)
@@ -134,7 +104,7 @@ static struct ibv_qp *vqp_create(struct vres *r)
 	struct ibv_qp *qp = ibv_create_qp(r->pd, &init);
 
 	if (!qp)
-		die("ibv_create_qp", errno);
+		test_die("ibv_create_qp", errno);
 	return qp;
 }
 
@@ -167,7 +137,7 @@ static int vpost(struct ibv_qp *qp, struct vres *r, bool recv, uint64_t id,
 /* Polls n completions into wc[]; returns how many arrived in time. */
 static int vpoll(struct ibv_cq *cq, struct ibv_wc *wc, int n, int timeout_ms)
 {
-	double end = now() + timeout_ms / 1000.0;
+	double end = test_now() + timeout_ms / 1000.0;
 	int got = 0, ret;
 
 	while (got < n) {
@@ -175,7 +145,7 @@ static int vpoll(struct ibv_cq *cq, struct ibv_wc *wc, int n, int timeout_ms)
 		if (ret < 0)
 			return got;
 		got += ret;
-		if (!ret && now() > end)
+		if (!ret && test_now() > end)
 			break;
 	}
 	return got;
@@ -235,13 +205,13 @@ static int traffic_child(void)
 	cross = vqp_create(&r);
 	if (vqp_connect(&r, a, b->qp_num, 14, 7) ||
 	    vqp_connect(&r, b, a->qp_num, 14, 7))
-		die("child connect", errno);
+		test_die("child connect", errno);
 	printf("qpn %u\n", cross->qp_num);
 	fflush(stdout);
 	if (scanf("%u", &parent_qpn) != 1)
-		die("child: parent qpn", EPROTO);
+		test_die("child: parent qpn", EPROTO);
 	if (vqp_connect(&r, cross, parent_qpn, 14, 7))
-		die("child connect cross", errno);
+		test_die("child connect cross", errno);
 	for (i = 0; i < 32; i++)
 		vpost(cross, &r, true, 100 + i, 65536 + i * 1024, 1024, 0, 0);
 	printf("ready\n");
@@ -277,27 +247,27 @@ static void kill9_cycle(int cycle)
 	a = vqp_create(&r);
 	b = vqp_create(&r);
 	cross = vqp_create(&r);
-	check(!vqp_connect(&r, a, b->qp_num, 14, 7) &&
+	test_check(!vqp_connect(&r, a, b->qp_num, 14, 7) &&
 	      !vqp_connect(&r, b, a->qp_num, 14, 7),
 	      "cycle %d: loopback pair connected", cycle);
 	child = test_spawn_self("uodp-robust", "traffic-child", &from, &to);
 	if (child < 0)
-		die("spawn", -child);
+		test_die("spawn", -child);
 	if (!test_read_line(from, line, sizeof(line), DEADLINE_MS) ||
 	    sscanf(line, "qpn %u", &child_qpn) != 1)
-		die("child did not report its QPN", EPROTO);
+		test_die("child did not report its QPN", EPROTO);
 	fprintf(to, "%u\n", cross->qp_num);
 	fflush(to);
 	/* timeout 10 (4 ms), 2 retries: a dead peer is noticed quickly */
-	check(!vqp_connect(&r, cross, child_qpn, 10, 2),
+	test_check(!vqp_connect(&r, cross, child_qpn, 10, 2),
 	      "cycle %d: connected to the child's QP 0x%x", cycle, child_qpn);
-	check(test_read_line(from, line, sizeof(line), DEADLINE_MS) &&
+	test_check(test_read_line(from, line, sizeof(line), DEADLINE_MS) &&
 	      !strncmp(line, "ready", 5), "cycle %d: child runs traffic", cycle);
 
 	/* Traffic to the live child works. */
 	fill(r.buf + 65536, 512, 9);
 	vpost(cross, &r, false, 77, 65536, 512, IBV_WR_SEND, 0);
-	check(vpoll(r.cq, &wc, 1, DEADLINE_MS) == 1 &&
+	test_check(vpoll(r.cq, &wc, 1, DEADLINE_MS) == 1 &&
 	      wc.status == IBV_WC_SUCCESS && wc.wr_id == 77,
 	      "cycle %d: send to the child's QP completes", cycle);
 
@@ -309,30 +279,30 @@ static void kill9_cycle(int cycle)
 		}
 		ok += loopback_round(&r, a, b, i);
 	}
-	check(ok == 300, "cycle %d: %d/300 verified rounds while the other "
+	test_check(ok == 300, "cycle %d: %d/300 verified rounds while the other "
 	      "client was killed", cycle, ok);
-	check(waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
+	test_check(waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
 	      WTERMSIG(status) == SIGKILL, "cycle %d: child died by SIGKILL",
 	      cycle);
 	fclose(from);
 	fclose(to);
 
 	/* The dead peer's QP is gone: a send to it must fail, not hang. */
-	t0 = now();
+	t0 = test_now();
 	vpost(cross, &r, false, 78, 65536, 512, IBV_WR_SEND, 0);
 	i = vpoll(r.cq, &wc, 1, 20000);
-	check(i == 1 && wc.wr_id == 78 && wc.status != IBV_WC_SUCCESS,
+	test_check(i == 1 && wc.wr_id == 78 && wc.status != IBV_WC_SUCCESS,
 	      "cycle %d: send to the dead client's QP completes in error "
 	      "(%s) after %.2f s", cycle,
 	      i == 1 ? ibv_wc_status_str(wc.status) : "no completion",
-	      now() - t0);
+	      test_now() - t0);
 	if (i == 1)
-		check(wc.status == IBV_WC_RETRY_EXC_ERR,
+		test_check(wc.status == IBV_WC_RETRY_EXC_ERR,
 		      "cycle %d: ... with IBV_WC_RETRY_EXC_ERR", cycle);
 	ok = 0;
 	for (i = 0; i < 100; i++)
 		ok += loopback_round(&r, a, b, 1000 + i);
-	check(ok == 100, "cycle %d: %d/100 verified rounds afterwards", cycle,
+	test_check(ok == 100, "cycle %d: %d/100 verified rounds afterwards", cycle,
 	      ok);
 	ibv_destroy_qp(a);
 	ibv_destroy_qp(b);
@@ -352,7 +322,7 @@ static int test_kill9(void)
 	vres_open(&r);
 	a = vqp_create(&r);
 	b = vqp_create(&r);
-	check(!vqp_connect(&r, a, b->qp_num, 14, 7) &&
+	test_check(!vqp_connect(&r, a, b->qp_num, 14, 7) &&
 	      !vqp_connect(&r, b, a->qp_num, 14, 7) &&
 	      loopback_round(&r, a, b, 5), "a new client works afterwards");
 	ibv_destroy_qp(a);
@@ -611,7 +581,7 @@ static void malformed_case(struct raw_env *env, int n)
 	int polled = 0;
 
 	if (!raw_pair(env, &a, &b, &env->bad_cq)) {
-		check(false, "%s: could not set up the QP pair", malformed[n].name);
+		test_check(false, "%s: could not set up the QP pair", malformed[n].name);
 		return;
 	}
 	/* A receive at the peer, so a tolerated WQE cannot stall in RNR. */
@@ -627,26 +597,26 @@ static void malformed_case(struct raw_env *env, int n)
 		}
 		if (!malformed[n].strict && (cqe[63] >> 4) == MLX5_CQE_REQ &&
 		    (be32toh(*(uint32_t *)(cqe + 56)) & 0xffffff) == a.qpn) {
-			check(true, "%s: tolerated, completed normally",
+			test_check(true, "%s: tolerated, completed normally",
 			      malformed[n].name);
 			goto out_good;
 		}
 		if (polled > 200)
 			break;
 	}
-	check(got_err, "%s: error completion on its QP (%s)", malformed[n].name,
+	test_check(got_err, "%s: error completion on its QP (%s)", malformed[n].name,
 	      got_err ? cqe_str(cqe, s, sizeof(s)) : "none");
-	check(raw_qp_state(&env->dev, a.qpn) == IBV_QPS_ERR,
+	test_check(raw_qp_state(&env->dev, a.qpn) == IBV_QPS_ERR,
 	      "%s: QP 0x%x moved to the error state", malformed[n].name, a.qpn);
 	/* Later WQEs on that QP flush. */
 	raw_post_send(&env->dev, &a, MLX5_OPCODE_SEND, (uintptr_t)env->buf, 64,
 		      env->key);
-	check(raw_poll_cq(&env->bad_cq, cqe, DEADLINE_MS) &&
+	test_check(raw_poll_cq(&env->bad_cq, cqe, DEADLINE_MS) &&
 	      ((const struct mlx5_err_cqe *)cqe)->syndrome ==
 	      MLX5_CQE_SYNDROME_WR_FLUSH_ERR,
 	      "%s: the next WQE is flushed", malformed[n].name);
 out_good:
-	check(good_traffic(env, n), "%s: another QP still works",
+	test_check(good_traffic(env, n), "%s: another QP still works",
 	      malformed[n].name);
 	raw_destroy(&env->dev, UODP_CMD_DESTROY_QP, a.qpn);
 	raw_destroy(&env->dev, UODP_CMD_DESTROY_QP, b.qpn);
@@ -668,7 +638,7 @@ static void valid_wrap_case(struct raw_env *env)
 	int i, got = 0;
 
 	if (!raw_pair(env, &a, &b, &env->bad_cq)) {
-		check(false, "valid wrapping WQE: could not set up the QP pair");
+		test_check(false, "valid wrapping WQE: could not set up the QP pair");
 		return;
 	}
 	while ((a.sq_pi & (a.sq_cnt - 1)) != a.sq_cnt - 1) {
@@ -682,7 +652,7 @@ static void valid_wrap_case(struct raw_env *env)
 		    (cqe[0][63] >> 4) == MLX5_CQE_REQ)
 			got++;
 	}
-	check(got == (int)a.sq_cnt - 1, "valid wrapping WQE: %d RDMA writes "
+	test_check(got == (int)a.sq_cnt - 1, "valid wrapping WQE: %d RDMA writes "
 	      "completed", got);
 	fill(env->buf, 7 * 100, 77);
 	memset(env->buf + 8192, 0, 1024);
@@ -701,7 +671,7 @@ static void valid_wrap_case(struct raw_env *env)
 	for (i = 0; i < 2; i++)
 		got += raw_poll_cq(&env->bad_cq, cqe[i], DEADLINE_MS) &&
 		       (cqe[i][63] >> 4) < MLX5_CQE_REQ_ERR;
-	check(got == 2 && !memcmp(env->buf, env->buf + 8192, 700),
+	test_check(got == 2 && !memcmp(env->buf, env->buf + 8192, 700),
 	      "valid wrapping WQE: 7-segment SEND across the ring's end "
 	      "delivered intact");
 	raw_destroy(&env->dev, UODP_CMD_DESTROY_QP, a.qpn);
@@ -723,10 +693,10 @@ static void raw_env_open(struct raw_env *env)
 	vres_close(&probe);
 	ret = raw_open(&env->dev, DEV_NAME);
 	if (ret)
-		die("raw open", -ret);
+		test_die("raw open", -ret);
 	env->buf = aligned_alloc(4096, BUF_SIZE);
 	if (!env->buf)
-		die("alloc", ENOMEM);
+		test_die("alloc", ENOMEM);
 	memset(env->buf, 0, BUF_SIZE);
 	ret = raw_alloc_pd(&env->dev, &env->pdn);
 	if (!ret)
@@ -739,9 +709,9 @@ static void raw_env_open(struct raw_env *env)
 	if (!ret)
 		ret = raw_create_cq(&env->dev, &env->bad_cq, 256);
 	if (ret)
-		die("raw resources", -ret);
+		test_die("raw resources", -ret);
 	if (!raw_pair(env, &env->g1, &env->g2, &env->good_cq))
-		die("raw good pair", EIO);
+		test_die("raw good pair", EIO);
 }
 
 static void raw_env_close(struct raw_env *env)
@@ -761,11 +731,11 @@ static int test_malformed(void)
 
 	srand(42);
 	raw_env_open(&env);
-	check(good_traffic(&env, 1), "hand-written SEND WQEs work");
+	test_check(good_traffic(&env, 1), "hand-written SEND WQEs work");
 	valid_wrap_case(&env);
 	for (n = 0; n < sizeof(malformed) / sizeof(malformed[0]); n++)
 		malformed_case(&env, n);
-	check(good_traffic(&env, 2), "the good pair works at the end");
+	test_check(good_traffic(&env, 2), "the good pair works at the end");
 	raw_env_close(&env);
 	return 0;
 }
@@ -800,7 +770,7 @@ static void expect_refused(struct raw_dev *dev, const char *what,
 
 	ret = raw_send_msg(dev, msg, len, fds, nfds);
 	if (ret) {		/* e.g. EMSGSIZE: refused by the socket */
-		check(true, "%s: refused at send (%s)", what, strerror(-ret));
+		test_check(true, "%s: refused at send (%s)", what, strerror(-ret));
 		return;
 	}
 	n = raw_recv_msg(dev, resp, sizeof(resp), rfds, &rnfds, DEADLINE_MS);
@@ -808,7 +778,7 @@ static void expect_refused(struct raw_dev *dev, const char *what,
 		close(rfds[i]);
 	if (n >= (int)sizeof(struct uodp_resp_hdr))
 		memcpy(&status, resp, sizeof(status));
-	check(n == 0 || (n > 0 && status < 0), "%s: %s", what,
+	test_check(n == 0 || (n > 0 && status < 0), "%s: %s", what,
 	      n == 0 ? "connection dropped" :
 	      n < 0 ? strerror(-n) : status < 0 ? strerror(-status) :
 	      "ACCEPTED");
@@ -821,12 +791,12 @@ static void one_shot(pid_t daemon, const char *what, bool open_first,
 	int ret = open_first ? raw_open(&dev, DEV_NAME) : raw_connect(&dev);
 
 	if (ret) {
-		check(false, "%s: cannot connect (%s)", what, strerror(-ret));
+		test_check(false, "%s: cannot connect (%s)", what, strerror(-ret));
 		return;
 	}
 	expect_refused(&dev, what, msg, len, fds, nfds);
 	raw_close(&dev);
-	check(daemon_alive(daemon), "%s: daemon alive", what);
+	test_check(daemon_alive(daemon), "%s: daemon alive", what);
 }
 
 static void cmd_msg(uint8_t *buf, uint32_t opcode, const void *body,
@@ -884,7 +854,7 @@ static void create_cq_cases(pid_t daemon)
 
 	if (unsealed < 0 || small < 0 || good < 0 || nullfd < 0 ||
 	    pipe2(pipefd, O_CLOEXEC))
-		die("fds", errno);
+		test_die("fds", errno);
 	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
 	one_shot(daemon, "CREATE_CQ without fd", true, msg, len, NULL, 0);
 	one_shot(daemon, "CREATE_CQ with /dev/null", true, msg, len, &nullfd, 1);
@@ -1000,20 +970,20 @@ static void reg_mr_cases(pid_t daemon)
 	int ret;
 
 	if (raw_open(&dev, DEV_NAME) || raw_alloc_pd(&dev, &pdn)) {
-		check(false, "REG_MR cases: setup");
+		test_check(false, "REG_MR cases: setup");
 		return;
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ret = raw_reg_mr(&dev, pdn, (void *)(uintptr_t)bad[i].addr,
 				 bad[i].len, IBV_ACCESS_LOCAL_WRITE, &key);
-		check(ret < 0, "%s: %s", bad[i].what,
+		test_check(ret < 0, "%s: %s", bad[i].what,
 		      ret < 0 ? strerror(-ret) : "ACCEPTED");
 	}
 	ret = raw_reg_mr(&dev, pdn, &dev, sizeof(dev), 1u << 30, &key);
-	check(ret < 0, "REG_MR with unknown access bit 1<<30: %s",
+	test_check(ret < 0, "REG_MR with unknown access bit 1<<30: %s",
 	      ret < 0 ? strerror(-ret) : "ACCEPTED");
 	raw_close(&dev);
-	check(daemon_alive(daemon), "REG_MR cases: daemon alive");
+	test_check(daemon_alive(daemon), "REG_MR cases: daemon alive");
 }
 
 /* Random bytes after a valid OPEN_CONTEXT, with a fixed seed. */
@@ -1026,7 +996,7 @@ static void fuzz(pid_t daemon, int rounds)
 
 	srand(1234);
 	if (raw_open(&dev, DEV_NAME))
-		die("fuzz open", EIO);
+		test_die("fuzz open", EIO);
 	for (i = 0; i < rounds; i++) {
 		struct uodp_cmd_hdr *h = (void *)msg;
 
@@ -1057,7 +1027,7 @@ static void fuzz(pid_t daemon, int rounds)
 	}
 	raw_close(&dev);
 	close(memfd);
-	check(!alive_fail && daemon_alive(daemon),
+	test_check(!alive_fail && daemon_alive(daemon),
 	      "%d random commands: daemon alive", rounds);
 }
 
@@ -1074,10 +1044,10 @@ static int test_commands(void)
 	b = vqp_create(&r);
 	if (vqp_connect(&r, a, b->qp_num, 14, 7) ||
 	    vqp_connect(&r, b, a->qp_num, 14, 7))
-		die("connect", errno);
-	check(loopback_round(&r, a, b, 1), "a verbs client works");
+		test_die("connect", errno);
+	test_check(loopback_round(&r, a, b, 1), "a verbs client works");
 	if (raw_open(&probe, DEV_NAME))
-		die("raw open", EIO);
+		test_die("raw open", EIO);
 	daemon = probe.daemon_pid;
 	raw_close(&probe);
 
@@ -1087,7 +1057,7 @@ static int test_commands(void)
 	reg_mr_cases(daemon);
 	fuzz(daemon, 3000);
 
-	check(loopback_round(&r, a, b, 2),
+	test_check(loopback_round(&r, a, b, 2),
 	      "the verbs client still works after all of it");
 	ibv_destroy_qp(a);
 	ibv_destroy_qp(b);
@@ -1116,6 +1086,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s kill9|malformed|commands\n", argv[0]);
 		return 2;
 	}
-	printf("%s: %d failure(s)\n", mode, failures);
-	return failures ? 1 : 0;
+	printf("%s: %d failure(s)\n", mode, test_failures);
+	return test_failures ? 1 : 0;
 }
