@@ -40,13 +40,32 @@ static int make_dirs(char *path)
 	return 0;
 }
 
+/* Writes len bytes of text to <dir>/<name>, a new read-only file. */
+static int write_file(const char *dir, const char *name, const char *text,
+		      int len)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	if (len && write(fd, text, len) != len)
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
 /* Writes the formatted text plus a newline to <dir>/<name>. */
 static int __attribute__((format(printf, 3, 4)))
 write_attr(const char *dir, const char *name, const char *fmt, ...)
 {
-	char path[PATH_MAX], text[256];
+	char text[256];
 	va_list ap;
-	int len, fd, ret = 0;
+	int len;
 
 	va_start(ap, fmt);
 	len = vsnprintf(text, sizeof(text) - 1, fmt, ap);
@@ -54,16 +73,7 @@ write_attr(const char *dir, const char *name, const char *fmt, ...)
 	if (len < 0 || (size_t)len >= sizeof(text) - 1)
 		return -EINVAL;
 	text[len++] = '\n';
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != len)
-		ret = errno ? -errno : -EIO;
-	close(fd);
-	return ret;
+	return write_file(dir, name, text, len);
 }
 
 struct sysfs_attr {
@@ -85,17 +95,7 @@ static int write_attrs(const char *dir, const struct sysfs_attr *attrs,
 /* Writes an empty file: libibverbs reads that as "no value". */
 static int write_empty(const char *dir, const char *name)
 {
-	char path[PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	return write_file(dir, name, "", 0);
 }
 
 /* Builds <base>/<suffix> into out and creates it. */
