@@ -27,8 +27,6 @@
 #include "odp_priv.h"
 
 #define FAULT_IOV 512			/* pages faulted in per syscall */
-#define PAGEMAP_CHUNK 512
-#define PAGEMAP_PRESENT (1ull << 63)
 
 void ud_odp_vmas_forget(struct ud_ctx *ctx)
 {
@@ -229,10 +227,8 @@ static int map_resident(struct ud_mr *mr, uint64_t pn, uint64_t end,
 			bool writable, uint64_t *mapped)
 {
 	struct ud_odp_ctx *o = mr->ctx->odp;
-	uint64_t entries[PAGEMAP_CHUNK];
-	const struct ud_odp_vma *v;
+	const struct ud_odp_vma *v, *last;
 	char path[64];
-	bool changed;
 	int fd, ret = 0;
 
 	if (!o->vmas_valid && vmas_load(mr->ctx))
@@ -241,30 +237,21 @@ static int map_resident(struct ud_mr *mr, uint64_t pn, uint64_t end,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -EFAULT;
-	while (pn < end && !ret) {
-		uint64_t n = end - pn < PAGEMAP_CHUNK ? end - pn : PAGEMAP_CHUNK;
-		ssize_t got = pread(fd, entries, n * sizeof(uint64_t),
-				    (off_t)(pn * sizeof(uint64_t)));
-		uint64_t i;
+	last = o->vmas + o->nvmas;
+	for (v = vma_from(o, pn << UODPD_PAGE_SHIFT); v && v < last && !ret;
+	     v++) {
+		uint64_t lo = v->lo >> UODPD_PAGE_SHIFT;
+		uint64_t hi = v->hi >> UODPD_PAGE_SHIFT;
 
-		if (got <= 0)
+		if (lo >= end)
 			break;
-		n = (uint64_t)got / sizeof(uint64_t);
-		for (i = 0; i < n && !ret; i++) {
-			uint64_t addr = (pn + i) << UODPD_PAGE_SHIFT;
-
-			if (!(entries[i] & PAGEMAP_PRESENT))
-				continue;
-			v = vma_from(o, addr);
-			if (!v || v->lo > addr || !v->read)
-				continue;
-			ret = ud_odp_pte_raise(mr, pn + i, UD_PTE_PRESENT |
-					       (writable && v->write ?
-						UD_PTE_WRITABLE : 0),
-					       &changed);
-			*mapped += changed;
-		}
-		pn += n;
+		if (!v->read)
+			continue;
+		ret = ud_odp_mark_resident(mr, fd, lo > pn ? lo : pn,
+					   hi < end ? hi : end,
+					   UD_PTE_PRESENT |
+					   (writable && v->write ?
+					    UD_PTE_WRITABLE : 0), mapped);
 	}
 	close(fd);
 	return ret;

@@ -22,9 +22,6 @@
 
 #include "odp_priv.h"
 
-#define PAGEMAP_PRESENT (1ull << 63)
-#define PAGEMAP_CHUNK 512		/* entries per pread */
-
 bool ud_odp_access_writes(uint32_t need_access)
 {
 	return need_access & (IBV_ACCESS_LOCAL_WRITE |
@@ -250,27 +247,31 @@ uint64_t ud_odp_mr_first_missing(const struct ud_mr *mr, uint64_t pva,
 
 /* ---- initial presence of an explicit MR ---- */
 
-/* Mark the resident pages of [lo, hi) (page numbers) per pagemap. */
-static void mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
-			  uint64_t hi, uint8_t bits)
+int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
+			 uint64_t hi, uint8_t bits, uint64_t *mapped)
 {
 	uint64_t entries[PAGEMAP_CHUNK];
 	bool changed;
+	int ret = 0;
 
-	while (lo < hi) {
+	while (lo < hi && !ret) {
 		uint64_t n = hi - lo < PAGEMAP_CHUNK ? hi - lo : PAGEMAP_CHUNK;
 		ssize_t got = pread(pagemap_fd, entries, n * sizeof(uint64_t),
 				    (off_t)(lo * sizeof(uint64_t)));
 		uint64_t i;
 
 		if (got <= 0)
-			return;
+			break;
 		n = (uint64_t)got / sizeof(uint64_t);
-		for (i = 0; i < n; i++)
-			if (entries[i] & PAGEMAP_PRESENT)
-				ud_odp_pte_raise(mr, lo + i, bits, &changed);
+		for (i = 0; i < n && !ret; i++) {
+			if (!(entries[i] & PAGEMAP_PRESENT))
+				continue;
+			ret = ud_odp_pte_raise(mr, lo + i, bits, &changed);
+			*mapped += changed;
+		}
 		lo += n;
 	}
+	return ret;
 }
 
 /*
@@ -284,7 +285,7 @@ static void initial_presence(struct ud_ctx *ctx, struct ud_mr *mr)
 	uint64_t start = t->first_page, end = t->first_page + t->npages;
 	bool mr_write = ud_odp_access_writes(mr->access);
 	char path[64], perms[8], *line = NULL;
-	uint64_t lo, hi;
+	uint64_t lo, hi, mapped = 0;
 	size_t cap = 0;
 	int pm;
 	FILE *maps;
@@ -310,10 +311,12 @@ static void initial_presence(struct ud_ctx *ctx, struct ud_mr *mr)
 			break;
 		if (perms[0] != 'r')
 			continue;
-		mark_resident(mr, pm, lo > start ? lo : start,
-			      hi < end ? hi : end,
-			      UD_PTE_PRESENT | (mr_write && perms[1] == 'w' ?
-						UD_PTE_WRITABLE : 0));
+		/* an explicit MR's table is whole: raising cannot fail */
+		ud_odp_mark_resident(mr, pm, lo > start ? lo : start,
+				     hi < end ? hi : end,
+				     UD_PTE_PRESENT |
+				     (mr_write && perms[1] == 'w' ?
+				      UD_PTE_WRITABLE : 0), &mapped);
 	}
 out:
 	free(line);

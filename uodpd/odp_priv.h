@@ -71,6 +71,18 @@ int ud_odp_pte_raise(struct ud_mr *mr, uint64_t pn, uint8_t bits,
 /* Clear page pn; true if it was present. */
 bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn);
 
+/* /proc/PID/pagemap: one 64-bit entry per page, bit 63 "present". */
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_CHUNK 512		/* entries per pread */
+
+/*
+ * Raise to bits the pages of [lo, hi) (page numbers) that the pagemap
+ * (fd) says are resident; *mapped counts those that changed.  0, or the
+ * first ud_odp_pte_raise error.
+ */
+int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
+			 uint64_t hi, uint8_t bits, uint64_t *mapped);
+
 /* ---- event channel and faults (odp.c, odp_channel.c) ---- */
 
 struct ud_odp_event_node {
