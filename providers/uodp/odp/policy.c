@@ -12,16 +12,23 @@
 #include "odp/parse.h"
 #include "odp/policy.h"
 
+/* WQEBBs (SQ) or entries (RQ) posted from idx up to the producer index. */
+static uint32_t posted_from(const struct uodp_odp_wq_view *wq, uint32_t idx)
+{
+	uint32_t left = (wq->producer - idx) & MLX5_WQE_INDEX_MASK;
+
+	/* a producer behind idx: nothing is posted */
+	return left > wq->wqe_cnt ? 0 : left;
+}
+
 static void lookahead_sq(const struct uodp_odp_policy_params *p,
 			 const struct uodp_odp_wq_view *wq, uint32_t idx,
 			 const struct uodp_odp_mr_resolver *res,
 			 struct uodp_odp_range_list *out)
 {
-	uint32_t left = (wq->producer - idx) & MLX5_WQE_INDEX_MASK;
+	uint32_t left = posted_from(wq, idx);
 	uint32_t n, next;
 
-	if (left > wq->wqe_cnt)
-		return;		/* a producer behind us: nothing is posted */
 	for (n = 0; left && n < p->max_wqes; n++) {
 		uint32_t bbs;
 
@@ -40,11 +47,9 @@ static void lookahead_rq(const struct uodp_odp_policy_params *p,
 			 const struct uodp_odp_mr_resolver *res,
 			 struct uodp_odp_range_list *out)
 {
-	uint32_t left = (wq->producer - idx) & MLX5_WQE_INDEX_MASK;
+	uint32_t left = posted_from(wq, idx);
 	uint32_t n, next;
 
-	if (left > wq->wqe_cnt)
-		return;
 	for (n = 0; n < left && n < p->max_wqes; n++)
 		if (uodp_odp_parse_wqe(wq, idx + n, 0, res, out, &next))
 			return;
