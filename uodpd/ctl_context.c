@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -21,9 +22,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+
 #include "ctl.h"
 #include "loop.h"
 #include "odp_priv.h"
+#include "supervise.h"
+#include "uverbs.h"
 
 #define SHARED_PAGE_SIZE 4096u
 #define MSGS_PER_WAKEUP 32	/* then let the datapath run */
@@ -93,6 +98,7 @@ static struct ud_ctx *ctx_alloc(struct uodpd *d, int sock)
 	ctx->uid = cred.uid;
 	ctx->kick_fd = -1;
 	ctx->async_wfd = -1;
+	ctx->async_rfd = -1;
 	list_head_init(&ctx->pds);
 	list_head_init(&ctx->mrs);
 	list_head_init(&ctx->cqs);
@@ -146,6 +152,7 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	struct ud_pd *pd;
 
 	ctx->dead = true;
+	ud_uverbs_ctx_gone(ctx);
 	/* Its faults first, resumed with error while their queues exist. */
 	ud_odp_ctx_destroy(d, ctx);
 	/* Users before what they use: QPs, SRQs, CQs, MRs, PDs, XRCDs. */
@@ -167,6 +174,7 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	close_fd(&ctx->sock);
 	close_fd(&ctx->kick_fd);
 	close_fd(&ctx->async_wfd);
+	close_fd(&ctx->async_rfd);
 	if (ctx->shared)
 		munmap(ctx->shared, SHARED_PAGE_SIZE);
 	list_del(&ctx->link);
@@ -180,10 +188,13 @@ void ud_ctl_kick(struct uodpd *d, uint32_t ctx_id)
 	struct ud_ctx *ctx = ud_idr_find(&d->ctx_ids, ctx_id);
 	uint64_t v;
 
-	if (ctx && ctx->kick_fd >= 0 &&
-	    read(ctx->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (!ctx || ctx->kick_fd < 0)
+		return;
+	if (read(ctx->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		ud_dbg("context %u: doorbell eventfd: %s", ctx_id,
 		       strerror(errno));
+	/* An arm is rung like a doorbell (req_notify_cq kicks). */
+	ud_ctx_check_arms(ctx);
 }
 
 void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type)
@@ -256,6 +267,10 @@ static int open_context_fds(struct uodpd *d, struct ud_ctx *ctx,
 		return -errno;
 	c->resp_fds[c->resp_nfds++] = pipefd[0];
 	ctx->async_wfd = pipefd[1];
+	/* GET_CONTEXT on the command fd hands out the same reader. */
+	ctx->async_rfd = fcntl(pipefd[0], F_DUPFD_CLOEXEC, 0);
+	if (ctx->async_rfd < 0)
+		return -errno;
 	/* Never block on a client that does not read its events. */
 	if (fcntl(ctx->async_wfd, F_SETFL, O_NONBLOCK))
 		return -errno;
@@ -268,6 +283,7 @@ static void open_context_undo(struct ud_ctx *ctx, struct ud_cmd *c)
 		close_fd(&c->resp_fds[--c->resp_nfds]);
 	close_fd(&ctx->kick_fd);
 	close_fd(&ctx->async_wfd);
+	close_fd(&ctx->async_rfd);
 	if (ctx->shared)
 		munmap(ctx->shared, SHARED_PAGE_SIZE);
 	ctx->shared = NULL;
@@ -302,6 +318,11 @@ static int cmd_open_context(struct ud_cmd *c)
 		return ret;
 	}
 	ctx->dev = dev;
+	while (!ctx->bind_token &&
+	       getrandom(&ctx->bind_token, sizeof(ctx->bind_token), 0) !=
+	       sizeof(ctx->bind_token))
+		;
+	resp->bind_token = ctx->bind_token;
 	resp->abi_version = UODP_ABI_VERSION;
 	resp->context_id = ctx->id;
 	resp->daemon_pid = getpid();
@@ -328,6 +349,40 @@ static int cmd_query_port(struct ud_cmd *c)
 	memcpy(c->resp, &c->ctx->dev->port, sizeof(c->ctx->dev->port));
 	c->resp_len = sizeof(c->ctx->dev->port);
 	return 0;
+}
+
+/* ---- the service socket's ATTACH (supervise.h) ---- */
+
+static bool is_seccomp_listener(int fd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(link, "anon_inode:seccomp notify");
+}
+
+static int cmd_attach(struct ud_cmd *c)
+{
+	int fd = ud_cmd_take_fd(c, 0);
+	int ret;
+
+	if (c->req_len || c->nfds != 1 || c->ctx->shared) {
+		ret = -EINVAL;
+	} else if (!is_seccomp_listener(fd)) {
+		ret = -EBADF;
+	} else {
+		ret = ud_supervise_attach(c->d, fd, c->ctx->uid);
+		if (!ret)
+			return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 /* ---- dispatch ---- */
@@ -397,6 +452,8 @@ static int dispatch(struct ud_cmd *c, uint32_t opcode)
 {
 	const struct cmd_desc *desc;
 
+	if (opcode == UD_ATTACH_OPCODE)
+		return cmd_attach(c);
 	if (opcode == 0 || opcode >= UODP_CMD_MAX || !cmd_table[opcode].fn)
 		return -EOPNOTSUPP;
 	desc = &cmd_table[opcode];

@@ -6,6 +6,9 @@
 
 #include "ctl.h"
 #include "hw/mlx5/cqe.h"
+#include "uverbs.h"
+
+#define NUM_COMP_VECTORS 1		/* as GET_CONTEXT reports */
 
 
 struct ud_cq *ud_cq_lookup(struct uodpd *d, uint32_t cqn)
@@ -22,6 +25,7 @@ struct ud_cq *ud_ctx_cq(struct uodpd *d, struct ud_ctx *ctx, uint32_t cqn)
 
 void ud_cq_destroy(struct uodpd *d, struct ud_cq *cq)
 {
+	ud_channel_unbind_cq(cq);
 	ud_idr_remove(&d->cqs, cq->cqn);
 	list_del(&cq->ctx_link);
 	ud_qmem_unmap(&cq->mem);
@@ -57,10 +61,20 @@ int ud_cmd_create_cq(struct ud_cmd *c)
 {
 	const struct uodp_create_cq_req *req = c->req;
 	struct uodp_create_cq_resp *resp = c->resp;
+	struct ud_channel *channel = NULL;
 	struct ud_cq *cq;
 	int fd = ud_cmd_take_fd(c, 0);
 	int ret;
 
+	/* As ib_uverbs: the channel fd must be one of this file's. */
+	if (req->comp_channel >= 0)
+		channel = ud_channel_lookup(c->ctx, c->ctx->pid,
+					    req->comp_channel);
+	if ((req->comp_channel >= 0 && !channel) ||
+	    req->comp_vector >= NUM_COMP_VECTORS) {
+		close(fd);
+		return -EINVAL;
+	}
 	cq = calloc(1, sizeof(*cq));
 	if (!cq) {
 		close(fd);
@@ -77,7 +91,10 @@ int ud_cmd_create_cq(struct ud_cmd *c)
 	}
 	cq->ctx = c->ctx;
 	cq->user_handle = req->user_handle;
+	cq->comp_vector = req->comp_vector;
 	list_add_tail(&c->ctx->cqs, &cq->ctx_link);
+	if (channel)
+		ud_channel_bind_cq(channel, cq);
 	resp->cqn = cq->cqn;
 	resp->reserved = 0;
 	c->resp_len = sizeof(*resp);
@@ -94,11 +111,15 @@ int ud_cmd_destroy_cq(struct ud_cmd *c)
 {
 	const struct uodp_handle_req *req = c->req;
 	struct ud_cq *cq = ud_ctx_cq(c->d, c->ctx, req->handle);
+	struct uodp_destroy_cq_resp *resp = c->resp;
 
 	if (!cq)
 		return -ENOENT;
 	if (cq->refs)
 		return -EBUSY;
+	resp->comp_events_reported = ud_channel_unbind_cq(cq);
+	resp->async_events_reported = 0;
+	c->resp_len = sizeof(*resp);
 	ud_cq_destroy(c->d, cq);
 	return 0;
 }

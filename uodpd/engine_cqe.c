@@ -7,6 +7,7 @@
 #include <infiniband/verbs.h>
 
 #include "engine.h"
+#include "uverbs.h"
 
 static bool cqe_is_error(uint8_t opcode)
 {
@@ -64,5 +65,8 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 	atomic_thread_fence(memory_order_release);
 	*(volatile uint8_t *)&slot->op_own = cqe.op_own | owner;
 	cq->pi++;
+	/* The IB spec: solicited arms also fire on error completions. */
+	ud_cq_check_arm(cq, true,
+			info->solicited || cqe_is_error(info->opcode));
 	return 0;
 }

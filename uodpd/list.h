@@ -50,6 +50,12 @@ static inline void list_del(struct list_node *n)
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 
+#define list_for_each(h, pos, type, member)				\
+	for (struct list_node *pos##_n_ = (h)->n.next;			\
+	     pos##_n_ != &(h)->n &&					\
+	     ((pos = list_entry(pos##_n_, type, member)), 1);		\
+	     pos##_n_ = pos##_n_->next)
+
 /* Safe against removal of the current entry. */
 #define list_for_each_safe(h, pos, tmp, type, member)			\
 	for (struct list_node *pos##_n_ = (h)->n.next,			\

@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "loop.h"
 #include "odp_priv.h"
+#include "uverbs.h"
 
 #define EVENTS_PER_WAIT 64
 #define CONTROL_CHECK_NS 20000ull	/* look at control fds this often */
@@ -118,6 +119,12 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 			break;
 		case UD_EP_ODP_CHANNEL:
 			ud_odp_channel_ready(d, id, ev[i].events);
+			break;
+		case UD_EP_NOTIFY:
+			ud_supervise_ready(d, id, ev[i].events);
+			break;
+		case UD_EP_INOTIFY:
+			ud_uverbs_released(d);
 			break;
 		}
 	}
@@ -222,7 +229,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	d->epfd = d->listen_fd = d->signal_fd = -1;
+	d->epfd = d->listen_fd = d->signal_fd = d->inotify_fd = -1;
 	init_tables(d);
 	if (!opt->ndevices || opt->ndevices > UODPD_MAX_DEVICES ||
 	    strlen(opt->sysfs_root) >= sizeof(d->sysfs_root))
@@ -245,6 +252,8 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	if (d->epfd < 0)
 		return -errno;
 	ret = setup_signals(d);
+	if (!ret)
+		ret = ud_uverbs_init(d);
 	if (ret)
 		return ret;
 	return ud_ctl_listen(d, opt->socket_path);
@@ -255,6 +264,8 @@ void ud_daemon_fini(struct uodpd *d)
 	struct ud_ctx *ctx;
 	struct ud_xrcd *x;
 
+	ud_supervise_fini(d);
+	ud_uverbs_fini(d);
 	list_for_each_safe(&d->ctxs, ctx, t1, struct ud_ctx, link)
 		ud_ctx_destroy(d, ctx);
 	/* Nothing should be left; free it anyway. */

@@ -11,6 +11,8 @@ enum ud_ep_kind {
 	UD_EP_CTX_SOCK,		/* id: context id */
 	UD_EP_CTX_KICK,		/* id: context id */
 	UD_EP_ODP_CHANNEL,	/* id: context id (write end, odp_channel.c) */
+	UD_EP_NOTIFY,		/* id: seccomp listener id (supervise.c) */
+	UD_EP_INOTIFY,		/* command fd releases (uverbs.c) */
 };
 
 /* Watch fd for input; events name (kind, id), never a pointer. */

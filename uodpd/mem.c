@@ -115,16 +115,25 @@ static int vm_transfer(vm_rw_fn fn, pid_t pid, uint64_t pva, void *local,
 	return 0;
 }
 
+int ud_pid_read(pid_t pid, uint64_t pva, void *dst, size_t len)
+{
+	return vm_transfer(process_vm_readv, pid, pva, dst, len);
+}
+
+int ud_pid_write(pid_t pid, uint64_t pva, const void *src, size_t len)
+{
+	/* process_vm_writev only reads the local buffer. */
+	return vm_transfer(process_vm_writev, pid, pva, (void *)src, len);
+}
+
 int ud_mem_read(struct ud_ctx *ctx, uint64_t pva, void *dst, size_t len)
 {
-	return vm_transfer(process_vm_readv, ctx->pid, pva, dst, len);
+	return ud_pid_read(ctx->pid, pva, dst, len);
 }
 
 int ud_mem_write(struct ud_ctx *ctx, uint64_t pva, const void *src, size_t len)
 {
-	/* process_vm_writev only reads the local buffer. */
-	return vm_transfer(process_vm_writev, ctx->pid, pva,
-			   (void *)src, len);
+	return ud_pid_write(ctx->pid, pva, src, len);
 }
 
 /* ---- memory regions ---- */

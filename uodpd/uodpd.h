@@ -32,6 +32,8 @@ struct ud_ctx;
 struct ud_odp_mr;
 struct ud_odp_ctx;
 struct ud_odp_dev;
+struct ud_ufile;
+struct ud_channel;
 
 /* A queue buffer the provider shares (a sealed memfd mapped here). */
 struct ud_qmem {
@@ -88,11 +90,20 @@ struct ud_cq {
 	uint64_t user_handle;
 	struct ud_qmem mem;
 	uint8_t *buf;			/* cqe_cnt * 64 bytes */
-	volatile uint32_t *dbrec;	/* [0] consumer index */
+	volatile uint32_t *dbrec;	/* [0] consumer index, [1] arm */
 	uint32_t cqe_cnt;
 	uint32_t pi;			/* producer counter */
 	bool overrun;
 	uint32_t refs;			/* QPs/SRQs using it */
+	/* completion events (comp_channel.c) */
+	struct ud_channel *channel;	/* NULL: no completion channel */
+	struct list_node channel_link;	/* the channel's CQs */
+	uint32_t comp_vector;
+	uint32_t arm_seen;		/* arm doorbell record last acted on */
+	bool armed;
+	bool arm_solicited;		/* solicited and error CQEs only */
+	bool event_pending;		/* fired, the channel was full */
+	uint32_t comp_events;		/* completion events written */
 };
 
 struct ud_xrcd {
@@ -197,6 +208,10 @@ struct ud_ctx {
 	/* control path private */
 	bool dead;			/* being torn down */
 	struct ud_odp_ctx *odp;		/* ODP channel, faults (odp_priv.h) */
+	/* The command fd the context lives on (uverbs.c), if any. */
+	struct ud_ufile *ufile;
+	uint64_t bind_token;		/* binds the command fd's GET_CONTEXT */
+	int async_rfd;			/* read end of the async pipe, or -1 */
 };
 
 struct uodpd {
@@ -208,6 +223,11 @@ struct uodpd {
 	struct ud_idr pds, mrs, cqs, srqs, qps, xrcd_ids;
 	int epfd;
 	int listen_fd;
+	/* the supervisor (supervise.c, uverbs.c) */
+	struct ud_idr listeners;	/* seccomp listeners of attached commands */
+	struct ud_idr ufiles;		/* command fds */
+	struct list_head ufile_hash[64];	/* by inode */
+	int inotify_fd;			/* releases of command fds */
 	int signal_fd;			/* SIGTERM/SIGINT */
 	struct ud_idr ctx_ids;		/* context id -> struct ud_ctx */
 	char sock_path[108];		/* unlinked at exit */
@@ -349,6 +369,9 @@ static inline uint64_t ud_mr_pva(const struct ud_mr *mr, uint64_t va)
  * -EFAULT (the pages are gone: munmap) or -ESRCH (the process is gone).
  */
 int ud_mem_read(struct ud_ctx *ctx, uint64_t pva, void *dst, size_t len);
+/* The same for any process (or thread) pid. */
+int ud_pid_read(pid_t pid, uint64_t pva, void *dst, size_t len);
+int ud_pid_write(pid_t pid, uint64_t pva, const void *src, size_t len);
 int ud_mem_write(struct ud_ctx *ctx, uint64_t pva, const void *src, size_t len);
 
 /* ---- async events (ctl) ---- */

@@ -22,6 +22,21 @@ enum {
 	MLX5_CQE_SE = 1 << 1,		/* op_own solicited event */
 };
 
+/*
+ * The CQ doorbell record: dbrec[MLX5_CQ_SET_CI] the consumer index,
+ * dbrec[MLX5_CQ_ARM_DB] the arm word sn << 28 | cmd | ci (big-endian).
+ */
+enum {
+	MLX5_CQ_SET_CI = 0,
+	MLX5_CQ_ARM_DB = 1,
+	MLX5_CQ_DB_REQ_NOT_SOL = 1 << 24,	/* solicited (and errors) */
+	MLX5_CQ_DB_REQ_NOT = 0 << 24,		/* any completion */
+	MLX5_CQ_ARM_CMD_MASK = 0xf << 24,
+	MLX5_CQ_ARM_SN_SHIFT = 28,
+	MLX5_CQ_ARM_SN_MASK = 3,
+	MLX5_CQ_ARM_CI_MASK = 0x00ffffff,
+};
+
 enum mlx5_cqe_opcode {
 	MLX5_CQE_REQ = 0,
 	MLX5_CQE_RESP_WR_IMM = 1,

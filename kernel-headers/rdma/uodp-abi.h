@@ -20,8 +20,9 @@
 
 #include <stdint.h>
 #include <assert.h>
+#include <rdma/mlx5-abi.h>
 
-#define UODP_ABI_VERSION 1
+#define UODP_ABI_VERSION 2
 #define UODP_SOCKET_ENV "UODP_SOCKET"	/* path of uodpd's socket */
 #define UODP_MAX_CMD_SIZE 1024		/* bigger requests are refused */
 #define UODP_MAX_FDS 4
@@ -86,6 +87,20 @@ struct uodp_open_context_resp {
 	uint32_t context_id;
 	uint32_t daemon_pid;		/* for PR_SET_PTRACER */
 	uint32_t shared_page_size;
+	uint64_t bind_token;		/* for GET_CONTEXT, see below */
+};
+
+/*
+ * The command fd's GET_CONTEXT (IB_USER_VERBS_CMD_GET_CONTEXT, served by
+ * uodpd as a kernel would) takes mlx5's request and, after it, the token
+ * OPEN_CONTEXT returned: the command fd's context is then this
+ * connection's, and completion channels created on the command fd serve its
+ * CQs.  Without a token GET_CONTEXT makes a context of its own.  Transitional:
+ * the verbs still on this socket move to the command fd one by one.
+ */
+struct uodp_alloc_ucontext_req {
+	struct mlx5_ib_alloc_ucontext_req_v2 mlx5;
+	__aligned_u64 bind_token;
 };
 
 enum { UODP_OPEN_CONTEXT_NFDS = 3 };
@@ -218,12 +233,20 @@ struct uodp_create_cq_req {
 	uint32_t cqe_cnt;		/* power of two */
 	uint32_t cqe_size;		/* 64 */
 	uint64_t buf_offset;		/* CQE ring */
-	uint64_t dbrec_offset;		/* dbrec[0] = consumer index */
+	uint64_t dbrec_offset;		/* [0] consumer index, [1] arm */
+	int32_t comp_channel;		/* channel fd number, or -1 */
+	uint32_t comp_vector;
 };
 
 struct uodp_create_cq_resp {
 	uint32_t cqn;
 	uint32_t reserved;
+};
+
+/* As ib_uverbs_destroy_cq_resp: events destroy must wait to be acked. */
+struct uodp_destroy_cq_resp {
+	uint32_t comp_events_reported;
+	uint32_t async_events_reported;
 };
 
 /* OPEN_XRCD: optionally one fd; XRCDs opened through one inode are shared. */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <infiniband/verbs.h>
+#include <rdma/ib_user_verbs.h>
 
 /* ---- device matching and registration ---- */
 
@@ -231,6 +232,21 @@ struct verbs_context_ops {
 
 /* ---- library entry points (symbol version IBVERBS_PRIVATE_34) ---- */
 
+/*
+ * Write commands libibverbs builds (its kern-abi.h): the header, then the
+ * core request, then the driver's data.  The response pointer is filled
+ * by ibv_cmd_*.
+ */
+struct ibv_get_context {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+};
+
+int ibv_cmd_get_context(struct verbs_context *context,
+			struct ibv_get_context *cmd, size_t cmd_size,
+			struct ib_uverbs_get_context_resp *resp,
+			size_t resp_size);
+
 void verbs_register_driver_34(const struct verbs_device_ops *ops);
 
 void *_verbs_init_and_alloc_context(struct ibv_device *device, int cmd_fd,
@@ -305,5 +321,7 @@ _Static_assert(offsetof(struct verbs_srq, srq_type) == sizeof(struct ibv_srq),
 _Static_assert(offsetof(struct verbs_context, context) ==
 		      sizeof(struct verbs_context) - sizeof(struct ibv_context),
 	      "struct ibv_context is the last member of verbs_context");
+
+_Static_assert(sizeof(struct ibv_get_context) == 16, "ibv_get_context");
 
 #endif /* UODP_INFINIBAND_DRIVER_H */

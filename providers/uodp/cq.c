@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cqe.h"
 #include "mmio.h"
@@ -39,12 +40,6 @@ struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
 	uint32_t cnt, i;
 	int err;
 
-	if (channel) {
-		/* libibverbs 44 needs a kernel for completion channels. */
-		uodp_dbg("create_cq: completion channels are not supported");
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
 	if (cqe < 1 || (uint32_t)cqe > ctx->attr.max_cqe || comp_vector < 0 ||
 	    comp_vector >= context->num_comp_vectors) {
 		errno = EINVAL;
@@ -80,6 +75,10 @@ struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
 	req.cqe_size = MLX5_CQE_SIZE;
 	req.buf_offset = 0;
 	req.dbrec_offset = (size_t)cnt * MLX5_CQE_SIZE;
+	req.comp_channel = channel ? channel->fd : -1;
+	req.comp_vector = (uint32_t)comp_vector;
+	/* The zeroed arm word is no arm: the first one must differ. */
+	cq->arm_sn = 1;
 	err = uodp_cmd(ctx, UODP_CMD_CREATE_CQ, &req, sizeof(req), &cq->mem.fd,
 		       1, &resp, sizeof(resp), NULL, 0);
 	uodp_qmem_close_fd(&cq->mem);
@@ -100,26 +99,64 @@ err_free:
 	return NULL;
 }
 
+/* As ibv_cmd_destroy_cq: every event the process read is acked first. */
+static void wait_events_acked(struct ibv_cq *ibcq,
+			      const struct uodp_destroy_cq_resp *resp)
+{
+	pthread_mutex_lock(&ibcq->mutex);
+	while (ibcq->comp_events_completed != resp->comp_events_reported ||
+	       ibcq->async_events_completed != resp->async_events_reported)
+		pthread_cond_wait(&ibcq->cond, &ibcq->mutex);
+	pthread_mutex_unlock(&ibcq->mutex);
+}
+
 int uodp_destroy_cq(struct ibv_cq *ibcq)
 {
 	struct uodp_cq *cq = to_ucq(ibcq);
+	struct uodp_handle_req req = { .handle = cq->cqn };
+	struct uodp_destroy_cq_resp resp;
 	int err;
 
-	err = uodp_cmd_destroy(to_uctx(ibcq->context), UODP_CMD_DESTROY_CQ,
-			       cq->cqn);
-	if (err)
+	err = uodp_cmd(to_uctx(ibcq->context), UODP_CMD_DESTROY_CQ, &req,
+		       sizeof(req), NULL, 0, &resp, sizeof(resp), NULL, 0);
+	if (err && err != ENOTCONN)
 		return err;
+	/* A dead device took the CQ and its events with it. */
+	if (!err)
+		wait_events_acked(ibcq, &resp);
 	uodp_qmem_free(&cq->mem);
 	pthread_spin_destroy(&cq->lock);
 	free(cq);
 	return 0;
 }
 
-int uodp_req_notify_cq(struct ibv_cq *cq, int solicited_only)
+/*
+ * mlx5's arm: the arm word in the doorbell record, then the doorbell (on
+ * hardware a UAR write of the same word; here the device's eventfd, rung
+ * every time since a sleeping or busy device alike must look at arms).
+ */
+int uodp_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
 {
-	(void)cq;
-	(void)solicited_only;
-	return EOPNOTSUPP;	/* no completion channels, see create_cq */
+	struct uodp_cq *cq = to_ucq(ibcq);
+	struct uodp_context *ctx = to_uctx(ibcq->context);
+	uint32_t sn = cq->arm_sn & MLX5_CQ_ARM_SN_MASK;
+	uint32_t ci = cq->cons_index & MLX5_CQ_ARM_CI_MASK;
+	uint32_t cmd = solicited_only ? MLX5_CQ_DB_REQ_NOT_SOL :
+					MLX5_CQ_DB_REQ_NOT;
+	uint64_t one = 1;
+
+	uodp_dbrec_store(&cq->dbrec[MLX5_CQ_ARM_DB],
+			 sn << MLX5_CQ_ARM_SN_SHIFT | cmd | ci);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (write(ctx->doorbell_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return errno;
+	return 0;
+}
+
+/* ibv_get_cq_event read an event of this CQ: the next arm is a new one. */
+void uodp_cq_event(struct ibv_cq *ibcq)
+{
+	to_ucq(ibcq)->arm_sn++;
 }
 
 static bool complete_send(struct uodp_qp *qp, const struct uodp_cqe_info *info,

@@ -24,6 +24,7 @@ static const struct verbs_context_ops uodp_ctx_ops = {
 	.close_xrcd = uodp_close_xrcd,
 	.create_ah = uodp_create_ah,
 	.create_cq = uodp_create_cq,
+	.cq_event = uodp_cq_event,
 	.create_qp = uodp_create_qp,
 	.create_qp_ex = uodp_create_qp_ex,
 	.create_srq = uodp_create_srq,
@@ -111,7 +112,7 @@ static void table_free(struct uodp_table *t)
 /* ---- context ---- */
 
 static int open_context(struct uodp_context *ctx, const char *ibdev,
-			int fds[UODP_OPEN_CONTEXT_NFDS])
+			int fds[UODP_OPEN_CONTEXT_NFDS], uint64_t *bind_token)
 {
 	struct uodp_open_context_req req = { .abi_version = UODP_ABI_VERSION };
 	struct uodp_open_context_resp resp;
@@ -137,12 +138,48 @@ static int open_context(struct uodp_context *ctx, const char *ibdev,
 	ctx->context_id = resp.context_id;
 	ctx->daemon_pid = resp.daemon_pid;
 	ctx->shared_size = resp.shared_page_size;
+	*bind_token = resp.bind_token;
 	return 0;
 
 err_fds:
 	close(fds[0]);
 	close(fds[1]);
 	close(fds[2]);
+	return err;
+}
+
+/* GET_CONTEXT's response: the core, then mlx5's driver data. */
+struct uodp_get_context_resp {
+	struct ib_uverbs_get_context_resp core;
+	struct mlx5_ib_alloc_ucontext_resp mlx5;
+};
+
+/*
+ * GET_CONTEXT on the command fd, as libmlx5 asks it, naming the context
+ * the socket opened: the command fd then serves its completion channels,
+ * and libibverbs takes the async event fd from the response.
+ */
+static int get_context(struct uodp_context *ctx, uint64_t bind_token)
+{
+	struct {
+		struct ibv_get_context ibv_cmd;
+		struct uodp_alloc_ucontext_req drv;
+	} cmd = {
+		.drv = {
+			.mlx5 = {
+				.max_cqe_version = 1,
+			},
+			.bind_token = bind_token,
+		},
+	};
+	struct uodp_get_context_resp resp = {};
+	int err;
+
+	err = ibv_cmd_get_context(&ctx->ibv_ctx, &cmd.ibv_cmd, sizeof(cmd),
+				  &resp.core, sizeof(resp));
+	if (err)
+		uodp_err("GET_CONTEXT on the command fd failed: %s",
+			 strerror(err));
 	return err;
 }
 
@@ -168,6 +205,7 @@ static int connect_device(struct uodp_context *ctx, const char *ibdev)
 {
 	const char *path = getenv(UODP_SOCKET_ENV);
 	int fds[UODP_OPEN_CONTEXT_NFDS];
+	uint64_t bind_token = 0;
 	void *page;
 	int err;
 
@@ -181,7 +219,7 @@ static int connect_device(struct uodp_context *ctx, const char *ibdev)
 		uodp_err("cannot reach uodpd at %s: %s", path, strerror(err));
 		return err == ENOENT || err == ECONNREFUSED ? ENODEV : err;
 	}
-	err = open_context(ctx, ibdev, fds);
+	err = open_context(ctx, ibdev, fds, &bind_token);
 	if (err) {
 		uodp_err("uodpd refused to open %s: %s", ibdev, strerror(err));
 		return err;
@@ -190,10 +228,14 @@ static int connect_device(struct uodp_context *ctx, const char *ibdev)
 		    MAP_SHARED, fds[0], 0);
 	close(fds[0]);
 	ctx->doorbell_fd = fds[1];
-	ctx->ibv_ctx.context.async_fd = fds[2];
+	/* The async fd libibverbs uses is the one GET_CONTEXT returns. */
+	close(fds[2]);
 	if (page == MAP_FAILED)
 		return errno;
 	ctx->shared = page;
+	err = get_context(ctx, bind_token);
+	if (err)
+		return err;
 	return query_limits(ctx);
 }
 

@@ -98,7 +98,8 @@ struct uodp_cq {
 	uint8_t *buf;
 	uint32_t cqe_cnt;		/* power of two */
 	uint32_t cons_index;		/* free running */
-	volatile uint32_t *dbrec;	/* [0] = cons_index & 0xffffff */
+	uint32_t arm_sn;		/* bumped by every completion event */
+	volatile uint32_t *dbrec;	/* [0] cons_index, [1] arm word */
 	struct uodp_qmem mem;
 };
 
@@ -288,6 +289,7 @@ struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
 int uodp_destroy_cq(struct ibv_cq *cq);
 int uodp_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
 int uodp_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+void uodp_cq_event(struct ibv_cq *cq);
 void uodp_cq_clean(struct uodp_cq *cq, uint32_t qpn, struct uodp_srq *srq);
 
 /* srq.c */

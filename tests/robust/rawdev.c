@@ -283,7 +283,7 @@ static void *map_memfd(int fd, size_t size)
 
 int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 {
-	struct uodp_create_cq_req req = { 0 };
+	struct uodp_create_cq_req req = { .comp_channel = -1 };
 	struct uodp_create_cq_resp resp;
 	uint32_t i;
 	int fd, ret;

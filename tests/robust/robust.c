@@ -841,6 +841,7 @@ static void handle_cases(pid_t daemon, uint32_t foreign_qpn,
 static void create_cq_cases(pid_t daemon)
 {
 	struct uodp_create_cq_req req = {
+		.comp_channel = -1,
 		.mmap_size = 8192, .cqe_cnt = 64, .cqe_size = 64,
 		.buf_offset = 0, .dbrec_offset = 4096,
 	};

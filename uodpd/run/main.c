@@ -267,6 +267,7 @@ static void __attribute__((noreturn))
 exec_command(const struct run_state *st, char **cmd, pid_t parent)
 {
 	sigset_t none;
+	int listener;
 
 	/* CMD does not outlive uodp-run, which owns its devices. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -274,8 +275,12 @@ exec_command(const struct run_state *st, char **cmd, pid_t parent)
 		_exit(RUN_EXIT_FAILURE);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (set_command_env(st) || run_block_rdma_netlink())
+	if (set_command_env(st))
 		_exit(RUN_EXIT_FAILURE);
+	listener = run_install_filter();
+	if (listener < 0 || run_attach_listener(st->socket_path, listener))
+		_exit(RUN_EXIT_FAILURE);
+	close(listener);
 	execvp(cmd[0], cmd);
 	fprintf(stderr, "uodp-run: cannot execute %s: %s\n", cmd[0],
 		strerror(errno));

@@ -3,8 +3,9 @@
  * uodp-run: runs a command with emulated uodp devices.  Each file is one
  * concern: namespace.c (private mount namespace, /dev), gid.c (GIDs from a
  * netdev via libnl-route), sysfs.c (the sysfs tree libibverbs reads),
- * seccomp.c (no kernel RDMA netlink for the command), daemon.c (uodpd's
- * life cycle) and main.c (options, environment, the command).
+ * seccomp.c (the command's filter: no RDMA netlink, the device's calls
+ * trapped for uodpd), attach.c (the filter's listener to uodpd), daemon.c
+ * (uodpd's life cycle) and main.c (options, environment, the command).
  */
 #ifndef UODP_RUN_H
 #define UODP_RUN_H
@@ -66,8 +67,14 @@ int run_mount_private_tmpdir(const char *dir);
 void run_unmount_private_tmpdir(const char *dir);
 int run_setup_dev(const char *tmpdir, unsigned int ndevices);
 
-/* seccomp.c: makes socket(AF_NETLINK, *, NETLINK_RDMA) fail. */
-int run_block_rdma_netlink(void);
+/*
+ * seccomp.c: installs the command's filter (no RDMA netlink; the device's
+ * calls trapped for uodpd, see supervise.h); returns its listener or -errno.
+ */
+int run_install_filter(void);
+
+/* attach.c: hands the listener to uodpd and waits until it serves it. */
+int run_attach_listener(const char *socket_path, int listener);
 
 /* daemon.c */
 int run_start_daemon(struct run_state *st);

@@ -1,71 +1,147 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * Kernel RDMA netlink must be unavailable to the command: libibverbs asks it
- * first and, when it answers (a host with real RDMA), never reads
- * $SYSFS_PATH, so uodp devices would stay invisible.  A seccomp filter makes
- * socket(AF_NETLINK, *, NETLINK_RDMA) fail with EPROTONOSUPPORT, as on a
- * kernel without RDMA; every other socket is untouched.
+ * The command's seccomp filter, built with libseccomp:
+ *  - socket(AF_NETLINK, *, NETLINK_RDMA) fails with EPROTONOSUPPORT, as on a
+ *    kernel without RDMA: libibverbs asks netlink first and, on a host whose
+ *    kernel answers, would never read $SYSFS_PATH;
+ *  - the calls of uodpd/supervise.h are handed to uodpd by user
+ *    notification: the device's open, and write/ioctl/fstat on the command
+ *    fd numbers.  uodpd lets through whatever is not its own.
+ * Other ABIs (x32, i386) pass untouched: a 32-bit process could not load
+ * the 64-bit provider anyway.
  *
- * Only the native system call ABI is filtered.  A 32-bit (i386 socketcall)
- * process could not load the 64-bit provider anyway.
+ * libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, so
+ * the program is exported from libseccomp and loaded here: once uodpd has
+ * taken a command, only a fatal signal may abandon it (a restarted write
+ * would otherwise run a create command twice).
  */
 #include <errno.h>
-#include <stddef.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <linux/audit.h>
+#include <unistd.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
 
 #include "run.h"
+#include "supervise.h"
 
-#if defined(__x86_64__)
-#define RUN_AUDIT_ARCH AUDIT_ARCH_X86_64
-#define RUN_X32_SYSCALL_BIT 0x40000000u	/* x32 ABI: same numbers | bit */
-#elif defined(__aarch64__)
-#define RUN_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
+#define ANY_LARGEFILE_MASK (~(unsigned long long)0100000)	/* O_LARGEFILE */
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define ARG_LOW_WORD(n) (offsetof(struct seccomp_data, args[n]))
-#else
-#define ARG_LOW_WORD(n) (offsetof(struct seccomp_data, args[n]) + 4)
-#endif
-
-#ifdef RUN_AUDIT_ARCH
-int run_block_rdma_netlink(void)
+static int add_fd_rule(scmp_filter_ctx f, int nr, unsigned int arg)
 {
-	struct sock_filter filter[] = {
-		/* Other ABIs pass: see the comment at the top. */
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RUN_AUDIT_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-#ifdef RUN_X32_SYSCALL_BIT
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			 __NR_socket | RUN_X32_SYSCALL_BIT, 1, 0),
-#else
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 1, 0),
-#endif
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
-		/* socket(domain, type, protocol) */
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW_WORD(0)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW_WORD(2)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_RDMA, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K,
-			 SECCOMP_RET_ERRNO | (EPROTONOSUPPORT & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	struct scmp_arg_cmp cmp = {
+		.arg = arg,
+		.op = SCMP_CMP_MASKED_EQ,
+		.datum_a = UD_CMDFD_MASK,
+		.datum_b = UD_CMDFD_BASE,
 	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
+
+	return seccomp_rule_add_array(f, SCMP_ACT_NOTIFY, nr, 1, &cmp);
+}
+
+static int add_rules(scmp_filter_ctx f)
+{
+	static const int fd_calls[] = {
+		SCMP_SYS(write), SCMP_SYS(ioctl), SCMP_SYS(fstat),
+		SCMP_SYS(newfstatat), SCMP_SYS(statx),
 	};
+	unsigned int i;
+	int ret;
+
+	ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPROTONOSUPPORT),
+			       SCMP_SYS(socket), 2,
+			       SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+			       SCMP_A2(SCMP_CMP_EQ, NETLINK_RDMA));
+	if (!ret)
+		ret = seccomp_rule_add(f, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ,
+					       ANY_LARGEFILE_MASK,
+					       UD_CDEV_OPEN_FLAGS));
+	if (!ret)
+		ret = seccomp_rule_add(f, SCMP_ACT_NOTIFY, SCMP_SYS(open), 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ,
+					       ANY_LARGEFILE_MASK,
+					       UD_CDEV_OPEN_FLAGS));
+	/* openat2's flags are in a struct BPF cannot read. */
+	if (!ret)
+		ret = seccomp_rule_add(f, SCMP_ACT_NOTIFY, SCMP_SYS(openat2), 0);
+	for (i = 0; !ret && i < sizeof(fd_calls) / sizeof(fd_calls[0]); i++)
+		ret = add_fd_rule(f, fd_calls[i], 0);
+	return ret;
+}
+
+/* The filter as a BPF program in *prog (free prog->filter). */
+static int build_program(struct sock_fprog *prog)
+{
+	scmp_filter_ctx f;
+	struct stat st;
+	int fd = -1, ret;
+
+	f = seccomp_init(SCMP_ACT_ALLOW);
+	if (!f)
+		return -ENOMEM;
+	ret = seccomp_attr_set(f, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	if (!ret)
+		ret = add_rules(f);
+	if (ret)
+		goto out;
+	fd = memfd_create("uodp-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = seccomp_export_bpf(f, fd);
+	if (ret)
+		goto out;
+	if (fstat(fd, &st) || st.st_size <= 0 ||
+	    st.st_size % sizeof(struct sock_filter) ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		ret = -EPROTO;
+		goto out;
+	}
+	prog->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	prog->filter = malloc(st.st_size);
+	if (!prog->filter) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (pread(fd, prog->filter, st.st_size, 0) != st.st_size) {
+		ret = -EIO;
+		free(prog->filter);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(f);
+	return ret;
+}
+
+static int load_program(struct sock_fprog *prog)
+{
+	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	long fd;
+
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	if (fd < 0 && errno == EINVAL) {
+		/* Before Linux 5.19: signals may abandon a trapped call. */
+		flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	}
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int run_install_filter(void)
+{
+	struct sock_fprog prog;
 	int ret;
 
 	/* Lets an unprivileged process install a filter; no setuid gains. */
@@ -74,18 +150,15 @@ int run_block_rdma_netlink(void)
 		run_err("cannot set no_new_privs: %s", strerror(-ret));
 		return ret;
 	}
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
-		ret = -errno;
-		run_err("cannot install the seccomp filter: %s",
-			strerror(-ret));
+	ret = build_program(&prog);
+	if (ret) {
+		run_err("cannot build the seccomp filter: %s", strerror(-ret));
 		return ret;
 	}
-	return 0;
+	ret = load_program(&prog);
+	free(prog.filter);
+	if (ret < 0)
+		run_err("cannot install the seccomp filter: %s",
+			strerror(-ret));
+	return ret;
 }
-#else
-int run_block_rdma_netlink(void)
-{
-	run_err("hiding RDMA netlink is not implemented for this architecture");
-	return -ENOSYS;
-}
-#endif

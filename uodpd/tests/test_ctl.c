@@ -76,6 +76,7 @@ static int create_cq_req(struct client *c, struct uodp_create_cq_req *req,
 static uint32_t create_cq(struct client *c, uint32_t cqe_cnt)
 {
 	struct uodp_create_cq_req req = {
+		.comp_channel = -1,
 		.user_handle = 0x1234,
 		.mmap_size = cqe_cnt * 64 + 64,
 		.cqe_cnt = cqe_cnt,
@@ -309,6 +310,7 @@ static void test_pd_mr(void)
 static void test_cq(void)
 {
 	struct uodp_create_cq_req req = {
+		.comp_channel = -1,
 		.mmap_size = 8192, .cqe_cnt = 64, .cqe_size = 64,
 		.buf_offset = 0, .dbrec_offset = 4096,
 	};
@@ -775,6 +777,7 @@ static void fill_template(uint32_t op, void *body, const struct pool *p)
 		break;
 	case UODP_CMD_CREATE_CQ:
 		*(struct uodp_create_cq_req *)body = (struct uodp_create_cq_req){
+			.comp_channel = -1,
 			.mmap_size = 65536, .cqe_cnt = 1u << (rnd() % 11),
 			.cqe_size = 64, .dbrec_offset = 65536 - 64,
 		};

@@ -645,6 +645,7 @@ enum {
 static void rc_qp_create(struct client *c, struct rc_qp *q)
 {
 	struct uodp_create_cq_req cq = {
+		.comp_channel = -1,
 		.mmap_size = CQ_CNT * 64 + 64, .cqe_cnt = CQ_CNT,
 		.cqe_size = 64, .dbrec_offset = CQ_CNT * 64,
 	};

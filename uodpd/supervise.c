@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The supervisor: answers the system calls uodp-run's seccomp filter traps
+ * (supervise.h).  Each attached command tree has one listener; a trapped
+ * call is received, served or let through (CONTINUE), and answered once.
+ * The caller's memory is read and written with process_vm_readv/writev,
+ * fds are installed with SECCOMP_IOCTL_NOTIF_ADDFD.  A call that is not
+ * ours runs untouched, as if the filter were not there.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+
+#include "loop.h"
+#include "supervise.h"
+#include "uverbs.h"
+
+#define CALLS_PER_WAKEUP 16	/* then let the datapath run */
+#define DEV_PATH_PREFIX "/dev/infiniband/"
+
+struct ud_listener {
+	uint32_t id;
+	int fd;
+	uid_t uid;
+};
+
+/* ---- answers ---- */
+
+static void respond(struct ud_call *c, int64_t val, int error, uint32_t flags)
+{
+	struct seccomp_notif_resp resp = {
+		.id = c->id,
+		.val = val,
+		.error = error,
+		.flags = flags,
+	};
+
+	if (c->answered)
+		return;
+	c->answered = true;
+	/* ENOENT: the caller is gone or was interrupted; nothing to do. */
+	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) &&
+	    errno != ENOENT)
+		ud_warn("pid %d: cannot answer system call %d: %s",
+			(int)c->pid, c->nr, strerror(errno));
+}
+
+void ud_call_continue(struct ud_call *c)
+{
+	respond(c, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+}
+
+void ud_call_return(struct ud_call *c, int64_t val)
+{
+	respond(c, val, 0, 0);
+}
+
+void ud_call_fail(struct ud_call *c, int neg_errno)
+{
+	respond(c, 0, neg_errno, 0);
+}
+
+int ud_call_install_fd(struct ud_call *c, int fd, int newfd, bool cloexec,
+		       bool send)
+{
+	struct seccomp_notif_addfd addfd = {
+		.id = c->id,
+		.srcfd = (uint32_t)fd,
+		.newfd = newfd >= 0 ? (uint32_t)newfd : 0,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int ret;
+
+	if (newfd >= 0)
+		addfd.flags |= SECCOMP_ADDFD_FLAG_SETFD;
+	if (send)
+		addfd.flags |= SECCOMP_ADDFD_FLAG_SEND;
+	ret = ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+	if (ret < 0)
+		return -errno;
+	if (send)
+		c->answered = true;
+	return ret;
+}
+
+bool ud_call_valid(const struct ud_call *c)
+{
+	return !ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id);
+}
+
+pid_t ud_call_tgid(const struct ud_call *c)
+{
+	char path[64], line[128];
+	long tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 ? (pid_t)tgid : -ESRCH;
+}
+
+/* ---- opens ---- */
+
+/* The caller's NUL-terminated string at addr into buf; 0 or -errno. */
+static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+	size_t got = 0, chunk;
+
+	while (got < size) {
+		/* Never across a page end: the next page may be unmapped. */
+		chunk = 4096 - ((addr + got) & 4095);
+		if (chunk > size - got)
+			chunk = size - got;
+		if (ud_pid_read(pid, addr + got, buf + got, chunk))
+			return -EFAULT;
+		if (memchr(buf + got, '\0', chunk))
+			return 0;
+		got += chunk;
+	}
+	return -ENAMETOOLONG;
+}
+
+/* The device index if path names one of our uverbs nodes, else -1. */
+static int uverbs_index(struct uodpd *d, const char *path)
+{
+	const char *name = path + strlen(DEV_PATH_PREFIX);
+	char ours[32];
+	uint32_t i;
+
+	if (strncmp(path, DEV_PATH_PREFIX, strlen(DEV_PATH_PREFIX)))
+		return -1;
+	for (i = 0; i < d->ndevices; i++) {
+		ud_identity_uverbs_name(i, ours, sizeof(ours));
+		if (!strcmp(name, ours))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void handle_open(struct ud_call *c, uint64_t path_addr, uint64_t flags)
+{
+	char path[256];
+	int index;
+
+	if (read_string(c->pid, path_addr, path, sizeof(path))) {
+		ud_call_continue(c);	/* not ours: the kernel says why */
+		return;
+	}
+	index = uverbs_index(c->d, path);
+	/* Reading the path raced with pid reuse: answer nobody. */
+	if (index < 0 || !ud_call_valid(c)) {
+		ud_call_continue(c);
+		return;
+	}
+	ud_uverbs_open(c, (uint32_t)index, (int)flags);
+}
+
+static void handle_openat2(struct ud_call *c)
+{
+	struct open_how how;
+
+	if (c->args[3] < sizeof(how) ||
+	    ud_pid_read(c->pid, c->args[2], &how, sizeof(how))) {
+		ud_call_continue(c);
+		return;
+	}
+	handle_open(c, c->args[1], how.flags);
+}
+
+/* ---- calls on an fd number ---- */
+
+static bool empty_path(struct ud_call *c, uint64_t addr, uint64_t flags)
+{
+	char ch;
+
+	return (flags & AT_EMPTY_PATH) && addr &&
+	       !ud_pid_read(c->pid, addr, &ch, 1) && ch == '\0';
+}
+
+static void handle_fd_call(struct ud_call *c)
+{
+	struct ud_ufile *f = ud_uverbs_lookup(c->d, c->pid, (int)c->args[0]);
+
+	if (!f) {
+		ud_call_continue(c);
+		return;
+	}
+	switch (c->nr) {
+	case SYS_write:
+		ud_uverbs_write(c, f);
+		break;
+	case SYS_ioctl:
+		ud_uverbs_ioctl(c, f);
+		break;
+	case SYS_fstat:
+		ud_uverbs_fstat(c, f, c->args[1], false);
+		break;
+	case SYS_newfstatat:	/* (fd, "", buf, AT_EMPTY_PATH) is fstat */
+		if (empty_path(c, c->args[1], c->args[3]))
+			ud_uverbs_fstat(c, f, c->args[2], false);
+		break;
+	case SYS_statx:		/* (fd, "", flags, mask, buf) */
+		if (empty_path(c, c->args[1], c->args[2]))
+			ud_uverbs_fstat(c, f, c->args[4], true);
+		break;
+	}
+	ud_call_continue(c);	/* no-op once answered */
+}
+
+static void handle_call(struct ud_call *c)
+{
+	switch (c->nr) {
+	case SYS_open:
+		handle_open(c, c->args[0], c->args[1]);
+		break;
+	case SYS_openat:
+		handle_open(c, c->args[1], c->args[2]);
+		break;
+	case SYS_openat2:
+		handle_openat2(c);
+		break;
+	case SYS_write:
+	case SYS_ioctl:
+	case SYS_fstat:
+	case SYS_newfstatat:
+	case SYS_statx:
+		handle_fd_call(c);
+		break;
+	}
+	ud_call_continue(c);
+}
+
+/* ---- listeners ---- */
+
+static void listener_close(struct uodpd *d, struct ud_listener *l)
+{
+	ud_loop_unwatch(d, l->fd);
+	close(l->fd);
+	ud_idr_remove(&d->listeners, l->id);
+	ud_dbg("listener %u: command tree gone", l->id);
+	free(l);
+}
+
+/* One trapped call; false when the listener is finished. */
+static bool serve_one(struct uodpd *d, struct ud_listener *l)
+{
+	struct seccomp_notif req;
+	struct ud_call c = { .d = d, .listener = l->fd };
+
+	memset(&req, 0, sizeof(req));
+	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, &req)) {
+		/* ENOENT: the caller went away between poll and receive. */
+		return errno == ENOENT || errno == EINTR;
+	}
+	c.id = req.id;
+	c.pid = (pid_t)req.pid;
+	c.nr = req.data.nr;
+	memcpy(c.args, req.data.args, sizeof(c.args));
+	handle_call(&c);
+	return true;
+}
+
+static bool has_call(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+void ud_supervise_ready(struct uodpd *d, uint32_t id, uint32_t events)
+{
+	struct ud_listener *l = ud_idr_find(&d->listeners, id);
+	int i;
+
+	if (!l)
+		return;
+	if (events & EPOLLIN) {
+		for (i = 0; i < CALLS_PER_WAKEUP; i++) {
+			if (!serve_one(d, l)) {
+				listener_close(d, l);
+				return;
+			}
+			if (i + 1 < CALLS_PER_WAKEUP && !has_call(l->fd))
+				return;
+		}
+		return;
+	}
+	/* POLLHUP alone: no process uses the filter any more. */
+	if (events & (EPOLLHUP | EPOLLERR))
+		listener_close(d, l);
+}
+
+int ud_supervise_attach(struct uodpd *d, int fd, uid_t uid)
+{
+	struct ud_listener *l;
+	int ret;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->fd = fd;
+	l->uid = uid;
+	l->id = ud_idr_alloc(&d->listeners, l);
+	if (!l->id) {
+		free(l);
+		return -ENOSPC;
+	}
+	ret = ud_loop_watch(d, fd, UD_EP_NOTIFY, l->id);
+	if (ret) {
+		ud_idr_remove(&d->listeners, l->id);
+		free(l);
+		return ret;
+	}
+	ud_info("listener %u: a command of uid %u attached", l->id,
+		(unsigned int)uid);
+	return 0;
+}
+
+void ud_supervise_fini(struct uodpd *d)
+{
+	struct ud_listener *l;
+	uint32_t id;
+
+	for (id = d->listeners.min_id;
+	     id - d->listeners.min_id < d->listeners.cap; id++) {
+		l = ud_idr_find(&d->listeners, id);
+		if (l)
+			listener_close(d, l);
+	}
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * A command fd's life, as ib_uverbs gives it: open() of
+ * /dev/infiniband/uverbsN makes one, every process that inherits or dups it
+ * shares it, and it is released when the last reference goes (close, exec
+ * of a close-on-exec fd, exit), whoever holds it.
+ *
+ * The fd installed in the caller is a file uodpd opened on a memfd of its
+ * own (so mmap works natively).  uodpd keeps no reference to that file: an
+ * inotify watch reports its release (IN_CLOSE_*), which is exactly the
+ * kernel's release of the uverbs file.  A trapped call on a command fd
+ * number is matched to its file by inode (stat of /proc/PID/fd/N), so a dup,
+ * a fork or a reused number are all seen as they are.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/stat.h>
+#include <rdma/rdma_user_ioctl.h>
+
+#include "ctl.h"
+#include "loop.h"
+#include "supervise.h"
+#include "uverbs.h"
+
+#define UFILE_SIZE 4096u		/* device pages: none used yet */
+#define UFILE_HASH_SIZE (sizeof(((struct uodpd *)0)->ufile_hash) / \
+			 sizeof(((struct uodpd *)0)->ufile_hash[0]))
+
+static struct list_head *hash_head(struct uodpd *d, ino_t ino)
+{
+	return &d->ufile_hash[ino % UFILE_HASH_SIZE];
+}
+
+int ud_uverbs_init(struct uodpd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < UFILE_HASH_SIZE; i++)
+		list_head_init(&d->ufile_hash[i]);
+	ud_idr_init(&d->ufiles, 1, UD_NUM_MAX);
+	ud_idr_init(&d->listeners, 1, UD_NUM_MAX);
+	d->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (d->inotify_fd < 0)
+		return -errno;
+	return ud_loop_watch(d, d->inotify_fd, UD_EP_INOTIFY, 0);
+}
+
+static void ufile_free(struct uodpd *d, struct ud_ufile *f)
+{
+	struct ud_channel *ch;
+
+	if (f->ctx)
+		ud_ctx_destroy(d, f->ctx);
+	list_for_each_safe(&f->channels, ch, tmp, struct ud_channel, link)
+		ud_channel_destroy(ch);
+	if (f->wd >= 0)
+		inotify_rm_watch(d->inotify_fd, f->wd);
+	list_del(&f->hash_link);
+	ud_idr_remove(&d->ufiles, f->id);
+	ud_dbg("command fd %u released", f->id);
+	free(f);
+}
+
+void ud_uverbs_fini(struct uodpd *d)
+{
+	struct ud_ufile *f;
+	uint32_t id;
+
+	for (id = d->ufiles.min_id; id - d->ufiles.min_id < d->ufiles.cap;
+	     id++) {
+		f = ud_idr_find(&d->ufiles, id);
+		if (f)
+			ufile_free(d, f);
+	}
+	ud_idr_destroy(&d->ufiles);
+	ud_idr_destroy(&d->listeners);
+	if (d->inotify_fd >= 0)
+		close(d->inotify_fd);
+}
+
+void ud_uverbs_ctx_gone(struct ud_ctx *ctx)
+{
+	if (ctx->ufile)
+		ctx->ufile->ctx = NULL;
+	ctx->ufile = NULL;
+}
+
+/* ---- open ---- */
+
+/* A memfd of ours, sealed so nobody can resize it under a mapping. */
+static int make_memfd(uint32_t index)
+{
+	char name[32];
+	int fd;
+
+	snprintf(name, sizeof(name), "uverbs%u", index);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, UFILE_SIZE) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* The highest command fd number free in the caller, or -EMFILE. */
+static int free_fd_number(pid_t pid)
+{
+	char path[64], link[PATH_MAX];
+	int n;
+
+	for (n = UD_CMDFD_BASE + UD_CMDFD_COUNT - 1; n >= UD_CMDFD_BASE; n--) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, n);
+		if (readlink(path, link, sizeof(link)) < 0 && errno == ENOENT)
+			return n;
+	}
+	return -EMFILE;
+}
+
+static struct ud_ufile *ufile_new(struct uodpd *d, uint32_t index, int memfd,
+				  uid_t uid)
+{
+	char path[64], node[64], name[32];
+	struct ud_ufile *f;
+	struct stat st;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->wd = -1;
+	list_head_init(&f->channels);
+	list_node_init(&f->hash_link);
+	f->id = ud_idr_alloc(&d->ufiles, f);
+	if (!f->id)
+		goto err_free;
+	if (fstat(memfd, &st))
+		goto err_remove;
+	f->dev = &d->devices[index];
+	f->st_dev = st.st_dev;
+	f->st_ino = st.st_ino;
+	f->uid = uid;
+	/* fstat answers what stat() of the node says. */
+	ud_identity_uverbs_name(index, name, sizeof(name));
+	snprintf(node, sizeof(node), "/dev/infiniband/%s", name);
+	if (stat(node, &f->node) || !S_ISCHR(f->node.st_mode)) {
+		memset(&f->node, 0, sizeof(f->node));
+		f->node.st_mode = S_IFCHR | 0666;
+		f->node.st_nlink = 1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	f->wd = inotify_add_watch(d->inotify_fd, path,
+				  IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
+	if (f->wd < 0)
+		goto err_remove;
+	list_add_tail(hash_head(d, f->st_ino), &f->hash_link);
+	return f;
+
+err_remove:
+	ud_idr_remove(&d->ufiles, f->id);
+err_free:
+	free(f);
+	return NULL;
+}
+
+/* The file to give away: our own open of the memfd, watched for release. */
+static int open_give_file(int memfd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags)
+{
+	struct ud_ufile *f = NULL;
+	int memfd, give = -1, number, ret;
+	pid_t tgid;
+
+	tgid = ud_call_tgid(c);
+	memfd = make_memfd(index);
+	if (tgid < 0 || memfd < 0) {
+		ud_call_fail(c, tgid < 0 ? tgid : memfd);
+		return;
+	}
+	give = open_give_file(memfd);
+	number = free_fd_number(c->pid);
+	f = ufile_new(c->d, index, memfd, 0);
+	if (give < 0 || number < 0 || !f) {
+		ret = give < 0 ? -errno : number < 0 ? number : -ENOMEM;
+		goto err;
+	}
+	ret = ud_call_install_fd(c, give, number, flags & O_CLOEXEC, true);
+	if (ret < 0)
+		goto err;
+	close(give);
+	close(memfd);
+	ud_dbg("command fd %u: %s opened by pid %d as fd %d", f->id,
+	       f->dev->name, (int)c->pid, number);
+	return;
+
+err:
+	if (f)
+		ufile_free(c->d, f);
+	if (give >= 0)
+		close(give);
+	close(memfd);
+	ud_call_fail(c, ret);
+}
+
+/* ---- finding and releasing ---- */
+
+struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd)
+{
+	char path[64];
+	struct ud_ufile *f;
+	struct stat st;
+
+	if (fd < UD_CMDFD_BASE || fd >= UD_CMDFD_BASE + UD_CMDFD_COUNT)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	if (stat(path, &st))
+		return NULL;
+	list_for_each(hash_head(d, st.st_ino), f, struct ud_ufile, hash_link)
+		if (f->st_ino == st.st_ino && f->st_dev == st.st_dev)
+			return f;
+	return NULL;
+}
+
+static struct ud_ufile *ufile_by_wd(struct uodpd *d, int wd)
+{
+	struct ud_ufile *f;
+	unsigned int i;
+
+	for (i = 0; i < UFILE_HASH_SIZE; i++)
+		list_for_each(&d->ufile_hash[i], f, struct ud_ufile, hash_link)
+			if (f->wd == wd)
+				return f;
+	return NULL;
+}
+
+void ud_uverbs_released(struct uodpd *d)
+{
+	union {
+		struct inotify_event ev;
+		char buf[4096];
+	} u;
+	struct inotify_event *ev;
+	struct ud_ufile *f;
+	ssize_t n, off;
+
+	while ((n = read(d->inotify_fd, u.buf, sizeof(u.buf))) > 0) {
+		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
+		     off += sizeof(*ev) + ev->len) {
+			ev = (struct inotify_event *)(u.buf + off);
+			if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
+				continue;
+			f = ufile_by_wd(d, ev->wd);
+			if (f)
+				ufile_free(d, f);
+		}
+	}
+}
+
+/* ---- fstat ---- */
+
+static void fill_statx(const struct stat *st, struct statx *sx)
+{
+	memset(sx, 0, sizeof(*sx));
+	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_blksize = (uint32_t)st->st_blksize;
+	sx->stx_nlink = (uint32_t)st->st_nlink;
+	sx->stx_uid = st->st_uid;
+	sx->stx_gid = st->st_gid;
+	sx->stx_mode = (uint16_t)st->st_mode;
+	sx->stx_ino = st->st_ino;
+	sx->stx_atime.tv_sec = st->st_atim.tv_sec;
+	sx->stx_mtime.tv_sec = st->st_mtim.tv_sec;
+	sx->stx_ctime.tv_sec = st->st_ctim.tv_sec;
+	sx->stx_rdev_major = major(st->st_rdev);
+	sx->stx_rdev_minor = minor(st->st_rdev);
+	sx->stx_dev_major = major(st->st_dev);
+	sx->stx_dev_minor = minor(st->st_dev);
+}
+
+void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
+		     bool want_statx)
+{
+	struct statx sx;
+	int ret;
+
+	if (want_statx) {
+		fill_statx(&f->node, &sx);
+		ret = ud_pid_write(c->pid, buf, &sx, sizeof(sx));
+	} else {
+		ret = ud_pid_write(c->pid, buf, &f->node, sizeof(f->node));
+	}
+	if (ret)
+		ud_call_fail(c, -EFAULT);
+	else
+		ud_call_return(c, 0);
+}
+
+/* ---- write() and ioctl() ---- */
+
+void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
+{
+	uint64_t buf = c->args[1], len = c->args[2];
+	uint8_t req[UD_WRITE_MAX_LEN];
+	struct ud_write_cmd cmd;
+	int ret;
+
+	if (len > sizeof(req)) {
+		ud_call_fail(c, -EINVAL);
+		return;
+	}
+	if (ud_pid_read(c->pid, buf, req, len)) {
+		ud_call_fail(c, -EFAULT);
+		return;
+	}
+	ret = ud_write_decode(ud_write_cmds, req, len, &cmd);
+	if (!ret && cmd.desc->needs_context && !f->ctx)
+		ret = -EINVAL;
+	if (!ret)
+		ret = cmd.desc->fn(c, f, &cmd);
+	if (ret)
+		ud_dbg("command fd %u: write command %u: %s", f->id,
+		       cmd.command, strerror(-ret));
+	if (ret)
+		ud_call_fail(c, ret);
+	else
+		ud_call_return(c, (int64_t)len);
+}
+
+/*
+ * The ioctl method framework (RDMA_VERBS_IOCTL) is not served yet: ENOTTY
+ * is what a kernel without it answers, and libibverbs then takes the
+ * write() command for every verb that has one.
+ */
+void ud_uverbs_ioctl(struct ud_call *c, struct ud_ufile *f)
+{
+	(void)f;
+	ud_call_fail(c, -ENOTTY);
+}
+
+int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
+		     const void *core, size_t core_len, const void *drv,
+		     size_t drv_len)
+{
+	size_t room;
+
+	if (cmd->response_len < core_len)
+		return -ENOSPC;
+	if (ud_pid_write(c->pid, cmd->response, core, core_len))
+		return -EFAULT;
+	room = cmd->response_len - core_len;
+	if (drv_len > room)
+		drv_len = room;
+	if (drv_len &&
+	    ud_pid_write(c->pid, cmd->response + core_len, drv, drv_len))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * The command fd: what ib_uverbs is in a kernel, served to processes under
+ * uodp-run's seccomp filter (supervise.c traps their calls).
+ *
+ *  supervise.c      listeners, one trapped call, answers and fd installs
+ *  uverbs.c         a command fd's life: open, release, fstat, write, ioctl
+ *  uverbs_write.c   the write() command decoder (pure, fuzzed)
+ *  uverbs_cmd.c     the write commands this device serves
+ *  comp_channel.c   completion channels, CQ arming, completion events
+ */
+#ifndef UODPD_UVERBS_H
+#define UODPD_UVERBS_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <rdma/ib_user_verbs.h>
+
+#include "identity.h"
+#include "uodpd.h"
+
+/* ---- one trapped system call (supervise.c) ---- */
+struct ud_call {
+	struct uodpd *d;
+	int listener;			/* seccomp notify fd */
+	uint64_t id;			/* notification id */
+	pid_t pid;			/* the calling thread */
+	int nr;				/* system call number */
+	uint64_t args[6];
+	bool answered;
+};
+
+/* Answer the call: run it untouched, return val, or fail with -err. */
+void ud_call_continue(struct ud_call *c);
+void ud_call_return(struct ud_call *c, int64_t val);
+void ud_call_fail(struct ud_call *c, int neg_errno);
+/*
+ * Install fd into the caller: at newfd (>= 0) or the lowest free number,
+ * close-on-exec if asked.  With send the call returns the number and is
+ * answered.  The number, or -errno.
+ */
+int ud_call_install_fd(struct ud_call *c, int fd, int newfd, bool cloexec,
+		       bool send);
+/* Whether the caller is still waiting for this answer (pid reuse). */
+bool ud_call_valid(const struct ud_call *c);
+/* The caller's thread group id, or -errno. */
+pid_t ud_call_tgid(const struct ud_call *c);
+
+/* Attach a listener handed over the service socket (owner uid). */
+int ud_supervise_attach(struct uodpd *d, int fd, uid_t uid);
+void ud_supervise_ready(struct uodpd *d, uint32_t id, uint32_t events);
+void ud_supervise_fini(struct uodpd *d);
+
+/* ---- command fds (uverbs.c) ---- */
+struct ud_ufile {
+	uint32_t id;
+	struct ud_device *dev;
+	dev_t st_dev;			/* the memfd behind the fd */
+	ino_t st_ino;
+	int wd;				/* inotify: the file's release */
+	uid_t uid;
+	struct list_node hash_link;
+	struct stat node;		/* what fstat answers: the device node */
+	struct ud_ctx *ctx;		/* after GET_CONTEXT */
+	struct list_head channels;
+};
+
+int ud_uverbs_init(struct uodpd *d);
+void ud_uverbs_fini(struct uodpd *d);
+/* open of /dev/infiniband/uverbs<index> */
+void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags);
+/* The command fd at fd of the caller, or NULL (another file). */
+struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd);
+void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f);
+void ud_uverbs_ioctl(struct ud_call *c, struct ud_ufile *f);
+/* fstat family: buf in the caller gets a struct stat or struct statx. */
+void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
+		     bool statx);
+/* Releases read from the inotify fd. */
+void ud_uverbs_released(struct uodpd *d);
+/* The context's command fd is gone, or the context is (ctl_context.c). */
+void ud_uverbs_ctx_gone(struct ud_ctx *ctx);
+
+/* ---- write() commands (uverbs_write.c, uverbs_cmd.c) ---- */
+struct ud_write_cmd;
+typedef int (*ud_write_fn)(struct ud_call *c, struct ud_ufile *f,
+			   const struct ud_write_cmd *cmd);
+
+struct ud_write_desc {
+	ud_write_fn fn;
+	uint16_t req_size;		/* core request after the header */
+	uint16_t resp_size;		/* core response; 0: none */
+	bool needs_context;		/* only after GET_CONTEXT */
+};
+
+#define UD_WRITE_MAX_CMD 64		/* IB_USER_VERBS_CMD_* below this */
+#define UD_WRITE_MAX_LEN 4096		/* bytes of one command */
+
+struct ud_write_cmd {
+	uint32_t command;
+	const struct ud_write_desc *desc;
+	const uint8_t *core;		/* desc->req_size bytes */
+	const uint8_t *udata;		/* driver data after the core */
+	uint32_t udata_len;
+	uint64_t response;		/* caller's response buffer */
+	uint32_t response_len;		/* its size (out_words * 4) */
+};
+
+extern const struct ud_write_desc ud_write_cmds[UD_WRITE_MAX_CMD];
+
+/*
+ * Decode one write() of len bytes at buf against table; 0 and *cmd, or
+ * -EINVAL (framing), -EOPNOTSUPP (unknown command), -ENOSPC (response
+ * buffer smaller than the core response).  Pure: no I/O.
+ */
+int ud_write_decode(const struct ud_write_desc *table, const void *buf,
+		    size_t len, struct ud_write_cmd *cmd);
+
+/*
+ * Write the core response and driver data to the caller's response
+ * buffer (driver data truncated to what it has room for); 0 or -EFAULT.
+ */
+int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
+		     const void *core, size_t core_len, const void *drv,
+		     size_t drv_len);
+
+/* ---- completion channels (comp_channel.c) ---- */
+struct ud_channel {
+	uint32_t id;
+	struct ud_ufile *ufile;
+	struct list_node link;		/* the ufile's channels */
+	struct list_head cqs;		/* CQs bound to it */
+	int wfd;			/* write end, non-blocking */
+	int drain_fd;			/* our own reader, non-blocking */
+	dev_t st_dev;			/* the pipe, to find it by fd */
+	ino_t st_ino;
+};
+
+int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
+			       const struct ud_write_cmd *cmd);
+void ud_channel_destroy(struct ud_channel *ch);
+/* The channel behind fd in process pid, if it is one of ctx's. */
+struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd);
+void ud_channel_bind_cq(struct ud_channel *ch, struct ud_cq *cq);
+/*
+ * Unbind a CQ that goes away: its unread events are taken out of the
+ * channel; returns the events the process read (comp_events_reported).
+ */
+uint32_t ud_channel_unbind_cq(struct ud_cq *cq);
+/*
+ * Look at the arm doorbell record; after a CQE push (pushed), fire if
+ * armed for it.
+ */
+void ud_cq_check_arm(struct ud_cq *cq, bool pushed, bool solicited_cqe);
+/* Arms rung on every CQ of ctx (its doorbell eventfd rang). */
+void ud_ctx_check_arms(struct ud_ctx *ctx);
+
+#endif /* UODPD_UVERBS_H */

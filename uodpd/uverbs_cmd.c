@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The write() commands of the command fd, each a typed request and response
+ * of <rdma/ib_user_verbs.h> with mlx5's driver data (<rdma/mlx5-abi.h>).
+ * The table below is the dispatch: core sizes are checked by the decoder
+ * before a handler runs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "rdma/uodp-abi.h"
+#include "uverbs.h"
+
+#define NUM_COMP_VECTORS 1
+
+/* What mlx5_ib would say of this device in mlx5_ib_alloc_ucontext_resp. */
+static void fill_ucontext_resp(const struct ud_device *dev,
+			       struct mlx5_ib_alloc_ucontext_resp *resp,
+			       size_t len)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->qp_tab_size = 1u << 24;
+	resp->bf_reg_size = 512;
+	resp->cache_line_size = 64;
+	resp->max_sq_desc_sz = 512;
+	resp->max_rq_desc_sz = 512;
+	resp->max_send_wqebb = dev->attr.max_qp_wr;
+	resp->max_recv_wr = dev->attr.max_qp_wr;
+	resp->max_srq_recv_wr = dev->attr.max_srq_wr;
+	resp->num_ports = dev->attr.phys_port_cnt;
+	resp->cqe_version = 1;
+	resp->log_uar_size = 12;
+	resp->num_uars_per_page = 1;
+	resp->response_length = (uint32_t)(len < sizeof(*resp) ?
+					   len : sizeof(*resp));
+}
+
+/* The context OPEN_CONTEXT made for bind_token, if it is the caller's. */
+static struct ud_ctx *bound_context(struct uodpd *d, uint64_t token,
+				    pid_t tgid)
+{
+	struct ud_ctx *ctx;
+
+	list_for_each(&d->ctxs, ctx, struct ud_ctx, link)
+		if (ctx->bind_token == token && !ctx->dead)
+			return ctx->pid == tgid && !ctx->ufile ? ctx : NULL;
+	return NULL;
+}
+
+static int get_context(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	struct ib_uverbs_get_context_resp resp = {
+		.num_comp_vectors = NUM_COMP_VECTORS,
+	};
+	struct mlx5_ib_alloc_ucontext_resp drv;
+	struct uodp_alloc_ucontext_req req = { 0 };
+	struct ud_ctx *ctx;
+	pid_t tgid;
+	int fd;
+
+	if (f->ctx)
+		return -EINVAL;		/* one context per file */
+	memcpy(&req, cmd->udata, cmd->udata_len < sizeof(req) ?
+	       cmd->udata_len : sizeof(req));
+	tgid = ud_call_tgid(c);
+	if (tgid < 0)
+		return tgid;
+	/* Only the bound form exists until the verbs leave the socket. */
+	ctx = req.bind_token ? bound_context(c->d, req.bind_token, tgid) : NULL;
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->async_rfd < 0)
+		return -EINVAL;
+	fd = ud_call_install_fd(c, ctx->async_rfd, -1, true, false);
+	if (fd < 0)
+		return fd;
+	resp.async_fd = (uint32_t)fd;
+	fill_ucontext_resp(f->dev, &drv, cmd->response_len - sizeof(resp));
+	if (ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv)))
+		return -EFAULT;	/* the fd stays: the caller broke its buffer */
+	ctx->ufile = f;
+	f->ctx = ctx;
+	ud_dbg("command fd %u: context %u", f->id, ctx->id);
+	return 0;
+}
+
+#define WRITE_CMD(name, handler, req, resp, ctx_needed)			\
+	[IB_USER_VERBS_CMD_##name] = {					\
+		.fn = handler,						\
+		.req_size = sizeof(struct req),				\
+		.resp_size = sizeof(struct resp),			\
+		.needs_context = ctx_needed,				\
+	}
+
+const struct ud_write_desc ud_write_cmds[UD_WRITE_MAX_CMD] = {
+	WRITE_CMD(GET_CONTEXT, get_context, ib_uverbs_get_context,
+		  ib_uverbs_get_context_resp, false),
+	WRITE_CMD(CREATE_COMP_CHANNEL, ud_cmd_create_comp_channel,
+		  ib_uverbs_create_comp_channel,
+		  ib_uverbs_create_comp_channel_resp, true),
+};
