@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The command fd as a process sees it, hostile uses next to the plain ones
+ * (run inside uodp-run): the open lands in the trapped range and fstats as
+ * a character device; bad framing, commands before GET_CONTEXT, a foreign
+ * bind token and ioctls get the kernel's errno; a forked child is served on
+ * the inherited fd; another file dup2'd onto a command fd number, and opens
+ * with other flags, run untouched and lose no data.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <rdma/ib_user_verbs.h>
+#include <rdma/rdma_user_ioctl.h>
+
+#include "lib/report.h"
+#include "uodpd/supervise.h"
+
+#define DEV "/dev/infiniband/uverbs0"
+
+struct cmd16 {
+	struct ib_uverbs_cmd_hdr hdr;
+	uint64_t response;
+};
+
+/* write() one command: its result, or -errno. */
+static long write_cmd(int fd, uint32_t command, uint16_t in_words,
+		      uint16_t out_words, void *resp)
+{
+	struct cmd16 c = {
+		.hdr = { command, in_words, out_words },
+		.response = (uintptr_t)resp,
+	};
+	long n = write(fd, &c, sizeof(c));
+
+	return n < 0 ? -errno : n;
+}
+
+static int open_device(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		test_die("open " DEV, errno);
+	return fd;
+}
+
+static void check_open(int fd)
+{
+	struct stat st;
+
+	test_check(fd >= UD_CMDFD_BASE && fd < UD_CMDFD_BASE + UD_CMDFD_COUNT,
+		   "the command fd (%d) is in the trapped range", fd);
+	test_check(!fstat(fd, &st) && S_ISCHR(st.st_mode),
+		   "fstat of the command fd says character device");
+	test_check(fcntl(fd, F_GETFD) == FD_CLOEXEC,
+		   "the command fd is close-on-exec as asked");
+}
+
+/* An address nothing is mapped at, hidden from the compiler's checks. */
+static void *volatile bad_address = (void *)8;
+
+static void check_bad_commands(int fd)
+{
+	uint32_t resp[4];
+	struct cmd16 c = { .hdr = { IB_USER_VERBS_CMD_GET_CONTEXT, 4, 2 } };
+
+	test_check(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL, 5, 1,
+			     resp) == -EINVAL,
+		   "in_words not matching the write: EINVAL");
+	test_check(write(fd, &c, 6) < 0 && errno == EINVAL,
+		   "a write shorter than the header: EINVAL");
+	test_check(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL, 4, 1,
+			     resp) == -EINVAL,
+		   "CREATE_COMP_CHANNEL before GET_CONTEXT: EINVAL");
+	test_check(write_cmd(fd, IB_USER_VERBS_CMD_QUERY_DEVICE, 4, 4,
+			     resp) == -EOPNOTSUPP,
+		   "a command the device does not serve: EOPNOTSUPP");
+	test_check(write_cmd(fd, IB_USER_VERBS_CMD_GET_CONTEXT, 4, 2,
+			     resp) == -EINVAL,
+		   "GET_CONTEXT without a context to bind: EINVAL");
+	test_check(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL, 4, 1,
+			     (void *)8) == -EINVAL,
+		   "a bad response pointer before GET_CONTEXT: EINVAL");
+	test_check(write(fd, bad_address, 16) < 0 && errno == EFAULT,
+		   "a command at a bad address: EFAULT");
+	test_check(ioctl(fd, RDMA_VERBS_IOCTL, NULL) < 0 && errno == ENOTTY,
+		   "RDMA_VERBS_IOCTL: ENOTTY (write commands only)");
+}
+
+static void check_child(int fd)
+{
+	uint32_t resp[4];
+	int status = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		test_die("fork", errno);
+	if (pid == 0)
+		_exit(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL, 5, 1,
+				resp) == -EINVAL ? 0 : 1);
+	waitpid(pid, &status, 0);
+	test_check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "a forked child is served on the inherited command fd");
+}
+
+static void check_passthrough(void)
+{
+	char path[] = "/tmp/uodp-cmdfd-XXXXXX", buf[8] = { 0 };
+	int tmp, number = UD_CMDFD_BASE + 7, fd;
+	struct stat st;
+
+	tmp = mkstemp(path);
+	if (tmp < 0)
+		test_die("mkstemp", errno);
+	unlink(path);
+	test_check(dup2(tmp, number) == number, "dup2 onto a trapped number");
+	test_check(write(number, "payload", 7) == 7,
+		   "write to a plain file on a trapped number runs untouched");
+	test_check(pread(tmp, buf, 7, 0) == 7 && !memcmp(buf, "payload", 7),
+		   "and its data reached the file");
+	test_check(!fstat(number, &st) && S_ISREG(st.st_mode),
+		   "fstat of that file is its own");
+	close(number);
+	close(tmp);
+	/* Not the device's flags: the open runs untouched (the node). */
+	fd = open(DEV, O_RDWR);
+	test_check(fd >= 0 && (fd < UD_CMDFD_BASE ||
+			       fd >= UD_CMDFD_BASE + UD_CMDFD_COUNT),
+		   "an open with other flags is not trapped");
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(void)
+{
+	int fd = open_device(), fd2 = open_device();
+
+	check_open(fd);
+	test_check(fd2 != fd, "a second open makes a second command fd");
+	check_bad_commands(fd);
+	check_child(fd);
+	close(fd2);
+	check_passthrough();
+	close(fd);
+	printf("cmdfd: %d failure(s)\n", test_failures);
+	return test_failures ? 1 : 0;
+}
