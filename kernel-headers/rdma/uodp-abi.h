@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR Linux-OpenIB) */
 /*
- * The uodp verbs command ABI: what ib_user_verbs.h plus mlx5-abi.h are to a
- * hardware provider, for the emulated HCA.  The provider sends these commands
- * to uodpd over a SOCK_SEQPACKET unix socket (the "command fd"); uodpd
- * answers each with one response.  Datapath queues live in memfds the
+ * The uodp verbs command ABI over uodpd's SOCK_SEQPACKET unix socket:
+ * emulator-only and transitional.  The command fd (/dev/infiniband/uverbsN,
+ * served by uodpd with the kernel's own <rdma/ib_user_verbs.h> and
+ * <rdma/mlx5-abi.h> ABI) already carries GET_CONTEXT and completion
+ * channels; the commands below move there one by one, and this header goes
+ * when the last one has.  uodpd answers each request with one response.  Datapath queues live in memfds the
  * provider creates, sends with the create command (SCM_RIGHTS) and seals
  * against shrinking, exactly as a hardware provider hands queue buffers to the
  * kernel: from then on both sides read and write the real mlx5 formats of
