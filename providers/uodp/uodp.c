@@ -7,6 +7,7 @@
  * The context is a connection to uodpd at $UODP_SOCKET.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,11 +149,18 @@ err_fds:
 	return err;
 }
 
-/* GET_CONTEXT's response: the core, then mlx5's driver data. */
+/*
+ * GET_CONTEXT's response: struct ib_uverbs_get_context_resp (its fields
+ * here: the kernel's type ends in a flexible array), then mlx5's data.
+ */
 struct uodp_get_context_resp {
-	struct ib_uverbs_get_context_resp core;
+	uint32_t async_fd;
+	uint32_t num_comp_vectors;
 	struct mlx5_ib_alloc_ucontext_resp mlx5;
 };
+
+static_assert(offsetof(struct uodp_get_context_resp, mlx5) ==
+	      sizeof(struct ib_uverbs_get_context_resp), "GET_CONTEXT resp");
 
 /*
  * GET_CONTEXT on the command fd, as libmlx5 asks it, naming the context
@@ -176,7 +184,8 @@ static int get_context(struct uodp_context *ctx, uint64_t bind_token)
 	int err;
 
 	err = ibv_cmd_get_context(&ctx->ibv_ctx, &cmd.ibv_cmd, sizeof(cmd),
-				  &resp.core, sizeof(resp));
+				  (struct ib_uverbs_get_context_resp *)&resp,
+				  sizeof(resp));
 	if (err)
 		uodp_err("GET_CONTEXT on the command fd failed: %s",
 			 strerror(err));

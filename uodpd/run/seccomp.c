@@ -58,8 +58,8 @@ static int add_rules(scmp_filter_ctx f)
 
 	ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPROTONOSUPPORT),
 			       SCMP_SYS(socket), 2,
-			       SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-			       SCMP_A2(SCMP_CMP_EQ, NETLINK_RDMA));
+			       SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0),
+			       SCMP_A2(SCMP_CMP_EQ, NETLINK_RDMA, 0));
 	if (!ret)
 		ret = seccomp_rule_add(f, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1,
 				       SCMP_A2(SCMP_CMP_MASKED_EQ,
