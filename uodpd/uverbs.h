@@ -125,6 +125,22 @@ int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
 		     const void *core, size_t core_len, const void *drv,
 		     size_t drv_len);
 
+/* uverbs_objs.c: the object commands */
+int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd);
+int ud_wcmd_alloc_pd(struct ud_call *c, struct ud_ufile *f,
+		     const struct ud_write_cmd *cmd);
+int ud_wcmd_dealloc_pd(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd);
+int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
+		   const struct ud_write_cmd *cmd);
+int ud_wcmd_dereg_mr(struct ud_call *c, struct ud_ufile *f,
+		     const struct ud_write_cmd *cmd);
+int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd);
+int ud_wcmd_destroy_cq(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd);
+
 /* ---- completion channels (comp_channel.c) ---- */
 struct ud_channel {
 	uint32_t id;

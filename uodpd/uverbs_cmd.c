@@ -98,10 +98,30 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 		.needs_context = ctx_needed,				\
 	}
 
+/* A command without a response. */
+#define WRITE_CMD_NR(name, handler, req)				\
+	[IB_USER_VERBS_CMD_##name] = {					\
+		.fn = handler,						\
+		.req_size = sizeof(struct req),				\
+		.needs_context = true,					\
+	}
+
 const struct ud_write_desc ud_write_cmds[UD_WRITE_MAX_CMD] = {
 	WRITE_CMD(GET_CONTEXT, get_context, ib_uverbs_get_context,
 		  ib_uverbs_get_context_resp, false),
+	WRITE_CMD(QUERY_PORT, ud_wcmd_query_port, ib_uverbs_query_port,
+		  ib_uverbs_query_port_resp, true),
+	WRITE_CMD(ALLOC_PD, ud_wcmd_alloc_pd, ib_uverbs_alloc_pd,
+		  ib_uverbs_alloc_pd_resp, true),
+	WRITE_CMD_NR(DEALLOC_PD, ud_wcmd_dealloc_pd, ib_uverbs_dealloc_pd),
+	WRITE_CMD(REG_MR, ud_wcmd_reg_mr, ib_uverbs_reg_mr,
+		  ib_uverbs_reg_mr_resp, true),
+	WRITE_CMD_NR(DEREG_MR, ud_wcmd_dereg_mr, ib_uverbs_dereg_mr),
 	WRITE_CMD(CREATE_COMP_CHANNEL, ud_cmd_create_comp_channel,
 		  ib_uverbs_create_comp_channel,
 		  ib_uverbs_create_comp_channel_resp, true),
+	WRITE_CMD(CREATE_CQ, ud_wcmd_create_cq, ib_uverbs_create_cq,
+		  ib_uverbs_create_cq_resp, true),
+	WRITE_CMD(DESTROY_CQ, ud_wcmd_destroy_cq, ib_uverbs_destroy_cq,
+		  ib_uverbs_destroy_cq_resp, true),
 };

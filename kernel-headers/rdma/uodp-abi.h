@@ -245,6 +245,27 @@ struct uodp_create_cq_resp {
 	uint32_t reserved;
 };
 
+/*
+ * Emulator only: a queue's memory is a sealed memfd shared with the device
+ * (a kernel pins the provider's anonymous buffer instead).  On the command
+ * fd it follows mlx5's driver data: the memfd's number in the caller (the
+ * device takes its own reference), its size and where the ring and the
+ * doorbell record are in it.
+ */
+struct uodp_qmem_ref {
+	__s32 fd;
+	__u32 reserved;
+	__aligned_u64 size;
+	__aligned_u64 buf_offset;
+	__aligned_u64 dbrec_offset;
+};
+
+/* CREATE_CQ's driver data on the command fd. */
+struct uodp_create_cq_drv {
+	struct mlx5_ib_create_cq mlx5;
+	struct uodp_qmem_ref qmem;
+};
+
 /* As ib_uverbs_destroy_cq_resp: events destroy must wait to be acked. */
 struct uodp_destroy_cq_resp {
 	uint32_t comp_events_reported;

@@ -29,13 +29,23 @@ static struct mlx5_cqe64 *next_sw_cqe(struct uodp_cq *cq, uint32_t n)
 	return mlx5_cqe_sw_owned(cqe, n, cq->cqe_cnt) ? cqe : NULL;
 }
 
+/* CREATE_CQ's response: ib_uverbs_create_cq_resp, then mlx5's. */
+struct uodp_create_cq_resp_cmd {
+	uint32_t cq_handle;
+	uint32_t cqe;
+	struct mlx5_ib_create_cq_resp mlx5;
+};
+
 struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
 			      struct ibv_comp_channel *channel,
 			      int comp_vector)
 {
 	struct uodp_context *ctx = to_uctx(context);
-	struct uodp_create_cq_req req = {};
-	struct uodp_create_cq_resp resp;
+	struct {
+		struct ibv_create_cq ibv_cmd;
+		struct uodp_create_cq_drv drv;
+	} cmd = {};
+	struct uodp_create_cq_resp_cmd resp;
 	struct uodp_cq *cq;
 	uint32_t cnt, i;
 	int err;
@@ -69,25 +79,23 @@ struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
 	for (i = 0; i < cnt; i++)
 		get_cqe(cq, i)->op_own = MLX5_CQE_INVALID_OP_OWN;
 
-	req.user_handle = (uintptr_t)&cq->vcq.cq;
-	req.mmap_size = cq->mem.size;
-	req.cqe_cnt = cnt;
-	req.cqe_size = MLX5_CQE_SIZE;
-	req.buf_offset = 0;
-	req.dbrec_offset = (size_t)cnt * MLX5_CQE_SIZE;
-	req.comp_channel = channel ? channel->fd : -1;
-	req.comp_vector = (uint32_t)comp_vector;
+	cmd.drv.mlx5.buf_addr = (uintptr_t)cq->buf;
+	cmd.drv.mlx5.db_addr = (uintptr_t)cq->dbrec;
+	cmd.drv.mlx5.cqe_size = MLX5_CQE_SIZE;
+	cmd.drv.qmem.fd = cq->mem.fd;
+	cmd.drv.qmem.size = cq->mem.size;
+	cmd.drv.qmem.buf_offset = 0;
+	cmd.drv.qmem.dbrec_offset = (size_t)cnt * MLX5_CQE_SIZE;
 	/* The zeroed arm word is no arm: the first one must differ. */
 	cq->arm_sn = 1;
-	err = uodp_cmd(ctx, UODP_CMD_CREATE_CQ, &req, sizeof(req), &cq->mem.fd,
-		       1, &resp, sizeof(resp), NULL, 0);
+	err = ibv_cmd_create_cq(context, (int)cnt - 1, channel, comp_vector,
+				&cq->vcq.cq, &cmd.ibv_cmd, sizeof(cmd),
+				(struct ib_uverbs_create_cq_resp *)&resp,
+				sizeof(resp));
 	uodp_qmem_close_fd(&cq->mem);
 	if (err)
 		goto err_mem;
-	cq->cqn = resp.cqn;
-	cq->vcq.cq.context = context;
-	cq->vcq.cq.handle = resp.cqn;
-	cq->vcq.cq.cqe = (int)cnt - 1;
+	cq->cqn = resp.mlx5.cqn;
 	return &cq->vcq.cq;
 
 err_mem:
@@ -99,31 +107,15 @@ err_free:
 	return NULL;
 }
 
-/* As ibv_cmd_destroy_cq: every event the process read is acked first. */
-static void wait_events_acked(struct ibv_cq *ibcq,
-			      const struct uodp_destroy_cq_resp *resp)
-{
-	pthread_mutex_lock(&ibcq->mutex);
-	while (ibcq->comp_events_completed != resp->comp_events_reported ||
-	       ibcq->async_events_completed != resp->async_events_reported)
-		pthread_cond_wait(&ibcq->cond, &ibcq->mutex);
-	pthread_mutex_unlock(&ibcq->mutex);
-}
-
 int uodp_destroy_cq(struct ibv_cq *ibcq)
 {
 	struct uodp_cq *cq = to_ucq(ibcq);
-	struct uodp_handle_req req = { .handle = cq->cqn };
-	struct uodp_destroy_cq_resp resp;
 	int err;
 
-	err = uodp_cmd(to_uctx(ibcq->context), UODP_CMD_DESTROY_CQ, &req,
-		       sizeof(req), NULL, 0, &resp, sizeof(resp), NULL, 0);
-	if (err && err != ENOTCONN)
+	/* It waits until every event the process read is acknowledged. */
+	err = uodp_destroy_err(ibv_cmd_destroy_cq(ibcq));
+	if (err)
 		return err;
-	/* A dead device took the CQ and its events with it. */
-	if (!err)
-		wait_events_acked(ibcq, &resp);
 	uodp_qmem_free(&cq->mem);
 	pthread_spin_destroy(&cq->lock);
 	free(cq);

@@ -253,6 +253,16 @@ int uodp_cmd_sent(struct uodp_context *ctx, uint32_t opcode, const void *req,
 int uodp_cmd_destroy(struct uodp_context *ctx, uint32_t opcode,
 		     uint32_t handle);
 
+/*
+ * A destroy on the command fd: ENOSYS means uodpd is gone (no supervisor
+ * answers the call), and a dead device took the object with it, so
+ * teardown goes on.
+ */
+static inline int uodp_destroy_err(int err)
+{
+	return err == ENOSYS ? 0 : err;
+}
+
 /* buf.c: queue memory. */
 int uodp_qmem_alloc(struct uodp_qmem *m, size_t size, const char *name);
 void uodp_qmem_close_fd(struct uodp_qmem *m);

@@ -78,45 +78,24 @@ int uodp_query_device_ex(struct ibv_context *context,
 int uodp_query_port(struct ibv_context *context, uint8_t port,
 		    struct ibv_port_attr *attr)
 {
-	struct uodp_query_port_req req = { .port_num = port };
-	struct uodp_port_attr p;
-	int err;
+	struct ibv_query_port cmd;
 
 	if (port < 1 || port > to_uctx(context)->attr.phys_port_cnt)
 		return EINVAL;
-	err = uodp_cmd(to_uctx(context), UODP_CMD_QUERY_PORT, &req,
-		       sizeof(req), NULL, 0, &p, sizeof(p), NULL, 0);
-	if (err)
-		return err;
 	memset(attr, 0, sizeof(*attr));
-	attr->state = (enum ibv_port_state)p.state;
-	attr->max_mtu = (enum ibv_mtu)p.max_mtu;
-	attr->active_mtu = (enum ibv_mtu)p.active_mtu;
-	attr->gid_tbl_len = (int)p.gid_tbl_len;
-	attr->port_cap_flags = p.port_cap_flags;
-	attr->max_msg_sz = p.max_msg_sz;
-	attr->bad_pkey_cntr = p.bad_pkey_cntr;
-	attr->qkey_viol_cntr = p.qkey_viol_cntr;
-	attr->pkey_tbl_len = p.pkey_tbl_len;
-	attr->lid = p.lid;
-	attr->sm_lid = p.sm_lid;
-	attr->lmc = p.lmc;
-	attr->max_vl_num = p.max_vl_num;
-	attr->sm_sl = p.sm_sl;
-	attr->subnet_timeout = p.subnet_timeout;
-	attr->init_type_reply = p.init_type_reply;
-	attr->active_width = p.active_width;
-	attr->active_speed = p.active_speed;
-	attr->phys_state = p.phys_state;
-	attr->link_layer = p.link_layer;
-	attr->flags = p.flags;
-	attr->port_cap_flags2 = p.port_cap_flags2;
-	return 0;
+	return ibv_cmd_query_port(context, port, attr, &cmd, sizeof(cmd));
 }
+
+/* ALLOC_PD's response: ib_uverbs_alloc_pd_resp, then mlx5's. */
+struct uodp_alloc_pd_resp_cmd {
+	uint32_t pd_handle;
+	struct mlx5_ib_alloc_pd_resp mlx5;
+};
 
 struct ibv_pd *uodp_alloc_pd(struct ibv_context *context)
 {
-	struct uodp_alloc_pd_resp resp;
+	struct uodp_alloc_pd_resp_cmd resp;
+	struct ibv_alloc_pd cmd;
 	struct uodp_pd *pd;
 	int err;
 
@@ -125,41 +104,38 @@ struct ibv_pd *uodp_alloc_pd(struct ibv_context *context)
 		errno = ENOMEM;
 		return NULL;
 	}
-	err = uodp_cmd(to_uctx(context), UODP_CMD_ALLOC_PD, NULL, 0, NULL, 0,
-		       &resp, sizeof(resp), NULL, 0);
+	err = ibv_cmd_alloc_pd(context, &pd->ibv_pd, &cmd, sizeof(cmd),
+			       (struct ib_uverbs_alloc_pd_resp *)&resp,
+			       sizeof(resp));
 	if (err) {
 		free(pd);
 		errno = err;
 		return NULL;
 	}
-	pd->pdn = resp.pdn;
-	pd->ibv_pd.context = context;
-	pd->ibv_pd.handle = resp.pdn;
+	pd->pdn = resp.mlx5.pdn;
 	return &pd->ibv_pd;
 }
 
 int uodp_dealloc_pd(struct ibv_pd *ibpd)
 {
-	struct uodp_pd *pd = to_upd(ibpd);
 	int err;
 
-	err = uodp_cmd_destroy(to_uctx(ibpd->context), UODP_CMD_DEALLOC_PD,
-			      pd->pdn);
+	err = uodp_destroy_err(ibv_cmd_dealloc_pd(ibpd));
 	if (err)
 		return err;
-	free(pd);
+	free(to_upd(ibpd));
 	return 0;
 }
 
 static void fill_mr(struct uodp_mr *mr, struct ibv_pd *ibpd, void *addr,
 		    size_t length, uint64_t hca_va, int access,
-		    const struct uodp_reg_mr_resp *resp)
+		    const struct ib_uverbs_reg_mr_resp *resp)
 {
 	mr->vmr.ibv_mr.context = ibpd->context;
 	mr->vmr.ibv_mr.pd = ibpd;
 	mr->vmr.ibv_mr.addr = addr;
 	mr->vmr.ibv_mr.length = length;
-	mr->vmr.ibv_mr.handle = resp->lkey;
+	mr->vmr.ibv_mr.handle = resp->mr_handle;
 	mr->vmr.ibv_mr.lkey = resp->lkey;
 	mr->vmr.ibv_mr.rkey = resp->rkey;
 	mr->vmr.mr_type = IBV_MR_TYPE_MR;
@@ -178,16 +154,11 @@ struct ibv_mr *uodp_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 	struct uodp_context *ctx = to_uctx(ibpd->context);
 	bool odp = access & IBV_ACCESS_ON_DEMAND;
 	bool implicit = odp && !addr && length == SIZE_MAX;
-	struct uodp_reg_mr_req req = {
-		.pdn = to_upd(ibpd)->pdn,
-		/* Optional access bits are hints a device may ignore. */
-		.access = (uint32_t)access &
-			  ~(uint32_t)IBV_ACCESS_OPTIONAL_RANGE,
-		.addr = (uintptr_t)addr,
-		.length = implicit ? UINT64_MAX : length,
-		.iova = implicit ? 0 : hca_va,
-	};
-	struct uodp_reg_mr_resp resp;
+	/* Optional access bits are hints a device may ignore. */
+	int dev_access = access & ~IBV_ACCESS_OPTIONAL_RANGE;
+	uint64_t iova = implicit ? 0 : hca_va;
+	struct ib_uverbs_reg_mr_resp resp;
+	struct ibv_reg_mr cmd;
 	struct uodp_mr *mr;
 	int err;
 
@@ -201,14 +172,15 @@ struct ibv_mr *uodp_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 		err = ENOMEM;
 		goto err_out;
 	}
-	err = uodp_cmd(ctx, UODP_CMD_REG_MR, &req, sizeof(req), NULL, 0,
-		       &resp, sizeof(resp), NULL, 0);
+	err = ibv_cmd_reg_mr(ibpd, addr, implicit ? SIZE_MAX : length, iova,
+			     dev_access, &mr->vmr, &cmd, sizeof(cmd), &resp,
+			     sizeof(resp));
 	if (err)
 		goto err_free;
-	fill_mr(mr, ibpd, addr, length, req.iova, access, &resp);
-	err = uodp_odp_mr_add(ctx, mr, req.pdn, odp);
+	fill_mr(mr, ibpd, addr, length, iova, access, &resp);
+	err = uodp_odp_mr_add(ctx, mr, to_upd(ibpd)->pdn, odp);
 	if (err) {
-		uodp_cmd_destroy(ctx, UODP_CMD_DEREG_MR, resp.lkey);
+		ibv_cmd_dereg_mr(&mr->vmr);
 		goto err_free;
 	}
 	return &mr->vmr.ibv_mr;
@@ -225,7 +197,7 @@ int uodp_dereg_mr(struct verbs_mr *vmr)
 	struct uodp_context *ctx = to_uctx(vmr->ibv_mr.context);
 	int err;
 
-	err = uodp_cmd_destroy(ctx, UODP_CMD_DEREG_MR, vmr->ibv_mr.handle);
+	err = uodp_destroy_err(ibv_cmd_dereg_mr(vmr));
 	if (err)
 		return err;
 	uodp_odp_mr_del(ctx, vmr->ibv_mr.lkey);

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The object commands of the command fd: QUERY_PORT, PD, MR and CQ, each a
+ * kernel request (<rdma/ib_user_verbs.h>, mlx5's driver data) turned into
+ * the device's own operation (ctl_*.c) and its answer turned back.  Handles
+ * are the device numbers (PDN, MR key, CQN), checked against the context
+ * on every use, as ib_uverbs checks its IDR handles.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "rdma/uodp-abi.h"
+#include "uverbs.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+/* The driver data after the core request, zero-extended to len. */
+static void get_udata(const struct ud_write_cmd *cmd, void *dst, size_t len)
+{
+	memset(dst, 0, len);
+	memcpy(dst, cmd->udata, cmd->udata_len < len ? cmd->udata_len : len);
+}
+
+/* Run one of the device's operations as the socket path runs it. */
+static int run_op(struct ud_ufile *f, struct uodpd *d,
+		  int (*fn)(struct ud_cmd *), const void *req, uint32_t len,
+		  void *resp, int fd)
+{
+	uint8_t out[UODP_MAX_CMD_SIZE];
+	struct ud_cmd k = {
+		.d = d, .ctx = f->ctx, .req = req, .req_len = len,
+		.resp = out, .fds = { fd }, .nfds = fd >= 0,
+	};
+	unsigned int i;
+	int ret;
+
+	ret = fn(&k);
+	for (i = 0; i < k.nfds; i++)
+		if (k.fds[i] >= 0)
+			close(k.fds[i]);
+	if (!ret && resp)
+		memcpy(resp, out, k.resp_len);
+	return ret;
+}
+
+/* Destroy-by-handle operations (ud_cmd_dealloc_pd, ...). */
+static int run_destroy(struct ud_ufile *f, struct uodpd *d,
+		       int (*fn)(struct ud_cmd *), uint32_t handle, void *resp)
+{
+	struct uodp_handle_req k = { .handle = handle };
+
+	return run_op(f, d, fn, &k, sizeof(k), resp, -1);
+}
+
+/*
+ * Answer a create; if the answer cannot be written, nobody will ever know
+ * the handle, so the object is destroyed again.
+ */
+static int respond_created(struct ud_call *c, struct ud_ufile *f,
+			   const struct ud_write_cmd *cmd, const void *core,
+			   size_t core_len, const void *drv, size_t drv_len,
+			   int (*destroy)(struct ud_cmd *), uint32_t handle)
+{
+	int ret = ud_write_respond(c, cmd, core, core_len, drv, drv_len);
+
+	if (ret)
+		run_destroy(f, c->d, destroy, handle, NULL);
+	return ret;
+}
+
+/* The caller's fd number as a file of ours (emulator only), or -errno. */
+static int fetch_fd(struct ud_call *c, int number)
+{
+	pid_t tgid = ud_call_tgid(c);
+	int pidfd, fd;
+
+	if (tgid < 0)
+		return tgid;
+	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	if (pidfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
+	close(pidfd);
+	return fd < 0 ? -EBADF : fd;
+}
+
+/* ---- QUERY_PORT ---- */
+
+int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_query_port *req = (const void *)cmd->core;
+	const struct uodp_port_attr *p = &f->dev->port;
+	struct ib_uverbs_query_port_resp resp = {
+		.port_cap_flags = p->port_cap_flags,
+		.max_msg_sz = p->max_msg_sz,
+		.bad_pkey_cntr = p->bad_pkey_cntr,
+		.qkey_viol_cntr = p->qkey_viol_cntr,
+		.gid_tbl_len = p->gid_tbl_len,
+		.pkey_tbl_len = p->pkey_tbl_len,
+		.lid = p->lid,
+		.sm_lid = p->sm_lid,
+		.state = (uint8_t)p->state,
+		.max_mtu = (uint8_t)p->max_mtu,
+		.active_mtu = (uint8_t)p->active_mtu,
+		.lmc = p->lmc,
+		.max_vl_num = p->max_vl_num,
+		.sm_sl = p->sm_sl,
+		.subnet_timeout = p->subnet_timeout,
+		.init_type_reply = p->init_type_reply,
+		.active_width = p->active_width,
+		.active_speed = p->active_speed,
+		.phys_state = p->phys_state,
+		.link_layer = p->link_layer,
+		.flags = p->flags,
+	};
+
+	if (req->port_num < 1 || req->port_num > f->dev->attr.phys_port_cnt)
+		return -EINVAL;
+	return ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0);
+}
+
+/* ---- PD ---- */
+
+int ud_wcmd_alloc_pd(struct ud_call *c, struct ud_ufile *f,
+		     const struct ud_write_cmd *cmd)
+{
+	struct uodp_alloc_pd_resp out;
+	struct ib_uverbs_alloc_pd_resp resp;
+	struct mlx5_ib_alloc_pd_resp drv;
+	int ret;
+
+	ret = run_op(f, c->d, ud_cmd_alloc_pd, NULL, 0, &out, -1);
+	if (ret)
+		return ret;
+	resp.pd_handle = out.pdn;
+	drv.pdn = out.pdn;
+	return respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
+			       sizeof(drv), ud_cmd_dealloc_pd, out.pdn);
+}
+
+int ud_wcmd_dealloc_pd(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_dealloc_pd *req = (const void *)cmd->core;
+
+	return run_destroy(f, c->d, ud_cmd_dealloc_pd, req->pd_handle, NULL);
+}
+
+/* ---- MR ---- */
+
+int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
+		   const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_reg_mr *req = (const void *)cmd->core;
+	struct uodp_reg_mr_req k = {
+		.pdn = req->pd_handle,
+		.access = req->access_flags,
+		.addr = req->start,
+		.length = req->length,
+		.iova = req->hca_va,
+	};
+	struct ib_uverbs_reg_mr_resp resp;
+	struct uodp_reg_mr_resp out;
+	int ret;
+
+	ret = run_op(f, c->d, ud_cmd_reg_mr, &k, sizeof(k), &out, -1);
+	if (ret)
+		return ret;
+	resp.mr_handle = out.lkey;
+	resp.lkey = out.lkey;
+	resp.rkey = out.rkey;
+	return respond_created(c, f, cmd, &resp, sizeof(resp), NULL, 0,
+			       ud_cmd_dereg_mr, out.lkey);
+}
+
+int ud_wcmd_dereg_mr(struct ud_call *c, struct ud_ufile *f,
+		     const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_dereg_mr *req = (const void *)cmd->core;
+
+	return run_destroy(f, c->d, ud_cmd_dereg_mr, req->mr_handle, NULL);
+}
+
+/* ---- CQ ---- */
+
+/* mlx5_ib_create_cq's ring size: cqe + 1 rounded up to a power of two. */
+static uint32_t pow2_above(uint32_t cqe)
+{
+	uint32_t n = 1;
+
+	while (n < cqe + 1)
+		n <<= 1;
+	return n;
+}
+
+int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_create_cq *req = (const void *)cmd->core;
+	struct ib_uverbs_create_cq_resp resp;
+	struct mlx5_ib_create_cq_resp drv = { 0 };
+	struct uodp_create_cq_drv udata;
+	struct uodp_create_cq_resp out;
+	struct uodp_create_cq_req k;
+	int fd, ret;
+
+	get_udata(cmd, &udata, sizeof(udata));
+	if (cmd->udata_len < sizeof(udata) || req->cqe >= UD_NUM_MAX)
+		return -EINVAL;
+	fd = fetch_fd(c, udata.qmem.fd);
+	if (fd < 0)
+		return fd;
+	k = (struct uodp_create_cq_req){
+		.user_handle = req->user_handle,
+		.mmap_size = udata.qmem.size,
+		.cqe_cnt = pow2_above(req->cqe),
+		.cqe_size = udata.mlx5.cqe_size,
+		.buf_offset = udata.qmem.buf_offset,
+		.dbrec_offset = udata.qmem.dbrec_offset,
+		.comp_channel = req->comp_channel,
+		.comp_vector = req->comp_vector,
+	};
+	ret = run_op(f, c->d, ud_cmd_create_cq, &k, sizeof(k), &out, fd);
+	if (ret)
+		return ret;
+	resp.cq_handle = out.cqn;
+	resp.cqe = k.cqe_cnt - 1;
+	drv.cqn = out.cqn;
+	return respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
+			       sizeof(drv), ud_cmd_destroy_cq, out.cqn);
+}
+
+int ud_wcmd_destroy_cq(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_destroy_cq *req = (const void *)cmd->core;
+	struct uodp_destroy_cq_resp out;
+	struct ib_uverbs_destroy_cq_resp resp;
+	int ret;
+
+	ret = run_destroy(f, c->d, ud_cmd_destroy_cq, req->cq_handle, &out);
+	if (ret)
+		return ret;
+	resp.comp_events_reported = out.comp_events_reported;
+	resp.async_events_reported = out.async_events_reported;
+	/* The CQ is gone either way; a bad buffer only loses the counts. */
+	return ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0);
+}
