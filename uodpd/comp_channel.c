@@ -33,7 +33,7 @@
 #include "uverbs.h"
 
 #define MAX_CHANNELS_PER_FILE 1024u
-#define DRAIN_BATCH 512u
+#define PIPE_CHUNK 65536u	/* a default pipe's size */
 
 /* ---- creation ---- */
 
@@ -47,7 +47,7 @@ static int channel_count(const struct ud_ufile *f)
 	return (int)n;
 }
 
-static int reopen_nonblock(int fd)
+int ud_reopen_nonblock(int fd)
 {
 	char path[64];
 
@@ -66,7 +66,7 @@ static struct ud_channel *channel_new(struct ud_ufile *f, int pipefd[2])
 	list_head_init(&ch->cqs);
 	ch->ufile = f;
 	ch->wfd = pipefd[1];
-	ch->drain_fd = reopen_nonblock(pipefd[0]);
+	ch->drain_fd = ud_reopen_nonblock(pipefd[0]);
 	if (ch->drain_fd < 0 || fstat(pipefd[0], &st) ||
 	    fcntl(ch->wfd, F_SETFL, O_NONBLOCK)) {
 		if (ch->drain_fd >= 0)
@@ -167,26 +167,54 @@ static void fire(struct ud_cq *cq)
 	cq->event_pending = !write_event(cq);
 }
 
-/* Pull every record out of the channel, put back all but cq's. */
-static uint32_t take_back_events(struct ud_channel *ch, struct ud_cq *cq)
+/* Everything unread in the pipe, whole records, into *buf (malloc'd). */
+static size_t read_all(int drain_fd, size_t rec_size, uint8_t **buf)
 {
-	struct ib_uverbs_comp_event_desc ev[DRAIN_BATCH];
-	uint32_t removed = 0, kept = 0, i;
-	ssize_t n;
+	size_t len = 0, cap = 0;
+	uint8_t *p = NULL, *q;
+	ssize_t got;
 
-	n = read(ch->drain_fd, ev, sizeof(ev));
-	if (n <= 0)
-		return 0;
-	n /= (ssize_t)sizeof(ev[0]);
-	for (i = 0; i < (uint32_t)n; i++) {
-		if (ev[i].cq_handle == cq->user_handle)
-			removed++;
-		else
-			ev[kept++] = ev[i];
+	for (;;) {
+		if (cap - len < PIPE_CHUNK) {
+			q = realloc(p, cap + PIPE_CHUNK);
+			if (!q)
+				break;
+			p = q;
+			cap += PIPE_CHUNK;
+		}
+		got = read(drain_fd, p + len, cap - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
 	}
-	if (kept && write(ch->wfd, ev, kept * sizeof(ev[0])) < 0)
-		ud_warn("completion channel: events of other CQs lost: %s",
-			strerror(errno));
+	*buf = p;
+	/* Writers write whole records (below PIPE_BUF), readers read them. */
+	return len - len % rec_size;
+}
+
+uint32_t ud_pipe_take_back(int drain_fd, int wfd, size_t rec_size,
+			   uint64_t element)
+{
+	size_t len, off, kept = 0;
+	uint32_t removed = 0;
+	uint8_t *buf;
+	uint64_t el;
+
+	if (rec_size < sizeof(el))
+		return 0;
+	len = read_all(drain_fd, rec_size, &buf);
+	for (off = 0; off < len; off += rec_size) {
+		memcpy(&el, buf + off, sizeof(el));
+		if (el == element) {
+			removed++;
+			continue;
+		}
+		memmove(buf + kept, buf + off, rec_size);
+		kept += rec_size;
+	}
+	if (kept && write(wfd, buf, kept) != (ssize_t)kept)
+		ud_warn("events of other objects lost: %s", strerror(errno));
+	free(buf);
 	return removed;
 }
 
@@ -196,7 +224,9 @@ uint32_t ud_channel_unbind_cq(struct ud_cq *cq)
 
 	if (!cq->channel)
 		return 0;
-	removed = take_back_events(cq->channel, cq);
+	removed = ud_pipe_take_back(cq->channel->drain_fd, cq->channel->wfd,
+				    sizeof(struct ib_uverbs_comp_event_desc),
+				    cq->user_handle);
 	if (removed > cq->comp_events)
 		removed = cq->comp_events;
 	list_del(&cq->channel_link);

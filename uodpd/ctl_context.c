@@ -99,6 +99,7 @@ static struct ud_ctx *ctx_alloc(struct uodpd *d, int sock)
 	ctx->kick_fd = -1;
 	ctx->async_wfd = -1;
 	ctx->async_rfd = -1;
+	ctx->async_drain_fd = -1;
 	list_head_init(&ctx->pds);
 	list_head_init(&ctx->mrs);
 	list_head_init(&ctx->cqs);
@@ -175,6 +176,7 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	close_fd(&ctx->kick_fd);
 	close_fd(&ctx->async_wfd);
 	close_fd(&ctx->async_rfd);
+	close_fd(&ctx->async_drain_fd);
 	if (ctx->shared)
 		munmap(ctx->shared, SHARED_PAGE_SIZE);
 	list_del(&ctx->link);
@@ -197,7 +199,8 @@ void ud_ctl_kick(struct uodpd *d, uint32_t ctx_id)
 	ud_ctx_check_arms(ctx);
 }
 
-void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type)
+void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type,
+		    uint32_t *count)
 {
 	struct uodp_async_event ev = {
 		.element = element,
@@ -207,14 +210,29 @@ void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type)
 	if (ctx->async_wfd < 0)
 		return;
 	/* One record is below PIPE_BUF: written whole or not at all. */
-	if (write(ctx->async_wfd, &ev, sizeof(ev)) == sizeof(ev))
+	if (write(ctx->async_wfd, &ev, sizeof(ev)) == sizeof(ev)) {
+		(*count)++;
 		return;
+	}
 	if (errno == EPIPE)	/* the process closed its async_fd */
 		ud_dbg("context %u: async event %u dropped: %s", ctx->id,
 		       type, strerror(errno));
 	else
 		ud_warn("context %u: async event %u dropped: %s", ctx->id,
 			type, strerror(errno));
+}
+
+uint32_t ud_async_take_back(struct ud_ctx *ctx, uint64_t element,
+			    uint32_t count)
+{
+	uint32_t removed = 0;
+
+	if (count && ctx->async_drain_fd >= 0)
+		removed = ud_pipe_take_back(ctx->async_drain_fd,
+					    ctx->async_wfd,
+					    sizeof(struct uodp_async_event),
+					    element);
+	return removed < count ? count - removed : 0;
 }
 
 /* ---- OPEN_CONTEXT, QUERY_DEVICE, QUERY_PORT ---- */
@@ -271,6 +289,9 @@ static int open_context_fds(struct uodpd *d, struct ud_ctx *ctx,
 	ctx->async_rfd = fcntl(pipefd[0], F_DUPFD_CLOEXEC, 0);
 	if (ctx->async_rfd < 0)
 		return -errno;
+	ctx->async_drain_fd = ud_reopen_nonblock(pipefd[0]);
+	if (ctx->async_drain_fd < 0)
+		return -errno;
 	/* Never block on a client that does not read its events. */
 	if (fcntl(ctx->async_wfd, F_SETFL, O_NONBLOCK))
 		return -errno;
@@ -284,6 +305,7 @@ static void open_context_undo(struct ud_ctx *ctx, struct ud_cmd *c)
 	close_fd(&ctx->kick_fd);
 	close_fd(&ctx->async_wfd);
 	close_fd(&ctx->async_rfd);
+	close_fd(&ctx->async_drain_fd);
 	if (ctx->shared)
 		munmap(ctx->shared, SHARED_PAGE_SIZE);
 	ctx->shared = NULL;

@@ -118,7 +118,9 @@ int ud_cmd_destroy_cq(struct ud_cmd *c)
 	if (cq->refs)
 		return -EBUSY;
 	resp->comp_events_reported = ud_channel_unbind_cq(cq);
-	resp->async_events_reported = 0;
+	resp->async_events_reported = ud_async_take_back(cq->ctx,
+							 cq->user_handle,
+							 cq->async_events);
 	c->resp_len = sizeof(*resp);
 	ud_cq_destroy(c->d, cq);
 	return 0;

@@ -448,9 +448,14 @@ int ud_cmd_destroy_qp(struct ud_cmd *c)
 {
 	const struct uodp_handle_req *req = c->req;
 	struct ud_qp *qp = ud_ctx_qp(c->d, c->ctx, req->handle);
+	struct uodp_destroy_resp *resp = c->resp;
 
 	if (!qp)
 		return -ENOENT;
+	resp->events_reported = ud_async_take_back(qp->ctx, qp->user_handle,
+						   qp->async_events);
+	resp->reserved = 0;
+	c->resp_len = sizeof(*resp);
 	ud_qp_destroy(c->d, qp);
 	return 0;
 }

@@ -207,11 +207,16 @@ int ud_cmd_destroy_srq(struct ud_cmd *c)
 {
 	const struct uodp_handle_req *req = c->req;
 	struct ud_srq *srq = ud_ctx_srq(c->d, c->ctx, req->handle);
+	struct uodp_destroy_resp *resp = c->resp;
 
 	if (!srq)
 		return -ENOENT;
 	if (srq->refs)
 		return -EBUSY;
+	resp->events_reported = ud_async_take_back(srq->ctx, srq->user_handle,
+						   srq->async_events);
+	resp->reserved = 0;
+	c->resp_len = sizeof(*resp);
 	ud_srq_destroy(c->d, srq);
 	return 0;
 }

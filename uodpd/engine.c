@@ -214,7 +214,7 @@ void ud_engine_qp_state_changed(struct uodpd *d, struct ud_qp *qp,
 	qp->req.wait_until_ns = 0;
 	if (qp->srqn != UODP_NO_HANDLE)
 		ud_async_event(qp->ctx, qp->user_handle,
-			       IBV_EVENT_QP_LAST_WQE_REACHED);
+			       IBV_EVENT_QP_LAST_WQE_REACHED, &qp->async_events);
 }
 
 uint64_t ud_now_ns(void)

@@ -52,7 +52,8 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 	ci = be32toh(*cq->dbrec) & MLX5_CQE_CI_MASK;
 	if (((cq->pi - ci) & MLX5_CQE_CI_MASK) >= cq->cqe_cnt) {
 		cq->overrun = true;
-		ud_async_event(cq->ctx, cq->user_handle, IBV_EVENT_CQ_ERR);
+		ud_async_event(cq->ctx, cq->user_handle, IBV_EVENT_CQ_ERR,
+			       &cq->async_events);
 		return -1;
 	}
 	ud_cqe_encode(info, &cqe);

@@ -48,7 +48,7 @@ static void srq_check_limit(struct ud_srq *srq)
 	if (srq->srq_limit && left < srq->srq_limit) {
 		srq->srq_limit = 0;	/* the event disarms the limit */
 		ud_async_event(srq->ctx, srq->user_handle,
-			       IBV_EVENT_SRQ_LIMIT_REACHED);
+			       IBV_EVENT_SRQ_LIMIT_REACHED, &srq->async_events);
 	}
 }
 

@@ -95,6 +95,7 @@ struct ud_cq {
 	uint32_t pi;			/* producer counter */
 	bool overrun;
 	uint32_t refs;			/* QPs/SRQs using it */
+	uint32_t async_events;		/* written for it */
 	/* completion events (comp_channel.c) */
 	struct ud_channel *channel;	/* NULL: no completion channel */
 	struct list_node channel_link;	/* the channel's CQs */
@@ -146,6 +147,7 @@ struct ud_srq {
 	uint32_t consumed;		/* WQEs consumed */
 	bool error;
 	uint32_t refs;			/* QPs using it */
+	uint32_t async_events;		/* written for it */
 	struct ud_fault_ctx fault;	/* responder WQE faults (RMP) */
 };
 
@@ -190,6 +192,7 @@ struct ud_qp {
 	struct ud_fault_ctx sq_fault;	/* requester WQE faults */
 	struct ud_fault_ctx rq_fault;	/* responder WQE faults (own RQ) */
 	struct ud_fault_ctx rdma_fault;	/* RDMA responder faults (by rkey) */
+	uint32_t async_events;		/* written for it */
 };
 
 struct ud_ctx {
@@ -200,6 +203,7 @@ struct ud_ctx {
 	uid_t uid;
 	int kick_fd;			/* eventfd the provider writes */
 	int async_wfd;			/* write end of the async event pipe */
+	int async_drain_fd;		/* our own reader of it, non-blocking */
 	struct uodp_shared_page *shared;
 	struct list_node link;
 	struct list_head pds, mrs, cqs, srqs, qps;
@@ -375,7 +379,18 @@ int ud_pid_write(pid_t pid, uint64_t pva, const void *src, size_t len);
 int ud_mem_write(struct ud_ctx *ctx, uint64_t pva, const void *src, size_t len);
 
 /* ---- async events (ctl) ---- */
-void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type);
+/*
+ * Write an async event; *count (the object's async_events) counts those
+ * written, which destroy reports as events_reported (ud_async_take_back).
+ */
+void ud_async_event(struct ud_ctx *ctx, uint64_t element, uint32_t type,
+		    uint32_t *count);
+/*
+ * An object of element goes away: take its unread events out of the async
+ * pipe; returns how many of count the process read.
+ */
+uint32_t ud_async_take_back(struct ud_ctx *ctx, uint64_t element,
+			    uint32_t count);
 
 /* ---- engine (engine_*.c) ---- */
 /* Run datapath work; return true if anything progressed. */

@@ -125,7 +125,30 @@ int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
 		     const void *core, size_t core_len, const void *drv,
 		     size_t drv_len);
 
-/* uverbs_objs.c: the object commands */
+/* uverbs_objs.c: helpers of the object commands */
+struct ud_cmd;
+/* The first len bytes of the driver data, or -EINVAL if shorter. */
+int ud_uverbs_udata(const struct ud_write_cmd *cmd, void *dst, size_t len);
+/* Run one of the device's operations (ctl_*.c) for the file's context. */
+int ud_uverbs_run(struct ud_ufile *f, struct uodpd *d,
+		  int (*fn)(struct ud_cmd *), const void *req, uint32_t len,
+		  void *resp, int fd);
+/* The same for the destroy-by-handle operations. */
+int ud_uverbs_destroy(struct ud_ufile *f, struct uodpd *d,
+		      int (*fn)(struct ud_cmd *), uint32_t handle, void *resp);
+/*
+ * Answer a create; if the answer cannot be written, nobody will ever know
+ * the handle, so the object is destroyed again.
+ */
+int ud_uverbs_respond_created(struct ud_call *c, struct ud_ufile *f,
+			      const struct ud_write_cmd *cmd,
+			      const void *core, size_t core_len,
+			      const void *drv, size_t drv_len,
+			      int (*destroy)(struct ud_cmd *), uint32_t handle);
+/* The caller's fd number as a file of ours (emulator only), or -errno. */
+int ud_uverbs_fetch_fd(struct ud_call *c, int number);
+
+/* uverbs_objs.c, uverbs_qp.c: the object commands */
 int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd);
 int ud_wcmd_alloc_pd(struct ud_call *c, struct ud_ufile *f,
@@ -139,6 +162,28 @@ int ud_wcmd_dereg_mr(struct ud_call *c, struct ud_ufile *f,
 int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_write_cmd *cmd);
 int ud_wcmd_destroy_cq(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd);
+int ud_wcmd_create_qp(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd);
+int ud_wcmd_modify_qp(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd);
+int ud_wcmd_query_qp(struct ud_call *c, struct ud_ufile *f,
+		     const struct ud_write_cmd *cmd);
+int ud_wcmd_destroy_qp(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd);
+int ud_wcmd_create_srq(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd);
+int ud_wcmd_create_xsrq(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_write_cmd *cmd);
+int ud_wcmd_modify_srq(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd);
+int ud_wcmd_query_srq(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd);
+int ud_wcmd_destroy_srq(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_write_cmd *cmd);
+int ud_wcmd_open_xrcd(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd);
+int ud_wcmd_close_xrcd(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd);
 
 /* ---- completion channels (comp_channel.c) ---- */
@@ -159,6 +204,15 @@ void ud_channel_destroy(struct ud_channel *ch);
 /* The channel behind fd in process pid, if it is one of ctx's. */
 struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd);
 void ud_channel_bind_cq(struct ud_channel *ch, struct ud_cq *cq);
+/* A second, non-blocking reader of the pipe (or file) behind fd. */
+int ud_reopen_nonblock(int fd);
+/*
+ * Take the unread records (of rec_size bytes, starting with a u64 element)
+ * of element out of a pipe, through our reader drain_fd; the others go
+ * back in order through wfd.  Returns how many were taken.
+ */
+uint32_t ud_pipe_take_back(int drain_fd, int wfd, size_t rec_size,
+			   uint64_t element);
 /*
  * Unbind a CQ that goes away: its unread events are taken out of the
  * channel; returns the events the process read (comp_events_reported).

@@ -23,15 +23,15 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-/* The driver data after the core request, zero-extended to len. */
-static void get_udata(const struct ud_write_cmd *cmd, void *dst, size_t len)
+int ud_uverbs_udata(const struct ud_write_cmd *cmd, void *dst, size_t len)
 {
-	memset(dst, 0, len);
-	memcpy(dst, cmd->udata, cmd->udata_len < len ? cmd->udata_len : len);
+	if (cmd->udata_len < len)
+		return -EINVAL;
+	memcpy(dst, cmd->udata, len);
+	return 0;
 }
 
-/* Run one of the device's operations as the socket path runs it. */
-static int run_op(struct ud_ufile *f, struct uodpd *d,
+int ud_uverbs_run(struct ud_ufile *f, struct uodpd *d,
 		  int (*fn)(struct ud_cmd *), const void *req, uint32_t len,
 		  void *resp, int fd)
 {
@@ -52,33 +52,28 @@ static int run_op(struct ud_ufile *f, struct uodpd *d,
 	return ret;
 }
 
-/* Destroy-by-handle operations (ud_cmd_dealloc_pd, ...). */
-static int run_destroy(struct ud_ufile *f, struct uodpd *d,
-		       int (*fn)(struct ud_cmd *), uint32_t handle, void *resp)
+int ud_uverbs_destroy(struct ud_ufile *f, struct uodpd *d,
+		      int (*fn)(struct ud_cmd *), uint32_t handle, void *resp)
 {
 	struct uodp_handle_req k = { .handle = handle };
 
-	return run_op(f, d, fn, &k, sizeof(k), resp, -1);
+	return ud_uverbs_run(f, d, fn, &k, sizeof(k), resp, -1);
 }
 
-/*
- * Answer a create; if the answer cannot be written, nobody will ever know
- * the handle, so the object is destroyed again.
- */
-static int respond_created(struct ud_call *c, struct ud_ufile *f,
-			   const struct ud_write_cmd *cmd, const void *core,
-			   size_t core_len, const void *drv, size_t drv_len,
-			   int (*destroy)(struct ud_cmd *), uint32_t handle)
+int ud_uverbs_respond_created(struct ud_call *c, struct ud_ufile *f,
+			      const struct ud_write_cmd *cmd,
+			      const void *core, size_t core_len,
+			      const void *drv, size_t drv_len,
+			      int (*destroy)(struct ud_cmd *), uint32_t handle)
 {
 	int ret = ud_write_respond(c, cmd, core, core_len, drv, drv_len);
 
 	if (ret)
-		run_destroy(f, c->d, destroy, handle, NULL);
+		ud_uverbs_destroy(f, c->d, destroy, handle, NULL);
 	return ret;
 }
 
-/* The caller's fd number as a file of ours (emulator only), or -errno. */
-static int fetch_fd(struct ud_call *c, int number)
+int ud_uverbs_fetch_fd(struct ud_call *c, int number)
 {
 	pid_t tgid = ud_call_tgid(c);
 	int pidfd, fd;
@@ -139,12 +134,12 @@ int ud_wcmd_alloc_pd(struct ud_call *c, struct ud_ufile *f,
 	struct mlx5_ib_alloc_pd_resp drv;
 	int ret;
 
-	ret = run_op(f, c->d, ud_cmd_alloc_pd, NULL, 0, &out, -1);
+	ret = ud_uverbs_run(f, c->d, ud_cmd_alloc_pd, NULL, 0, &out, -1);
 	if (ret)
 		return ret;
 	resp.pd_handle = out.pdn;
 	drv.pdn = out.pdn;
-	return respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
 			       sizeof(drv), ud_cmd_dealloc_pd, out.pdn);
 }
 
@@ -153,7 +148,7 @@ int ud_wcmd_dealloc_pd(struct ud_call *c, struct ud_ufile *f,
 {
 	const struct ib_uverbs_dealloc_pd *req = (const void *)cmd->core;
 
-	return run_destroy(f, c->d, ud_cmd_dealloc_pd, req->pd_handle, NULL);
+	return ud_uverbs_destroy(f, c->d, ud_cmd_dealloc_pd, req->pd_handle, NULL);
 }
 
 /* ---- MR ---- */
@@ -173,13 +168,13 @@ int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
 	struct uodp_reg_mr_resp out;
 	int ret;
 
-	ret = run_op(f, c->d, ud_cmd_reg_mr, &k, sizeof(k), &out, -1);
+	ret = ud_uverbs_run(f, c->d, ud_cmd_reg_mr, &k, sizeof(k), &out, -1);
 	if (ret)
 		return ret;
 	resp.mr_handle = out.lkey;
 	resp.lkey = out.lkey;
 	resp.rkey = out.rkey;
-	return respond_created(c, f, cmd, &resp, sizeof(resp), NULL, 0,
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), NULL, 0,
 			       ud_cmd_dereg_mr, out.lkey);
 }
 
@@ -188,7 +183,7 @@ int ud_wcmd_dereg_mr(struct ud_call *c, struct ud_ufile *f,
 {
 	const struct ib_uverbs_dereg_mr *req = (const void *)cmd->core;
 
-	return run_destroy(f, c->d, ud_cmd_dereg_mr, req->mr_handle, NULL);
+	return ud_uverbs_destroy(f, c->d, ud_cmd_dereg_mr, req->mr_handle, NULL);
 }
 
 /* ---- CQ ---- */
@@ -214,10 +209,10 @@ int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 	struct uodp_create_cq_req k;
 	int fd, ret;
 
-	get_udata(cmd, &udata, sizeof(udata));
-	if (cmd->udata_len < sizeof(udata) || req->cqe >= UD_NUM_MAX)
+	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)) ||
+	    req->cqe >= UD_NUM_MAX)
 		return -EINVAL;
-	fd = fetch_fd(c, udata.qmem.fd);
+	fd = ud_uverbs_fetch_fd(c, udata.qmem.fd);
 	if (fd < 0)
 		return fd;
 	k = (struct uodp_create_cq_req){
@@ -230,13 +225,13 @@ int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 		.comp_channel = req->comp_channel,
 		.comp_vector = req->comp_vector,
 	};
-	ret = run_op(f, c->d, ud_cmd_create_cq, &k, sizeof(k), &out, fd);
+	ret = ud_uverbs_run(f, c->d, ud_cmd_create_cq, &k, sizeof(k), &out, fd);
 	if (ret)
 		return ret;
 	resp.cq_handle = out.cqn;
 	resp.cqe = k.cqe_cnt - 1;
 	drv.cqn = out.cqn;
-	return respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
 			       sizeof(drv), ud_cmd_destroy_cq, out.cqn);
 }
 
@@ -248,7 +243,7 @@ int ud_wcmd_destroy_cq(struct ud_call *c, struct ud_ufile *f,
 	struct ib_uverbs_destroy_cq_resp resp;
 	int ret;
 
-	ret = run_destroy(f, c->d, ud_cmd_destroy_cq, req->cq_handle, &out);
+	ret = ud_uverbs_destroy(f, c->d, ud_cmd_destroy_cq, req->cq_handle, &out);
 	if (ret)
 		return ret;
 	resp.comp_events_reported = out.comp_events_reported;

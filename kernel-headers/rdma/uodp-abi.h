@@ -266,6 +266,33 @@ struct uodp_create_cq_drv {
 	struct uodp_qmem_ref qmem;
 };
 
+/*
+ * CREATE_QP's driver data on the command fd: mlx5's (queue sizes), then
+ * the memfd; qmem.buf_offset is the SQ, rq_offset the RQ.  fd -1: no
+ * queues (XRC_RECV).
+ */
+struct uodp_create_qp_drv {
+	struct mlx5_ib_create_qp mlx5;
+	struct uodp_qmem_ref qmem;
+	__aligned_u64 rq_offset;
+};
+
+/* CREATE_SRQ and CREATE_XSRQ's driver data: mlx5's, the memfd, its shape. */
+struct uodp_create_srq_drv {
+	struct mlx5_ib_create_srq mlx5;
+	struct uodp_qmem_ref qmem;
+	__u32 wqe_cnt;			/* power of two */
+	__u32 wqe_shift;		/* log2 stride */
+	__u32 max_sge;
+	__u32 reserved;
+};
+
+/* DESTROY_QP, DESTROY_SRQ: async events the process read (as the kernel). */
+struct uodp_destroy_resp {
+	uint32_t events_reported;
+	uint32_t reserved;
+};
+
 /* As ib_uverbs_destroy_cq_resp: events destroy must wait to be acked. */
 struct uodp_destroy_cq_resp {
 	uint32_t comp_events_reported;

@@ -133,7 +133,7 @@ static int size_rq(struct uodp_context *ctx, struct uodp_qp *qp,
 	return 0;
 }
 
-static int alloc_queues(struct uodp_qp *qp, struct uodp_create_qp_req *req)
+static int alloc_queues(struct uodp_qp *qp, struct uodp_create_qp_drv *drv)
 {
 	size_t sq_bytes = (size_t)qp->sq.wqe_cnt * MLX5_SEND_WQE_BB;
 	size_t rq_bytes = (size_t)qp->rq.wqe_cnt << qp->rq.wqe_shift;
@@ -160,10 +160,13 @@ static int alloc_queues(struct uodp_qp *qp, struct uodp_create_qp_req *req)
 	qp->rq.buf = (uint8_t *)qp->mem.addr + sq_bytes;
 	qp->dbrec = (volatile uint32_t *)((uint8_t *)qp->mem.addr + db_off);
 
-	req->mmap_size = qp->mem.size;
-	req->sq_offset = 0;
-	req->rq_offset = sq_bytes;
-	req->dbrec_offset = db_off;
+	drv->mlx5.buf_addr = (uintptr_t)qp->mem.addr;
+	drv->mlx5.db_addr = (uintptr_t)qp->dbrec;
+	drv->qmem.fd = qp->mem.fd;
+	drv->qmem.size = qp->mem.size;
+	drv->qmem.buf_offset = 0;	/* the SQ */
+	drv->qmem.dbrec_offset = db_off;
+	drv->rq_offset = sq_bytes;
 	return 0;
 }
 
@@ -228,30 +231,45 @@ static int check_init_attr(struct ibv_qp_init_attr_ex *attr)
 	return 0;
 }
 
-static void fill_create_req(struct uodp_qp *qp,
-			    const struct ibv_qp_init_attr_ex *attr,
-			    struct uodp_create_qp_req *req)
-{
-	bool xrc = attr->qp_type == IBV_QPT_XRC_SEND ||
-		   attr->qp_type == IBV_QPT_XRC_RECV;
+/* CREATE_QP's response: ib_uverbs_create_qp_resp's fields, then mlx5's. */
+struct uodp_create_qp_resp_cmd {
+	uint32_t qp_handle;
+	uint32_t qpn;
+	uint32_t max_send_wr;
+	uint32_t max_recv_wr;
+	uint32_t max_send_sge;
+	uint32_t max_recv_sge;
+	uint32_t max_inline_data;
+	uint32_t reserved;
+	struct mlx5_ib_create_qp_resp mlx5;
+};
 
-	req->user_handle = (uintptr_t)&qp->vqp.qp;
-	req->qp_type = attr->qp_type;
-	req->flags = attr->sq_sig_all ? UODP_QP_SQ_SIG_ALL : 0;
-	req->pdn = attr->pd ? to_upd(attr->pd)->pdn : UODP_NO_HANDLE;
-	req->send_cqn = attr->send_cq ? to_ucq(attr->send_cq)->cqn :
-					UODP_NO_HANDLE;
-	req->recv_cqn = attr->recv_cq && !xrc ? to_ucq(attr->recv_cq)->cqn :
-						UODP_NO_HANDLE;
-	req->srqn = attr->srq ? to_usrq(attr->srq)->srqn : UODP_NO_HANDLE;
-	req->xrcdn = attr->qp_type == IBV_QPT_XRC_RECV ?
-			     to_uxrcd(attr->xrcd)->xrcdn : UODP_NO_HANDLE;
-	req->sq_wqe_cnt = qp->sq.wqe_cnt;
-	req->rq_wqe_cnt = qp->rq.wqe_cnt;
-	req->rq_wqe_shift = qp->rq.wqe_cnt ? qp->rq.wqe_shift : 0;
-	req->max_send_sge = qp->sq.max_gs;
-	req->max_recv_sge = qp->rq.max_gs;
-	req->max_inline_data = qp->sq.max_inline;
+/* CREATE_QP as libmlx5 issues it: the sizes in mlx5's driver data. */
+static int create_qp_cmd(struct ibv_context *context, struct uodp_qp *qp,
+			 const struct ibv_qp_init_attr_ex *attr,
+			 const struct ibv_qp_cap *cap,
+			 struct uodp_create_qp_drv *drv)
+{
+	struct {
+		struct ibv_create_qp ibv_cmd;
+		struct uodp_create_qp_drv drv;
+	} cmd = { .drv = *drv };
+	struct uodp_create_qp_resp_cmd resp;
+	struct ibv_qp_init_attr_ex ex = *attr;
+
+	cmd.drv.mlx5.sq_wqe_count = qp->sq.wqe_cnt;
+	cmd.drv.mlx5.rq_wqe_count = qp->rq.wqe_cnt;
+	cmd.drv.mlx5.rq_wqe_shift = qp->rq.wqe_cnt ? qp->rq.wqe_shift : 0;
+	if (!qp->has_mem)
+		cmd.drv.qmem.fd = -1;
+	ex.cap = *cap;
+	/* What libibverbs' write path takes; the rest was checked zero. */
+	ex.comp_mask &= IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_XRCD |
+			IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+	return ibv_cmd_create_qp_ex(context, &qp->vqp, &ex, &cmd.ibv_cmd,
+				    sizeof(cmd),
+				    (struct ib_uverbs_create_qp_resp *)&resp,
+				    sizeof(resp));
 }
 
 static void fill_ibv_qp(struct uodp_qp *qp, struct ibv_context *context,
@@ -287,8 +305,7 @@ static struct ibv_qp *create_qp(struct ibv_context *context,
 				struct ibv_qp_init_attr_ex *attr)
 {
 	struct uodp_context *ctx = to_uctx(context);
-	struct uodp_create_qp_req req = {};
-	struct uodp_create_qp_resp resp;
+	struct uodp_create_qp_drv drv = { .qmem.fd = -1 };
 	struct ibv_qp_cap cap = attr->cap;
 	struct uodp_qp *qp;
 	int err;
@@ -318,23 +335,21 @@ static struct ibv_qp *create_qp(struct ibv_context *context,
 	if (!err)
 		err = size_rq(ctx, qp, &cap, attr->srq);
 	if (!err && qp->type != IBV_QPT_XRC_RECV)
-		err = alloc_queues(qp, &req);
+		err = alloc_queues(qp, &drv);
 	if (err)
 		goto err_free;
 
-	fill_create_req(qp, attr, &req);
-	err = uodp_cmd(ctx, UODP_CMD_CREATE_QP, &req, sizeof(req), &qp->mem.fd,
-		       qp->has_mem ? 1 : 0, &resp, sizeof(resp), NULL, 0);
+	err = create_qp_cmd(context, qp, attr, &cap, &drv);
 	if (qp->has_mem)
 		uodp_qmem_close_fd(&qp->mem);
 	if (err)
 		goto err_free;
-	qp->qpn = resp.qpn;
+	qp->qpn = qp->vqp.qp.qp_num;
 	/*
 	 * The fault engine may look the QP up as soon as it is in the table,
 	 * while libibverbs still fills struct ibv_qp: it reads our copy.
 	 */
-	qp->pdn = req.pdn;
+	qp->pdn = attr->pd ? to_upd(attr->pd)->pdn : UODP_NO_HANDLE;
 	err = uodp_table_store(ctx, &ctx->qp_table, qp->qpn, qp);
 	if (err)
 		goto err_destroy;
@@ -346,7 +361,7 @@ static struct ibv_qp *create_qp(struct ibv_context *context,
 	return &qp->vqp.qp;
 
 err_destroy:
-	uodp_cmd_destroy(ctx, UODP_CMD_DESTROY_QP, qp->qpn);
+	ibv_cmd_destroy_qp(&qp->vqp.qp);
 err_free:
 	free_qp(qp);
 err_out:
@@ -381,81 +396,6 @@ struct ibv_qp *uodp_create_qp_ex(struct ibv_context *context,
 	return create_qp(context, attr);
 }
 
-static void ah_to_uodp(const struct ibv_ah_attr *a, struct uodp_ah_attr *u)
-{
-	memcpy(u->dgid, a->grh.dgid.raw, sizeof(u->dgid));
-	u->flow_label = a->grh.flow_label;
-	u->dlid = a->dlid;
-	u->sgid_index = a->grh.sgid_index;
-	u->hop_limit = a->grh.hop_limit;
-	u->traffic_class = a->grh.traffic_class;
-	u->sl = a->sl;
-	u->is_global = a->is_global;
-	u->port_num = a->port_num;
-	u->static_rate = a->static_rate;
-}
-
-static void ah_from_uodp(const struct uodp_ah_attr *u, struct ibv_ah_attr *a)
-{
-	memset(a, 0, sizeof(*a));
-	memcpy(a->grh.dgid.raw, u->dgid, sizeof(u->dgid));
-	a->grh.flow_label = u->flow_label;
-	a->grh.sgid_index = u->sgid_index;
-	a->grh.hop_limit = u->hop_limit;
-	a->grh.traffic_class = u->traffic_class;
-	a->dlid = u->dlid;
-	a->sl = u->sl;
-	a->is_global = u->is_global;
-	a->port_num = u->port_num;
-	a->static_rate = u->static_rate;
-}
-
-static void attr_to_uodp(const struct ibv_qp_attr *a, struct uodp_qp_attr *u)
-{
-	u->qp_state = a->qp_state;
-	u->cur_qp_state = a->cur_qp_state;
-	u->path_mtu = a->path_mtu;
-	u->qkey = a->qkey;
-	u->rq_psn = a->rq_psn;
-	u->sq_psn = a->sq_psn;
-	u->dest_qp_num = a->dest_qp_num;
-	u->qp_access_flags = (uint32_t)a->qp_access_flags;
-	ah_to_uodp(&a->ah_attr, &u->ah_attr);
-	u->pkey_index = a->pkey_index;
-	u->sq_draining = a->sq_draining;
-	u->max_rd_atomic = a->max_rd_atomic;
-	u->max_dest_rd_atomic = a->max_dest_rd_atomic;
-	u->min_rnr_timer = a->min_rnr_timer;
-	u->port_num = a->port_num;
-	u->timeout = a->timeout;
-	u->retry_cnt = a->retry_cnt;
-	u->rnr_retry = a->rnr_retry;
-	u->en_sqd_async_notify = a->en_sqd_async_notify;
-}
-
-static void attr_from_uodp(const struct uodp_qp_attr *u, struct ibv_qp_attr *a)
-{
-	a->qp_state = (enum ibv_qp_state)u->qp_state;
-	a->cur_qp_state = (enum ibv_qp_state)u->cur_qp_state;
-	a->path_mtu = (enum ibv_mtu)u->path_mtu;
-	a->qkey = u->qkey;
-	a->rq_psn = u->rq_psn;
-	a->sq_psn = u->sq_psn;
-	a->dest_qp_num = u->dest_qp_num;
-	a->qp_access_flags = (int)u->qp_access_flags;
-	ah_from_uodp(&u->ah_attr, &a->ah_attr);
-	a->pkey_index = u->pkey_index;
-	a->sq_draining = u->sq_draining;
-	a->max_rd_atomic = u->max_rd_atomic;
-	a->max_dest_rd_atomic = u->max_dest_rd_atomic;
-	a->min_rnr_timer = u->min_rnr_timer;
-	a->port_num = u->port_num;
-	a->timeout = u->timeout;
-	a->retry_cnt = u->retry_cnt;
-	a->rnr_retry = u->rnr_retry;
-	a->en_sqd_async_notify = u->en_sqd_async_notify;
-}
-
 void uodp_qp_reset_indices(struct uodp_qp *qp)
 {
 	pthread_spin_lock(&qp->sq.lock);
@@ -488,15 +428,10 @@ int uodp_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		   int attr_mask)
 {
 	struct uodp_qp *qp = to_uqp(ibqp);
-	struct uodp_modify_qp_req req = {
-		.qpn = qp->qpn,
-		.attr_mask = (uint32_t)attr_mask,
-	};
+	struct ibv_modify_qp cmd;
 	int err;
 
-	attr_to_uodp(attr, &req.attr);
-	err = uodp_cmd(to_uctx(ibqp->context), UODP_CMD_MODIFY_QP, &req,
-		       sizeof(req), NULL, 0, NULL, 0, NULL, 0);
+	err = ibv_cmd_modify_qp(ibqp, attr, attr_mask, &cmd, sizeof(cmd));
 	if (err) {
 		uodp_dbg("modify_qp QP %u mask %#x to state %u refused: %s",
 			 qp->qpn, attr_mask, attr->qp_state, strerror(err));
@@ -513,18 +448,18 @@ int uodp_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
 		  struct ibv_qp_init_attr *init_attr)
 {
 	struct uodp_qp *qp = to_uqp(ibqp);
-	struct uodp_handle_req req = { .handle = qp->qpn };
-	struct uodp_query_qp_resp resp;
+	struct ibv_qp_init_attr init_local;
 	struct ibv_qp_cap cap = {};
+	struct ibv_query_qp cmd;
 	int err;
 
-	(void)attr_mask;	/* everything is cheap: answer it all */
-	err = uodp_cmd(to_uctx(ibqp->context), UODP_CMD_QUERY_QP, &req,
-		       sizeof(req), NULL, 0, &resp, sizeof(resp), NULL, 0);
+	memset(attr, 0, sizeof(*attr));
+	err = ibv_cmd_query_qp(ibqp, attr, attr_mask,
+			       init_attr ? init_attr : &init_local, &cmd,
+			       sizeof(cmd));
 	if (err)
 		return err;
-	memset(attr, 0, sizeof(*attr));
-	attr_from_uodp(&resp.attr, attr);
+	/* As libmlx5: the queue sizes are the provider's own. */
 	cap.max_send_wr = qp->sq.max_post;
 	cap.max_send_sge = qp->sq.max_gs;
 	cap.max_inline_data = qp->sq.max_inline;
@@ -532,16 +467,8 @@ int uodp_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
 	cap.max_recv_sge = min_u32(qp->rq.max_gs,
 				   to_uctx(ibqp->context)->attr.max_sge);
 	attr->cap = cap;
-	if (!init_attr)
-		return 0;
-	memset(init_attr, 0, sizeof(*init_attr));
-	init_attr->qp_context = ibqp->qp_context;
-	init_attr->send_cq = ibqp->send_cq;
-	init_attr->recv_cq = ibqp->recv_cq;
-	init_attr->srq = ibqp->srq;
-	init_attr->cap = cap;
-	init_attr->qp_type = ibqp->qp_type;
-	init_attr->sq_sig_all = qp->sq_sig_all;
+	if (init_attr)
+		init_attr->cap = cap;
 	return 0;
 }
 
@@ -551,7 +478,8 @@ int uodp_destroy_qp(struct ibv_qp *ibqp)
 	struct uodp_qp *qp = to_uqp(ibqp);
 	int err;
 
-	err = uodp_cmd_destroy(ctx, UODP_CMD_DESTROY_QP, qp->qpn);
+	/* It waits until every async event the process read is acked. */
+	err = uodp_destroy_err(ibv_cmd_destroy_qp(ibqp));
 	if (err)
 		return err;
 	clean_cqs(qp);

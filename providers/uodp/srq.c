@@ -66,13 +66,49 @@ static int alloc_srq_queue(struct uodp_srq *srq)
 	return 0;
 }
 
+/* CREATE_XSRQ's response: ib_uverbs_create_srq_resp's, then mlx5's. */
+struct uodp_create_srq_resp_cmd {
+	uint32_t srq_handle;
+	uint32_t max_wr;
+	uint32_t max_sge;
+	uint32_t srqn;
+	struct mlx5_ib_create_srq_resp mlx5;
+};
+
+/* CREATE_XSRQ as libmlx5 issues it, the queue's shape after mlx5's data. */
+static int create_srq_cmd(struct ibv_context *context, struct uodp_srq *srq,
+			  struct ibv_srq_init_attr_ex *attr)
+{
+	struct {
+		struct ibv_create_xsrq ibv_cmd;
+		struct uodp_create_srq_drv drv;
+	} cmd = {};
+	struct uodp_create_srq_resp_cmd resp;
+	struct ibv_srq_init_attr_ex ex = *attr;
+
+	cmd.drv.mlx5.buf_addr = (uintptr_t)srq->buf;
+	cmd.drv.mlx5.db_addr = (uintptr_t)srq->dbrec;
+	cmd.drv.qmem.fd = srq->mem.fd;
+	cmd.drv.qmem.size = srq->mem.size;
+	cmd.drv.qmem.buf_offset = 0;
+	cmd.drv.qmem.dbrec_offset = (size_t)srq->wqe_cnt << srq->wqe_shift;
+	cmd.drv.wqe_cnt = srq->wqe_cnt;
+	cmd.drv.wqe_shift = srq->wqe_shift;
+	cmd.drv.max_sge = srq->max_gs;
+	ex.comp_mask |= IBV_SRQ_INIT_ATTR_TYPE | IBV_SRQ_INIT_ATTR_PD;
+	ex.attr.max_wr = srq->max_wr;
+	ex.attr.max_sge = srq->max_gs;
+	return ibv_cmd_create_srq_ex(context, &srq->vsrq, &ex, &cmd.ibv_cmd,
+				     sizeof(cmd),
+				     (struct ib_uverbs_create_srq_resp *)&resp,
+				     sizeof(resp));
+}
+
 static struct ibv_srq *create_srq(struct ibv_context *context,
 				  struct ibv_pd *pd,
 				  struct ibv_srq_init_attr_ex *attr)
 {
 	struct uodp_context *ctx = to_uctx(context);
-	struct uodp_create_srq_req req = {};
-	struct uodp_create_srq_resp resp;
 	bool xrc = attr->srq_type == IBV_SRQT_XRC;
 	struct uodp_srq *srq;
 	int err;
@@ -98,25 +134,13 @@ static struct ibv_srq *create_srq(struct ibv_context *context,
 	if (err)
 		goto err_free;
 
-	req.user_handle = (uintptr_t)&srq->vsrq.srq;
-	req.mmap_size = srq->mem.size;
-	req.buf_offset = 0;
-	req.dbrec_offset = (size_t)srq->wqe_cnt << srq->wqe_shift;
-	req.srq_type = attr->srq_type;
-	req.pdn = to_upd(pd)->pdn;
-	req.cqn = xrc ? to_ucq(attr->cq)->cqn : UODP_NO_HANDLE;
-	req.xrcdn = xrc ? to_uxrcd(attr->xrcd)->xrcdn : UODP_NO_HANDLE;
-	req.wqe_cnt = srq->wqe_cnt;
-	req.wqe_shift = srq->wqe_shift;
-	req.max_sge = srq->max_gs;
-	req.srq_limit = attr->attr.srq_limit;
-	err = uodp_cmd(ctx, UODP_CMD_CREATE_SRQ, &req, sizeof(req),
-		       &srq->mem.fd, 1, &resp, sizeof(resp), NULL, 0);
+	err = create_srq_cmd(context, srq, attr);
 	uodp_qmem_close_fd(&srq->mem);
 	if (err)
 		goto err_mem;
-	srq->srqn = resp.srqn;
-	srq->pdn = req.pdn;	/* read by the fault engine, see qp.c */
+	srq->srqn = srq->vsrq.srq_num ? srq->vsrq.srq_num :
+					 srq->vsrq.srq.handle;
+	srq->pdn = to_upd(pd)->pdn;	/* read by the fault engine, qp.c */
 	err = uodp_table_store(ctx, &ctx->srq_table, srq->srqn, srq);
 	if (err)
 		goto err_destroy;
@@ -137,7 +161,7 @@ static struct ibv_srq *create_srq(struct ibv_context *context,
 	return &srq->vsrq.srq;
 
 err_destroy:
-	uodp_cmd_destroy(ctx, UODP_CMD_DESTROY_SRQ, srq->srqn);
+	ibv_cmd_destroy_srq(&srq->vsrq.srq);
 err_mem:
 	uodp_qmem_free(&srq->mem);
 	free(srq->wrid);
@@ -200,36 +224,28 @@ int uodp_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
 		    int attr_mask)
 {
 	struct uodp_srq *srq = to_usrq(ibsrq);
-	struct uodp_modify_srq_req req = {
-		.srqn = srq->srqn,
-		.attr_mask = (uint32_t)attr_mask,
-		.max_wr = attr->max_wr,
-		.srq_limit = attr->srq_limit,
-	};
+	struct ibv_modify_srq cmd;
 
 	/* The queue memory is sealed: an SRQ cannot be resized (as mlx5). */
 	if (attr_mask & ~IBV_SRQ_LIMIT)
 		return EINVAL;
 	if ((attr_mask & IBV_SRQ_LIMIT) && attr->srq_limit > srq->max_wr)
 		return EINVAL;
-	return uodp_cmd(to_uctx(ibsrq->context), UODP_CMD_MODIFY_SRQ, &req,
-			sizeof(req), NULL, 0, NULL, 0, NULL, 0);
+	return ibv_cmd_modify_srq(ibsrq, attr, attr_mask, &cmd, sizeof(cmd));
 }
 
 int uodp_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr)
 {
 	struct uodp_srq *srq = to_usrq(ibsrq);
-	struct uodp_handle_req req = { .handle = srq->srqn };
-	struct uodp_query_srq_resp resp;
+	struct ibv_query_srq cmd;
 	int err;
 
-	err = uodp_cmd(to_uctx(ibsrq->context), UODP_CMD_QUERY_SRQ, &req,
-		       sizeof(req), NULL, 0, &resp, sizeof(resp), NULL, 0);
+	err = ibv_cmd_query_srq(ibsrq, attr, &cmd, sizeof(cmd));
 	if (err)
 		return err;
+	/* As libmlx5: the queue's size is the provider's own. */
 	attr->max_wr = srq->max_wr;
 	attr->max_sge = srq->max_gs;
-	attr->srq_limit = resp.srq_limit;
 	return 0;
 }
 
@@ -239,7 +255,8 @@ int uodp_destroy_srq(struct ibv_srq *ibsrq)
 	struct uodp_srq *srq = to_usrq(ibsrq);
 	int err;
 
-	err = uodp_cmd_destroy(ctx, UODP_CMD_DESTROY_SRQ, srq->srqn);
+	/* It waits until every async event the process read is acked. */
+	err = uodp_destroy_err(ibv_cmd_destroy_srq(ibsrq));
 	if (err)
 		return err;
 	uodp_odp_wq_gone_begin(ctx);

@@ -205,13 +205,23 @@ int uodp_dereg_mr(struct verbs_mr *vmr)
 	return 0;
 }
 
+/* OPEN_XRCD's response: ib_uverbs_open_xrcd_resp's field. */
+struct uodp_open_xrcd_resp_cmd {
+	uint32_t xrcd_handle;
+};
+
 struct ibv_xrcd *uodp_open_xrcd(struct ibv_context *context,
 				struct ibv_xrcd_init_attr *attr)
 {
-	struct uodp_open_xrcd_req req = {};
-	struct uodp_open_xrcd_resp resp;
+	struct ibv_xrcd_init_attr init = {
+		/* The kernel's ABI always has both: fd -1 is "no file". */
+		.comp_mask = IBV_XRCD_INIT_ATTR_FD | IBV_XRCD_INIT_ATTR_OFLAGS,
+		.fd = -1,
+	};
+	struct uodp_open_xrcd_resp_cmd resp;
+	struct ibv_open_xrcd cmd;
 	struct uodp_xrcd *xrcd;
-	int fd = -1, err;
+	int err;
 
 	if (attr->comp_mask & ~(uint32_t)(IBV_XRCD_INIT_ATTR_FD |
 					  IBV_XRCD_INIT_ATTR_OFLAGS)) {
@@ -219,27 +229,24 @@ struct ibv_xrcd *uodp_open_xrcd(struct ibv_context *context,
 		return NULL;
 	}
 	if (attr->comp_mask & IBV_XRCD_INIT_ATTR_FD)
-		fd = attr->fd;
+		init.fd = attr->fd;
 	if (attr->comp_mask & IBV_XRCD_INIT_ATTR_OFLAGS)
-		req.oflags = (uint32_t)attr->oflags;
-	req.has_fd = fd >= 0;
-
+		init.oflags = attr->oflags;
 	xrcd = calloc(1, sizeof(*xrcd));
 	if (!xrcd) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	err = uodp_cmd(to_uctx(context), UODP_CMD_OPEN_XRCD, &req, sizeof(req),
-		       &fd, req.has_fd ? 1 : 0, &resp, sizeof(resp), NULL, 0);
+	err = ibv_cmd_open_xrcd(context, &xrcd->vxrcd, sizeof(xrcd->vxrcd),
+				&init, &cmd, sizeof(cmd),
+				(struct ib_uverbs_open_xrcd_resp *)&resp,
+				sizeof(resp));
 	if (err) {
 		free(xrcd);
 		errno = err;
 		return NULL;
 	}
-	xrcd->xrcdn = resp.xrcdn;
-	xrcd->vxrcd.xrcd.context = context;
-	xrcd->vxrcd.comp_mask = 1;	/* VERBS_XRCD_HANDLE */
-	xrcd->vxrcd.handle = resp.xrcdn;
+	xrcd->xrcdn = resp.xrcd_handle;
 	return &xrcd->vxrcd.xrcd;
 }
 
@@ -248,8 +255,7 @@ int uodp_close_xrcd(struct ibv_xrcd *ibxrcd)
 	struct uodp_xrcd *xrcd = to_uxrcd(ibxrcd);
 	int err;
 
-	err = uodp_cmd_destroy(to_uctx(ibxrcd->context), UODP_CMD_CLOSE_XRCD,
-			      xrcd->xrcdn);
+	err = uodp_destroy_err(ibv_cmd_close_xrcd(&xrcd->vxrcd));
 	if (err)
 		return err;
 	free(xrcd);

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The QP, SRQ and XRCD commands of the command fd: kernel requests
+ * (<rdma/ib_user_verbs.h>, mlx5's driver data) turned into the device's own
+ * operations (ctl_qp.c, ctl_srq.c, ctl_xrcd.c) and their answers turned
+ * back.  Handles are the device numbers (QPN, SRQN, XRCD number); handle 0
+ * is "none" where the kernel ABI allows it, no object has number 0.
+ */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <infiniband/verbs.h>
+
+#include "ctl.h"
+#include "rdma/uodp-abi.h"
+#include "uverbs.h"
+
+/* destroy_reporting() answers both with one u32. */
+static_assert(sizeof(struct ib_uverbs_destroy_qp_resp) == sizeof(uint32_t) &&
+	      sizeof(struct ib_uverbs_destroy_srq_resp) == sizeof(uint32_t),
+	      "destroy responses");
+
+static uint32_t handle_or_none(uint32_t handle)
+{
+	return handle ? handle : UODP_NO_HANDLE;
+}
+
+/* ---- QP ---- */
+
+static int create_qp_req(struct ud_call *c, const struct ud_write_cmd *cmd,
+			 struct uodp_create_qp_req *k, int *fd)
+{
+	const struct ib_uverbs_create_qp *req = (const void *)cmd->core;
+	struct uodp_create_qp_drv drv;
+	bool xrc_recv = req->qp_type == IBV_QPT_XRC_RECV;
+
+	if (ud_uverbs_udata(cmd, &drv, sizeof(drv)))
+		return -EINVAL;
+	*fd = -1;
+	if (drv.qmem.fd >= 0) {
+		*fd = ud_uverbs_fetch_fd(c, drv.qmem.fd);
+		if (*fd < 0)
+			return *fd;
+	}
+	*k = (struct uodp_create_qp_req){
+		.user_handle = req->user_handle,
+		.mmap_size = drv.qmem.size,
+		.sq_offset = drv.qmem.buf_offset,
+		.rq_offset = drv.rq_offset,
+		.dbrec_offset = drv.qmem.dbrec_offset,
+		.qp_type = req->qp_type,
+		.flags = req->sq_sig_all ? UODP_QP_SQ_SIG_ALL : 0,
+		/* XRC_RECV names its XRCD where others name their PD. */
+		.pdn = xrc_recv ? UODP_NO_HANDLE : req->pd_handle,
+		.xrcdn = xrc_recv ? req->pd_handle : UODP_NO_HANDLE,
+		.send_cqn = handle_or_none(req->send_cq_handle),
+		.recv_cqn = handle_or_none(req->recv_cq_handle),
+		.srqn = req->is_srq ? req->srq_handle : UODP_NO_HANDLE,
+		.sq_wqe_cnt = drv.mlx5.sq_wqe_count,
+		.rq_wqe_cnt = drv.mlx5.rq_wqe_count,
+		.rq_wqe_shift = drv.mlx5.rq_wqe_shift,
+		.max_send_sge = req->max_send_sge,
+		.max_recv_sge = req->max_recv_sge,
+		.max_inline_data = req->max_inline_data,
+	};
+	return 0;
+}
+
+int ud_wcmd_create_qp(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_create_qp *req = (const void *)cmd->core;
+	struct mlx5_ib_create_qp_resp drv = { 0 };
+	struct ib_uverbs_create_qp_resp resp;
+	struct uodp_create_qp_resp out;
+	struct uodp_create_qp_req k;
+	int fd, ret;
+
+	ret = create_qp_req(c, cmd, &k, &fd);
+	if (ret)
+		return ret;
+	ret = ud_uverbs_run(f, c->d, ud_cmd_create_qp, &k, sizeof(k), &out,
+			    fd);
+	if (ret)
+		return ret;
+	resp = (struct ib_uverbs_create_qp_resp){
+		.qp_handle = out.qpn,
+		.qpn = out.qpn,
+		.max_send_wr = req->max_send_wr,
+		.max_recv_wr = req->max_recv_wr,
+		.max_send_sge = req->max_send_sge,
+		.max_recv_sge = req->max_recv_sge,
+		.max_inline_data = req->max_inline_data,
+	};
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
+					 sizeof(drv), ud_cmd_destroy_qp,
+					 out.qpn);
+}
+
+static void dest_to_ah(const struct ib_uverbs_qp_dest *d,
+		       struct uodp_ah_attr *ah)
+{
+	memcpy(ah->dgid, d->dgid, sizeof(ah->dgid));
+	ah->flow_label = d->flow_label;
+	ah->dlid = d->dlid;
+	ah->sgid_index = d->sgid_index;
+	ah->hop_limit = d->hop_limit;
+	ah->traffic_class = d->traffic_class;
+	ah->sl = d->sl;
+	ah->is_global = d->is_global;
+	ah->port_num = d->port_num;
+	ah->static_rate = d->static_rate;
+}
+
+static void ah_to_dest(const struct uodp_ah_attr *ah,
+		       struct ib_uverbs_qp_dest *d)
+{
+	memcpy(d->dgid, ah->dgid, sizeof(d->dgid));
+	d->flow_label = ah->flow_label;
+	d->dlid = ah->dlid;
+	d->sgid_index = ah->sgid_index;
+	d->hop_limit = ah->hop_limit;
+	d->traffic_class = ah->traffic_class;
+	d->sl = ah->sl;
+	d->is_global = ah->is_global;
+	d->port_num = ah->port_num;
+	d->static_rate = ah->static_rate;
+}
+
+int ud_wcmd_modify_qp(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_modify_qp *req = (const void *)cmd->core;
+	struct uodp_modify_qp_req k = {
+		.qpn = req->qp_handle,
+		.attr_mask = req->attr_mask,
+		.attr = {
+			.qp_state = req->qp_state,
+			.cur_qp_state = req->cur_qp_state,
+			.path_mtu = req->path_mtu,
+			.qkey = req->qkey,
+			.rq_psn = req->rq_psn,
+			.sq_psn = req->sq_psn,
+			.dest_qp_num = req->dest_qp_num,
+			.qp_access_flags = req->qp_access_flags,
+			.pkey_index = req->pkey_index,
+			.max_rd_atomic = req->max_rd_atomic,
+			.max_dest_rd_atomic = req->max_dest_rd_atomic,
+			.min_rnr_timer = req->min_rnr_timer,
+			.port_num = req->port_num,
+			.timeout = req->timeout,
+			.retry_cnt = req->retry_cnt,
+			.rnr_retry = req->rnr_retry,
+			.en_sqd_async_notify = req->en_sqd_async_notify,
+		},
+	};
+
+	dest_to_ah(&req->dest, &k.attr.ah_attr);
+	return ud_uverbs_run(f, c->d, ud_cmd_modify_qp, &k, sizeof(k), NULL,
+			     -1);
+}
+
+int ud_wcmd_query_qp(struct ud_call *c, struct ud_ufile *f,
+		     const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_query_qp *req = (const void *)cmd->core;
+	struct uodp_handle_req k = { .handle = req->qp_handle };
+	struct ib_uverbs_query_qp_resp resp = { 0 };
+	struct uodp_query_qp_resp out;
+	const struct uodp_qp_attr *a = &out.attr;
+	int ret;
+
+	ret = ud_uverbs_run(f, c->d, ud_cmd_query_qp, &k, sizeof(k), &out,
+			    -1);
+	if (ret)
+		return ret;
+	ah_to_dest(&a->ah_attr, &resp.dest);
+	resp.max_send_wr = out.max_send_wr;
+	resp.max_recv_wr = out.max_recv_wr;
+	resp.max_send_sge = out.max_send_sge;
+	resp.max_recv_sge = out.max_recv_sge;
+	resp.max_inline_data = out.max_inline_data;
+	resp.qkey = a->qkey;
+	resp.rq_psn = a->rq_psn;
+	resp.sq_psn = a->sq_psn;
+	resp.dest_qp_num = a->dest_qp_num;
+	resp.qp_access_flags = a->qp_access_flags;
+	resp.pkey_index = a->pkey_index;
+	resp.qp_state = (uint8_t)a->qp_state;
+	resp.cur_qp_state = (uint8_t)a->cur_qp_state;
+	resp.path_mtu = (uint8_t)a->path_mtu;
+	resp.sq_draining = a->sq_draining;
+	resp.max_rd_atomic = a->max_rd_atomic;
+	resp.max_dest_rd_atomic = a->max_dest_rd_atomic;
+	resp.min_rnr_timer = a->min_rnr_timer;
+	resp.port_num = a->port_num;
+	resp.timeout = a->timeout;
+	resp.retry_cnt = a->retry_cnt;
+	resp.rnr_retry = a->rnr_retry;
+	resp.sq_sig_all = (uint8_t)out.sq_sig_all;
+	return ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0);
+}
+
+/*
+ * DESTROY_QP and DESTROY_SRQ: the object goes, and the answer says how
+ * many of its async events the process read (libibverbs waits for their
+ * acks); a bad response buffer only loses the count.
+ */
+static int destroy_reporting(struct ud_call *c, struct ud_ufile *f,
+			     const struct ud_write_cmd *cmd,
+			     int (*fn)(struct ud_cmd *), uint32_t handle)
+{
+	struct uodp_destroy_resp out;
+	uint32_t events_reported;
+	int ret;
+
+	ret = ud_uverbs_destroy(f, c->d, fn, handle, &out);
+	if (ret)
+		return ret;
+	events_reported = out.events_reported;
+	return ud_write_respond(c, cmd, &events_reported,
+				sizeof(events_reported), NULL, 0);
+}
+
+int ud_wcmd_destroy_qp(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_destroy_qp *req = (const void *)cmd->core;
+
+	return destroy_reporting(c, f, cmd, ud_cmd_destroy_qp, req->qp_handle);
+}
+
+/* ---- SRQ ---- */
+
+static int create_srq(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd,
+		      struct uodp_create_srq_req *k)
+{
+	struct mlx5_ib_create_srq_resp drv = { 0 };
+	struct ib_uverbs_create_srq_resp resp;
+	struct uodp_create_srq_resp out;
+	struct uodp_create_srq_drv udata;
+	int fd, ret;
+
+	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)))
+		return -EINVAL;
+	fd = ud_uverbs_fetch_fd(c, udata.qmem.fd);
+	if (fd < 0)
+		return fd;
+	k->mmap_size = udata.qmem.size;
+	k->buf_offset = udata.qmem.buf_offset;
+	k->dbrec_offset = udata.qmem.dbrec_offset;
+	k->wqe_cnt = udata.wqe_cnt;
+	k->wqe_shift = udata.wqe_shift;
+	k->max_sge = udata.max_sge;
+	ret = ud_uverbs_run(f, c->d, ud_cmd_create_srq, k, sizeof(*k), &out,
+			    fd);
+	if (ret)
+		return ret;
+	resp = (struct ib_uverbs_create_srq_resp){
+		.srq_handle = out.srqn,
+		.max_wr = udata.wqe_cnt - 1,
+		.max_sge = udata.max_sge,
+		.srqn = out.srqn,
+	};
+	drv.srqn = out.srqn;
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
+					 sizeof(drv), ud_cmd_destroy_srq,
+					 out.srqn);
+}
+
+int ud_wcmd_create_srq(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_create_srq *req = (const void *)cmd->core;
+	struct uodp_create_srq_req k = {
+		.user_handle = req->user_handle,
+		.srq_type = IBV_SRQT_BASIC,
+		.pdn = req->pd_handle,
+		.cqn = UODP_NO_HANDLE,
+		.xrcdn = UODP_NO_HANDLE,
+		.srq_limit = req->srq_limit,
+	};
+
+	return create_srq(c, f, cmd, &k);
+}
+
+int ud_wcmd_create_xsrq(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_create_xsrq *req = (const void *)cmd->core;
+	bool xrc = req->srq_type == IBV_SRQT_XRC;
+	struct uodp_create_srq_req k = {
+		.user_handle = req->user_handle,
+		.srq_type = req->srq_type,
+		.pdn = req->pd_handle,
+		.cqn = xrc ? req->cq_handle : UODP_NO_HANDLE,
+		.xrcdn = xrc ? req->xrcd_handle : UODP_NO_HANDLE,
+		.srq_limit = req->srq_limit,
+	};
+
+	if (req->srq_type != IBV_SRQT_BASIC && !xrc)
+		return -EOPNOTSUPP;
+	return create_srq(c, f, cmd, &k);
+}
+
+int ud_wcmd_modify_srq(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_modify_srq *req = (const void *)cmd->core;
+	struct uodp_modify_srq_req k = {
+		.srqn = req->srq_handle,
+		.attr_mask = req->attr_mask,
+		.max_wr = req->max_wr,
+		.srq_limit = req->srq_limit,
+	};
+
+	return ud_uverbs_run(f, c->d, ud_cmd_modify_srq, &k, sizeof(k), NULL,
+			     -1);
+}
+
+int ud_wcmd_query_srq(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_query_srq *req = (const void *)cmd->core;
+	struct uodp_handle_req k = { .handle = req->srq_handle };
+	struct ib_uverbs_query_srq_resp resp = { 0 };
+	struct uodp_query_srq_resp out;
+	int ret;
+
+	ret = ud_uverbs_run(f, c->d, ud_cmd_query_srq, &k, sizeof(k), &out,
+			    -1);
+	if (ret)
+		return ret;
+	resp.max_wr = out.max_wr;
+	resp.max_sge = out.max_sge;
+	resp.srq_limit = out.srq_limit;
+	return ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0);
+}
+
+int ud_wcmd_destroy_srq(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_destroy_srq *req = (const void *)cmd->core;
+
+	return destroy_reporting(c, f, cmd, ud_cmd_destroy_srq,
+				 req->srq_handle);
+}
+
+/* ---- XRCD ---- */
+
+int ud_wcmd_open_xrcd(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_open_xrcd *req = (const void *)cmd->core;
+	struct uodp_open_xrcd_req k = { .oflags = req->oflags };
+	struct ib_uverbs_open_xrcd_resp resp;
+	struct uodp_open_xrcd_resp out;
+	int fd = -1, ret;
+
+	/* As the kernel: fd -1 is an XRCD of no file. */
+	if (req->fd != (uint32_t)-1) {
+		fd = ud_uverbs_fetch_fd(c, (int)req->fd);
+		if (fd < 0)
+			return fd;
+		k.has_fd = 1;
+	}
+	ret = ud_uverbs_run(f, c->d, ud_cmd_open_xrcd, &k, sizeof(k), &out,
+			    fd);
+	if (ret)
+		return ret;
+	resp.xrcd_handle = out.xrcdn;
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), NULL,
+					 0, ud_cmd_close_xrcd, out.xrcdn);
+}
+
+int ud_wcmd_close_xrcd(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_close_xrcd *req = (const void *)cmd->core;
+
+	return ud_uverbs_destroy(f, c->d, ud_cmd_close_xrcd, req->xrcd_handle,
+				 NULL);
+}
