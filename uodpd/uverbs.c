@@ -332,7 +332,8 @@ void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
 		ud_call_fail(c, -EFAULT);
 		return;
 	}
-	ret = ud_write_decode(ud_write_cmds, req, len, &cmd);
+	ret = ud_write_decode(ud_write_cmds, ud_write_ex_cmds, req, len,
+			      &cmd);
 	if (!ret && cmd.desc->needs_context && !f->ctx)
 		ret = -EINVAL;
 	if (!ret)
@@ -361,17 +362,16 @@ int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
 		     const void *core, size_t core_len, const void *drv,
 		     size_t drv_len)
 {
-	size_t room;
+	size_t room = cmd->resp_core_len;
 
-	if (cmd->response_len < core_len)
-		return -ENOSPC;
+	if (core_len > room)
+		core_len = room;
 	if (ud_pid_write(c->pid, cmd->response, core, core_len))
 		return -EFAULT;
-	room = cmd->response_len - core_len;
-	if (drv_len > room)
-		drv_len = room;
+	if (drv_len > cmd->response_len - room)
+		drv_len = cmd->response_len - room;
 	if (drv_len &&
-	    ud_pid_write(c->pid, cmd->response + core_len, drv, drv_len))
+	    ud_pid_write(c->pid, cmd->response + room, drv, drv_len))
 		return -EFAULT;
 	return 0;
 }

@@ -103,23 +103,28 @@ struct ud_write_cmd {
 	const uint8_t *core;		/* desc->req_size bytes */
 	const uint8_t *udata;		/* driver data after the core */
 	uint32_t udata_len;
-	uint64_t response;		/* caller's response buffer */
-	uint32_t response_len;		/* its size (out_words * 4) */
+	uint64_t response;		/* caller's response buffer, or 0 */
+	uint32_t response_len;		/* its size */
+	uint32_t resp_core_len;		/* room for the core; driver after */
 };
 
+/* The legacy commands, and the extended ones (their own numbers). */
 extern const struct ud_write_desc ud_write_cmds[UD_WRITE_MAX_CMD];
+extern const struct ud_write_desc ud_write_ex_cmds[UD_WRITE_MAX_CMD];
 
 /*
- * Decode one write() of len bytes at buf against table; 0 and *cmd, or
- * -EINVAL (framing), -EOPNOTSUPP (unknown command), -ENOSPC (response
- * buffer smaller than the core response).  Pure: no I/O.
+ * Decode one write() of len bytes at buf against the tables; 0 and *cmd,
+ * or -EINVAL (framing), -EOPNOTSUPP (unknown command), -ENOSPC (core
+ * request or response room too small).  Pure: no I/O.
  */
-int ud_write_decode(const struct ud_write_desc *table, const void *buf,
+int ud_write_decode(const struct ud_write_desc *table,
+		    const struct ud_write_desc *ex_table, const void *buf,
 		    size_t len, struct ud_write_cmd *cmd);
 
 /*
- * Write the core response and driver data to the caller's response
- * buffer (driver data truncated to what it has room for); 0 or -EFAULT.
+ * Write the core response (cut to the room the caller has for it, which
+ * the decoder checked covers the command's core) and the driver data
+ * after that room (truncated to what is left); 0 or -EFAULT.
  */
 int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
 		     const void *core, size_t core_len, const void *drv,

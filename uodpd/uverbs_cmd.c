@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,7 +59,7 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 	struct ib_uverbs_get_context_resp resp = {
 		.num_comp_vectors = NUM_COMP_VECTORS,
 	};
-	struct mlx5_ib_alloc_ucontext_resp drv;
+	struct uodp_alloc_ucontext_resp drv;
 	struct uodp_alloc_ucontext_req req = { 0 };
 	struct ud_ctx *ctx;
 	pid_t tgid;
@@ -81,13 +82,90 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 	if (fd < 0)
 		return fd;
 	resp.async_fd = (uint32_t)fd;
-	fill_ucontext_resp(f->dev, &drv, cmd->response_len - sizeof(resp));
+	fill_ucontext_resp(f->dev, &drv.mlx5, cmd->response_len - sizeof(resp));
+	drv.max_inline_data = f->dev->attr.max_inline_data;
+	drv.reserved = 0;
 	if (ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv)))
 		return -EFAULT;	/* the fd stays: the caller broke its buffer */
 	ctx->ufile = f;
 	f->ctx = ctx;
 	ud_dbg("command fd %u: context %u", f->id, ctx->id);
 	return 0;
+}
+
+/* "a.b.c" as the kernel's u64: a << 32 | b << 16 | c. */
+static uint64_t raw_fw_ver(const char *text)
+{
+	unsigned int a = 0, b = 0, c = 0;
+
+	sscanf(text, "%u.%u.%u", &a, &b, &c);
+	return (uint64_t)a << 32 | (uint64_t)(b & 0xffff) << 16 | (c & 0xffff);
+}
+
+static void fill_device_resp(const struct uodp_device_attr *a,
+			     struct ib_uverbs_query_device_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fw_ver = raw_fw_ver(a->fw_ver);
+	r->node_guid = a->node_guid;
+	r->sys_image_guid = a->sys_image_guid;
+	r->max_mr_size = a->max_mr_size;
+	r->page_size_cap = a->page_size_cap;
+	r->vendor_id = a->vendor_id;
+	r->vendor_part_id = a->vendor_part_id;
+	r->hw_ver = a->hw_ver;
+	r->max_qp = a->max_qp;
+	r->max_qp_wr = a->max_qp_wr;
+	r->device_cap_flags = a->device_cap_flags;
+	r->max_sge = a->max_sge;
+	r->max_sge_rd = a->max_sge_rd;
+	r->max_cq = a->max_cq;
+	r->max_cqe = a->max_cqe;
+	r->max_mr = a->max_mr;
+	r->max_pd = a->max_pd;
+	r->max_qp_rd_atom = a->max_qp_rd_atom;
+	r->max_ee_rd_atom = a->max_ee_rd_atom;
+	r->max_res_rd_atom = a->max_res_rd_atom;
+	r->max_qp_init_rd_atom = a->max_qp_init_rd_atom;
+	r->atomic_cap = a->atomic_cap;
+	r->max_ah = a->max_ah;
+	r->max_srq = a->max_srq;
+	r->max_srq_wr = a->max_srq_wr;
+	r->max_srq_sge = a->max_srq_sge;
+	r->max_pkeys = a->max_pkeys;
+	r->local_ca_ack_delay = a->local_ca_ack_delay;
+	r->phys_port_cnt = a->phys_port_cnt;
+}
+
+static int query_device(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_write_cmd *cmd)
+{
+	struct ib_uverbs_query_device_resp resp;
+
+	fill_device_resp(&f->dev->attr, &resp);
+	return ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0);
+}
+
+/* EX_QUERY_DEVICE: the base attributes, then ODP's, as mlx5_ib fills it. */
+static int ex_query_device(struct ud_call *c, struct ud_ufile *f,
+			   const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_ex_query_device *req = (const void *)cmd->core;
+	const struct uodp_device_attr *a = &f->dev->attr;
+	struct ib_uverbs_ex_query_device_resp resp;
+
+	if (req->comp_mask || req->reserved)
+		return -EINVAL;
+	memset(&resp, 0, sizeof(resp));
+	fill_device_resp(a, &resp.base);
+	resp.odp_caps.general_caps = a->odp_general_caps;
+	resp.odp_caps.per_transport_caps.rc_odp_caps = a->odp_rc_caps;
+	resp.odp_caps.per_transport_caps.uc_odp_caps = a->odp_uc_caps;
+	resp.odp_caps.per_transport_caps.ud_odp_caps = a->odp_ud_caps;
+	resp.xrc_odp_caps = a->odp_xrc_caps;
+	resp.response_length = cmd->resp_core_len < sizeof(resp) ?
+			       cmd->resp_core_len : sizeof(resp);
+	return ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0);
 }
 
 #define WRITE_CMD(name, handler, req, resp, ctx_needed)			\
@@ -109,6 +187,8 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 const struct ud_write_desc ud_write_cmds[UD_WRITE_MAX_CMD] = {
 	WRITE_CMD(GET_CONTEXT, get_context, ib_uverbs_get_context,
 		  ib_uverbs_get_context_resp, false),
+	WRITE_CMD(QUERY_DEVICE, query_device, ib_uverbs_query_device,
+		  ib_uverbs_query_device_resp, true),
 	WRITE_CMD(QUERY_PORT, ud_wcmd_query_port, ib_uverbs_query_port,
 		  ib_uverbs_query_port_resp, true),
 	WRITE_CMD(ALLOC_PD, ud_wcmd_alloc_pd, ib_uverbs_alloc_pd,
@@ -143,4 +223,15 @@ const struct ud_write_desc ud_write_cmds[UD_WRITE_MAX_CMD] = {
 	WRITE_CMD_NR(CLOSE_XRCD, ud_wcmd_close_xrcd, ib_uverbs_close_xrcd),
 	WRITE_CMD(CREATE_XSRQ, ud_wcmd_create_xsrq, ib_uverbs_create_xsrq,
 		  ib_uverbs_create_srq_resp, true),
+};
+
+/* The kernel's minimum: the core up to response_length. */
+const struct ud_write_desc ud_write_ex_cmds[UD_WRITE_MAX_CMD] = {
+	[IB_USER_VERBS_EX_CMD_QUERY_DEVICE] = {
+		.fn = ex_query_device,
+		.req_size = sizeof(struct ib_uverbs_ex_query_device),
+		.resp_size = offsetof(struct ib_uverbs_ex_query_device_resp,
+				      odp_caps),
+		.needs_context = true,
+	},
 };

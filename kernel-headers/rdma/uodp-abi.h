@@ -105,6 +105,16 @@ struct uodp_alloc_ucontext_req {
 	__aligned_u64 bind_token;
 };
 
+/*
+ * GET_CONTEXT's driver response: mlx5's, then (emulator only, until the
+ * provider reads the PRM general caps through DEVX) the inline limit.
+ */
+struct uodp_alloc_ucontext_resp {
+	struct mlx5_ib_alloc_ucontext_resp mlx5;
+	__u32 max_inline_data;
+	__u32 reserved;
+};
+
 enum { UODP_OPEN_CONTEXT_NFDS = 3 };
 
 /*

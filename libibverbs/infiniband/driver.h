@@ -247,6 +247,12 @@ int ibv_cmd_get_context(struct verbs_context *context,
 			struct ib_uverbs_get_context_resp *resp,
 			size_t resp_size);
 
+int ibv_cmd_query_device_any(struct ibv_context *context,
+			     const struct ibv_query_device_ex_input *input,
+			     struct ibv_device_attr_ex *attr, size_t attr_size,
+			     struct ib_uverbs_ex_query_device_resp *resp,
+			     size_t *resp_size);
+
 struct ibv_query_port {
 	struct ib_uverbs_cmd_hdr hdr;
 	__aligned_u64 response;

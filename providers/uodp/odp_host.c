@@ -229,8 +229,7 @@ static int query_odp_caps_block(struct uodp_context *ctx, uint8_t *block,
 	return 0;
 }
 
-void uodp_odp_fill_caps(struct uodp_context *ctx,
-			const struct uodp_device_attr *a,
+void uodp_odp_fill_caps(struct uodp_context *ctx, uint64_t general_caps,
 			struct ibv_device_attr_ex *ex)
 {
 	uint8_t block[0x40];
@@ -238,7 +237,7 @@ void uodp_odp_fill_caps(struct uodp_context *ctx,
 
 	memset(&ex->odp_caps, 0, sizeof(ex->odp_caps));
 	ex->xrc_odp_caps = 0;
-	if (!(a->odp_general_caps & IBV_ODP_SUPPORT))
+	if (!(general_caps & IBV_ODP_SUPPORT))
 		return;
 	err = query_odp_caps_block(ctx, block, sizeof(block));
 	if (err) {
@@ -246,7 +245,7 @@ void uodp_odp_fill_caps(struct uodp_context *ctx,
 			 strerror(err));
 		return;
 	}
-	ex->odp_caps.general_caps = a->odp_general_caps &
+	ex->odp_caps.general_caps = general_caps &
 				    (IBV_ODP_SUPPORT | IBV_ODP_SUPPORT_IMPLICIT);
 	ex->odp_caps.per_transport_caps.rc_odp_caps =
 		prm_to_ibv(cap_dword(block, MLX5_ODP_CAP_RC_OFF));

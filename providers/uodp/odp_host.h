@@ -32,8 +32,7 @@ void uodp_odp_wq_gone_begin(struct uodp_context *ctx);
 void uodp_odp_wq_gone_end(struct uodp_context *ctx);
 
 /* ODP capabilities of query_device_ex, from the PRM ODP caps block. */
-void uodp_odp_fill_caps(struct uodp_context *ctx,
-			const struct uodp_device_attr *a,
+void uodp_odp_fill_caps(struct uodp_context *ctx, uint64_t general_caps,
 			struct ibv_device_attr_ex *ex);
 
 int uodp_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,

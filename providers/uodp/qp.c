@@ -61,7 +61,7 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 static int size_sq(struct uodp_context *ctx, struct uodp_qp *qp,
 		   struct ibv_qp_cap *cap)
 {
-	const struct uodp_device_attr *dev = &ctx->attr;
+	const struct uodp_dev_limits *dev = &ctx->attr;
 	uint32_t overhead = sq_overhead(qp->type), data, size, wqe_size;
 	uint64_t total;
 
@@ -103,7 +103,7 @@ static int size_sq(struct uodp_context *ctx, struct uodp_qp *qp,
 static int size_rq(struct uodp_context *ctx, struct uodp_qp *qp,
 		   struct ibv_qp_cap *cap, struct ibv_srq *srq)
 {
-	const struct uodp_device_attr *dev = &ctx->attr;
+	const struct uodp_dev_limits *dev = &ctx->attr;
 	uint32_t stride, cnt;
 
 	if (!has_rq(qp->type, srq)) {

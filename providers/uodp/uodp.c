@@ -156,10 +156,10 @@ err_fds:
 struct uodp_get_context_resp {
 	uint32_t async_fd;
 	uint32_t num_comp_vectors;
-	struct mlx5_ib_alloc_ucontext_resp mlx5;
+	struct uodp_alloc_ucontext_resp drv;
 };
 
-static_assert(offsetof(struct uodp_get_context_resp, mlx5) ==
+static_assert(offsetof(struct uodp_get_context_resp, drv) ==
 	      sizeof(struct ib_uverbs_get_context_resp), "GET_CONTEXT resp");
 
 /*
@@ -186,27 +186,41 @@ static int get_context(struct uodp_context *ctx, uint64_t bind_token)
 	err = ibv_cmd_get_context(&ctx->ibv_ctx, &cmd.ibv_cmd, sizeof(cmd),
 				  (struct ib_uverbs_get_context_resp *)&resp,
 				  sizeof(resp));
-	if (err)
+	if (err) {
 		uodp_err("GET_CONTEXT on the command fd failed: %s",
 			 strerror(err));
-	return err;
+		return err;
+	}
+	ctx->attr.max_inline_data = resp.drv.max_inline_data;
+	return 0;
 }
 
 static int query_limits(struct uodp_context *ctx)
 {
-	struct uodp_query_port_req preq = { .port_num = UODP_PORT_NUM };
-	struct uodp_port_attr port;
+	struct ib_uverbs_ex_query_device_resp resp;
+	struct uodp_dev_limits *l = &ctx->attr;
+	struct ibv_device_attr_ex ex;
+	struct ibv_port_attr port;
+	struct ibv_query_port cmd;
+	size_t resp_size = sizeof(resp);
 	int err;
 
-	err = uodp_cmd(ctx, UODP_CMD_QUERY_DEVICE, NULL, 0, NULL, 0,
-		       &ctx->attr, sizeof(ctx->attr), NULL, 0);
+	err = ibv_cmd_query_device_any(&ctx->ibv_ctx.context, NULL, &ex,
+				       sizeof(ex), &resp, &resp_size);
 	if (err)
 		return err;
-	err = uodp_cmd(ctx, UODP_CMD_QUERY_PORT, &preq, sizeof(preq), NULL, 0,
-		       &port, sizeof(port), NULL, 0);
+	l->max_qp_wr = (uint32_t)ex.orig_attr.max_qp_wr;
+	l->max_sge = (uint32_t)ex.orig_attr.max_sge;
+	l->max_cqe = (uint32_t)ex.orig_attr.max_cqe;
+	l->max_srq_wr = (uint32_t)ex.orig_attr.max_srq_wr;
+	l->max_srq_sge = (uint32_t)ex.orig_attr.max_srq_sge;
+	l->phys_port_cnt = ex.orig_attr.phys_port_cnt;
+	l->odp_general_caps = ex.odp_caps.general_caps;
+	err = ibv_cmd_query_port(&ctx->ibv_ctx.context, UODP_PORT_NUM, &port,
+				 &cmd, sizeof(cmd));
 	if (err)
 		return err;
-	ctx->gid_tbl_len = port.gid_tbl_len;
+	ctx->gid_tbl_len = (uint32_t)port.gid_tbl_len;
 	return 0;
 }
 

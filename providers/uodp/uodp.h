@@ -40,6 +40,18 @@ struct uodp_table {
 	void **level[UODP_TABLE_SIZE];
 };
 
+/* The device's limits the verbs check, from the command fd at open. */
+struct uodp_dev_limits {
+	uint32_t max_qp_wr;
+	uint32_t max_sge;
+	uint32_t max_cqe;
+	uint32_t max_srq_wr;
+	uint32_t max_srq_sge;
+	uint32_t max_inline_data;	/* GET_CONTEXT's emulator tail */
+	uint32_t phys_port_cnt;
+	uint64_t odp_general_caps;	/* enum ibv_odp_general_caps */
+};
+
 struct uodp_context {
 	struct verbs_context ibv_ctx;
 	int sock;			/* SOCK_SEQPACKET to uodpd */
@@ -50,7 +62,7 @@ struct uodp_context {
 	uint32_t context_id;
 	uint32_t daemon_pid;
 	uint32_t lost_reported;		/* ENOTCONN already logged */
-	struct uodp_device_attr attr;	/* device limits, queried once */
+	struct uodp_dev_limits attr;	/* device limits, queried once */
 	uint32_t gid_tbl_len;
 	pthread_mutex_t table_lock;	/* writers of the tables below */
 	struct uodp_table qp_table;

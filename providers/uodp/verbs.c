@@ -4,44 +4,18 @@
  * and address handles.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "uodp.h"
 
-static void fill_device_attr(const struct uodp_device_attr *a,
-			     struct ibv_device_attr *d)
+/* As libmlx5: the kernel's u64 firmware version as major.minor.sub. */
+static void format_fw_ver(uint64_t raw, char *buf, size_t len)
 {
-	memcpy(d->fw_ver, a->fw_ver, sizeof(d->fw_ver));
-	d->fw_ver[sizeof(d->fw_ver) - 1] = 0;
-	d->node_guid = a->node_guid;
-	d->sys_image_guid = a->sys_image_guid;
-	d->max_mr_size = a->max_mr_size;
-	d->page_size_cap = a->page_size_cap;
-	d->vendor_id = a->vendor_id;
-	d->vendor_part_id = a->vendor_part_id;
-	d->hw_ver = a->hw_ver;
-	d->max_qp = (int)a->max_qp;
-	d->max_qp_wr = (int)a->max_qp_wr;
-	d->device_cap_flags = a->device_cap_flags;
-	d->max_sge = (int)a->max_sge;
-	d->max_sge_rd = (int)a->max_sge_rd;
-	d->max_cq = (int)a->max_cq;
-	d->max_cqe = (int)a->max_cqe;
-	d->max_mr = (int)a->max_mr;
-	d->max_pd = (int)a->max_pd;
-	d->max_qp_rd_atom = (int)a->max_qp_rd_atom;
-	d->max_ee_rd_atom = (int)a->max_ee_rd_atom;
-	d->max_res_rd_atom = (int)a->max_res_rd_atom;
-	d->max_qp_init_rd_atom = (int)a->max_qp_init_rd_atom;
-	d->atomic_cap = (enum ibv_atomic_cap)a->atomic_cap;
-	d->max_ah = (int)a->max_ah;
-	d->max_srq = (int)a->max_srq;
-	d->max_srq_wr = (int)a->max_srq_wr;
-	d->max_srq_sge = (int)a->max_srq_sge;
-	d->max_pkeys = a->max_pkeys;
-	d->local_ca_ack_delay = a->local_ca_ack_delay;
-	d->phys_port_cnt = a->phys_port_cnt;
+	snprintf(buf, len, "%u.%u.%u", (unsigned int)(raw >> 32),
+		 (unsigned int)((raw >> 16) & 0xffff),
+		 (unsigned int)(raw & 0xffff));
 }
 
 int uodp_query_device_ex(struct ibv_context *context,
@@ -49,23 +23,23 @@ int uodp_query_device_ex(struct ibv_context *context,
 			 struct ibv_device_attr_ex *attr, size_t attr_size)
 {
 	struct uodp_context *ctx = to_uctx(context);
-	struct ibv_device_attr_ex ex = {};
-	struct uodp_device_attr a;
+	struct ib_uverbs_ex_query_device_resp resp;
+	size_t resp_size = sizeof(resp);
+	struct ibv_device_attr_ex ex;
 	int err;
 
-	if (input && input->comp_mask)
-		return EINVAL;
 	if (attr_size < sizeof(ex.orig_attr))
 		return EINVAL;
 	/* Fresh from the device: a test may compare against uodpd. */
-	err = uodp_cmd(ctx, UODP_CMD_QUERY_DEVICE, NULL, 0, NULL, 0, &a,
-		       sizeof(a), NULL, 0);
+	err = ibv_cmd_query_device_any(context, input, &ex, sizeof(ex), &resp,
+				       &resp_size);
 	if (err)
 		return err;
-	fill_device_attr(&a, &ex.orig_attr);
+	format_fw_ver(resp.base.fw_ver, ex.orig_attr.fw_ver,
+		      sizeof(ex.orig_attr.fw_ver));
 	/* As mlx5: the ibv bits come from the PRM ODP capability block. */
-	uodp_odp_fill_caps(ctx, &a, &ex);
-	ex.phys_port_cnt_ex = a.phys_port_cnt;
+	uodp_odp_fill_caps(ctx, ex.odp_caps.general_caps, &ex);
+	ex.phys_port_cnt_ex = ex.orig_attr.phys_port_cnt;
 	if (attr_size <= sizeof(ex)) {
 		memcpy(attr, &ex, attr_size);
 	} else {	/* a newer caller: what we do not know is zero */

@@ -3,7 +3,8 @@
  * libFuzzer harness for the command fd's write() decoder: the bytes a
  * process writes to its command fd are untrusted.  The table is synthetic
  * (the decoder is table-driven), with the shapes real commands have: with
- * and without a response, small and large core requests.  Any crash,
+ * and without a response, small and large core requests, legacy and
+ * extended.  Any crash,
  * sanitizer report or a decoded command outside the input is a bug.
  */
 #include <stdint.h>
@@ -31,6 +32,12 @@ static const struct ud_write_desc table[UD_WRITE_MAX_CMD] = {
 	[63] = { .fn = no_handler, .req_size = 0, .resp_size = 0 },
 };
 
+static const struct ud_write_desc ex_table[UD_WRITE_MAX_CMD] = {
+	[1] = { .fn = no_handler, .req_size = 8, .resp_size = 176 },
+	[2] = { .fn = no_handler, .req_size = 24, .resp_size = 0 },
+	[18] = { .fn = no_handler, .req_size = 32, .resp_size = 8 },
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ud_write_cmd cmd;
@@ -41,11 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	if (!ud_write_decode(table, copy, size, &cmd)) {
+	if (!ud_write_decode(table, ex_table, copy, size, &cmd)) {
 		if (cmd.core < copy || cmd.udata + cmd.udata_len > copy + size ||
-		    cmd.udata != cmd.core + cmd.desc->req_size ||
-		    (cmd.desc->resp_size &&
-		     cmd.response_len < cmd.desc->resp_size))
+		    cmd.core + cmd.desc->req_size > copy + size ||
+		    (cmd.response && cmd.resp_core_len < cmd.desc->resp_size) ||
+		    cmd.resp_core_len > cmd.response_len)
 			abort();
 		/* Touch every byte the decoder says is ours. */
 		if (cmd.udata_len)

@@ -81,7 +81,7 @@ static void check_bad_commands(int fd)
 	test_check(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL, 4, 1,
 			     resp) == -EINVAL,
 		   "CREATE_COMP_CHANNEL before GET_CONTEXT: EINVAL");
-	test_check(write_cmd(fd, IB_USER_VERBS_CMD_QUERY_DEVICE, 4, 4,
+	test_check(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_AH, 4, 4,
 			     resp) == -EOPNOTSUPP,
 		   "a command the device does not serve: EOPNOTSUPP");
 	test_check(write_cmd(fd, IB_USER_VERBS_CMD_GET_CONTEXT, 4, 2,
