@@ -21,7 +21,10 @@
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl.h>
 
+#include <infiniband/verbs.h>
+
 #include "lib/report.h"
+#include "lib/verbs.h"
 #include "uodpd/supervise.h"
 
 #define DEV "/dev/infiniband/uverbs0"
@@ -141,6 +144,86 @@ static void check_passthrough(void)
 		close(fd);
 }
 
+/* DEALLOC_PD (no response): 12 bytes, in_words 3. */
+static long write_dealloc_pd(int fd, uint32_t handle)
+{
+	struct {
+		struct ib_uverbs_cmd_hdr hdr;
+		struct ib_uverbs_dealloc_pd core;
+	} c = {
+		.hdr = { IB_USER_VERBS_CMD_DEALLOC_PD, 3, 0 },
+		.core = { .pd_handle = handle },
+	};
+	long n = write(fd, &c, sizeof(c));
+
+	return n < 0 ? -errno : n;
+}
+
+static void check_foreign_handles(struct ibv_context *a, struct ibv_context *b)
+{
+	struct ibv_pd *pd = ibv_alloc_pd(a);
+	struct ibv_cq *cq = ibv_create_cq(a, 16, NULL, NULL, 0);
+
+	if (!pd || !cq)
+		test_die("ibv_alloc_pd/ibv_create_cq", errno);
+	test_check(write_dealloc_pd(b->cmd_fd, pd->handle) == -ENOENT,
+		   "another context's PD handle on this command fd: ENOENT");
+	test_check(write_dealloc_pd(a->cmd_fd, 0xfffff) == -ENOENT,
+		   "a PD handle nobody has: ENOENT");
+	test_check(ibv_dealloc_pd(pd) == 0,
+		   "and the PD is still its owner's to free");
+	test_check(ibv_destroy_cq(cq) == 0, "as is its CQ");
+}
+
+static void check_fork(struct ibv_context *ctx)
+{
+	struct ibv_pd *pd;
+	int status = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		test_die("fork", errno);
+	if (pid == 0) {
+		pd = ibv_alloc_pd(ctx);
+		_exit(pd && !ibv_dealloc_pd(pd) ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	test_check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "a forked child allocates on its parent's context");
+	pd = ibv_alloc_pd(ctx);
+	test_check(pd != NULL,
+		   "the child's exit did not end the parent's context");
+	if (pd)
+		ibv_dealloc_pd(pd);
+}
+
+static void check_dup_close(struct ibv_context *ctx)
+{
+	int dup_fd = dup(ctx->cmd_fd);
+	struct ibv_pd *pd;
+
+	test_check(dup_fd >= 0 && !close(dup_fd), "dup and close the cmd fd");
+	pd = ibv_alloc_pd(ctx);
+	test_check(pd != NULL, "closing a dup is not the context's release");
+	if (pd)
+		ibv_dealloc_pd(pd);
+}
+
+static void check_contexts(void)
+{
+	struct ibv_context *a = test_open_device("uodp0");
+	struct ibv_context *b = test_open_device("uodp0");
+
+	if (!a || !b)
+		test_die("ibv_open_device uodp0", errno);
+	check_foreign_handles(a, b);
+	check_fork(a);
+	check_dup_close(a);
+	ibv_close_device(b);
+	ibv_close_device(a);
+}
+
 int main(void)
 {
 	int fd = open_device(), fd2 = open_device();
@@ -152,6 +235,7 @@ int main(void)
 	close(fd2);
 	check_passthrough();
 	close(fd);
+	check_contexts();
 	printf("cmdfd: %d failure(s)\n", test_failures);
 	return test_failures ? 1 : 0;
 }
