@@ -347,15 +347,48 @@ void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
 		ud_call_return(c, (int64_t)len);
 }
 
+static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
+{
+	uint8_t buf[UD_IOCTL_MAX_LEN];
+	struct ib_uverbs_ioctl_hdr hdr;
+	struct ud_ioctl_cmd cmd;
+	int ret;
+
+	if (ud_pid_read(c->pid, addr, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.length < sizeof(hdr) || hdr.length > sizeof(buf))
+		return -EINVAL;
+	if (ud_pid_read(c->pid, addr, buf, hdr.length))
+		return -EFAULT;
+	ret = ud_ioctl_decode(ud_ioctl_methods, ud_ioctl_nmethods, buf,
+			      hdr.length, &cmd);
+	if (ret)
+		return ret;
+	if (cmd.desc->needs_context && !f->ctx)
+		return -EINVAL;
+	cmd.hdr_addr = addr;
+	return cmd.desc->fn(c, f, &cmd);
+}
+
 /*
- * The ioctl method framework (RDMA_VERBS_IOCTL) is not served yet: ENOTTY
- * is what a kernel without it answers, and libibverbs then takes the
- * write() command for every verb that has one.
+ * RDMA_VERBS_IOCTL: the method framework.  A method uodpd does not serve
+ * answers EPROTONOSUPPORT, and libibverbs takes the write() command.
  */
 void ud_uverbs_ioctl(struct ud_call *c, struct ud_ufile *f)
 {
-	(void)f;
-	ud_call_fail(c, -ENOTTY);
+	int ret;
+
+	if ((uint32_t)c->args[1] != (uint32_t)RDMA_VERBS_IOCTL) {
+		ud_call_fail(c, -ENOTTY);
+		return;
+	}
+	ret = run_ioctl(c, f, c->args[2]);
+	if (ret)
+		ud_dbg("command fd %u: ioctl: %s", f->id, strerror(-ret));
+	if (ret)
+		ud_call_fail(c, ret);
+	else
+		ud_call_return(c, 0);
 }
 
 int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,

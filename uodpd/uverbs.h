@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <rdma/ib_user_verbs.h>
+#include <rdma/rdma_user_ioctl_cmds.h>
 
 #include "identity.h"
 #include "uodpd.h"
@@ -190,6 +191,68 @@ int ud_wcmd_open_xrcd(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_write_cmd *cmd);
 int ud_wcmd_close_xrcd(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd);
+
+/* ---- ioctl() methods (uverbs_ioctl.c, uverbs_methods.c) ---- */
+enum ud_attr_type {
+	UD_ATTR_PTR_IN = 1,		/* inline when len <= 8 */
+	UD_ATTR_PTR_OUT,
+	UD_ATTR_IDR,			/* an object handle */
+	UD_ATTR_FD,			/* an fd of the caller */
+	UD_ATTR_NEW_FD,			/* an fd the method installs */
+};
+
+struct ud_attr_spec {
+	uint16_t id;
+	uint8_t type;			/* enum ud_attr_type */
+	bool mandatory;
+	uint16_t min_len, max_len;	/* pointers */
+};
+
+struct ud_ioctl_cmd;
+typedef int (*ud_ioctl_fn)(struct ud_call *c, struct ud_ufile *f,
+			   const struct ud_ioctl_cmd *cmd);
+
+struct ud_ioctl_desc {
+	uint16_t object;
+	uint16_t method;
+	ud_ioctl_fn fn;
+	const struct ud_attr_spec *attrs;
+	unsigned int nattrs;
+	bool needs_context;
+};
+
+#define UD_IOCTL_MAX_ATTRS 16		/* per method */
+#define UD_IOCTL_MAX_LEN (sizeof(struct ib_uverbs_ioctl_hdr) + \
+			  64 * sizeof(struct ib_uverbs_attr))
+
+struct ud_ioctl_attr {
+	bool present;
+	unsigned int index;		/* in the caller's array */
+	uint16_t flags;			/* as the caller set them */
+	uint16_t len;
+	uint64_t data;			/* inline bytes, pointer, handle, fd */
+};
+
+struct ud_ioctl_cmd {
+	const struct ud_ioctl_desc *desc;
+	unsigned int num_attrs;
+	uint64_t hdr_addr;		/* the caller's header */
+	struct ud_ioctl_attr attrs[UD_IOCTL_MAX_ATTRS];	/* by spec */
+};
+
+extern const struct ud_ioctl_desc ud_ioctl_methods[];
+extern const unsigned int ud_ioctl_nmethods;
+
+/*
+ * Decode a header and its attributes (len bytes at buf) against table;
+ * 0 and *cmd, or -EINVAL, -EPROTONOSUPPORT (unknown method or mandatory
+ * attribute: libibverbs then falls back to write()).  Pure: no I/O.
+ */
+int ud_ioctl_decode(const struct ud_ioctl_desc *table, unsigned int ntable,
+		    const void *buf, size_t len, struct ud_ioctl_cmd *cmd);
+/* The attribute id of the command, NULL if absent. */
+const struct ud_ioctl_attr *ud_ioctl_attr(const struct ud_ioctl_cmd *cmd,
+					  uint16_t id);
 
 /* ---- completion channels (comp_channel.c) ---- */
 struct ud_channel {

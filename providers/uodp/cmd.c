@@ -149,14 +149,6 @@ int uodp_cmd(struct uodp_context *ctx, uint32_t opcode, const void *req,
 			     resp_len, rfds, nrfds, NULL);
 }
 
-static uint64_t cmd_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int uodp_cmd_sent(struct uodp_context *ctx, uint32_t opcode, const void *req,
 		  size_t req_len, const int *fds, unsigned int nfds, void *resp,
 		  size_t resp_len, int *rfds, unsigned int nrfds,
@@ -181,7 +173,7 @@ int uodp_cmd_sent(struct uodp_context *ctx, uint32_t opcode, const void *req,
 	pthread_mutex_lock(&ctx->cmd_lock);
 	err = send_request(ctx->sock, out, hdr->length, fds, nfds);
 	if (sent_ns)
-		*sent_ns = cmd_now_ns();
+		*sent_ns = uodp_now_ns();
 	if (!err)
 		err = recv_response(ctx->sock, in, sizeof(in), &got_len, rfds,
 				    nrfds, &nfds_got);

@@ -209,23 +209,21 @@ static uint32_t cap_dword(const uint8_t *block, unsigned int off)
 static int query_odp_caps_block(struct uodp_context *ctx, uint8_t *block,
 				size_t len)
 {
-	struct uodp_general_cmd cmd = { .inlen = 16, .outlen = 256 };
-	struct uodp_general_cmd_resp resp;
-	const struct mlx5_cmd_out_hdr *hdr = (const void *)resp.out;
+	uint8_t in[16] = { 0 }, out[256];
+	const struct mlx5_cmd_out_hdr *hdr = (const void *)out;
 	uint16_t v;
 	int err;
 
 	v = htobe16(MLX5_CMD_OP_QUERY_HCA_CAP);
-	memcpy(cmd.in, &v, sizeof(v));
+	memcpy(in, &v, sizeof(v));
 	v = htobe16(0x5);
-	memcpy(cmd.in + 6, &v, sizeof(v));
-	err = uodp_cmd(ctx, UODP_CMD_GENERAL, &cmd, sizeof(cmd), NULL, 0,
-		       &resp, sizeof(resp), NULL, 0);
+	memcpy(in + 6, &v, sizeof(v));
+	err = uodp_devx_general(ctx, in, sizeof(in), out, sizeof(out));
 	if (err)
 		return err;
 	if (hdr->status != MLX5_CMD_STAT_OK)
 		return EOPNOTSUPP;
-	memcpy(block, resp.out + sizeof(*hdr), len);
+	memcpy(block, out + sizeof(*hdr), len);
 	return 0;
 }
 

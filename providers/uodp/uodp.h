@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+#include <infiniband/cmd_ioctl.h>
 #include <infiniband/driver.h>
 #include <infiniband/verbs.h>
 
@@ -230,6 +232,15 @@ static inline struct uodp_ah *to_uah(struct ibv_ah *ah)
 	return (struct uodp_ah *)ah;
 }
 
+/* CLOCK_MONOTONIC in ns: when a command left, for the ODP statistics. */
+static inline uint64_t uodp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static inline uint32_t uodp_roundup_pow2(uint32_t n)
 {
 	uint32_t p = 1;
@@ -274,6 +285,15 @@ static inline int uodp_destroy_err(int err)
 {
 	return err == ENOSYS ? 0 : err;
 }
+
+/* ioctl.c: methods without an ibv_cmd_*; 0 or a positive errno. */
+int uodp_ioctl(struct uodp_context *ctx, uint16_t object, uint16_t method,
+	       struct ib_uverbs_attr *attrs, unsigned int n);
+struct ib_uverbs_attr uodp_attr_in(uint16_t id, const void *p, size_t len);
+struct ib_uverbs_attr uodp_attr_out(uint16_t id, void *p, size_t len);
+/* mlx5dv_devx_general_cmd: a PRM mailbox through DEVX_OTHER. */
+int uodp_devx_general(struct uodp_context *ctx, const void *in,
+		      uint32_t inlen, void *out, uint32_t outlen);
 
 /* buf.c: queue memory. */
 int uodp_qmem_alloc(struct uodp_qmem *m, size_t size, const char *name);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl.h>
+#include <rdma/rdma_user_ioctl_cmds.h>
 
 #include <infiniband/verbs.h>
 
@@ -68,6 +69,47 @@ static void check_open(int fd)
 		   "the command fd is close-on-exec as asked");
 }
 
+/* One method call with n attributes: its result, or -errno. */
+static long ioctl_cmd(int fd, uint16_t object, uint16_t method,
+		      const struct ib_uverbs_attr *attrs, uint16_t n,
+		      uint16_t length_fix)
+{
+	struct {
+		struct ib_uverbs_ioctl_hdr hdr;
+		struct ib_uverbs_attr attrs[4];
+	} buf = {
+		.hdr = {
+			.length = (uint16_t)(sizeof(buf.hdr) +
+					     n * sizeof(buf.attrs[0]) +
+					     length_fix),
+			.object_id = object,
+			.method_id = method,
+			.num_attrs = n,
+		},
+	};
+
+	memcpy(buf.attrs, attrs, n * sizeof(attrs[0]));
+	return ioctl(fd, RDMA_VERBS_IOCTL, &buf) ? -errno : 0;
+}
+
+static void check_bad_ioctls(int fd)
+{
+	struct ib_uverbs_attr attrs[2] = {
+		{ .attr_id = 0x1000, .len = 16, .flags = UVERBS_ATTR_F_MANDATORY },
+		{ .attr_id = 0x1001, .len = 16, .flags = UVERBS_ATTR_F_MANDATORY },
+	};
+
+	test_check(ioctl_cmd(fd, 0x7777, 0, NULL, 0, 0) == -EPROTONOSUPPORT,
+		   "an unknown object: EPROTONOSUPPORT (libibverbs falls back)");
+	test_check(ioctl_cmd(fd, 0x1000, 0x1000, attrs, 2, 16) == -EINVAL,
+		   "a header length that does not match num_attrs: EINVAL");
+	test_check(ioctl_cmd(fd, 0x1000, 0x1000, attrs, 2, 0) == -EINVAL,
+		   "DEVX before GET_CONTEXT: EINVAL");
+	attrs[1].flags |= 0x80;
+	test_check(ioctl_cmd(fd, 0x1000, 0x1000, attrs, 2, 0) == -EINVAL,
+		   "attribute flags outside the ABI: EINVAL");
+}
+
 /* An address nothing is mapped at, hidden from the compiler's checks. */
 static void *volatile bad_address = (void *)8;
 
@@ -95,8 +137,11 @@ static void check_bad_commands(int fd)
 		   "a bad response pointer before GET_CONTEXT: EINVAL");
 	test_check(write(fd, bad_address, 16) < 0 && errno == EFAULT,
 		   "a command at a bad address: EFAULT");
-	test_check(ioctl(fd, RDMA_VERBS_IOCTL, NULL) < 0 && errno == ENOTTY,
-		   "RDMA_VERBS_IOCTL: ENOTTY (write commands only)");
+	test_check(ioctl(fd, RDMA_VERBS_IOCTL, NULL) < 0 && errno == EFAULT,
+		   "RDMA_VERBS_IOCTL with no header: EFAULT");
+	test_check(ioctl(fd, FIONREAD, resp) < 0 && errno == ENOTTY,
+		   "another ioctl request: ENOTTY");
+	check_bad_ioctls(fd);
 }
 
 static void check_child(int fd)

@@ -94,20 +94,12 @@ static int uodpd_general_cmd(struct uodp_odp_backend *be, const void *in,
 			     uint32_t inlen, void *out, uint32_t outlen,
 			     uint64_t *sent_ns)
 {
-	struct uodp_general_cmd cmd = { .inlen = inlen, .outlen = outlen };
-	struct uodp_general_cmd_resp resp;
-	int err;
-
-	if (inlen > sizeof(cmd.in) || outlen > sizeof(resp.out))
+	if (inlen > UODP_GENERAL_CMD_MAX || outlen > UODP_GENERAL_CMD_MAX)
 		return -EINVAL;
-	memcpy(cmd.in, in, inlen);
-	err = uodp_cmd_sent(be_ctx(be), UODP_CMD_GENERAL, &cmd, sizeof(cmd),
-			    NULL, 0, &resp, sizeof(resp), NULL, 0,
-			    sent_ns);
-	if (err)
-		return -err;
-	memcpy(out, resp.out, outlen);
-	return 0;
+	if (sent_ns)
+		*sent_ns = uodp_now_ns();
+	/* DEVX_OTHER, as mlx5dv_devx_general_cmd issues it. */
+	return -uodp_devx_general(be_ctx(be), in, inlen, out, outlen);
 }
 
 static void uodpd_close(struct uodp_odp_backend *be)

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The ioctl() methods of the command fd (RDMA_VERBS_IOCTL), each an object
+ * and method of <rdma/ib_user_ioctl_cmds.h> or mlx5's
+ * <rdma/mlx5_user_ioctl_cmds.h> with the kernel's attributes.  A method not
+ * here answers EPROTONOSUPPORT, and libibverbs takes the write() command.
+ *
+ * Outputs go where the kernel puts them: a PTR_OUT attribute's buffer, with
+ * UVERBS_ATTR_F_VALID_OUTPUT set in the caller's attribute; a new object's
+ * handle or fd in the attribute's data.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <rdma/ib_user_ioctl_cmds.h>
+#include <rdma/mlx5_user_ioctl_cmds.h>
+
+#include "ctl.h"
+#include "rdma/uodp-abi.h"
+#include "rdma/uodp-odp-abi.h"
+#include "uverbs.h"
+
+/* ---- attributes in the caller's memory ---- */
+
+/* Where attribute a lives in the caller's array. */
+static uint64_t attr_addr(const struct ud_ioctl_cmd *cmd,
+			  const struct ud_ioctl_attr *a)
+{
+	return cmd->hdr_addr + sizeof(struct ib_uverbs_ioctl_hdr) +
+	       (uint64_t)a->index * sizeof(struct ib_uverbs_attr);
+}
+
+/* A PTR_IN's bytes (inline up to 8), exactly a->len of them. */
+static int read_in(struct ud_call *c, const struct ud_ioctl_attr *a,
+		   void *dst)
+{
+	if (a->len <= sizeof(a->data)) {
+		memcpy(dst, &a->data, a->len);
+		return 0;
+	}
+	return ud_pid_read(c->pid, a->data, dst, a->len) ? -EFAULT : 0;
+}
+
+/* Write a PTR_OUT (cut to its length) and mark it valid. */
+static int write_out(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+		     const struct ud_ioctl_attr *a, const void *src,
+		     size_t len)
+{
+	uint16_t flags = a->flags | UVERBS_ATTR_F_VALID_OUTPUT;
+
+	if (len > a->len)
+		len = a->len;
+	if (ud_pid_write(c->pid, a->data, src, len) ||
+	    ud_pid_write(c->pid, attr_addr(cmd, a) +
+			 offsetof(struct ib_uverbs_attr, flags), &flags,
+			 sizeof(flags)))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- MLX5_IB_OBJECT_DEVX: the general command (DEVX_OTHER) ---- */
+
+static const struct ud_attr_spec devx_other_attrs[] = {
+	{ MLX5_IB_ATTR_DEVX_OTHER_CMD_IN, UD_ATTR_PTR_IN, true, 8,
+	  UODP_GENERAL_CMD_MAX },
+	{ MLX5_IB_ATTR_DEVX_OTHER_CMD_OUT, UD_ATTR_PTR_OUT, true, 8,
+	  UODP_GENERAL_CMD_MAX },
+};
+
+/*
+ * The PRM mailbox the device accepts from a context: QUERY_HCA_CAP and
+ * PAGE_FAULT_RESUME of its own tokens (ctl_odp.c); other opcodes answer
+ * BAD_OP in the mailbox, as firmware does.
+ */
+static int devx_other(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_ioctl_cmd *cmd)
+{
+	const struct ud_ioctl_attr *in = &cmd->attrs[0], *out = &cmd->attrs[1];
+	struct uodp_general_cmd k = { .inlen = in->len, .outlen = out->len };
+	struct uodp_general_cmd_resp resp;
+	int ret;
+
+	ret = read_in(c, in, k.in);
+	if (!ret)
+		ret = ud_uverbs_run(f, c->d, ud_cmd_general, &k, sizeof(k),
+				    &resp, -1);
+	if (!ret)
+		ret = write_out(c, cmd, out, resp.out, out->len);
+	return ret;
+}
+
+/* ---- UVERBS_OBJECT_MR: ADVISE_MR, the MTT update of ODP MRs ---- */
+
+static const struct ud_attr_spec advise_mr_attrs[] = {
+	{ UVERBS_ATTR_ADVISE_MR_PD_HANDLE, UD_ATTR_IDR, true, 0, 0 },
+	{ UVERBS_ATTR_ADVISE_MR_ADVICE, UD_ATTR_PTR_IN, true, 1, 8 },
+	{ UVERBS_ATTR_ADVISE_MR_FLAGS, UD_ATTR_PTR_IN, true, 4, 4 },
+	{ UVERBS_ATTR_ADVISE_MR_SGE_LIST, UD_ATTR_PTR_IN, true,
+	  sizeof(struct ib_uverbs_sge),
+	  UODP_ODP_MAX_MAP_RANGES * sizeof(struct ib_uverbs_sge) },
+};
+
+static uint32_t advice_map_flags(uint64_t advice)
+{
+	switch (advice) {
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH:
+		return 0;
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_WRITE:
+		return UODP_ODP_MAP_WRITE;
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT:
+		return UODP_ODP_MAP_NO_FAULT;
+	}
+	return UINT32_MAX;
+}
+
+/* As mlx5_ib_advise_mr_prefetch: each lkey an ODP MR of this PD. */
+static int advise_ranges(struct ud_ufile *f, struct uodpd *d, uint32_t pdn,
+			 const struct ib_uverbs_sge *sge, uint32_t n,
+			 uint32_t flags, struct uodp_odp_map_req *k)
+{
+	struct ud_mr *mr;
+	uint32_t i;
+
+	if (!ud_ctx_pd(d, f->ctx, pdn))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		mr = ud_mr_lookup(d, sge[i].lkey);
+		if (!mr || mr->ctx != f->ctx || mr->pdn != pdn || !mr->odp)
+			return -ENOENT;
+		k->ranges[i] = (struct uodp_odp_map_range){
+			.mr_key = sge[i].lkey,
+			.flags = flags,
+			.va = sge[i].addr,
+			.length = sge[i].length,
+		};
+	}
+	k->nranges = n;
+	return 0;
+}
+
+static int advise_mr(struct ud_call *c, struct ud_ufile *f,
+		     const struct ud_ioctl_cmd *cmd)
+{
+	struct ib_uverbs_sge sge[UODP_ODP_MAX_MAP_RANGES];
+	const struct ud_ioctl_attr *list = &cmd->attrs[3];
+	struct uodp_odp_map_req k = { 0 };
+	struct uodp_odp_map_resp resp;
+	uint64_t advice = 0;
+	uint32_t flags = 0, map_flags;
+	int ret;
+
+	if (read_in(c, &cmd->attrs[1], &advice) ||
+	    read_in(c, &cmd->attrs[2], &flags))
+		return -EFAULT;
+	map_flags = advice_map_flags(advice);
+	if (map_flags == UINT32_MAX)
+		return -EOPNOTSUPP;
+	if ((flags & ~(uint32_t)IB_UVERBS_ADVISE_MR_FLAG_FLUSH) ||
+	    list->len % sizeof(sge[0]))
+		return -EINVAL;
+	ret = read_in(c, list, sge);
+	if (!ret)
+		ret = advise_ranges(f, c->d, (uint32_t)cmd->attrs[0].data, sge,
+				    list->len / sizeof(sge[0]), map_flags, &k);
+	if (!ret)
+		ret = ud_uverbs_run(f, c->d, ud_cmd_odp_map, &k, sizeof(k),
+				    &resp, -1);
+	/* Synchronous either way: FLUSH asks for what every MAP does. */
+	return ret ? ret : resp.status;
+}
+
+#define METHOD(obj, meth, handler, specs)				\
+	{								\
+		.object = obj, .method = meth, .fn = handler,		\
+		.attrs = specs,						\
+		.nattrs = sizeof(specs) / sizeof(specs[0]),		\
+		.needs_context = true,					\
+	}
+
+const struct ud_ioctl_desc ud_ioctl_methods[] = {
+	METHOD(MLX5_IB_OBJECT_DEVX, MLX5_IB_METHOD_DEVX_OTHER, devx_other,
+	       devx_other_attrs),
+	METHOD(UVERBS_OBJECT_MR, UVERBS_METHOD_ADVISE_MR, advise_mr,
+	       advise_mr_attrs),
+};
+
+const unsigned int ud_ioctl_nmethods =
+	sizeof(ud_ioctl_methods) / sizeof(ud_ioctl_methods[0]);
