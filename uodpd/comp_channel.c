@@ -80,10 +80,9 @@ static struct ud_channel *channel_new(struct ud_ufile *f, int pipefd[2])
 	return ch;
 }
 
-int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
-			       const struct ud_write_cmd *cmd)
+int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
+		      enum ud_channel_kind kind, struct ud_channel **out)
 {
-	struct ib_uverbs_create_comp_channel_resp resp;
 	struct ud_channel *ch;
 	int pipefd[2], fd;
 
@@ -97,6 +96,7 @@ int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
 		close(pipefd[1]);
 		return -ENOMEM;
 	}
+	ch->kind = kind;
 	/* Like the kernel's anon inode fd: close-on-exec, blocking. */
 	fd = ud_call_install_fd(c, pipefd[0], -1, true, false);
 	close(pipefd[0]);
@@ -104,6 +104,20 @@ int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
 		ud_channel_destroy(ch);
 		return fd;
 	}
+	*out = ch;
+	return fd;
+}
+
+int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
+			       const struct ud_write_cmd *cmd)
+{
+	struct ib_uverbs_create_comp_channel_resp resp;
+	struct ud_channel *ch;
+	int fd;
+
+	fd = ud_channel_create(c, f, UD_CHANNEL_COMP, &ch);
+	if (fd < 0)
+		return fd;
 	resp.fd = (uint32_t)fd;
 	if (ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0))
 		return -EFAULT;	/* the fd stays: the caller broke its buffer */
@@ -124,21 +138,28 @@ void ud_channel_destroy(struct ud_channel *ch)
 	free(ch);
 }
 
-struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd)
+struct ud_channel *ud_channel_find(struct ud_ufile *f, pid_t pid, int fd,
+				   enum ud_channel_kind kind)
 {
 	struct ud_channel *ch;
 	char path[64];
 	struct stat st;
 
-	if (!ctx->ufile || fd < 0)
+	if (!f || fd < 0)
 		return NULL;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
 	if (stat(path, &st))
 		return NULL;
-	list_for_each(&ctx->ufile->channels, ch, struct ud_channel, link)
-		if (ch->st_ino == st.st_ino && ch->st_dev == st.st_dev)
+	list_for_each(&f->channels, ch, struct ud_channel, link)
+		if (ch->st_ino == st.st_ino && ch->st_dev == st.st_dev &&
+		    ch->kind == kind)
 			return ch;
 	return NULL;
+}
+
+struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd)
+{
+	return ud_channel_find(ctx->ufile, pid, fd, UD_CHANNEL_COMP);
 }
 
 void ud_channel_bind_cq(struct ud_channel *ch, struct ud_cq *cq)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "odp_priv.h"
 #include "hw/mlx5/cmd.h"
@@ -46,6 +47,7 @@ struct ud_odp_ctx *ud_odp_ctx_get(struct ud_ctx *ctx)
 	if (!o)
 		return NULL;
 	o->chan_wfd = -1;
+	o->stats_fd = -1;
 	list_head_init(&o->pending);
 	list_head_init(&o->faults);
 	ctx->odp = o;
@@ -429,6 +431,8 @@ void ud_odp_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	/* The channel goes, and every fault the context owns with it. */
 	ud_odp_channel_close(d, ctx);
 	ud_odp_vmas_forget(ctx);
+	if (o->stats_fd >= 0)
+		close(o->stats_fd);
 	free(o);
 	ctx->odp = NULL;
 }

@@ -36,6 +36,8 @@ static int map_stats(struct ud_odp_ctx *o, int fd)
 	int seals;
 	void *p;
 
+	if (fd < 0)
+		return 0;	/* no engine counters page */
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || (seals & need) != need)
 		return -EINVAL;		/* not a memfd, or could shrink */
@@ -58,43 +60,72 @@ static void unmap_stats(struct ud_odp_ctx *o)
 	o->stats_len = 0;
 }
 
-int ud_odp_channel_open(struct uodpd *d, struct ud_ctx *ctx, int stats_fd,
-			int *read_fd)
+/* Start delivering on wfd (taken on success). */
+static int start(struct uodpd *d, struct ud_ctx *ctx, int wfd, int stats_fd)
 {
 	struct ud_odp_ctx *o = ctx->odp;
-	int pipefd[2], ret;
+	int ret;
 
 	if (ud_odp_channel_open_p(ctx))
 		return -EEXIST;
 	ret = map_stats(o, stats_fd);
 	if (ret)
 		return ret;
-	if (pipe2(pipefd, O_CLOEXEC)) {
+	/* Never block on a client that does not read its events. */
+	if (fcntl(wfd, F_SETFL, O_NONBLOCK)) {
 		ret = -errno;
 		goto err_unmap;
 	}
-	/* Never block on a client that does not read its events. */
-	if (fcntl(pipefd[1], F_SETFL, O_NONBLOCK)) {
-		ret = -errno;
-		goto err_close;
-	}
 	/* No events wanted yet: EPOLLERR (reader gone) is always reported. */
-	ret = ud_loop_watch_events(d, pipefd[1], 0, UD_EP_ODP_CHANNEL,
-				   ctx->id);
+	ret = ud_loop_watch_events(d, wfd, 0, UD_EP_ODP_CHANNEL, ctx->id);
 	if (ret)
-		goto err_close;
-	o->chan_wfd = pipefd[1];
+		goto err_unmap;
+	o->chan_wfd = wfd;
 	o->chan_want_out = false;
 	o->lost_unreported = 0;
-	*read_fd = pipefd[0];
 	return 0;
 
-err_close:
-	close(pipefd[0]);
-	close(pipefd[1]);
 err_unmap:
 	unmap_stats(o);
 	return ret;
+}
+
+int ud_odp_channel_open(struct uodpd *d, struct ud_ctx *ctx, int stats_fd,
+			int *read_fd)
+{
+	int pipefd[2], ret;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	ctx->odp->chan_devx = false;
+	ret = start(d, ctx, pipefd[1], stats_fd);
+	if (ret) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return ret;
+	}
+	*read_fd = pipefd[0];
+	return 0;
+}
+
+int ud_odp_channel_attach(struct uodpd *d, struct ud_ctx *ctx, int wfd,
+			  uint64_t cookie, int stats_fd)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	int ret;
+
+	o->chan_devx = true;
+	o->cookie_fault = cookie;
+	ret = start(d, ctx, wfd, stats_fd);
+	if (ret)
+		o->chan_devx = false;
+	return ret;
+}
+
+void ud_odp_channel_notices(struct ud_ctx *ctx, uint64_t cookie)
+{
+	ctx->odp->notices = true;
+	ctx->odp->cookie_notice = cookie;
 }
 
 static void want_out(struct uodpd *d, struct ud_ctx *ctx, bool on)
@@ -108,15 +139,55 @@ static void want_out(struct uodpd *d, struct ud_ctx *ctx, bool on)
 		o->chan_want_out = on;
 }
 
+/* The DEVX record of ev: cookie, then the EQE or the notice. */
+static size_t devx_record(const struct ud_odp_ctx *o,
+			  const struct uodp_odp_event *ev, uint8_t *rec)
+{
+	struct uodp_odp_notice notice = { 0 };
+	uint64_t cookie = o->cookie_notice;
+
+	switch (ev->type) {
+	case UODP_ODP_EVENT_PAGE_FAULT:
+		cookie = o->cookie_fault;
+		memcpy(rec + sizeof(cookie), ev->eqe, sizeof(ev->eqe));
+		break;
+	case UODP_ODP_EVENT_INVALIDATE:
+		notice.kind = UODP_ODP_NOTICE_INVALIDATE;
+		notice.mr_key = ev->invalidate.mr_key;
+		notice.va = ev->invalidate.va;
+		notice.length = ev->invalidate.length;
+		memcpy(rec + sizeof(cookie), &notice, sizeof(notice));
+		break;
+	default:
+		notice.kind = UODP_ODP_NOTICE_OVERFLOW;
+		notice.lost = ev->overflow.lost;
+		memcpy(rec + sizeof(cookie), &notice, sizeof(notice));
+		break;
+	}
+	memcpy(rec, &cookie, sizeof(cookie));
+	return UODP_ODP_EVENT_RECORD_SIZE;
+}
+
 /* 1: written, 0: no room, -EPIPE: the reader is gone. */
 static int chan_write(struct ud_ctx *ctx, const struct uodp_odp_event *ev)
 {
+	uint8_t rec[UODP_ODP_EVENT_RECORD_SIZE];
+	const void *buf = ev;
+	size_t len = sizeof(*ev);
 	ssize_t n;
 
+	if (ctx->odp->chan_devx) {
+		/* A notice nobody subscribed to goes nowhere. */
+		if (ev->type != UODP_ODP_EVENT_PAGE_FAULT &&
+		    !ctx->odp->notices)
+			return 1;
+		len = devx_record(ctx->odp, ev, rec);
+		buf = rec;
+	}
 	do {
-		n = write(ctx->odp->chan_wfd, ev, sizeof(*ev));
+		n = write(ctx->odp->chan_wfd, buf, len);
 	} while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(*ev))
+	if (n == (ssize_t)len)
 		return 1;
 	if (n < 0 && errno == EAGAIN)
 		return 0;
@@ -146,6 +217,8 @@ void ud_odp_channel_close(struct uodpd *d, struct ud_ctx *ctx)
 		ud_loop_unwatch(d, o->chan_wfd);
 		close(o->chan_wfd);
 		o->chan_wfd = -1;
+		o->chan_devx = false;
+		o->notices = false;
 		ud_info("context %u: ODP channel closed", ctx->id);
 	}
 	free_pending(o);

@@ -129,6 +129,15 @@ struct ud_odp_ctx {
 	uint64_t features;		/* granted */
 	int chan_wfd;			/* write end of the channel; -1: none */
 	bool chan_want_out;		/* EPOLLOUT armed */
+	/*
+	 * A DEVX event channel writes struct mlx5_ib_uapi_devx_async_event_hdr
+	 * records: the page-fault subscription's cookie and the EQE, or the
+	 * notice subscription's and a struct uodp_odp_notice.
+	 */
+	bool chan_devx;
+	bool notices;			/* the notice type is subscribed */
+	uint64_t cookie_fault, cookie_notice;
+	int stats_fd;			/* from ODP_API until the channel opens */
 	const struct uodp_odp_engine_counters *stats;
 	size_t stats_len;
 	struct list_head pending;	/* events the pipe had no room for */
@@ -180,6 +189,15 @@ struct uodp_odp_device_counters *ud_odp_dev_ctr(struct uodpd *d,
 	} while (0)
 
 /* Channel (odp_channel.c). */
+/*
+ * Open ctx's channel on the write end wfd (taken, non-blocking) of a DEVX
+ * event channel, page faults written with cookie; stats_fd (kept, or -1)
+ * is the engine's counters page.
+ */
+int ud_odp_channel_attach(struct uodpd *d, struct ud_ctx *ctx, int wfd,
+			  uint64_t cookie, int stats_fd);
+/* Notices (invalidations, overflow) on the DEVX channel with cookie. */
+void ud_odp_channel_notices(struct ud_ctx *ctx, uint64_t cookie);
 int ud_odp_channel_open(struct uodpd *d, struct ud_ctx *ctx, int stats_fd,
 			int *read_fd);
 /*

@@ -360,8 +360,13 @@ static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
 		return -EINVAL;
 	if (ud_pid_read(c->pid, addr, buf, hdr.length))
 		return -EFAULT;
-	ret = ud_ioctl_decode(ud_ioctl_methods, ud_ioctl_nmethods, buf,
-			      hdr.length, &cmd);
+	if (ud_ioctl_has(ud_odp_methods, ud_odp_nmethods, hdr.object_id,
+			 hdr.method_id))
+		ret = ud_ioctl_decode(ud_odp_methods, ud_odp_nmethods, buf,
+				      hdr.length, &cmd);
+	else
+		ret = ud_ioctl_decode(ud_ioctl_methods, ud_ioctl_nmethods, buf,
+				      hdr.length, &cmd);
 	if (ret)
 		return ret;
 	if (cmd.desc->needs_context && !f->ctx)

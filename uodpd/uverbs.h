@@ -253,10 +253,36 @@ int ud_ioctl_decode(const struct ud_ioctl_desc *table, unsigned int ntable,
 /* The attribute id of the command, NULL if absent. */
 const struct ud_ioctl_attr *ud_ioctl_attr(const struct ud_ioctl_cmd *cmd,
 					  uint16_t id);
+/* Whether table has the method. */
+bool ud_ioctl_has(const struct ud_ioctl_desc *table, unsigned int ntable,
+		  uint16_t object, uint16_t method);
+
+/* The ODP methods (uverbs_odp.c): a table of their own. */
+extern const struct ud_ioctl_desc ud_odp_methods[];
+extern const unsigned int ud_odp_nmethods;
+
+/* uverbs_methods.c: attributes in the caller's memory. */
+/* A PTR_IN's bytes (inline up to 8), exactly a->len of them. */
+int ud_ioctl_read_in(struct ud_call *c, const struct ud_ioctl_attr *a,
+		     void *dst);
+/* Write a PTR_OUT (cut to its length) and mark it valid. */
+int ud_ioctl_write_out(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+		       const struct ud_ioctl_attr *a, const void *src,
+		       size_t len);
+/* A new object's handle or fd, into the attribute's data. */
+int ud_ioctl_set_data(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+		      const struct ud_ioctl_attr *a, uint64_t value);
 
 /* ---- completion channels (comp_channel.c) ---- */
+/* A pipe of records the device writes and the process reads. */
+enum ud_channel_kind {
+	UD_CHANNEL_COMP = 1,		/* a completion channel */
+	UD_CHANNEL_DEVX_EVENT,		/* a DEVX event channel */
+};
+
 struct ud_channel {
 	uint32_t id;
+	enum ud_channel_kind kind;
 	struct ud_ufile *ufile;
 	struct list_node link;		/* the ufile's channels */
 	struct list_head cqs;		/* CQs bound to it */
@@ -268,9 +294,15 @@ struct ud_channel {
 
 int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
 			       const struct ud_write_cmd *cmd);
+/* A channel of kind installed in the caller (close-on-exec): its fd. */
+int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
+		      enum ud_channel_kind kind, struct ud_channel **out);
 void ud_channel_destroy(struct ud_channel *ch);
-/* The channel behind fd in process pid, if it is one of ctx's. */
+/* The completion channel behind fd in process pid, if it is ctx's. */
 struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd);
+/* The channel of kind behind fd in process pid, if it is f's. */
+struct ud_channel *ud_channel_find(struct ud_ufile *f, pid_t pid, int fd,
+				   enum ud_channel_kind kind);
 void ud_channel_bind_cq(struct ud_channel *ch, struct ud_cq *cq);
 /* A second, non-blocking reader of the pipe (or file) behind fd. */
 int ud_reopen_nonblock(int fd);

@@ -119,6 +119,12 @@ int ud_ioctl_decode(const struct ud_ioctl_desc *table, unsigned int ntable,
 	return 0;
 }
 
+bool ud_ioctl_has(const struct ud_ioctl_desc *table, unsigned int ntable,
+		  uint16_t object, uint16_t method)
+{
+	return find_method(table, ntable, object, method) != NULL;
+}
+
 const struct ud_ioctl_attr *ud_ioctl_attr(const struct ud_ioctl_cmd *cmd,
 					  uint16_t id)
 {

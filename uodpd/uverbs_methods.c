@@ -31,9 +31,8 @@ static uint64_t attr_addr(const struct ud_ioctl_cmd *cmd,
 	       (uint64_t)a->index * sizeof(struct ib_uverbs_attr);
 }
 
-/* A PTR_IN's bytes (inline up to 8), exactly a->len of them. */
-static int read_in(struct ud_call *c, const struct ud_ioctl_attr *a,
-		   void *dst)
+int ud_ioctl_read_in(struct ud_call *c, const struct ud_ioctl_attr *a,
+		     void *dst)
 {
 	if (a->len <= sizeof(a->data)) {
 		memcpy(dst, &a->data, a->len);
@@ -42,10 +41,19 @@ static int read_in(struct ud_call *c, const struct ud_ioctl_attr *a,
 	return ud_pid_read(c->pid, a->data, dst, a->len) ? -EFAULT : 0;
 }
 
-/* Write a PTR_OUT (cut to its length) and mark it valid. */
-static int write_out(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
-		     const struct ud_ioctl_attr *a, const void *src,
-		     size_t len)
+int ud_ioctl_set_data(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+		      const struct ud_ioctl_attr *a, uint64_t value)
+{
+	if (ud_pid_write(c->pid, attr_addr(cmd, a) +
+			 offsetof(struct ib_uverbs_attr, data), &value,
+			 sizeof(value)))
+		return -EFAULT;
+	return 0;
+}
+
+int ud_ioctl_write_out(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+		       const struct ud_ioctl_attr *a, const void *src,
+		       size_t len)
 {
 	uint16_t flags = a->flags | UVERBS_ATTR_F_VALID_OUTPUT;
 
@@ -81,12 +89,12 @@ static int devx_other(struct ud_call *c, struct ud_ufile *f,
 	struct uodp_general_cmd_resp resp;
 	int ret;
 
-	ret = read_in(c, in, k.in);
+	ret = ud_ioctl_read_in(c, in, k.in);
 	if (!ret)
 		ret = ud_uverbs_run(f, c->d, ud_cmd_general, &k, sizeof(k),
 				    &resp, -1);
 	if (!ret)
-		ret = write_out(c, cmd, out, resp.out, out->len);
+		ret = ud_ioctl_write_out(c, cmd, out, resp.out, out->len);
 	return ret;
 }
 
@@ -150,8 +158,8 @@ static int advise_mr(struct ud_call *c, struct ud_ufile *f,
 	uint32_t flags = 0, map_flags;
 	int ret;
 
-	if (read_in(c, &cmd->attrs[1], &advice) ||
-	    read_in(c, &cmd->attrs[2], &flags))
+	if (ud_ioctl_read_in(c, &cmd->attrs[1], &advice) ||
+	    ud_ioctl_read_in(c, &cmd->attrs[2], &flags))
 		return -EFAULT;
 	map_flags = advice_map_flags(advice);
 	if (map_flags == UINT32_MAX)
@@ -159,7 +167,7 @@ static int advise_mr(struct ud_call *c, struct ud_ufile *f,
 	if ((flags & ~(uint32_t)IB_UVERBS_ADVISE_MR_FLAG_FLUSH) ||
 	    list->len % sizeof(sge[0]))
 		return -EINVAL;
-	ret = read_in(c, list, sge);
+	ret = ud_ioctl_read_in(c, list, sge);
 	if (!ret)
 		ret = advise_ranges(f, c->d, (uint32_t)cmd->attrs[0].data, sge,
 				    list->len / sizeof(sge[0]), map_flags, &k);

@@ -206,4 +206,74 @@ static_assert(sizeof(struct uodp_odp_event) == 80, "event record");
 static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");
 static_assert(sizeof(struct uodp_odp_map_resp) == 32, "map resp");
 
+/*
+ * ---- The uverbs methods a Linux patch would add (mlx5_ib, next to DEVX) ----
+ *
+ * On the command fd, through RDMA_VERBS_IOCTL:
+ *  - the PRM general command is mlx5's DEVX_OTHER (MLX5_IB_OBJECT_DEVX /
+ *    MLX5_IB_METHOD_DEVX_OTHER), whose allow-list (devx_is_general_cmd)
+ *    gains PAGE_FAULT_RESUME (0x204) for tokens of the calling context;
+ *  - page faults arrive on a DEVX event channel (MLX5_IB_OBJECT_DEVX_
+ *    ASYNC_EVENT_FD / ALLOC) subscribed with MLX5_IB_METHOD_DEVX_SUBSCRIBE_
+ *    EVENT to MLX5_EVENT_TYPE_PAGE_FAULT (0x0c, which is_valid_events
+ *    gains), unaffiliated (no object handle): each read returns whole
+ *    records of struct mlx5_ib_uapi_devx_async_event_hdr, the
+ *    subscription's cookie then the raw 64-byte EQE;
+ *  - UODP_EVENT_TYPE_ODP_NOTICE subscribes the same way to invalidations
+ *    and the overflow signal, a record's data being struct
+ *    uodp_odp_notice;
+ *  - MAP without resume is UVERBS_METHOD_ADVISE_MR with
+ *    IB_UVERBS_ADVISE_MR_FLAG_FLUSH, as Linux has it;
+ *  - the object below carries the handshake, MAP with its resume in one
+ *    call (userfaultfd's resolve-and-wake) and the counters.
+ */
+#define UODP_IB_OBJECT_ODP 0x1080		/* in mlx5's driver namespace */
+#define UODP_EVENT_TYPE_ODP_NOTICE 0x100	/* beyond PRM's 8-bit types */
+#define UODP_ODP_EVENT_RECORD_SIZE 72		/* cookie + 64 bytes of data */
+
+enum uodp_ib_odp_methods {
+	UODP_IB_METHOD_ODP_API = 0x1000,
+	UODP_IB_METHOD_ODP_MAP,
+	UODP_IB_METHOD_ODP_QUERY_COUNTERS,
+};
+
+enum uodp_ib_odp_api_attrs {
+	UODP_IB_ATTR_ODP_API_IN = 0x1000,	/* struct uodp_odp_api */
+	UODP_IB_ATTR_ODP_API_OUT,		/* struct uodp_odp_api */
+	/*
+	 * Emulator only: a sealed memfd holding the provider's struct
+	 * uodp_odp_engine_counters, so the device side keeps them after the
+	 * context is gone (a kernel would keep its own counters).
+	 */
+	UODP_IB_ATTR_ODP_API_STATS_FD,
+};
+
+enum uodp_ib_odp_map_attrs {
+	UODP_IB_ATTR_ODP_MAP_RANGES = 0x1000,	/* struct uodp_odp_map_range[] */
+	UODP_IB_ATTR_ODP_MAP_RESUME,		/* optional: 16-byte mailbox */
+	UODP_IB_ATTR_ODP_MAP_RESP,		/* struct uodp_odp_map_resp */
+};
+
+enum uodp_ib_odp_counters_attrs {
+	UODP_IB_ATTR_ODP_COUNTERS_REQ = 0x1000,	/* scope, mr_cursor: two u32 */
+	UODP_IB_ATTR_ODP_COUNTERS_RESP,		/* struct uodp_query_counters_resp */
+};
+
+enum uodp_odp_notice_kind {
+	UODP_ODP_NOTICE_INVALIDATE = 1,
+	UODP_ODP_NOTICE_OVERFLOW = 2,		/* lost notices since the last */
+};
+
+/* The data of an UODP_EVENT_TYPE_ODP_NOTICE record (64 bytes). */
+struct uodp_odp_notice {
+	uint32_t kind;			/* enum uodp_odp_notice_kind */
+	uint32_t mr_key;		/* INVALIDATE */
+	uint64_t va;
+	uint64_t length;
+	uint64_t lost;			/* OVERFLOW */
+	uint64_t reserved[4];
+};
+
+static_assert(sizeof(struct uodp_odp_notice) == 64, "notice");
+
 #endif /* UODP_ODP_ABI_H */

@@ -139,7 +139,7 @@ int uodp_odp_start_engine(struct uodp_context *ctx)
 		return 0;
 	pthread_mutex_lock(&ctx->odp_lock);
 	if (!ctx->odp_engine) {
-		uodp_odp_backend_uodpd_init(&ctx->odp_backend, ctx);
+		uodp_odp_backend_devx_init(&ctx->odp_backend, ctx);
 		err = -uodp_odp_engine_start(&host, &ctx->odp_backend, &e);
 		if (!err)
 			__atomic_store_n(&ctx->odp_engine, e,

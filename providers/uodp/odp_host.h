@@ -38,8 +38,8 @@ void uodp_odp_fill_caps(struct uodp_context *ctx, uint64_t general_caps,
 int uodp_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 		   uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sge);
 
-/* backend_uodpd.c */
-void uodp_odp_backend_uodpd_init(struct uodp_odp_backend *be,
-				 struct uodp_context *ctx);
+/* odp/backend_devx.c */
+void uodp_odp_backend_devx_init(struct uodp_odp_backend *be,
+				struct uodp_context *ctx);
 
 #endif /* UODP_ODP_HOST_H */
