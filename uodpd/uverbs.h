@@ -240,6 +240,15 @@ struct ud_ioctl_cmd {
 	struct ud_ioctl_attr attrs[UD_IOCTL_MAX_ATTRS];	/* by spec */
 };
 
+/* A table entry: a method of obj and its attribute specs. */
+#define UD_IOCTL_METHOD(obj, meth, handler, specs)			\
+	{								\
+		.object = obj, .method = meth, .fn = handler,		\
+		.attrs = specs,						\
+		.nattrs = sizeof(specs) / sizeof(specs[0]),		\
+		.needs_context = true,					\
+	}
+
 extern const struct ud_ioctl_desc ud_ioctl_methods[];
 extern const unsigned int ud_ioctl_nmethods;
 

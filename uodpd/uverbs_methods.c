@@ -178,19 +178,11 @@ static int advise_mr(struct ud_call *c, struct ud_ufile *f,
 	return ret ? ret : resp.status;
 }
 
-#define METHOD(obj, meth, handler, specs)				\
-	{								\
-		.object = obj, .method = meth, .fn = handler,		\
-		.attrs = specs,						\
-		.nattrs = sizeof(specs) / sizeof(specs[0]),		\
-		.needs_context = true,					\
-	}
-
 const struct ud_ioctl_desc ud_ioctl_methods[] = {
-	METHOD(MLX5_IB_OBJECT_DEVX, MLX5_IB_METHOD_DEVX_OTHER, devx_other,
-	       devx_other_attrs),
-	METHOD(UVERBS_OBJECT_MR, UVERBS_METHOD_ADVISE_MR, advise_mr,
-	       advise_mr_attrs),
+	UD_IOCTL_METHOD(MLX5_IB_OBJECT_DEVX, MLX5_IB_METHOD_DEVX_OTHER,
+			devx_other, devx_other_attrs),
+	UD_IOCTL_METHOD(UVERBS_OBJECT_MR, UVERBS_METHOD_ADVISE_MR, advise_mr,
+			advise_mr_attrs),
 };
 
 const unsigned int ud_ioctl_nmethods =

@@ -239,26 +239,20 @@ static int odp_query_counters(struct ud_call *c, struct ud_ufile *f,
 				  sizeof(resp));
 }
 
-#define ODP_METHOD(obj, meth, handler, specs)				\
-	{								\
-		.object = obj, .method = meth, .fn = handler,		\
-		.attrs = specs,						\
-		.nattrs = sizeof(specs) / sizeof(specs[0]),		\
-		.needs_context = true,					\
-	}
-
 const struct ud_ioctl_desc ud_odp_methods[] = {
-	ODP_METHOD(MLX5_IB_OBJECT_DEVX_ASYNC_EVENT_FD,
-		   MLX5_IB_METHOD_DEVX_ASYNC_EVENT_FD_ALLOC, event_fd_alloc,
-		   event_fd_alloc_attrs),
-	ODP_METHOD(MLX5_IB_OBJECT_DEVX, MLX5_IB_METHOD_DEVX_SUBSCRIBE_EVENT,
-		   subscribe, subscribe_attrs),
-	ODP_METHOD(UODP_IB_OBJECT_ODP, UODP_IB_METHOD_ODP_API, odp_api,
-		   odp_api_attrs),
-	ODP_METHOD(UODP_IB_OBJECT_ODP, UODP_IB_METHOD_ODP_MAP, odp_map,
-		   odp_map_attrs),
-	ODP_METHOD(UODP_IB_OBJECT_ODP, UODP_IB_METHOD_ODP_QUERY_COUNTERS,
-		   odp_query_counters, odp_counters_attrs),
+	UD_IOCTL_METHOD(MLX5_IB_OBJECT_DEVX_ASYNC_EVENT_FD,
+			MLX5_IB_METHOD_DEVX_ASYNC_EVENT_FD_ALLOC,
+			event_fd_alloc, event_fd_alloc_attrs),
+	UD_IOCTL_METHOD(MLX5_IB_OBJECT_DEVX,
+			MLX5_IB_METHOD_DEVX_SUBSCRIBE_EVENT, subscribe,
+			subscribe_attrs),
+	UD_IOCTL_METHOD(UODP_IB_OBJECT_ODP, UODP_IB_METHOD_ODP_API, odp_api,
+			odp_api_attrs),
+	UD_IOCTL_METHOD(UODP_IB_OBJECT_ODP, UODP_IB_METHOD_ODP_MAP, odp_map,
+			odp_map_attrs),
+	UD_IOCTL_METHOD(UODP_IB_OBJECT_ODP,
+			UODP_IB_METHOD_ODP_QUERY_COUNTERS, odp_query_counters,
+			odp_counters_attrs),
 };
 
 const unsigned int ud_odp_nmethods =
