@@ -79,6 +79,13 @@ struct ud_xrcd *ud_ctx_xrcd(struct uodpd *d, struct ud_ctx *ctx,
 void ud_xrcd_get_user(struct ud_xrcd *x);
 void ud_xrcd_put_user(struct uodpd *d, struct ud_xrcd *x);
 
+/* A context of process pid (uid), in the daemon's lists; NULL: ENOMEM. */
+struct ud_ctx *ud_ctx_new(struct uodpd *d, pid_t pid, uid_t uid);
+/* Its async event pipe (async_rfd is the reader to hand out). */
+int ud_ctx_open_async(struct ud_ctx *ctx);
+/* Its doorbell eventfd, watched. */
+int ud_ctx_open_doorbell(struct uodpd *d, struct ud_ctx *ctx);
+
 /* Teardown of a dying context: no reference checks. */
 void ud_pd_destroy(struct uodpd *d, struct ud_pd *pd);
 void ud_cq_destroy(struct uodpd *d, struct ud_cq *cq);

@@ -85,6 +85,16 @@ static struct ud_ctx *ctx_alloc(struct uodpd *d, int sock)
 			(unsigned int)cred.uid);
 		return NULL;
 	}
+	ctx = ud_ctx_new(d, cred.pid, cred.uid);
+	if (ctx)
+		ctx->sock = sock;
+	return ctx;
+}
+
+struct ud_ctx *ud_ctx_new(struct uodpd *d, pid_t pid, uid_t uid)
+{
+	struct ud_ctx *ctx;
+
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
@@ -93,9 +103,9 @@ static struct ud_ctx *ctx_alloc(struct uodpd *d, int sock)
 		free(ctx);
 		return NULL;
 	}
-	ctx->sock = sock;
-	ctx->pid = cred.pid;
-	ctx->uid = cred.uid;
+	ctx->sock = -1;
+	ctx->pid = pid;
+	ctx->uid = uid;
 	ctx->kick_fd = -1;
 	ctx->async_wfd = -1;
 	ctx->async_rfd = -1;
@@ -177,7 +187,8 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	close_fd(&ctx->async_wfd);
 	close_fd(&ctx->async_rfd);
 	close_fd(&ctx->async_drain_fd);
-	if (ctx->shared)
+	/* A command fd's context borrows the file's page. */
+	if (ctx->shared && !ctx->shared_borrowed)
 		munmap(ctx->shared, SHARED_PAGE_SIZE);
 	list_del(&ctx->link);
 	ud_idr_remove(&d->ctx_ids, ctx->id);
@@ -265,43 +276,65 @@ err_close:
 	return ret;
 }
 
-static int open_context_fds(struct uodpd *d, struct ud_ctx *ctx,
-			    struct ud_cmd *c)
+int ud_ctx_open_async(struct ud_ctx *ctx)
 {
-	int pipefd[2], shm_fd = -1, kick_dup, ret;
+	int pipefd[2];
 
-	ret = create_shared_page(ctx, &shm_fd);
-	if (ret)
-		return ret;
-	c->resp_fds[c->resp_nfds++] = shm_fd;
-	ctx->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (ctx->kick_fd < 0)
-		return -errno;
-	kick_dup = fcntl(ctx->kick_fd, F_DUPFD_CLOEXEC, 0);
-	if (kick_dup < 0)
-		return -errno;
-	c->resp_fds[c->resp_nfds++] = kick_dup;
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -errno;
-	c->resp_fds[c->resp_nfds++] = pipefd[0];
 	ctx->async_wfd = pipefd[1];
-	/* GET_CONTEXT on the command fd hands out the same reader. */
-	ctx->async_rfd = fcntl(pipefd[0], F_DUPFD_CLOEXEC, 0);
-	if (ctx->async_rfd < 0)
-		return -errno;
+	ctx->async_rfd = pipefd[0];
 	ctx->async_drain_fd = ud_reopen_nonblock(pipefd[0]);
 	if (ctx->async_drain_fd < 0)
 		return -errno;
 	/* Never block on a client that does not read its events. */
 	if (fcntl(ctx->async_wfd, F_SETFL, O_NONBLOCK))
 		return -errno;
+	return 0;
+}
+
+int ud_ctx_open_doorbell(struct uodpd *d, struct ud_ctx *ctx)
+{
+	ctx->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ctx->kick_fd < 0)
+		return -errno;
 	return ud_loop_watch(d, ctx->kick_fd, UD_EP_CTX_KICK, ctx->id);
 }
 
-static void open_context_undo(struct ud_ctx *ctx, struct ud_cmd *c)
+static int open_context_fds(struct uodpd *d, struct ud_ctx *ctx,
+			    struct ud_cmd *c)
+{
+	int shm_fd = -1, fd, ret;
+
+	ret = create_shared_page(ctx, &shm_fd);
+	if (ret)
+		return ret;
+	c->resp_fds[c->resp_nfds++] = shm_fd;
+	ret = ud_ctx_open_doorbell(d, ctx);
+	if (ret)
+		return ret;
+	fd = fcntl(ctx->kick_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	c->resp_fds[c->resp_nfds++] = fd;
+	ret = ud_ctx_open_async(ctx);
+	if (ret)
+		return ret;
+	/* GET_CONTEXT on the command fd hands out the same reader. */
+	fd = fcntl(ctx->async_rfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	c->resp_fds[c->resp_nfds++] = fd;
+	return 0;
+}
+
+static void open_context_undo(struct uodpd *d, struct ud_ctx *ctx,
+			      struct ud_cmd *c)
 {
 	while (c->resp_nfds)
 		close_fd(&c->resp_fds[--c->resp_nfds]);
+	if (ctx->kick_fd >= 0)
+		ud_loop_unwatch(d, ctx->kick_fd);
 	close_fd(&ctx->kick_fd);
 	close_fd(&ctx->async_wfd);
 	close_fd(&ctx->async_rfd);
@@ -336,7 +369,7 @@ static int cmd_open_context(struct ud_cmd *c)
 		ud_device_load_gids(dev, c->d->sysfs_root);
 	ret = open_context_fds(c->d, ctx, c);
 	if (ret) {
-		open_context_undo(ctx, c);
+		open_context_undo(c->d, ctx, c);
 		return ret;
 	}
 	ctx->dev = dev;

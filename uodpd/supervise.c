@@ -261,7 +261,7 @@ static void listener_close(struct uodpd *d, struct ud_listener *l)
 static bool serve_one(struct uodpd *d, struct ud_listener *l)
 {
 	struct seccomp_notif req;
-	struct ud_call c = { .d = d, .listener = l->fd };
+	struct ud_call c = { .d = d, .listener = l->fd, .uid = l->uid };
 
 	memset(&req, 0, sizeof(req));
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, &req)) {

@@ -32,7 +32,7 @@
 #include "supervise.h"
 #include "uverbs.h"
 
-#define UFILE_SIZE 4096u		/* device pages: none used yet */
+#define UFILE_SIZE 4096u		/* device pages: the doorbell page */
 #define UFILE_HASH_SIZE (sizeof(((struct uodpd *)0)->ufile_hash) / \
 			 sizeof(((struct uodpd *)0)->ufile_hash[0]))
 
@@ -65,6 +65,8 @@ static void ufile_free(struct uodpd *d, struct ud_ufile *f)
 		ud_channel_destroy(ch);
 	if (f->wd >= 0)
 		inotify_rm_watch(d->inotify_fd, f->wd);
+	if (f->page)
+		munmap(f->page, UFILE_SIZE);
 	list_del(&f->hash_link);
 	ud_idr_remove(&d->ufiles, f->id);
 	ud_dbg("command fd %u released", f->id);
@@ -162,13 +164,24 @@ static struct ud_ufile *ufile_new(struct uodpd *d, uint32_t index, int memfd,
 		f->node.st_nlink = 1;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	/* The doorbell page, mmap offset 0 of the fd (mlx5's first UAR). */
+	f->page = mmap(NULL, UFILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       memfd, 0);
+	if (f->page == MAP_FAILED) {
+		f->page = NULL;
+		goto err_remove;
+	}
+	/* Until the device says it is polling, every doorbell must kick. */
+	f->page->need_wakeup = 1;
 	f->wd = inotify_add_watch(d->inotify_fd, path,
 				  IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
 	if (f->wd < 0)
-		goto err_remove;
+		goto err_unmap;
 	list_add_tail(hash_head(d, f->st_ino), &f->hash_link);
 	return f;
 
+err_unmap:
+	munmap(f->page, UFILE_SIZE);
 err_remove:
 	ud_idr_remove(&d->ufiles, f->id);
 err_free:

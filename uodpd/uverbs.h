@@ -19,6 +19,7 @@
 #include <rdma/rdma_user_ioctl_cmds.h>
 
 #include "identity.h"
+#include "rdma/uodp-abi.h"
 #include "uodpd.h"
 
 /* ---- one trapped system call (supervise.c) ---- */
@@ -27,6 +28,7 @@ struct ud_call {
 	int listener;			/* seccomp notify fd */
 	uint64_t id;			/* notification id */
 	pid_t pid;			/* the calling thread */
+	uid_t uid;			/* who attached its command tree */
 	int nr;				/* system call number */
 	uint64_t args[6];
 	bool answered;
@@ -63,6 +65,7 @@ struct ud_ufile {
 	uid_t uid;
 	struct list_node hash_link;
 	struct stat node;		/* what fstat answers: the device node */
+	struct uodp_shared_page *page;	/* offset 0 of the file: doorbells */
 	struct ud_ctx *ctx;		/* after GET_CONTEXT */
 	struct list_head channels;
 };

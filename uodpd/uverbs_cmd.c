@@ -41,6 +41,31 @@ static void fill_ucontext_resp(const struct ud_device *dev,
 					   len : sizeof(*resp));
 }
 
+/*
+ * A context of the command fd alone: its async event pipe, its doorbell,
+ * the file's page for need_wakeup.
+ */
+static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
+				  pid_t tgid)
+{
+	struct ud_ctx *ctx = ud_ctx_new(c->d, tgid, c->uid);
+
+	if (!ctx)
+		return NULL;
+	ctx->dev = f->dev;
+	if (!f->dev->gids[0].valid)
+		ud_device_load_gids(f->dev, c->d->sysfs_root);
+	ctx->shared = f->page;
+	ctx->shared_borrowed = true;
+	if (ud_ctx_open_async(ctx) || ud_ctx_open_doorbell(c->d, ctx)) {
+		ud_ctx_destroy(c->d, ctx);
+		return NULL;
+	}
+	ud_info("context %u: pid %d opened %s on its command fd", ctx->id,
+		(int)tgid, f->dev->name);
+	return ctx;
+}
+
 /* The context OPEN_CONTEXT made for bind_token, if it is the caller's. */
 static struct ud_ctx *bound_context(struct uodpd *d, uint64_t token,
 				    pid_t tgid)
@@ -72,25 +97,32 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 	tgid = ud_call_tgid(c);
 	if (tgid < 0)
 		return tgid;
-	/* Only the bound form exists until the verbs leave the socket. */
-	ctx = req.bind_token ? bound_context(c->d, req.bind_token, tgid) : NULL;
+	/* A raw client's socket context may be named (bind_token). */
+	ctx = req.bind_token ? bound_context(c->d, req.bind_token, tgid) :
+			       new_context(c, f, tgid);
 	if (!ctx)
-		return -EINVAL;
-	if (ctx->async_rfd < 0)
-		return -EINVAL;
-	fd = ud_call_install_fd(c, ctx->async_rfd, -1, true, false);
+		return req.bind_token ? -EINVAL : -ENOMEM;
+	ctx->ufile = f;
+	f->ctx = ctx;
+	fd = ctx->async_rfd >= 0 ?
+	     ud_call_install_fd(c, ctx->async_rfd, -1, true, false) : -EINVAL;
 	if (fd < 0)
-		return fd;
+		goto err_unbind;
 	resp.async_fd = (uint32_t)fd;
 	fill_ucontext_resp(f->dev, &drv.mlx5, cmd->response_len - sizeof(resp));
 	drv.max_inline_data = f->dev->attr.max_inline_data;
-	drv.reserved = 0;
+	drv.device_pid = (uint32_t)getpid();
 	if (ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv)))
 		return -EFAULT;	/* the fd stays: the caller broke its buffer */
-	ctx->ufile = f;
-	f->ctx = ctx;
 	ud_dbg("command fd %u: context %u", f->id, ctx->id);
 	return 0;
+
+err_unbind:
+	if (!req.bind_token)
+		ud_ctx_destroy(c->d, ctx);	/* unbinds the file too */
+	else
+		ud_uverbs_ctx_gone(ctx);
+	return fd;
 }
 
 /* "a.b.c" as the kernel's u64: a << 32 | b << 16 | c. */

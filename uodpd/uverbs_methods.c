@@ -178,11 +178,32 @@ static int advise_mr(struct ud_call *c, struct ud_ufile *f,
 	return ret ? ret : resp.status;
 }
 
+/* ---- UODP_IB_OBJECT_EMU: the doorbell eventfd (emulator only) ---- */
+
+static const struct ud_attr_spec doorbell_attrs[] = {
+	{ UODP_IB_ATTR_EMU_DOORBELL_FD, UD_ATTR_NEW_FD, true, 0, 0 },
+};
+
+static int emu_doorbell(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_ioctl_cmd *cmd)
+{
+	int fd;
+
+	if (f->ctx->kick_fd < 0)
+		return -EINVAL;
+	fd = ud_call_install_fd(c, f->ctx->kick_fd, -1, true, false);
+	if (fd < 0)
+		return fd;
+	return ud_ioctl_set_data(c, cmd, &cmd->attrs[0], (uint64_t)fd);
+}
+
 const struct ud_ioctl_desc ud_ioctl_methods[] = {
 	UD_IOCTL_METHOD(MLX5_IB_OBJECT_DEVX, MLX5_IB_METHOD_DEVX_OTHER,
 			devx_other, devx_other_attrs),
 	UD_IOCTL_METHOD(UVERBS_OBJECT_MR, UVERBS_METHOD_ADVISE_MR, advise_mr,
 			advise_mr_attrs),
+	UD_IOCTL_METHOD(UODP_IB_OBJECT_EMU, UODP_IB_METHOD_EMU_DOORBELL,
+			emu_doorbell, doorbell_attrs),
 };
 
 const unsigned int ud_ioctl_nmethods =

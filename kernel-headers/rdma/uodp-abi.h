@@ -106,14 +106,32 @@ struct uodp_alloc_ucontext_req {
 };
 
 /*
- * GET_CONTEXT's driver response: mlx5's, then (emulator only, until the
- * provider reads the PRM general caps through DEVX) the inline limit.
+ * GET_CONTEXT's driver response: mlx5's, then, emulator only, the inline
+ * limit (until the provider reads the PRM general caps through DEVX) and
+ * the device's pid (the provider names it with PR_SET_PTRACER so that it
+ * may reach its memory under Yama).
  */
 struct uodp_alloc_ucontext_resp {
 	struct mlx5_ib_alloc_ucontext_resp mlx5;
 	__u32 max_inline_data;
-	__u32 reserved;
+	__u32 device_pid;
 };
+
+/*
+ * Emulator only, on the command fd: the doorbell.  The device polls the
+ * doorbell records while busy and sets need_wakeup in the page at mmap
+ * offset 0 of the command fd (struct uodp_shared_page; mlx5's first UAR
+ * page) before it sleeps; a provider that then rang a doorbell writes this
+ * eventfd, where hardware has a UAR write.
+ */
+#define UODP_IB_OBJECT_EMU 0x1081		/* in mlx5's driver namespace */
+enum uodp_ib_emu_methods {
+	UODP_IB_METHOD_EMU_DOORBELL = 0x1000,
+};
+enum uodp_ib_emu_doorbell_attrs {
+	UODP_IB_ATTR_EMU_DOORBELL_FD = 0x1000,	/* out: the eventfd */
+};
+#define UODP_DOORBELL_PAGE_OFFSET 0
 
 enum { UODP_OPEN_CONTEXT_NFDS = 3 };
 
@@ -455,20 +473,6 @@ struct uodp_general_cmd {
 
 struct uodp_general_cmd_resp {
 	uint8_t out[256];
-};
-
-/*
- * QUERY_COUNTERS: the ODP counters of rdma/uodp-odp-abi.h, for the calling
- * context or the whole device, and a page of ODP MRs from mr_cursor on.
- */
-enum uodp_counters_scope {
-	UODP_COUNTERS_CONTEXT = 0,	/* the calling context */
-	UODP_COUNTERS_DEVICE = 1,	/* every context of this device */
-};
-
-struct uodp_query_counters_req {
-	uint32_t scope;			/* enum uodp_counters_scope */
-	uint32_t mr_cursor;		/* list ODP MRs with keys above this */
 };
 
 static_assert(sizeof(struct uodp_async_event) == 16, "async event");

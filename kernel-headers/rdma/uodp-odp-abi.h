@@ -254,6 +254,20 @@ enum uodp_ib_odp_map_attrs {
 	UODP_IB_ATTR_ODP_MAP_RESP,		/* struct uodp_odp_map_resp */
 };
 
+/*
+ * QUERY_COUNTERS: the ODP counters below, for the calling
+ * context or the whole device, and a page of ODP MRs from mr_cursor on.
+ */
+enum uodp_counters_scope {
+	UODP_COUNTERS_CONTEXT = 0,	/* the calling context */
+	UODP_COUNTERS_DEVICE = 1,	/* every context of this device */
+};
+
+struct uodp_query_counters_req {
+	uint32_t scope;			/* enum uodp_counters_scope */
+	uint32_t mr_cursor;		/* list ODP MRs with keys above this */
+};
+
 enum uodp_ib_odp_counters_attrs {
 	UODP_IB_ATTR_ODP_COUNTERS_REQ = 0x1000,	/* scope, mr_cursor: two u32 */
 	UODP_IB_ATTR_ODP_COUNTERS_RESP,		/* struct uodp_query_counters_resp */

@@ -145,8 +145,8 @@ int uodp_odp_start_engine(struct uodp_context *ctx)
 			__atomic_store_n(&ctx->odp_engine, e,
 					 __ATOMIC_RELEASE);
 		else
-			uodp_err("cannot serve ODP page faults on context %u: %s",
-				 ctx->context_id, strerror(err));
+			uodp_err("cannot serve ODP page faults: %s",
+				 strerror(err));
 	}
 	pthread_mutex_unlock(&ctx->odp_lock);
 	return err;

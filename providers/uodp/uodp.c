@@ -112,43 +112,6 @@ static void table_free(struct uodp_table *t)
 
 /* ---- context ---- */
 
-static int open_context(struct uodp_context *ctx, const char *ibdev,
-			int fds[UODP_OPEN_CONTEXT_NFDS], uint64_t *bind_token)
-{
-	struct uodp_open_context_req req = { .abi_version = UODP_ABI_VERSION };
-	struct uodp_open_context_resp resp;
-	int err;
-
-	if (strlen(ibdev) >= sizeof(req.ibdev))
-		return ENAMETOOLONG;
-	strcpy(req.ibdev, ibdev);
-	err = uodp_cmd(ctx, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req), NULL, 0,
-		       &resp, sizeof(resp), fds, UODP_OPEN_CONTEXT_NFDS);
-	if (err)
-		return err;
-	if (resp.abi_version != UODP_ABI_VERSION) {
-		uodp_err("uodpd speaks command ABI %u, this provider %u",
-			 resp.abi_version, UODP_ABI_VERSION);
-		err = EPROTONOSUPPORT;
-		goto err_fds;
-	}
-	if (resp.shared_page_size < sizeof(struct uodp_shared_page)) {
-		err = EPROTO;
-		goto err_fds;
-	}
-	ctx->context_id = resp.context_id;
-	ctx->daemon_pid = resp.daemon_pid;
-	ctx->shared_size = resp.shared_page_size;
-	*bind_token = resp.bind_token;
-	return 0;
-
-err_fds:
-	close(fds[0]);
-	close(fds[1]);
-	close(fds[2]);
-	return err;
-}
-
 /*
  * GET_CONTEXT's response: struct ib_uverbs_get_context_resp (its fields
  * here: the kernel's type ends in a flexible array), then mlx5's data.
@@ -163,11 +126,10 @@ static_assert(offsetof(struct uodp_get_context_resp, drv) ==
 	      sizeof(struct ib_uverbs_get_context_resp), "GET_CONTEXT resp");
 
 /*
- * GET_CONTEXT on the command fd, as libmlx5 asks it, naming the context
- * the socket opened: the command fd then serves its completion channels,
- * and libibverbs takes the async event fd from the response.
+ * GET_CONTEXT on the command fd, as libmlx5 asks it; libibverbs takes the
+ * async event fd from the response.
  */
-static int get_context(struct uodp_context *ctx, uint64_t bind_token)
+static int get_context(struct uodp_context *ctx)
 {
 	struct {
 		struct ibv_get_context ibv_cmd;
@@ -177,7 +139,6 @@ static int get_context(struct uodp_context *ctx, uint64_t bind_token)
 			.mlx5 = {
 				.max_cqe_version = 1,
 			},
-			.bind_token = bind_token,
 		},
 	};
 	struct uodp_get_context_resp resp = {};
@@ -192,6 +153,7 @@ static int get_context(struct uodp_context *ctx, uint64_t bind_token)
 		return err;
 	}
 	ctx->attr.max_inline_data = resp.drv.max_inline_data;
+	ctx->device_pid = resp.drv.device_pid;
 	return 0;
 }
 
@@ -224,39 +186,41 @@ static int query_limits(struct uodp_context *ctx)
 	return 0;
 }
 
-static int connect_device(struct uodp_context *ctx, const char *ibdev)
+/* Emulator only: the doorbell eventfd (a UAR write on hardware). */
+static int get_doorbell(struct uodp_context *ctx)
 {
-	const char *path = getenv(UODP_SOCKET_ENV);
-	int fds[UODP_OPEN_CONTEXT_NFDS];
-	uint64_t bind_token = 0;
+	struct ib_uverbs_attr attr = {
+		.attr_id = UODP_IB_ATTR_EMU_DOORBELL_FD,
+		.flags = UVERBS_ATTR_F_MANDATORY,
+	};
+	int err;
+
+	err = uodp_ioctl(ctx, UODP_IB_OBJECT_EMU, UODP_IB_METHOD_EMU_DOORBELL,
+			 &attr, 1);
+	if (!err)
+		ctx->doorbell_fd = (int)attr.data;
+	return err;
+}
+
+/*
+ * The command fd is the device: GET_CONTEXT, the doorbell page at mmap
+ * offset 0 (where the device says whether it sleeps), the doorbell.
+ */
+static int open_device(struct uodp_context *ctx)
+{
+	int cmd_fd = ctx->ibv_ctx.context.cmd_fd;
 	void *page;
 	int err;
 
-	if (!path || !*path) {
-		uodp_err("%s is not set: run the program under uodp-run",
-			 UODP_SOCKET_ENV);
-		return ENODEV;
-	}
-	err = uodp_cmd_connect(path, &ctx->sock);
-	if (err) {
-		uodp_err("cannot reach uodpd at %s: %s", path, strerror(err));
-		return err == ENOENT || err == ECONNREFUSED ? ENODEV : err;
-	}
-	err = open_context(ctx, ibdev, fds, &bind_token);
-	if (err) {
-		uodp_err("uodpd refused to open %s: %s", ibdev, strerror(err));
+	err = get_context(ctx);
+	if (err)
 		return err;
-	}
-	page = mmap(NULL, ctx->shared_size, PROT_READ | PROT_WRITE,
-		    MAP_SHARED, fds[0], 0);
-	close(fds[0]);
-	ctx->doorbell_fd = fds[1];
-	/* The async fd libibverbs uses is the one GET_CONTEXT returns. */
-	close(fds[2]);
+	page = mmap(NULL, sizeof(*ctx->shared), PROT_READ, MAP_SHARED, cmd_fd,
+		    UODP_DOORBELL_PAGE_OFFSET);
 	if (page == MAP_FAILED)
 		return errno;
 	ctx->shared = page;
-	err = get_context(ctx, bind_token);
+	err = get_doorbell(ctx);
 	if (err)
 		return err;
 	return query_limits(ctx);
@@ -273,15 +237,13 @@ static struct verbs_context *uodp_alloc_context(struct ibv_device *ibdev,
 					   RDMA_DRIVER_UNKNOWN);
 	if (!ctx)
 		return NULL;
-	ctx->sock = -1;
 	ctx->doorbell_fd = -1;
-	pthread_mutex_init(&ctx->cmd_lock, NULL);
 	pthread_mutex_init(&ctx->table_lock, NULL);
 	uodp_odp_context_init(ctx);
 	verbs_set_ops(&ctx->ibv_ctx, &uodp_ctx_ops);
 	ctx->ibv_ctx.context.num_comp_vectors = 1;
 
-	err = connect_device(ctx, ibdev->name);
+	err = open_device(ctx);
 	if (err)
 		goto err_free;
 	/*
@@ -289,9 +251,9 @@ static struct verbs_context *uodp_alloc_context(struct ibv_device *ibdev,
 	 * process_vm_readv/writev; under Yama ptrace_scope 1 that needs our
 	 * consent.  Without Yama this fails harmlessly.
 	 */
-	if (ctx->daemon_pid)
-		prctl(PR_SET_PTRACER, (unsigned long)ctx->daemon_pid, 0, 0, 0);
-	uodp_dbg("context %u open on %s", ctx->context_id, ibdev->name);
+	if (ctx->device_pid)
+		prctl(PR_SET_PTRACER, (unsigned long)ctx->device_pid, 0, 0, 0);
+	uodp_dbg("context open on %s", ibdev->name);
 	return &ctx->ibv_ctx;
 
 err_free:
@@ -304,17 +266,14 @@ static void uodp_free_context(struct ibv_context *ibctx)
 {
 	struct uodp_context *ctx = to_uctx(ibctx);
 
-	/* The engine uses the command socket: stop it first. */
+	/* The engine uses the command fd: stop it first. */
 	uodp_odp_context_fini(ctx);
 	if (ctx->shared)
-		munmap(ctx->shared, ctx->shared_size);
+		munmap((void *)ctx->shared, sizeof(*ctx->shared));
 	if (ctx->doorbell_fd >= 0)
 		close(ctx->doorbell_fd);
-	if (ctx->sock >= 0)
-		close(ctx->sock);	/* uodpd frees what we leaked */
 	table_free(&ctx->qp_table);
 	table_free(&ctx->srq_table);
-	pthread_mutex_destroy(&ctx->cmd_lock);
 	pthread_mutex_destroy(&ctx->table_lock);
 	/* This closes the command and async fds. */
 	verbs_uninit_context(&ctx->ibv_ctx);

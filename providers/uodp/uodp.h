@@ -2,7 +2,7 @@
 /*
  * uodp provider: the userspace driver of the emulated mlx5-class HCA that
  * uodpd serves.  Objects and their private state; one concern per file:
- * uodp.c (device, context), cmd.c (command socket), buf.c (queue memory),
+ * uodp.c (device, context), ioctl.c (method calls), buf.c (queue memory),
  * verbs.c (device queries, PD, MR, XRCD, AH), cq.c, srq.c, qp.c (control
  * path), qp_post.c (send/receive posting), wqe.c/cqe.c (byte formats),
  * odp_host.c (ODP around the fault engine of odp/), uodpdv.c (the uodpdv
@@ -56,14 +56,10 @@ struct uodp_dev_limits {
 
 struct uodp_context {
 	struct verbs_context ibv_ctx;
-	int sock;			/* SOCK_SEQPACKET to uodpd */
-	pthread_mutex_t cmd_lock;	/* one request in flight */
-	struct uodp_shared_page *shared;
-	size_t shared_size;
+	/* the command fd's doorbell page: need_wakeup (emulator only) */
+	const struct uodp_shared_page *shared;
 	int doorbell_fd;		/* eventfd: wake the device */
-	uint32_t context_id;
-	uint32_t daemon_pid;
-	uint32_t lost_reported;		/* ENOTCONN already logged */
+	uint32_t device_pid;		/* for PR_SET_PTRACER */
 	struct uodp_dev_limits attr;	/* device limits, queried once */
 	uint32_t gid_tbl_len;
 	pthread_mutex_t table_lock;	/* writers of the tables below */
@@ -261,20 +257,6 @@ static inline uint32_t uodp_ilog2(uint32_t n)
 
 /* uodp.c: the driver, to recognise our devices (uodpdv.c). */
 extern const struct verbs_device_ops uodp_dev_ops;
-
-/* cmd.c: the command transport.  Returns 0 or a positive errno. */
-int uodp_cmd_connect(const char *path, int *sock);
-int uodp_cmd(struct uodp_context *ctx, uint32_t opcode, const void *req,
-	     size_t req_len, const int *fds, unsigned int nfds, void *resp,
-	     size_t resp_len, int *rfds, unsigned int nrfds);
-/* The same, noting in *sent_ns (CLOCK_MONOTONIC) when the request left. */
-int uodp_cmd_sent(struct uodp_context *ctx, uint32_t opcode, const void *req,
-		  size_t req_len, const int *fds, unsigned int nfds, void *resp,
-		  size_t resp_len, int *rfds, unsigned int nrfds,
-		  uint64_t *sent_ns);
-/* DEALLOC/DEREG/DESTROY/CLOSE by handle; a dead daemon counts as done. */
-int uodp_cmd_destroy(struct uodp_context *ctx, uint32_t opcode,
-		     uint32_t handle);
 
 /*
  * A destroy on the command fd: ENOSYS means uodpd is gone (no supervisor

@@ -33,10 +33,16 @@ static int query(struct uodp_context *ctx, enum uodpdv_counters_scope scope,
 		.mr_cursor = cursor,
 	};
 
+	struct ib_uverbs_attr attrs[2] = {
+		uodp_attr_in(UODP_IB_ATTR_ODP_COUNTERS_REQ, &req, sizeof(req)),
+		uodp_attr_out(UODP_IB_ATTR_ODP_COUNTERS_RESP, resp,
+			      sizeof(*resp)),
+	};
+
 	if (scope != UODPDV_COUNTERS_CONTEXT && scope != UODPDV_COUNTERS_DEVICE)
 		return EINVAL;
-	return uodp_cmd(ctx, UODP_CMD_QUERY_COUNTERS, &req, sizeof(req), NULL,
-			0, resp, sizeof(*resp), NULL, 0);
+	return uodp_ioctl(ctx, UODP_IB_OBJECT_ODP,
+			  UODP_IB_METHOD_ODP_QUERY_COUNTERS, attrs, 2);
 }
 
 static void copy_engine(struct uodpdv_engine_counters *d,

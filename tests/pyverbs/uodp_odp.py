@@ -108,7 +108,7 @@ _ABI = _header('uodp-abi.h')
 _ODP_ABI = _header('uodp-odp-abi.h')
 _DEFS = dict(_defines(_ABI), **_defines(_ODP_ABI))
 CMD = _enum(_ABI, 'uodp_cmd_opcode')
-SCOPE = _enum(_ABI, 'uodp_counters_scope')
+SCOPE = _enum(_ODP_ABI, 'uodp_counters_scope')
 DEV_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_device_counters', _DEFS))
 ENGINE_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_engine_counters',
                                   _DEFS))
