@@ -74,22 +74,20 @@ static long ioctl_cmd(int fd, uint16_t object, uint16_t method,
 		      const struct ib_uverbs_attr *attrs, uint16_t n,
 		      uint16_t length_fix)
 {
-	struct {
-		struct ib_uverbs_ioctl_hdr hdr;
-		struct ib_uverbs_attr attrs[4];
-	} buf = {
-		.hdr = {
-			.length = (uint16_t)(sizeof(buf.hdr) +
-					     n * sizeof(buf.attrs[0]) +
-					     length_fix),
-			.object_id = object,
-			.method_id = method,
-			.num_attrs = n,
-		},
-	};
+	/* The header's attrs[] is flexible: lay it out by hand. */
+	uint64_t buf[(sizeof(struct ib_uverbs_ioctl_hdr) +
+		      4 * sizeof(struct ib_uverbs_attr)) / sizeof(uint64_t)];
+	struct ib_uverbs_ioctl_hdr *hdr = (void *)buf;
 
-	memcpy(buf.attrs, attrs, n * sizeof(attrs[0]));
-	return ioctl(fd, RDMA_VERBS_IOCTL, &buf) ? -errno : 0;
+	memset(buf, 0, sizeof(buf));
+	hdr->length = (uint16_t)(sizeof(*hdr) + n * sizeof(attrs[0]) +
+				 length_fix);
+	hdr->object_id = object;
+	hdr->method_id = method;
+	hdr->num_attrs = n;
+	if (n)
+		memcpy(hdr + 1, attrs, n * sizeof(attrs[0]));
+	return ioctl(fd, RDMA_VERBS_IOCTL, buf) ? -errno : 0;
 }
 
 static void check_bad_ioctls(int fd)
