@@ -8,7 +8,8 @@
 # Prints figures; it is not a pass/fail test.
 #
 # usage: tests/bench/perf.sh        (from the source tree, after ./build.sh)
-# env:   UODP_BUILD_DIR (default <source>/build), UODP_BENCH_PORT (18700)
+# env:   UODP_BUILD_DIR (default <source>/build), UODP_BENCH_PORT (18700),
+#        UODP_BASE_BUILD (a build tree to compare the control path with)
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,6 +19,13 @@ PORT=${UODP_BENCH_PORT:-18700}
 
 if [ -z "${UODP_SOCKET:-}" ]; then
 	[ -x "$BUILD/bin/uodp-run" ] || { echo "perf.sh: build first (./build.sh)" >&2; exit 1; }
+	# What the command fd costs, measured from outside uodp-run: the
+	# seccomp filter on ordinary system calls, and the control path per
+	# verb (against UODP_BASE_BUILD, another build tree, if given).
+	bash "$HERE/syscall_cost.sh" || echo "syscall_cost.sh failed"
+	echo
+	bash "$HERE/verbs_cost.sh" || echo "verbs_cost.sh failed"
+	echo
 	exec "$BUILD/bin/uodp-run" -- /bin/bash "${BASH_SOURCE[0]}" "$@"
 fi
 
@@ -118,6 +126,22 @@ printf '%-44s %11s %%      %-18s %s\n' "uodpd CPU, idle, one context open (2 s)"
 printf '%-44s %11s %%      %-18s %s\n' "uodpd CPU, idle after traffic (2 s)" "$idle_after" "~0" "$(verdict "$idle_after" 1 '<=')"
 printf '%-44s %11s GB/s\n' "memcpy bandwidth (64 KiB blocks)" "$memcpy_gbytes"
 printf '%-44s %14s\n' "ib_write_bw / memcpy" "$ratio"
+
+# Event mode: ib_send_lat -e waits on completion events (a completion
+# channel on the command fd, the CQ armed through its doorbell record).
+SERVER_CMD=(ib_send_lat "${common[@]}" -p $((PORT + 2)) -s 8 -n 5000 -e)
+CLIENT_CMD=(ib_send_lat "${common[@]}" -p $((PORT + 2)) -s 8 -n 5000 -e 127.0.0.1)
+ev_out=$WORKDIR/evlat
+timeout 120 "${SERVER_CMD[@]}" >"$ev_out.server" 2>&1 &
+SERVER_PID=$!
+wait_listening $((PORT + 2)) "$SERVER_PID" || { show "$ev_out.server"; fail "ib_send_lat -e server did not start"; }
+timeout 120 "${CLIENT_CMD[@]}" >"$ev_out" 2>&1 || { show "$ev_out"; fail "ib_send_lat -e failed"; }
+wait "$SERVER_PID"
+SERVER_PID=
+read -r ev_min ev_typical ev_p99 < <(awk '/t_typical/ { h = 1; next }
+	h && $1 ~ /^[0-9]+$/ { print $3, $5, $8; exit }' "$ev_out")
+printf '%-44s %11s us\n' "ib_send_lat -e, 8 B, typical (median)" "$ev_typical"
+printf '%-44s %11s us\n' "ib_send_lat -e, 8 B, 99th percentile" "$ev_p99"
 
 # The ODP figures (issue 3), measured in the same run.
 echo

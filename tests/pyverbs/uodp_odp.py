@@ -3,19 +3,19 @@
 ODP helpers for the pyverbs tests: fresh anonymous memory, ODP MRs, and the
 device's ODP counters.
 
-The counters are read the way any tool in another process reads them: a
-connection of its own to uodpd ($UODP_SOCKET), OPEN_CONTEXT, then
-QUERY_COUNTERS with scope DEVICE (rdma/uodp-abi.h).  That answer holds the
+The counters are read the way any tool in another process reads them, by
+hand on a command fd of its own: open /dev/infiniband/uverbs0, GET_CONTEXT
+(a write command), then the ODP object's QUERY_COUNTERS method with scope
+DEVICE (an RDMA_VERBS_IOCTL, rdma/uodp-odp-abi.h).  That answer holds the
 device side's counters (faults raised, resumes accepted), the provider fault
 engines' counters (faults serviced in userspace, summed over the live
-contexts) and one record per ODP MR.  The command numbers and the counter
-layouts are read from the uAPI headers themselves, so they are defined once.
+contexts) and one record per ODP MR.  The method numbers and the counter
+layouts are read from the uAPI header itself, so they are defined once.
 """
 
-import array
+import ctypes
 import os
 import re
-import socket
 import struct
 import time
 
@@ -104,18 +104,23 @@ class _Layout:
         return out
 
 
-_ABI = _header('uodp-abi.h')
 _ODP_ABI = _header('uodp-odp-abi.h')
-_DEFS = dict(_defines(_ABI), **_defines(_ODP_ABI))
-CMD = _enum(_ABI, 'uodp_cmd_opcode')
+_DEFS = _defines(_ODP_ABI)
 SCOPE = _enum(_ODP_ABI, 'uodp_counters_scope')
+ODP_METHODS = _enum(_ODP_ABI, 'uodp_ib_odp_methods')
+COUNTERS_ATTRS = _enum(_ODP_ABI, 'uodp_ib_odp_counters_attrs')
 DEV_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_device_counters', _DEFS))
 ENGINE_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_engine_counters',
                                   _DEFS))
 MR_COUNTERS = _Layout(_struct(_ODP_ABI, 'uodp_odp_mr_counters', _DEFS))
 MRS_PER_QUERY = _DEFS['UODP_COUNTERS_MRS_PER_QUERY']
 HIST_BUCKETS = _DEFS['UODP_ODP_HIST_BUCKETS']
-ABI_VERSION = _DEFS['UODP_ABI_VERSION']
+RESP_SIZE = (DEV_COUNTERS.size + ENGINE_COUNTERS.size + 8 +
+             MRS_PER_QUERY * MR_COUNTERS.size)
+# The kernel's uAPI (<rdma/rdma_user_ioctl_cmds.h>, <rdma/ib_user_verbs.h>).
+RDMA_VERBS_IOCTL = 0xc0181b01
+UVERBS_ATTR_F_MANDATORY = 1
+IB_USER_VERBS_CMD_GET_CONTEXT = 0
 
 
 class Counters:
@@ -145,45 +150,45 @@ class Counters:
 
 
 class CounterReader:
-    """A raw connection to uodpd that asks for the device's counters."""
+    """A command fd of its own, asking the ODP object for the counters."""
 
     def __init__(self, ibdev='uodp0'):
-        path = os.environ.get('UODP_SOCKET')
-        if not path:
-            raise RuntimeError('UODP_SOCKET is not set: run inside uodp-run')
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock.settimeout(10)
-        self.sock.connect(path)
-        req = struct.pack('<II64s', ABI_VERSION, 0, ibdev.encode())
-        status, _ = self._cmd(CMD['UODP_CMD_OPEN_CONTEXT'], req)
-        if status:
-            raise OSError(-status, 'OPEN_CONTEXT: %s' % os.strerror(-status))
+        if ibdev != 'uodp0':
+            raise ValueError('only uodp0 (uverbs0)')
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = os.open('/dev/infiniband/uverbs0',
+                          os.O_RDWR | os.O_CLOEXEC)
+        resp = ctypes.create_string_buffer(64)
+        cmd = struct.pack('<IHHQ', IB_USER_VERBS_CMD_GET_CONTEXT, 4,
+                          len(resp) // 4, ctypes.addressof(resp))
+        os.write(self.fd, cmd)
+        async_fd = struct.unpack_from('<I', resp.raw)[0]
+        os.close(async_fd)      # the events of this context: none wanted
+        self.resp = ctypes.create_string_buffer(RESP_SIZE)
 
-    def _cmd(self, opcode, body):
-        msg = struct.pack('<II', opcode, 8 + len(body)) + body
-        self.sock.sendmsg([msg])
-        fds = array.array('i')
-        data, anc, _, _ = self.sock.recvmsg(
-            4096, socket.CMSG_SPACE(8 * fds.itemsize))
-        for level, kind, payload in anc:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(payload[:len(payload) -
-                                      len(payload) % fds.itemsize])
-        for fd in fds:
-            os.close(fd)
-        if len(data) < 8:
-            raise OSError('short response from uodpd')
-        status, _ = struct.unpack_from('<iI', data)
-        return status, data[8:]
+    def _query(self, scope, cursor):
+        req = struct.unpack('<Q', struct.pack('<II', scope, cursor))[0]
+        hdr = struct.pack('<HHHHQII', 24 + 2 * 16,
+                          _DEFS['UODP_IB_OBJECT_ODP'],
+                          ODP_METHODS['UODP_IB_METHOD_ODP_QUERY_COUNTERS'],
+                          2, 0, 0, 0)
+        attrs = struct.pack('<HHHHQ',
+                            COUNTERS_ATTRS['UODP_IB_ATTR_ODP_COUNTERS_REQ'],
+                            8, UVERBS_ATTR_F_MANDATORY, 0, req)
+        attrs += struct.pack('<HHHHQ',
+                             COUNTERS_ATTRS['UODP_IB_ATTR_ODP_COUNTERS_RESP'],
+                             RESP_SIZE, UVERBS_ATTR_F_MANDATORY, 0,
+                             ctypes.addressof(self.resp))
+        buf = ctypes.create_string_buffer(hdr + attrs)
+        if self.libc.ioctl(self.fd, ctypes.c_ulong(RDMA_VERBS_IOCTL), buf):
+            err = ctypes.get_errno()
+            raise OSError(err, 'QUERY_COUNTERS: %s' % os.strerror(err))
+        return self.resp.raw
 
     def query(self):
         mrs, cursor = {}, 0
         while True:
-            req = struct.pack('<II', SCOPE['UODP_COUNTERS_DEVICE'], cursor)
-            status, body = self._cmd(CMD['UODP_CMD_QUERY_COUNTERS'], req)
-            if status:
-                raise OSError(-status,
-                              'QUERY_COUNTERS: %s' % os.strerror(-status))
+            body = self._query(SCOPE['UODP_COUNTERS_DEVICE'], cursor)
             dev = DEV_COUNTERS.unpack(body)
             off = DEV_COUNTERS.size
             engine = ENGINE_COUNTERS.unpack(body[off:])
@@ -198,7 +203,7 @@ class CounterReader:
             cursor = nxt
 
     def close(self):
-        self.sock.close()
+        os.close(self.fd)
 
 
 _READER = None

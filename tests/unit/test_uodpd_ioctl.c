@@ -4,6 +4,7 @@
  * fixtures: DEVX_OTHER and ADVISE_MR as libibverbs 44 lays them out, then
  * every rule the kernel enforces, with the kernel's errno.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,8 +14,18 @@
 #include "check.h"
 #include "uverbs.h"
 
+/* struct ib_uverbs_ioctl_hdr's fields: its attrs[] is flexible. */
+struct fixture_hdr {
+	uint16_t length, object_id, method_id, num_attrs;
+	uint64_t reserved1;
+	uint32_t driver_id, reserved2;
+};
+
+static_assert(sizeof(struct fixture_hdr) == sizeof(struct ib_uverbs_ioctl_hdr),
+	      "ioctl header");
+
 struct fixture {
-	struct ib_uverbs_ioctl_hdr hdr;
+	struct fixture_hdr hdr;
 	struct ib_uverbs_attr attrs[6];
 };
 
