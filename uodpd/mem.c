@@ -126,6 +126,31 @@ int ud_pid_write(pid_t pid, uint64_t pva, const void *src, size_t len)
 	return vm_transfer(process_vm_writev, pid, pva, (void *)src, len);
 }
 
+int ud_pid_writev(pid_t pid, const struct ud_pid_iov *iov, unsigned int n)
+{
+	struct iovec liov[4] = { { 0 } }, riov[4] = { { 0 } };
+	size_t total = 0;
+	unsigned int i;
+	ssize_t done;
+
+	if (n > 4)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		liov[i] = (struct iovec){ iov[i].local, iov[i].len };
+		riov[i] = (struct iovec){ (void *)(uintptr_t)iov[i].pva,
+					  iov[i].len };
+		total += iov[i].len;
+	}
+	done = process_vm_writev(pid, liov, n, riov, n, 0);
+	if (done == (ssize_t)total)
+		return 0;
+	/* A short or refused transfer: each piece on its own says why. */
+	for (i = 0; i < n; i++)
+		if (ud_pid_write(pid, iov[i].pva, iov[i].local, iov[i].len))
+			return done < 0 && errno == ESRCH ? -ESRCH : -EFAULT;
+	return 0;
+}
+
 int ud_mem_read(struct ud_ctx *ctx, uint64_t pva, void *dst, size_t len)
 {
 	return ud_pid_read(ctx->pid, pva, dst, len);

@@ -10,7 +10,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,6 @@
 #include "supervise.h"
 #include "uverbs.h"
 
-#define CALLS_PER_WAKEUP 16	/* then let the datapath run */
 #define DEV_PATH_PREFIX "/dev/infiniband/"
 
 struct ud_listener {
@@ -276,29 +274,19 @@ static bool serve_one(struct uodpd *d, struct ud_listener *l)
 	return true;
 }
 
-static bool has_call(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
-}
-
 void ud_supervise_ready(struct uodpd *d, uint32_t id, uint32_t events)
 {
 	struct ud_listener *l = ud_idr_find(&d->listeners, id);
-	int i;
 
 	if (!l)
 		return;
+	/*
+	 * One call per wakeup: the loop's epoll is level-triggered and
+	 * comes back at once if more wait, with the datapath between.
+	 */
 	if (events & EPOLLIN) {
-		for (i = 0; i < CALLS_PER_WAKEUP; i++) {
-			if (!serve_one(d, l)) {
-				listener_close(d, l);
-				return;
-			}
-			if (i + 1 < CALLS_PER_WAKEUP && !has_call(l->fd))
-				return;
-		}
+		if (!serve_one(d, l))
+			listener_close(d, l);
 		return;
 	}
 	/* POLLHUP alone: no process uses the filter any more. */

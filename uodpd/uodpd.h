@@ -377,6 +377,13 @@ int ud_mem_read(struct ud_ctx *ctx, uint64_t pva, void *dst, size_t len);
 /* The same for any process (or thread) pid. */
 int ud_pid_read(pid_t pid, uint64_t pva, void *dst, size_t len);
 int ud_pid_write(pid_t pid, uint64_t pva, const void *src, size_t len);
+/* Several writes to pid in one process_vm_writev; 0 or -EFAULT/-ESRCH. */
+struct ud_pid_iov {
+	uint64_t pva;
+	void *local;
+	size_t len;
+};
+int ud_pid_writev(pid_t pid, const struct ud_pid_iov *iov, unsigned int n);
 int ud_mem_write(struct ud_ctx *ctx, uint64_t pva, const void *src, size_t len);
 
 /* ---- async events (ctl) ---- */

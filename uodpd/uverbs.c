@@ -367,11 +367,19 @@ static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
 	struct ud_ioctl_cmd cmd;
 	int ret;
 
-	if (ud_pid_read(c->pid, addr, &hdr, sizeof(hdr)))
+	size_t page_left = 4096 - (addr & 4095), first;
+
+	/* Usually the header and its attributes in one read, in its page. */
+	first = page_left < sizeof(buf) ? page_left : sizeof(buf);
+	if (first < sizeof(hdr))
+		first = sizeof(hdr);
+	if (ud_pid_read(c->pid, addr, buf, first))
 		return -EFAULT;
+	memcpy(&hdr, buf, sizeof(hdr));
 	if (hdr.length < sizeof(hdr) || hdr.length > sizeof(buf))
 		return -EINVAL;
-	if (ud_pid_read(c->pid, addr, buf, hdr.length))
+	if (hdr.length > first &&
+	    ud_pid_read(c->pid, addr + first, buf + first, hdr.length - first))
 		return -EFAULT;
 	if (ud_ioctl_has(ud_odp_methods, ud_odp_nmethods, hdr.object_id,
 			 hdr.method_id))

@@ -56,15 +56,14 @@ int ud_ioctl_write_out(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
 		       size_t len)
 {
 	uint16_t flags = a->flags | UVERBS_ATTR_F_VALID_OUTPUT;
+	struct ud_pid_iov iov[2] = {
+		{ a->data, (void *)src, len < a->len ? len : a->len },
+		{ attr_addr(cmd, a) + offsetof(struct ib_uverbs_attr, flags),
+		  &flags, sizeof(flags) },
+	};
 
-	if (len > a->len)
-		len = a->len;
-	if (ud_pid_write(c->pid, a->data, src, len) ||
-	    ud_pid_write(c->pid, attr_addr(cmd, a) +
-			 offsetof(struct ib_uverbs_attr, flags), &flags,
-			 sizeof(flags)))
-		return -EFAULT;
-	return 0;
+	/* The output and its VALID_OUTPUT flag in one system call. */
+	return ud_pid_writev(c->pid, iov, 2) ? -EFAULT : 0;
 }
 
 /* ---- MLX5_IB_OBJECT_DEVX: the general command (DEVX_OTHER) ---- */
