@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <rdma/ib_user_ioctl_cmds.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl.h>
 #include <rdma/rdma_user_ioctl_cmds.h>
@@ -265,6 +266,119 @@ static void check_dup_close(struct ibv_context *ctx)
 		ibv_dealloc_pd(pd);
 }
 
+/*
+ * Mutated commands on a live context: the device must answer each (any
+ * errno) and go on serving.  Pointers in the commands point into our own
+ * scratch buffer or nowhere, never into memory the test needs.
+ */
+#define MUTATIONS 4000
+
+static uint64_t scratch[512];
+
+static void mutate(uint8_t *buf, size_t len, unsigned int *seed)
+{
+	unsigned int n = 1 + rand_r(seed) % 4;
+
+	while (n--) {
+		size_t at = (size_t)rand_r(seed) % len;
+
+		switch (rand_r(seed) % 3) {
+		case 0:
+			buf[at] = (uint8_t)rand_r(seed);
+			break;
+		case 1:
+			buf[at] ^= (uint8_t)(1u << (rand_r(seed) % 8));
+			break;
+		default:
+			if (at + 8 <= len) {
+				uint64_t p = (uintptr_t)&scratch[rand_r(seed) %
+								 256];
+
+				memcpy(buf + at, &p, sizeof(p));
+			}
+			break;
+		}
+	}
+}
+
+static void fuzz_writes(int fd, unsigned int *seed)
+{
+	uint8_t buf[256];
+	struct ib_uverbs_cmd_hdr hdr;
+	uint64_t resp = (uintptr_t)scratch;
+	unsigned int i;
+	size_t len;
+
+	for (i = 0; i < MUTATIONS; i++) {
+		len = 8 + 4 * (size_t)(rand_r(seed) % 40);
+		memset(buf, 0, sizeof(buf));
+		hdr.command = (uint32_t)(rand_r(seed) % 45);
+		hdr.in_words = (uint16_t)(len / 4);
+		hdr.out_words = (uint16_t)(rand_r(seed) % 64);
+		memcpy(buf, &hdr, sizeof(hdr));
+		memcpy(buf + sizeof(hdr), &resp, sizeof(resp));
+		mutate(buf, len, seed);
+		/* Never a GET_CONTEXT or a new fd's worth of channels. */
+		memcpy(&hdr, buf, sizeof(hdr));
+		if ((hdr.command & 0xff) == IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL)
+			continue;
+		if (write(fd, buf, len) < 0 && errno == ENOSYS)
+			break;	/* nobody answers: the device is gone */
+	}
+}
+
+static void fuzz_ioctls(int fd, unsigned int *seed)
+{
+	static const uint16_t objects[][2] = {
+		{ 0x1000, 0x1000 }, { UVERBS_OBJECT_MR, 2 },
+		{ 0x1000, 0x1003 }, { 0x1080, 0x1000 }, { 0x1080, 0x1001 },
+		{ 0x1080, 0x1002 },
+	};
+	uint64_t buf[(sizeof(struct ib_uverbs_ioctl_hdr) +
+		      6 * sizeof(struct ib_uverbs_attr)) / 8];
+	struct ib_uverbs_ioctl_hdr *hdr = (void *)buf;
+	struct ib_uverbs_attr *attrs = (void *)(hdr + 1);
+	unsigned int i, j, n;
+
+	for (i = 0; i < MUTATIONS; i++) {
+		memset(buf, 0, sizeof(buf));
+		j = (unsigned int)rand_r(seed) % 6;
+		n = (unsigned int)rand_r(seed) % 7;
+		hdr->object_id = objects[j][0];
+		hdr->method_id = objects[j][1];
+		hdr->num_attrs = (uint16_t)n;
+		hdr->length = (uint16_t)(sizeof(*hdr) + n * sizeof(*attrs));
+		for (j = 0; j < n; j++) {
+			attrs[j].attr_id = (uint16_t)((j < 3 ? 0x1000 : 0) + j);
+			attrs[j].len = (uint16_t)(rand_r(seed) % 300);
+			attrs[j].flags = UVERBS_ATTR_F_MANDATORY;
+			attrs[j].data = (uintptr_t)scratch;
+		}
+		mutate((uint8_t *)buf, sizeof(buf), seed);
+		if (ioctl(fd, RDMA_VERBS_IOCTL, buf) && errno == ENOSYS)
+			break;
+	}
+}
+
+static void check_mutations(struct ibv_context *victim)
+{
+	struct ibv_context *ctx = test_open_device("uodp0");
+	unsigned int seed = 20261201;
+	struct ibv_pd *pd;
+
+	if (!ctx)
+		test_die("ibv_open_device uodp0", errno);
+	fuzz_writes(ctx->cmd_fd, &seed);
+	fuzz_ioctls(ctx->cmd_fd, &seed);
+	pd = ibv_alloc_pd(victim);
+	test_check(pd != NULL,
+		   "after %d mutated writes and ioctls the device serves others",
+		   2 * MUTATIONS);
+	if (pd)
+		ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+}
+
 static void check_contexts(void)
 {
 	struct ibv_context *a = test_open_device("uodp0");
@@ -275,6 +389,7 @@ static void check_contexts(void)
 	check_foreign_handles(a, b);
 	check_fork(a);
 	check_dup_close(a);
+	check_mutations(a);
 	ibv_close_device(b);
 	ibv_close_device(a);
 }
