@@ -97,6 +97,15 @@ int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
 		return -ENOMEM;
 	}
 	ch->kind = kind;
+	/*
+	 * Only completion channels have events to take back.  An event
+	 * channel must have no reader of ours: the process closing its end
+	 * is how the device learns the channel is gone (EPOLLERR).
+	 */
+	if (kind != UD_CHANNEL_COMP) {
+		close(ch->drain_fd);
+		ch->drain_fd = -1;
+	}
 	/* Like the kernel's anon inode fd: close-on-exec, blocking. */
 	fd = ud_call_install_fd(c, pipefd[0], -1, true, false);
 	close(pipefd[0]);
@@ -134,7 +143,8 @@ void ud_channel_destroy(struct ud_channel *ch)
 	}
 	list_del(&ch->link);
 	close(ch->wfd);
-	close(ch->drain_fd);
+	if (ch->drain_fd >= 0)
+		close(ch->drain_fd);
 	free(ch);
 }
 

@@ -212,7 +212,7 @@ void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags)
 	}
 	give = open_give_file(memfd);
 	number = free_fd_number(c->pid);
-	f = ufile_new(c->d, index, memfd, 0);
+	f = ufile_new(c->d, index, memfd, c->uid);
 	if (give < 0 || number < 0 || !f) {
 		ret = give < 0 ? -errno : number < 0 ? number : -ENOMEM;
 		goto err;
