@@ -120,16 +120,19 @@ int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
 int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
 			       const struct ud_write_cmd *cmd)
 {
-	struct ib_uverbs_create_comp_channel_resp resp;
+	struct ib_uverbs_create_comp_channel_resp resp = { 0 };
 	struct ud_channel *ch;
 	int fd;
 
+	/* The answer's room first: no fd is installed for a broken buffer. */
+	if (ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0))
+		return -EFAULT;
 	fd = ud_channel_create(c, f, UD_CHANNEL_COMP, &ch);
 	if (fd < 0)
 		return fd;
 	resp.fd = (uint32_t)fd;
 	if (ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0))
-		return -EFAULT;	/* the fd stays: the caller broke its buffer */
+		return -EFAULT;	/* it was writable a moment ago */
 	return 0;
 }
 

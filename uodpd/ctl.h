@@ -85,6 +85,9 @@ struct ud_ctx *ud_ctx_new(struct uodpd *d, pid_t pid, uid_t uid);
 int ud_ctx_open_async(struct ud_ctx *ctx);
 /* Its doorbell eventfd, watched. */
 int ud_ctx_open_doorbell(struct uodpd *d, struct ud_ctx *ctx);
+/* End it when its owner process exits (a pidfd, watched). */
+int ud_ctx_watch_owner(struct uodpd *d, struct ud_ctx *ctx);
+void ud_ctx_owner_exited(struct uodpd *d, uint32_t ctx_id);
 
 /* Teardown of a dying context: no reference checks. */
 void ud_pd_destroy(struct uodpd *d, struct ud_pd *pd);

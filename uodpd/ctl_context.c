@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <sys/random.h>
+#include <sys/syscall.h>
 
 #include "ctl.h"
 #include "loop.h"
@@ -110,6 +111,7 @@ struct ud_ctx *ud_ctx_new(struct uodpd *d, pid_t pid, uid_t uid)
 	ctx->async_wfd = -1;
 	ctx->async_rfd = -1;
 	ctx->async_drain_fd = -1;
+	ctx->owner_pidfd = -1;
 	list_head_init(&ctx->pds);
 	list_head_init(&ctx->mrs);
 	list_head_init(&ctx->cqs);
@@ -187,6 +189,9 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	close_fd(&ctx->async_wfd);
 	close_fd(&ctx->async_rfd);
 	close_fd(&ctx->async_drain_fd);
+	if (ctx->owner_pidfd >= 0)
+		ud_loop_unwatch(d, ctx->owner_pidfd);
+	close_fd(&ctx->owner_pidfd);
 	/* A command fd's context borrows the file's page. */
 	if (ctx->shared && !ctx->shared_borrowed)
 		munmap(ctx->shared, SHARED_PAGE_SIZE);
@@ -291,6 +296,29 @@ int ud_ctx_open_async(struct ud_ctx *ctx)
 	if (fcntl(ctx->async_wfd, F_SETFL, O_NONBLOCK))
 		return -errno;
 	return 0;
+}
+
+/*
+ * The context reaches memory through its owner's pid: when that process
+ * is gone the context goes, so the number can never reach a process that
+ * reuses it (a kernel's umem keeps the mm itself).
+ */
+int ud_ctx_watch_owner(struct uodpd *d, struct ud_ctx *ctx)
+{
+	ctx->owner_pidfd = (int)syscall(SYS_pidfd_open, ctx->pid, 0);
+	if (ctx->owner_pidfd < 0)
+		return -errno;
+	return ud_loop_watch(d, ctx->owner_pidfd, UD_EP_CTX_OWNER, ctx->id);
+}
+
+void ud_ctx_owner_exited(struct uodpd *d, uint32_t ctx_id)
+{
+	struct ud_ctx *ctx = ud_idr_find(&d->ctx_ids, ctx_id);
+
+	if (!ctx)
+		return;
+	ud_info("context %u: pid %d exited", ctx->id, (int)ctx->pid);
+	ud_ctx_destroy(d, ctx);
 }
 
 int ud_ctx_open_doorbell(struct uodpd *d, struct ud_ctx *ctx)

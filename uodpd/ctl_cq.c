@@ -70,8 +70,11 @@ int ud_cmd_create_cq(struct ud_cmd *c)
 	if (req->comp_channel >= 0)
 		channel = ud_channel_lookup(c->ctx, c->ctx->pid,
 					    req->comp_channel);
-	if ((req->comp_channel >= 0 && !channel) ||
-	    req->comp_vector >= NUM_COMP_VECTORS) {
+	if (req->comp_channel >= 0 && !channel) {
+		close(fd);
+		return -EBADF;	/* not a channel of this file */
+	}
+	if (req->comp_vector >= NUM_COMP_VECTORS) {
 		close(fd);
 		return -EINVAL;
 	}

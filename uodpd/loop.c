@@ -126,6 +126,9 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 		case UD_EP_INOTIFY:
 			ud_uverbs_released(d);
 			break;
+		case UD_EP_CTX_OWNER:
+			ud_ctx_owner_exited(d, id);
+			break;
 		}
 	}
 	return n;

@@ -13,6 +13,7 @@ enum ud_ep_kind {
 	UD_EP_ODP_CHANNEL,	/* id: context id (write end, odp_channel.c) */
 	UD_EP_NOTIFY,		/* id: seccomp listener id (supervise.c) */
 	UD_EP_INOTIFY,		/* command fd releases (uverbs.c) */
+	UD_EP_CTX_OWNER,	/* id: context id, its owner's pidfd */
 };
 
 /* Watch fd for input; events name (kind, id), never a pointer. */

@@ -95,6 +95,8 @@ int ud_odp_channel_open(struct uodpd *d, struct ud_ctx *ctx, int stats_fd,
 {
 	int pipefd[2], ret;
 
+	if (ud_odp_channel_open_p(ctx))
+		return -EEXIST;
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -errno;
 	ctx->odp->chan_devx = false;
@@ -114,12 +116,15 @@ int ud_odp_channel_attach(struct uodpd *d, struct ud_ctx *ctx, int wfd,
 	struct ud_odp_ctx *o = ctx->odp;
 	int ret;
 
-	o->chan_devx = true;
-	o->cookie_fault = cookie;
+	/* A live channel keeps its format and cookie. */
+	if (ud_odp_channel_open_p(ctx))
+		return -EEXIST;
 	ret = start(d, ctx, wfd, stats_fd);
 	if (ret)
-		o->chan_devx = false;
-	return ret;
+		return ret;
+	o->chan_devx = true;
+	o->cookie_fault = cookie;
+	return 0;
 }
 
 void ud_odp_channel_notices(struct ud_ctx *ctx, uint64_t cookie)

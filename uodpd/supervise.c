@@ -173,8 +173,10 @@ static void handle_openat2(struct ud_call *c)
 {
 	struct open_how how;
 
+	/* Only the device's open flags, as the BPF rule has for openat. */
 	if (c->args[3] < sizeof(how) ||
-	    ud_pid_read(c->pid, c->args[2], &how, sizeof(how))) {
+	    ud_pid_read(c->pid, c->args[2], &how, sizeof(how)) ||
+	    (how.flags & ~(uint64_t)0100000) != UD_CDEV_OPEN_FLAGS) {
 		ud_call_continue(c);
 		return;
 	}
@@ -187,8 +189,9 @@ static bool empty_path(struct ud_call *c, uint64_t addr, uint64_t flags)
 {
 	char ch;
 
-	return (flags & AT_EMPTY_PATH) && addr &&
-	       !ud_pid_read(c->pid, addr, &ch, 1) && ch == '\0';
+	/* Since Linux 6.11 a NULL path with AT_EMPTY_PATH is "" too. */
+	return (flags & AT_EMPTY_PATH) &&
+	       (!addr || (!ud_pid_read(c->pid, addr, &ch, 1) && ch == '\0'));
 }
 
 static void handle_fd_call(struct ud_call *c)

@@ -217,6 +217,7 @@ struct ud_ctx {
 	uint64_t bind_token;		/* binds the command fd's GET_CONTEXT */
 	int async_rfd;			/* read end of the async pipe, or -1 */
 	bool shared_borrowed;		/* shared is the command fd's page */
+	int owner_pidfd;		/* the process whose memory it reaches */
 };
 
 struct uodpd {

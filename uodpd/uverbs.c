@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -119,13 +121,19 @@ static int make_memfd(uint32_t index)
 	return fd;
 }
 
-/* The highest command fd number free in the caller, or -EMFILE. */
-static int free_fd_number(pid_t pid)
+/*
+ * The highest command fd number free in the caller and below its
+ * RLIMIT_NOFILE, or -EMFILE.
+ */
+static int free_fd_number(pid_t pid, pid_t tgid)
 {
 	char path[64], link[PATH_MAX];
-	int n;
+	int n = UD_CMDFD_BASE + UD_CMDFD_COUNT - 1;
+	struct rlimit rl;
 
-	for (n = UD_CMDFD_BASE + UD_CMDFD_COUNT - 1; n >= UD_CMDFD_BASE; n--) {
+	if (!prlimit(tgid, RLIMIT_NOFILE, NULL, &rl) && rl.rlim_cur <= (rlim_t)n)
+		n = (int)rl.rlim_cur - 1;
+	for (; n >= UD_CMDFD_BASE; n--) {
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, n);
 		if (readlink(path, link, sizeof(link)) < 0 && errno == ENOENT)
 			return n;
@@ -211,10 +219,11 @@ void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags)
 		return;
 	}
 	give = open_give_file(memfd);
-	number = free_fd_number(c->pid);
-	f = ufile_new(c->d, index, memfd, c->uid);
+	ret = give < 0 ? -errno : 0;
+	number = ret ? ret : free_fd_number(c->pid, tgid);
+	f = number < 0 ? NULL : ufile_new(c->d, index, memfd, c->uid);
 	if (give < 0 || number < 0 || !f) {
-		ret = give < 0 ? -errno : number < 0 ? number : -ENOMEM;
+		ret = ret ? ret : number < 0 ? number : -ENOMEM;
 		goto err;
 	}
 	ret = ud_call_install_fd(c, give, number, flags & O_CLOEXEC, true);
@@ -333,7 +342,7 @@ void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
 void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
 {
 	uint64_t buf = c->args[1], len = c->args[2];
-	uint8_t req[UD_WRITE_MAX_LEN];
+	_Alignas(8) uint8_t req[UD_WRITE_MAX_LEN];
 	struct ud_write_cmd cmd;
 	int ret;
 
@@ -362,7 +371,7 @@ void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
 
 static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
 {
-	uint8_t buf[UD_IOCTL_MAX_LEN];
+	_Alignas(8) uint8_t buf[UD_IOCTL_MAX_LEN];
 	struct ib_uverbs_ioctl_hdr hdr;
 	struct ud_ioctl_cmd cmd;
 	int ret;
@@ -404,7 +413,17 @@ void ud_uverbs_ioctl(struct ud_call *c, struct ud_ufile *f)
 {
 	int ret;
 
-	if ((uint32_t)c->args[1] != (uint32_t)RDMA_VERBS_IOCTL) {
+	switch ((uint32_t)c->args[1]) {
+	case (uint32_t)RDMA_VERBS_IOCTL:
+		break;
+	case FIOCLEX:
+	case FIONCLEX:
+	case FIONBIO:
+	case FIOASYNC:
+		/* The VFS's own, before any driver: let the kernel do them. */
+		ud_call_continue(c);
+		return;
+	default:
 		ud_call_fail(c, -ENOTTY);
 		return;
 	}
@@ -421,11 +440,18 @@ int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
 		     const void *core, size_t core_len, const void *drv,
 		     size_t drv_len)
 {
+	static const uint8_t zeros[256];
 	size_t room = cmd->resp_core_len;
 
 	if (core_len > room)
 		core_len = room;
 	if (ud_pid_write(c->pid, cmd->response, core, core_len))
+		return -EFAULT;
+	/* As uverbs_response(): room the kernel's core does not fill is 0. */
+	if (room > core_len &&
+	    ud_pid_write(c->pid, cmd->response + core_len, zeros,
+			 room - core_len < sizeof(zeros) ?
+			 room - core_len : sizeof(zeros)))
 		return -EFAULT;
 	if (drv_len > cmd->response_len - room)
 		drv_len = cmd->response_len - room;

@@ -248,7 +248,9 @@ struct ud_ioctl_cmd {
 	{								\
 		.object = obj, .method = meth, .fn = handler,		\
 		.attrs = specs,						\
-		.nattrs = sizeof(specs) / sizeof(specs[0]),		\
+		.nattrs = sizeof(specs) / sizeof(specs[0]) +		\
+			  0 * sizeof(char[sizeof(specs) / sizeof(specs[0]) \
+					 <= UD_IOCTL_MAX_ATTRS ? 1 : -1]), \
 		.needs_context = true,					\
 	}
 

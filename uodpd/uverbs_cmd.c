@@ -57,7 +57,8 @@ static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 		ud_device_load_gids(f->dev, c->d->sysfs_root);
 	ctx->shared = f->page;
 	ctx->shared_borrowed = true;
-	if (ud_ctx_open_async(ctx) || ud_ctx_open_doorbell(c->d, ctx)) {
+	if (ud_ctx_open_async(ctx) || ud_ctx_open_doorbell(c->d, ctx) ||
+	    ud_ctx_watch_owner(c->d, ctx)) {
 		ud_ctx_destroy(c->d, ctx);
 		return NULL;
 	}
@@ -104,8 +105,13 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 		return req.bind_token ? -EINVAL : -ENOMEM;
 	ctx->ufile = f;
 	f->ctx = ctx;
-	fd = ctx->async_rfd >= 0 ?
-	     ud_call_install_fd(c, ctx->async_rfd, -1, true, false) : -EINVAL;
+	/* The answer's room first: no fd is installed for a broken buffer. */
+	memset(&drv, 0, sizeof(drv));
+	fd = ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv));
+	if (!fd)
+		fd = ctx->async_rfd >= 0 ?
+		     ud_call_install_fd(c, ctx->async_rfd, -1, true, false) :
+		     -EINVAL;
 	if (fd < 0)
 		goto err_unbind;
 	resp.async_fd = (uint32_t)fd;
@@ -113,7 +119,7 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 	drv.max_inline_data = f->dev->attr.max_inline_data;
 	drv.device_pid = (uint32_t)getpid();
 	if (ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv)))
-		return -EFAULT;	/* the fd stays: the caller broke its buffer */
+		return -EFAULT;	/* it was writable a moment ago */
 	ud_dbg("command fd %u: context %u", f->id, ctx->id);
 	return 0;
 

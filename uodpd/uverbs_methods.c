@@ -130,7 +130,7 @@ static int advise_ranges(struct ud_ufile *f, struct uodpd *d, uint32_t pdn,
 	uint32_t i;
 
 	if (!ud_ctx_pd(d, f->ctx, pdn))
-		return -EINVAL;
+		return -ENOENT;	/* the IDR lookup's answer */
 	for (i = 0; i < n; i++) {
 		mr = ud_mr_lookup(d, sge[i].lkey);
 		if (!mr || mr->ctx != f->ctx || mr->pdn != pdn || !mr->odp)
@@ -190,6 +190,9 @@ static int emu_doorbell(struct ud_call *c, struct ud_ufile *f,
 
 	if (f->ctx->kick_fd < 0)
 		return -EINVAL;
+	/* The attribute's room first: no fd for a broken array. */
+	if (ud_ioctl_set_data(c, cmd, &cmd->attrs[0], 0))
+		return -EFAULT;
 	fd = ud_call_install_fd(c, f->ctx->kick_fd, -1, true, false);
 	if (fd < 0)
 		return fd;

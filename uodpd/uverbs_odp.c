@@ -46,12 +46,14 @@ static int event_fd_alloc(struct ud_call *c, struct ud_ufile *f,
 	if (flags)
 		return flags & ~(uint32_t)MLX5_IB_UAPI_DEVX_CR_EV_CH_FLAGS_OMIT_DATA ?
 		       -EINVAL : -EOPNOTSUPP;
+	/* The attribute's room first: no fd for a broken array. */
+	ret = ud_ioctl_set_data(c, cmd, &cmd->attrs[0], 0);
+	if (ret)
+		return ret;
 	fd = ud_channel_create(c, f, UD_CHANNEL_DEVX_EVENT, &ch);
 	if (fd < 0)
 		return fd;
-	ret = ud_ioctl_set_data(c, cmd, &cmd->attrs[0], (uint64_t)fd);
-	/* A broken attribute array: the fd stays, as after a kernel's. */
-	return ret;
+	return ud_ioctl_set_data(c, cmd, &cmd->attrs[0], (uint64_t)fd);
 }
 
 static const struct ud_attr_spec subscribe_attrs[] = {
@@ -123,7 +125,7 @@ static int subscribe(struct ud_call *c, struct ud_ufile *f,
 	ch = ud_channel_find(f, c->pid, (int)cmd->attrs[0].data,
 			     UD_CHANNEL_DEVX_EVENT);
 	if (!ch)
-		return -EINVAL;
+		return -EBADF;	/* not an event channel of this file */
 	if (ud_ioctl_read_in(c, list, types) ||
 	    (cmd->attrs[4].present &&
 	     ud_ioctl_read_in(c, &cmd->attrs[4], &cookie)))

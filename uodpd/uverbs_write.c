@@ -90,10 +90,11 @@ int ud_write_decode(const struct ud_write_desc *table,
 			    IB_USER_VERBS_CMD_COMMAND_MASK))
 		return -EINVAL;
 	extended = hdr.command & IB_USER_VERBS_CMD_FLAG_EXTENDED;
+	if ((hdr.command & IB_USER_VERBS_CMD_COMMAND_MASK) >= UD_WRITE_MAX_CMD)
+		return -EOPNOTSUPP;
 	desc = &(extended ? ex_table : table)
 		[hdr.command & IB_USER_VERBS_CMD_COMMAND_MASK];
-	if ((hdr.command & IB_USER_VERBS_CMD_COMMAND_MASK) >=
-	    UD_WRITE_MAX_CMD || !desc->fn)
+	if (!desc->fn)
 		return -EOPNOTSUPP;
 	ret = extended ? decode_ex(desc, p, len, &hdr, cmd) :
 			 decode_legacy(desc, p, len, &hdr, cmd);

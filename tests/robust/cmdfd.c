@@ -109,6 +109,16 @@ static void check_bad_ioctls(int fd)
 		   "attribute flags outside the ABI: EINVAL");
 }
 
+/* The number the next open would get. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0), n = fd;
+
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
 /* An address nothing is mapped at, hidden from the compiler's checks. */
 static void *volatile bad_address = (void *)8;
 
@@ -116,7 +126,7 @@ static void check_bad_commands(int fd)
 {
 	uint32_t resp[32];
 	struct cmd16 c = { .hdr = { IB_USER_VERBS_CMD_GET_CONTEXT, 4, 2 } };
-	int async_fd;
+	int async_fd, lowest;
 
 	test_check(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL, 5, 1,
 			     resp) == -EINVAL,
@@ -145,12 +155,16 @@ static void check_bad_commands(int fd)
 	test_check(async_fd >= 0 && fcntl(async_fd, F_GETFD) == FD_CLOEXEC,
 		   "its async event fd (%d) is installed, close-on-exec",
 		   async_fd);
+	lowest = lowest_free_fd();
 	test_check(write_cmd(fd, IB_USER_VERBS_CMD_GET_CONTEXT, 4,
 			     sizeof(resp) / 4, resp) == -EINVAL,
 		   "a second GET_CONTEXT on the file: EINVAL");
 	test_check(write_cmd(fd, IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL, 4, 1,
 			     bad_address) == -EFAULT,
 		   "a response pointer nothing is mapped at: EFAULT");
+	test_check(fcntl(lowest_free_fd(), F_GETFD) < 0 && errno == EBADF &&
+		   lowest_free_fd() == lowest,
+		   "and no channel fd was installed for it");
 	if (async_fd >= 0)
 		close(async_fd);
 }
