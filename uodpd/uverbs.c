@@ -8,9 +8,13 @@
  * The fd installed in the caller is a file uodpd opened on a memfd of its
  * own (so mmap works natively).  uodpd keeps no reference to that file: an
  * inotify watch reports its release (IN_CLOSE_*), which is exactly the
- * kernel's release of the uverbs file.  A trapped call on a command fd
- * number is matched to its file by inode (stat of /proc/PID/fd/N), so a dup,
- * a fork or a reused number are all seen as they are.
+ * kernel's release of the uverbs file.  A reopen through /proc/PID/fd/N
+ * makes a second file on the memfd, so the watch counts opens as well and
+ * the release is the close of the last file.  (The reopened file is a plain
+ * file on the memfd; a kernel would give it a fresh, unbound uverbs file.)
+ * A trapped call on a command fd number is matched to its file by inode
+ * (stat of /proc/PID/fd/N), so a dup, a fork or a reused number are all
+ * seen as they are.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -181,7 +185,9 @@ static struct ud_ufile *ufile_new(struct uodpd *d, uint32_t index, int memfd,
 	}
 	/* Until the device says it is polling, every doorbell must kick. */
 	f->page->need_wakeup = 1;
-	f->wd = inotify_add_watch(d->inotify_fd, path,
+	/* The file given away was opened before the watch: count it here. */
+	f->opens = 1;
+	f->wd = inotify_add_watch(d->inotify_fd, path, IN_OPEN |
 				  IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
 	if (f->wd < 0)
 		goto err_unmap;
@@ -275,6 +281,15 @@ static struct ud_ufile *ufile_by_wd(struct uodpd *d, int wd)
 	return NULL;
 }
 
+static void ufile_event(struct uodpd *d, struct ud_ufile *f, uint32_t mask)
+{
+	if (mask & IN_OPEN)
+		f->opens++;
+	if (!(mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) || --f->opens)
+		return;
+	ufile_free(d, f);
+}
+
 void ud_uverbs_released(struct uodpd *d)
 {
 	union {
@@ -289,11 +304,9 @@ void ud_uverbs_released(struct uodpd *d)
 		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
 		     off += sizeof(*ev) + ev->len) {
 			ev = (struct inotify_event *)(u.buf + off);
-			if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
-				continue;
 			f = ufile_by_wd(d, ev->wd);
 			if (f)
-				ufile_free(d, f);
+				ufile_event(d, f, ev->mask);
 		}
 	}
 }

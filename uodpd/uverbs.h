@@ -61,7 +61,8 @@ struct ud_ufile {
 	struct ud_device *dev;
 	dev_t st_dev;			/* the memfd behind the fd */
 	ino_t st_ino;
-	int wd;				/* inotify: the file's release */
+	int wd;				/* inotify: opens and closes */
+	unsigned int opens;		/* open files on the memfd, ours excepted */
 	uid_t uid;
 	struct list_node hash_link;
 	struct stat node;		/* what fstat answers: the device node */

@@ -280,6 +280,28 @@ static void check_dup_close(struct ibv_context *ctx)
 		ibv_dealloc_pd(pd);
 }
 
+/* A reopen through /proc is a second file; closing it is no release. */
+static void check_reopen_close(struct ibv_context *ctx)
+{
+	static const int flags[] = { O_RDONLY, O_RDWR | O_CLOEXEC };
+	struct ibv_pd *pd;
+	char path[64];
+	unsigned int i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ctx->cmd_fd);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		fd = open(path, flags[i]);
+		test_check(fd >= 0 && !close(fd),
+			   "reopen the cmd fd through /proc and close it");
+		test_check(write_dealloc_pd(ctx->cmd_fd, 0xfffff) == -ENOENT,
+			   "closing a reopen is not the context's release");
+		pd = ibv_alloc_pd(ctx);
+		test_check(pd && !ibv_dealloc_pd(pd),
+			   "and the context still serves verbs");
+	}
+}
+
 /*
  * Mutated commands on a live context: the device must answer each (any
  * errno) and go on serving.  Pointers in the commands point into our own
@@ -417,6 +439,7 @@ static void check_contexts(void)
 	check_foreign_handles(a, b);
 	check_fork(a);
 	check_dup_close(a);
+	check_reopen_close(a);
 	check_mutations(a);
 	ibv_close_device(b);
 	ibv_close_device(a);
