@@ -198,7 +198,8 @@ static void handle_fd_call(struct ud_call *c)
 {
 	struct ud_ufile *f = ud_uverbs_lookup(c->d, c->pid, (int)c->args[0]);
 
-	if (!f) {
+	/* The lookup read /proc/PID: trust it only if PID is still the caller. */
+	if (!f || !ud_call_valid(c)) {
 		ud_call_continue(c);
 		return;
 	}
