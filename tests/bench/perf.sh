@@ -93,13 +93,8 @@ bw_gbytes=$(awk -v g="$bw_gbits" 'BEGIN { printf "%.2f", g / 8 }')
 # Latency: 8-byte RDMA writes, ping-pong.
 SERVER_CMD=(ib_write_lat "${common[@]}" -p $((PORT + 1)) -s 8 -n 10000)
 CLIENT_CMD=(ib_write_lat "${common[@]}" -p $((PORT + 1)) -s 8 -n 10000 127.0.0.1)
-lat_out=$WORKDIR/lat
-timeout 120 "${SERVER_CMD[@]}" >"$lat_out.server" 2>&1 &
-SERVER_PID=$!
-wait_listening $((PORT + 1)) "$SERVER_PID" || { show "$lat_out.server"; fail "ib_write_lat server did not start"; }
-timeout 120 "${CLIENT_CMD[@]}" >"$lat_out" 2>&1 || { show "$lat_out"; fail "ib_write_lat failed"; }
-wait "$SERVER_PID"
-SERVER_PID=
+run_pair lat $((PORT + 1))
+lat_out=$WORKDIR/lat.client
 # t_min t_max t_typical t_avg t_stdev 99% 99.9%
 read -r lat_min lat_typical lat_avg lat_p99 < <(awk '/t_typical/ { h = 1; next }
 	h && $1 ~ /^[0-9]+$/ { print $3, $5, $6, $8; exit }' "$lat_out")
@@ -131,15 +126,11 @@ printf '%-44s %14s\n' "ib_write_bw / memcpy" "$ratio"
 # channel on the command fd, the CQ armed through its doorbell record).
 SERVER_CMD=(ib_send_lat "${common[@]}" -p $((PORT + 2)) -s 8 -n 5000 -e)
 CLIENT_CMD=(ib_send_lat "${common[@]}" -p $((PORT + 2)) -s 8 -n 5000 -e 127.0.0.1)
-ev_out=$WORKDIR/evlat
-timeout 120 "${SERVER_CMD[@]}" >"$ev_out.server" 2>&1 &
-SERVER_PID=$!
-wait_listening $((PORT + 2)) "$SERVER_PID" || { show "$ev_out.server"; fail "ib_send_lat -e server did not start"; }
-timeout 120 "${CLIENT_CMD[@]}" >"$ev_out" 2>&1 || { show "$ev_out"; fail "ib_send_lat -e failed"; }
-wait "$SERVER_PID"
-SERVER_PID=
+run_pair evlat $((PORT + 2))
+ev_out=$WORKDIR/evlat.client
 read -r ev_min ev_typical ev_p99 < <(awk '/t_typical/ { h = 1; next }
 	h && $1 ~ /^[0-9]+$/ { print $3, $5, $8; exit }' "$ev_out")
+[ -n "${ev_typical:-}" ] || { show "$ev_out"; fail "no ib_send_lat -e result"; }
 printf '%-44s %11s us\n' "ib_send_lat -e, 8 B, typical (median)" "$ev_typical"
 printf '%-44s %11s us\n' "ib_send_lat -e, 8 B, 99th percentile" "$ev_p99"
 
