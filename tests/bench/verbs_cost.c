@@ -16,6 +16,8 @@
 #include <time.h>
 #include <infiniband/verbs.h>
 
+#include "lib/verbs.h"
+
 #define RUNS 9
 
 static double now_us(void)
@@ -44,6 +46,8 @@ struct env {
 	struct ibv_pd *pd;
 	struct ibv_cq *cq;
 	void *buf;
+	union ibv_gid gid;
+	int gid_index;
 };
 
 static struct ibv_qp *new_qp(struct env *e)
@@ -78,40 +82,12 @@ static void op_mr(struct env *e)
 }
 
 /* To RTS against itself; the QP is made outside the timed part. */
-static void to_rts(struct ibv_qp *qp)
+static void to_rts(struct env *e, struct ibv_qp *qp)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT, .port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE,
-	};
-
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		die("INIT");
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = qp->qp_num;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 12;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.sgid_index = 1;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		die("RTR");
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
-			  IBV_QP_MAX_QP_RD_ATOMIC))
-		die("RTS");
+	errno = test_rc_connect(qp, qp->qp_num, &e->gid, e->gid_index,
+				IBV_ACCESS_REMOTE_WRITE, 14, 7);
+	if (errno)
+		die("modify_qp to RTS");
 }
 
 static double median_rts(struct env *e, long iters)
@@ -126,7 +102,7 @@ static double median_rts(struct env *e, long iters)
 		for (i = 0; i < iters; i++) {
 			qp = new_qp(e);
 			t = now_us();
-			to_rts(qp);
+			to_rts(e, qp);
 			total += now_us() - t;
 			ibv_destroy_qp(qp);
 		}
@@ -169,6 +145,12 @@ int main(int argc, char **argv)
 	if (!e.pd || !e.cq || !e.buf)
 		die("setup");
 	memset(e.buf, 0, 4096);
+	e.gid_index = test_roce_v2_gid(e.ctx, ibv_get_device_name(list[0]),
+				       &e.gid);
+	if (e.gid_index < 0) {
+		errno = -e.gid_index;
+		die("no RoCE v2 GID on port 1");
+	}
 	printf("create_destroy_qp %.1f\n", median(&e, op_qp, iters));
 	printf("reg_dereg_mr_4k %.1f\n", median(&e, op_mr, iters));
 	printf("modify_qp_to_rts %.1f\n", median_rts(&e, iters / 2));
