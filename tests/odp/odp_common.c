@@ -13,7 +13,7 @@
 
 #include "tests/lib/verbs.h"
 #include "odp_common.h"
-#include "rawdev.h"
+#include "lib/rawdev.h"
 
 static uint8_t find_gid(struct ibv_context *ctx, union ibv_gid *gid)
 {
@@ -148,7 +148,7 @@ bool odp_counters(struct uodp_query_counters_resp *out)
 	int ret;
 
 	if (!counters_open) {
-		ret = raw_open(&counters_dev, ODP_DEV_NAME);
+		ret = raw_open(&counters_dev);
 		if (ret) {
 			fprintf(stderr, "counters: open: %s\n", strerror(-ret));
 			return false;

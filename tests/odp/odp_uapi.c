@@ -34,10 +34,10 @@
 #define LEN (4 * ODP_PAGE)
 
 struct env {
-	struct raw_dev dev;
+	struct sock_dev dev;
 	uint32_t pdn;
-	struct raw_cq cq;
-	struct raw_qp a, b;
+	struct sock_cq cq;
+	struct sock_qp a, b;
 	int channel;		/* -1: none */
 	uint8_t *pinned;
 	uint32_t pinned_key;
@@ -52,18 +52,18 @@ static int handshake(struct env *e, struct uodp_odp_api *api)
 	api->features = UODP_ODP_F_WQE_FAULTS | UODP_ODP_F_RDMA_FAULTS |
 			UODP_ODP_F_INVALIDATE | UODP_ODP_F_MAP_NO_FAULT |
 			UODP_ODP_F_IMPLICIT | (1ull << 62);
-	return raw_cmd(&e->dev, UODP_CMD_ODP_API, api, sizeof(*api), NULL, 0,
+	return sock_cmd(&e->dev, UODP_CMD_ODP_API, api, sizeof(*api), NULL, 0,
 		       api, sizeof(*api));
 }
 
 static int create_channel(struct env *e)
 {
-	int stats = raw_make_memfd(ODP_PAGE, 1), fds[1] = { -1 }, nfds = 1;
+	int stats = sock_make_memfd(ODP_PAGE, 1), fds[1] = { -1 }, nfds = 1;
 	int ret;
 
 	if (stats < 0)
 		return stats;
-	ret = raw_cmd_fds(&e->dev, UODP_CMD_ODP_CREATE_CHANNEL, NULL, 0,
+	ret = sock_cmd_fds(&e->dev, UODP_CMD_ODP_CREATE_CHANNEL, NULL, 0,
 			  &stats, 1, NULL, 0, fds, &nfds);
 	close(stats);
 	if (ret)
@@ -81,29 +81,29 @@ static void env_open(struct env *e, bool with_channel)
 
 	memset(e, 0, sizeof(*e));
 	e->channel = -1;
-	ret = raw_open(&e->dev, ODP_DEV_NAME);
+	ret = sock_open(&e->dev, ODP_DEV_NAME);
 	if (!ret)
 		ret = handshake(e, &api);
 	if (!ret && with_channel)
 		ret = create_channel(e);
 	if (!ret)
-		ret = raw_alloc_pd(&e->dev, &e->pdn);
+		ret = sock_alloc_pd(&e->dev, &e->pdn);
 	if (!ret)
-		ret = raw_create_cq(&e->dev, &e->cq, 64);
+		ret = sock_create_cq(&e->dev, &e->cq, 64);
 	if (!ret)
-		ret = raw_create_rc_qp(&e->dev, &e->a, e->pdn, &e->cq);
+		ret = sock_create_rc_qp(&e->dev, &e->a, e->pdn, &e->cq);
 	if (!ret)
-		ret = raw_create_rc_qp(&e->dev, &e->b, e->pdn, &e->cq);
+		ret = sock_create_rc_qp(&e->dev, &e->b, e->pdn, &e->cq);
 	if (!ret)
-		ret = raw_qp_to_rts(&e->dev, &e->a, e->b.qpn, sgid_index);
+		ret = sock_qp_to_rts(&e->dev, &e->a, e->b.qpn, sgid_index);
 	if (!ret)
-		ret = raw_qp_to_rts(&e->dev, &e->b, e->a.qpn, sgid_index);
+		ret = sock_qp_to_rts(&e->dev, &e->b, e->a.qpn, sgid_index);
 	e->pinned = aligned_alloc(ODP_PAGE, LEN);
 	if (!e->pinned)
 		ret = -ENOMEM;
 	if (!ret) {
 		memset(e->pinned, 0, LEN);
-		ret = raw_reg_mr(&e->dev, e->pdn, e->pinned, LEN,
+		ret = sock_reg_mr(&e->dev, e->pdn, e->pinned, LEN,
 				 IBV_ACCESS_LOCAL_WRITE |
 				 IBV_ACCESS_REMOTE_WRITE, &e->pinned_key);
 	}
@@ -115,10 +115,10 @@ static void env_close(struct env *e)
 {
 	if (e->channel >= 0)
 		close(e->channel);
-	raw_close(&e->dev);
-	raw_free_qp(&e->a);
-	raw_free_qp(&e->b);
-	raw_free_cq(&e->cq);
+	sock_close(&e->dev);
+	sock_free_qp(&e->a);
+	sock_free_qp(&e->b);
+	sock_free_cq(&e->cq);
 	free(e->pinned);
 }
 
@@ -126,7 +126,7 @@ static void env_close(struct env *e)
 static int reg_odp(struct env *e, void *addr, size_t len, uint32_t access,
 		   uint32_t *key)
 {
-	return raw_reg_mr(&e->dev, e->pdn, addr, len,
+	return sock_reg_mr(&e->dev, e->pdn, addr, len,
 			  access | IBV_ACCESS_ON_DEMAND, key);
 }
 
@@ -156,7 +156,7 @@ static int resume(struct env *e, uint32_t token, uint32_t type, uint32_t wq,
 				 (wq & MLX5_PF_RESUME_WQ_MASK));
 	in.token = htobe32(token & MLX5_PFAULT_TOKEN_MASK);
 	memcpy(cmd.in, &in, sizeof(in));
-	ret = raw_cmd(&e->dev, UODP_CMD_GENERAL, &cmd, sizeof(cmd), NULL, 0,
+	ret = sock_cmd(&e->dev, UODP_CMD_GENERAL, &cmd, sizeof(cmd), NULL, 0,
 		      &out, sizeof(out));
 	if (ret)
 		return 0x100 - ret;
@@ -172,7 +172,7 @@ static int map(struct env *e, uint32_t key, uint32_t flags, uint64_t va,
 	req.ranges[0] = (struct uodp_odp_map_range){ .mr_key = key,
 		.flags = flags, .va = va, .length = len };
 	memset(resp, 0, sizeof(*resp));
-	ret = raw_cmd(&e->dev, UODP_CMD_ODP_MAP, &req, sizeof(req), NULL, 0,
+	ret = sock_cmd(&e->dev, UODP_CMD_ODP_MAP, &req, sizeof(req), NULL, 0,
 		      resp, sizeof(*resp));
 	return ret ? ret : resp->status;
 }
@@ -190,7 +190,7 @@ static void test_handshake(void)
 	struct env e;
 
 	memset(&e, 0, sizeof(e));
-	if (raw_open(&e.dev, ODP_DEV_NAME))
+	if (sock_open(&e.dev, ODP_DEV_NAME))
 		test_die("raw open", EIO);
 	test_check(!handshake(&e, &api), "ODP_API handshake answers");
 	test_check(api.api_version == UODP_ODP_API_VERSION &&
@@ -209,7 +209,7 @@ static void test_handshake(void)
 	test_check(api.max_map_ranges >= 1 &&
 		  api.max_map_ranges <= UODP_ODP_MAX_MAP_RANGES,
 		  "handshake: max_map_ranges %u", api.max_map_ranges);
-	raw_close(&e.dev);
+	sock_close(&e.dev);
 }
 
 static void test_no_channel(void)
@@ -221,9 +221,9 @@ static void test_no_channel(void)
 	env_open(&e, false);
 	test_check(!reg_odp(&e, buf, LEN, IBV_ACCESS_LOCAL_WRITE, &key),
 		  "no channel: ODP MR registers");
-	raw_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
-	raw_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)buf, 100, key);
-	test_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
+	sock_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
+	sock_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)buf, 100, key);
+	test_check(sock_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) == MLX5_CQE_REQ_ERR,
 		  "no channel: a faulting WQE completes in error, no stall");
 	env_close(&e);
@@ -277,7 +277,7 @@ static void test_map_errors(struct env *e, uint32_t key, uint8_t *buf)
 			  ODP_PAGE, &r);
 		test_check(ret == -EPERM, "MAP WRITE of a read-only MR: %d "
 			  "(want -EPERM)", ret);
-		raw_destroy(&e->dev, UODP_CMD_DEREG_MR, ro_key);
+		sock_destroy(&e->dev, UODP_CMD_DEREG_MR, ro_key);
 	}
 	if (!reg_odp(e, gone, 2 * ODP_PAGE, IBV_ACCESS_LOCAL_WRITE,
 		     &gone_key)) {
@@ -285,7 +285,7 @@ static void test_map_errors(struct env *e, uint32_t key, uint8_t *buf)
 		ret = map(e, gone_key, 0, (uintptr_t)gone, 2 * ODP_PAGE, &r);
 		test_check(ret == -EFAULT, "MAP over an unmapped page: %d "
 			  "(want -EFAULT)", ret);
-		raw_destroy(&e->dev, UODP_CMD_DEREG_MR, gone_key);
+		sock_destroy(&e->dev, UODP_CMD_DEREG_MR, gone_key);
 	}
 	munmap(gone, ODP_PAGE);
 }
@@ -306,15 +306,15 @@ static void test_fault_resume_close(void)
 	odp_fill(buf, 3000, 1);
 	if (!odp_counters(&c0))
 		test_die("counters", EIO);
-	raw_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
-	raw_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)buf, 3000, key);
+	sock_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
+	sock_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)buf, 3000, key);
 	if (!read_event(&e, &ev)) {
 		test_check(false, "a page-fault record arrives on the channel");
 		goto out;
 	}
 	check_wqe_eqe(&ev, e.a.qpn, MLX5_WQE_PF_TYPE_REQ_SEND_OR_WRITE, 0);
 	token = ev.token & MLX5_PFAULT_TOKEN_MASK;
-	test_check(!raw_poll_cq(&e.cq, cqe, 200),
+	test_check(!sock_poll_cq(&e.cq, cqe, 200),
 		  "the faulting queue is stalled until resumed");
 
 	test_map_errors(&e, key, buf);
@@ -342,9 +342,9 @@ static void test_fault_resume_close(void)
 		    false);
 	test_check(st == MLX5_CMD_STAT_OK, "RESUME of the real fault: 0x%x",
 		  st);
-	test_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
+	test_check(sock_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) < MLX5_CQE_REQ_ERR &&
-		  raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
+		  sock_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) < MLX5_CQE_REQ_ERR &&
 		  !memcmp(buf, e.pinned, 3000),
 		  "after MAP + RESUME the send completes, data intact");
@@ -354,13 +354,13 @@ static void test_fault_resume_close(void)
 		  "RESUME of a token already resumed: status 0x%x", st);
 
 	/* a second fault, then the channel closes: resumed with error */
-	raw_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
-	raw_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND,
+	sock_post_recv(&e.dev, &e.b, (uintptr_t)e.pinned, LEN, e.pinned_key);
+	sock_post_send(&e.dev, &e.a, MLX5_OPCODE_SEND,
 		      (uintptr_t)buf + 2 * ODP_PAGE, 100, key);
 	test_check(read_event(&e, &ev), "a second fault is delivered");
 	close(e.channel);
 	e.channel = -1;
-	if (raw_poll_cq(&e.cq, cqe, DEADLINE_MS)) {
+	if (sock_poll_cq(&e.cq, cqe, DEADLINE_MS)) {
 		const struct mlx5_err_cqe *err = (const void *)cqe;
 
 		test_check(cqe_opcode(cqe) == MLX5_CQE_REQ_ERR &&
@@ -383,7 +383,7 @@ static void test_fault_resume_close(void)
 					       c0.dev.resumes_refused));
 	}
 out:
-	raw_destroy(&e.dev, UODP_CMD_DEREG_MR, key);
+	sock_destroy(&e.dev, UODP_CMD_DEREG_MR, key);
 	env_close(&e);
 	munmap(buf, LEN);
 }
@@ -404,7 +404,7 @@ static void test_rdma_fault(void)
 		test_die("reg ODP", EIO);
 	odp_fill(e.pinned, LEN, 9);
 	{
-		uint8_t *wqe = raw_sq_wqe(&e.a, e.a.sq_pi);
+		uint8_t *wqe = sock_sq_wqe(&e.a, e.a.sq_pi);
 		struct mlx5_wqe_ctrl_seg *ctrl = (void *)wqe;
 		struct mlx5_wqe_raddr_seg *raddr = (void *)(ctrl + 1);
 		struct mlx5_wqe_data_seg *data = (void *)(raddr + 1);
@@ -419,7 +419,7 @@ static void test_rdma_fault(void)
 		data->byte_count = htobe32(2 * ODP_PAGE);
 		data->lkey = htobe32(e.pinned_key);
 		data->addr = htobe64((uintptr_t)e.pinned);
-		raw_ring_sq(&e.dev, &e.a, 1);
+		sock_ring_sq(&e.dev, &e.a, 1);
 	}
 	if (!read_event(&e, &ev)) {
 		test_check(false, "an RDMA fault record arrives");
@@ -443,7 +443,7 @@ static void test_rdma_fault(void)
 	st = resume(&e, token, pf >> MLX5_PFAULT_TYPE_SHIFT, token, false);
 	test_check(st == MLX5_CMD_STAT_OK, "RESUME of the RDMA fault: 0x%x",
 		  st);
-	test_check(raw_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
+	test_check(sock_poll_cq(&e.cq, cqe, DEADLINE_MS) &&
 		  cqe_opcode(cqe) < MLX5_CQE_REQ_ERR &&
 		  !memcmp(buf + 100, e.pinned, 2 * ODP_PAGE),
 		  "the RDMA write completes into the mapped target");

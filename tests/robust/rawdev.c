@@ -30,7 +30,7 @@ static size_t page_align(size_t n)
 	return (n + PAGE - 1) & ~(size_t)(PAGE - 1);
 }
 
-int raw_connect(struct raw_dev *dev)
+int sock_connect(struct sock_dev *dev)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	const char *path = getenv(UODP_SOCKET_ENV);
@@ -53,7 +53,7 @@ int raw_connect(struct raw_dev *dev)
 	return 0;
 }
 
-int raw_send_msg(struct raw_dev *dev, const void *msg, size_t len,
+int sock_send_msg(struct sock_dev *dev, const void *msg, size_t len,
 		 const int *fds, int nfds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 8)] = { 0 };
@@ -77,7 +77,7 @@ int raw_send_msg(struct raw_dev *dev, const void *msg, size_t len,
 	return 0;
 }
 
-int raw_recv_msg(struct raw_dev *dev, void *buf, size_t len, int *fds,
+int sock_recv_msg(struct sock_dev *dev, void *buf, size_t len, int *fds,
 		 int *nfds, int timeout_ms)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * UODP_MAX_FDS)];
@@ -118,15 +118,15 @@ int raw_recv_msg(struct raw_dev *dev, void *buf, size_t len, int *fds,
 	return n;
 }
 
-int raw_cmd(struct raw_dev *dev, uint32_t opcode, const void *body,
+int sock_cmd(struct sock_dev *dev, uint32_t opcode, const void *body,
 	    size_t body_len, const int *fds, int nfds, void *resp,
 	    size_t resp_len)
 {
-	return raw_cmd_fds(dev, opcode, body, body_len, fds, nfds, resp,
+	return sock_cmd_fds(dev, opcode, body, body_len, fds, nfds, resp,
 			   resp_len, NULL, NULL);
 }
 
-int raw_cmd_fds(struct raw_dev *dev, uint32_t opcode, const void *body,
+int sock_cmd_fds(struct sock_dev *dev, uint32_t opcode, const void *body,
 		size_t body_len, const int *fds, int nfds, void *resp,
 		size_t resp_len, int *out_fds, int *out_nfds)
 {
@@ -141,10 +141,10 @@ int raw_cmd_fds(struct raw_dev *dev, uint32_t opcode, const void *body,
 	hdr->length = sizeof(*hdr) + body_len;
 	if (body_len)
 		memcpy(msg + sizeof(*hdr), body, body_len);
-	ret = raw_send_msg(dev, msg, hdr->length, fds, nfds);
+	ret = sock_send_msg(dev, msg, hdr->length, fds, nfds);
 	if (ret)
 		return ret;
-	n = raw_recv_msg(dev, rbuf, sizeof(rbuf), rfds, &rnfds, 10000);
+	n = sock_recv_msg(dev, rbuf, sizeof(rbuf), rfds, &rnfds, 10000);
 	if (n <= 0)
 		return n ? n : -EPIPE;
 	if ((size_t)n < sizeof(rh))
@@ -182,30 +182,30 @@ int raw_cmd_fds(struct raw_dev *dev, uint32_t opcode, const void *body,
 	return rh.status;
 }
 
-int raw_query_counters(struct raw_dev *dev, uint32_t scope, uint32_t cursor,
+int sock_query_counters(struct sock_dev *dev, uint32_t scope, uint32_t cursor,
 		       struct uodp_query_counters_resp *out)
 {
 	struct uodp_query_counters_req req = { .scope = scope,
 					       .mr_cursor = cursor };
 
-	return raw_cmd(dev, UODP_CMD_QUERY_COUNTERS, &req, sizeof(req), NULL,
+	return sock_cmd(dev, UODP_CMD_QUERY_COUNTERS, &req, sizeof(req), NULL,
 		       0, out, sizeof(*out));
 }
 
-int raw_open(struct raw_dev *dev, const char *ibdev)
+int sock_open(struct sock_dev *dev, const char *ibdev)
 {
 	struct uodp_open_context_req req = { .abi_version = UODP_ABI_VERSION };
 	struct uodp_open_context_resp resp;
 	int ret;
 
-	ret = raw_connect(dev);
+	ret = sock_connect(dev);
 	if (ret)
 		return ret;
 	strncpy(req.ibdev, ibdev, sizeof(req.ibdev) - 1);
-	ret = raw_cmd(dev, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req), NULL, 0,
+	ret = sock_cmd(dev, UODP_CMD_OPEN_CONTEXT, &req, sizeof(req), NULL, 0,
 		      &resp, sizeof(resp));
 	if (ret) {
-		raw_close(dev);
+		sock_close(dev);
 		return ret;
 	}
 	dev->daemon_pid = resp.daemon_pid;
@@ -214,7 +214,7 @@ int raw_open(struct raw_dev *dev, const char *ibdev)
 	return 0;
 }
 
-void raw_close(struct raw_dev *dev)
+void sock_close(struct sock_dev *dev)
 {
 	if (dev->shared)
 		munmap(dev->shared, dev->shared_size);
@@ -228,19 +228,19 @@ void raw_close(struct raw_dev *dev)
 	dev->sock = dev->doorbell_fd = dev->async_fd = -1;
 }
 
-int raw_alloc_pd(struct raw_dev *dev, uint32_t *pdn)
+int sock_alloc_pd(struct sock_dev *dev, uint32_t *pdn)
 {
 	struct uodp_alloc_pd_resp resp;
 	int ret;
 
-	ret = raw_cmd(dev, UODP_CMD_ALLOC_PD, NULL, 0, NULL, 0, &resp,
+	ret = sock_cmd(dev, UODP_CMD_ALLOC_PD, NULL, 0, NULL, 0, &resp,
 		      sizeof(resp));
 	if (!ret)
 		*pdn = resp.pdn;
 	return ret;
 }
 
-int raw_reg_mr(struct raw_dev *dev, uint32_t pdn, void *addr, size_t len,
+int sock_reg_mr(struct sock_dev *dev, uint32_t pdn, void *addr, size_t len,
 	       uint32_t access, uint32_t *key)
 {
 	struct uodp_reg_mr_req req = {
@@ -250,14 +250,14 @@ int raw_reg_mr(struct raw_dev *dev, uint32_t pdn, void *addr, size_t len,
 	struct uodp_reg_mr_resp resp;
 	int ret;
 
-	ret = raw_cmd(dev, UODP_CMD_REG_MR, &req, sizeof(req), NULL, 0, &resp,
+	ret = sock_cmd(dev, UODP_CMD_REG_MR, &req, sizeof(req), NULL, 0, &resp,
 		      sizeof(resp));
 	if (!ret)
 		*key = resp.lkey;
 	return ret;
 }
 
-int raw_make_memfd(size_t size, int seal)
+int sock_make_memfd(size_t size, int seal)
 {
 	int fd = memfd_create("uodp-robust", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
@@ -281,7 +281,7 @@ static void *map_memfd(int fd, size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
+int sock_create_cq(struct sock_dev *dev, struct sock_cq *cq, uint32_t cnt)
 {
 	struct uodp_create_cq_req req = { .comp_channel = -1 };
 	struct uodp_create_cq_resp resp;
@@ -291,7 +291,7 @@ int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 	memset(cq, 0, sizeof(*cq));
 	cq->cnt = cnt;
 	cq->size = page_align((size_t)cnt * MLX5_CQE_SIZE + 64);
-	fd = raw_make_memfd(cq->size, 1);
+	fd = sock_make_memfd(cq->size, 1);
 	if (fd < 0)
 		return fd;
 	cq->mem = map_memfd(fd, cq->size);
@@ -308,26 +308,26 @@ int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 	req.cqe_size = MLX5_CQE_SIZE;
 	req.buf_offset = 0;
 	req.dbrec_offset = (uint64_t)cnt * MLX5_CQE_SIZE;
-	ret = raw_cmd(dev, UODP_CMD_CREATE_CQ, &req, sizeof(req), &fd, 1,
+	ret = sock_cmd(dev, UODP_CMD_CREATE_CQ, &req, sizeof(req), &fd, 1,
 		      &resp, sizeof(resp));
 	close(fd);
 	if (ret) {
-		raw_free_cq(cq);
+		sock_free_cq(cq);
 		return ret;
 	}
 	cq->cqn = resp.cqn;
 	return 0;
 }
 
-void raw_free_cq(struct raw_cq *cq)
+void sock_free_cq(struct sock_cq *cq)
 {
 	if (cq->mem)
 		munmap(cq->mem, cq->size);
 	cq->mem = NULL;
 }
 
-int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pdn,
-		     const struct raw_cq *cq)
+int sock_create_rc_qp(struct sock_dev *dev, struct sock_qp *qp, uint32_t pdn,
+		     const struct sock_cq *cq)
 {
 	struct uodp_create_qp_req req = { 0 };
 	struct uodp_create_qp_resp resp;
@@ -342,7 +342,7 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pdn,
 	sq_off = page_align(rq_len);
 	db_off = sq_off + (size_t)qp->sq_cnt * MLX5_SEND_WQE_BB;
 	qp->size = page_align(db_off + 64);
-	fd = raw_make_memfd(qp->size, 1);
+	fd = sock_make_memfd(qp->size, 1);
 	if (fd < 0)
 		return fd;
 	qp->mem = map_memfd(fd, qp->size);
@@ -370,35 +370,35 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pdn,
 	req.rq_wqe_shift = qp->rq_shift;
 	req.max_send_sge = 2;
 	req.max_recv_sge = 2;
-	ret = raw_cmd(dev, UODP_CMD_CREATE_QP, &req, sizeof(req), &fd, 1,
+	ret = sock_cmd(dev, UODP_CMD_CREATE_QP, &req, sizeof(req), &fd, 1,
 		      &resp, sizeof(resp));
 	close(fd);
 	if (ret) {
-		raw_free_qp(qp);
+		sock_free_qp(qp);
 		return ret;
 	}
 	qp->qpn = resp.qpn;
 	return 0;
 }
 
-void raw_free_qp(struct raw_qp *qp)
+void sock_free_qp(struct sock_qp *qp)
 {
 	if (qp->mem)
 		munmap(qp->mem, qp->size);
 	qp->mem = NULL;
 }
 
-static int modify(struct raw_dev *dev, uint32_t qpn, uint32_t mask,
+static int modify(struct sock_dev *dev, uint32_t qpn, uint32_t mask,
 		  const struct uodp_qp_attr *attr)
 {
 	struct uodp_modify_qp_req req = { .qpn = qpn, .attr_mask = mask };
 
 	req.attr = *attr;
-	return raw_cmd(dev, UODP_CMD_MODIFY_QP, &req, sizeof(req), NULL, 0,
+	return sock_cmd(dev, UODP_CMD_MODIFY_QP, &req, sizeof(req), NULL, 0,
 		       NULL, 0);
 }
 
-int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
+int sock_qp_to_rts(struct sock_dev *dev, struct sock_qp *qp, uint32_t dest_qpn,
 		  uint8_t sgid_index)
 {
 	struct uodp_qp_attr a = { 0 };
@@ -436,19 +436,19 @@ int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
 		      IBV_QP_MAX_QP_RD_ATOMIC, &a);
 }
 
-int raw_destroy(struct raw_dev *dev, uint32_t opcode, uint32_t handle)
+int sock_destroy(struct sock_dev *dev, uint32_t opcode, uint32_t handle)
 {
 	struct uodp_handle_req req = { .handle = handle };
 
-	return raw_cmd(dev, opcode, &req, sizeof(req), NULL, 0, NULL, 0);
+	return sock_cmd(dev, opcode, &req, sizeof(req), NULL, 0, NULL, 0);
 }
 
-void *raw_sq_wqe(struct raw_qp *qp, uint32_t bb)
+void *sock_sq_wqe(struct sock_qp *qp, uint32_t bb)
 {
 	return qp->sq + (size_t)(bb & (qp->sq_cnt - 1)) * MLX5_SEND_WQE_BB;
 }
 
-static void kick(struct raw_dev *dev)
+static void kick(struct sock_dev *dev)
 {
 	uint64_t one = 1;
 
@@ -458,7 +458,7 @@ static void kick(struct raw_dev *dev)
 		return;		/* the daemon polls anyway while busy */
 }
 
-void raw_ring_sq(struct raw_dev *dev, struct raw_qp *qp, uint32_t bbs)
+void sock_ring_sq(struct sock_dev *dev, struct sock_qp *qp, uint32_t bbs)
 {
 	qp->sq_pi += bbs;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -466,10 +466,10 @@ void raw_ring_sq(struct raw_dev *dev, struct raw_qp *qp, uint32_t bbs)
 	kick(dev);
 }
 
-void raw_post_send(struct raw_dev *dev, struct raw_qp *qp, uint8_t opcode,
+void sock_post_send(struct sock_dev *dev, struct sock_qp *qp, uint8_t opcode,
 		   uint64_t addr, uint32_t len, uint32_t lkey)
 {
-	uint8_t *wqe = raw_sq_wqe(qp, qp->sq_pi);
+	uint8_t *wqe = sock_sq_wqe(qp, qp->sq_pi);
 	struct mlx5_wqe_ctrl_seg *ctrl = (void *)wqe;
 	struct mlx5_wqe_data_seg *data = (void *)(wqe + sizeof(*ctrl));
 
@@ -480,10 +480,10 @@ void raw_post_send(struct raw_dev *dev, struct raw_qp *qp, uint8_t opcode,
 	data->byte_count = htobe32(len);
 	data->lkey = htobe32(lkey);
 	data->addr = htobe64(addr);
-	raw_ring_sq(dev, qp, 1);
+	sock_ring_sq(dev, qp, 1);
 }
 
-void raw_post_recv(struct raw_dev *dev, struct raw_qp *qp, uint64_t addr,
+void sock_post_recv(struct sock_dev *dev, struct sock_qp *qp, uint64_t addr,
 		   uint32_t len, uint32_t lkey)
 {
 	uint8_t *wqe = qp->rq + ((size_t)(qp->rq_pi & (qp->rq_cnt - 1)) <<
@@ -510,7 +510,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int raw_poll_cq(struct raw_cq *cq, void *out64, int timeout_ms)
+int sock_poll_cq(struct sock_cq *cq, void *out64, int timeout_ms)
 {
 	double end = now() + timeout_ms / 1000.0;
 	struct mlx5_cqe64 *cqe;

@@ -14,7 +14,7 @@
 #include "rdma/uodp-abi.h"
 #include "rdma/uodp-odp-abi.h"
 
-struct raw_dev {
+struct sock_dev {
 	int sock;
 	int doorbell_fd;
 	int async_fd;
@@ -23,7 +23,7 @@ struct raw_dev {
 	uint32_t daemon_pid;
 };
 
-struct raw_cq {
+struct sock_cq {
 	uint32_t cqn;
 	uint32_t cnt;
 	uint32_t ci;
@@ -32,7 +32,7 @@ struct raw_cq {
 	volatile uint32_t *dbrec;
 };
 
-struct raw_qp {
+struct sock_qp {
 	uint32_t qpn;
 	uint32_t sq_cnt;	/* WQEBBs */
 	uint32_t rq_cnt;
@@ -47,49 +47,49 @@ struct raw_qp {
 };
 
 /* Connection and framing. */
-int raw_connect(struct raw_dev *dev);
-int raw_open(struct raw_dev *dev, const char *ibdev);
-void raw_close(struct raw_dev *dev);
-int raw_send_msg(struct raw_dev *dev, const void *msg, size_t len,
+int sock_connect(struct sock_dev *dev);
+int sock_open(struct sock_dev *dev, const char *ibdev);
+void sock_close(struct sock_dev *dev);
+int sock_send_msg(struct sock_dev *dev, const void *msg, size_t len,
 		 const int *fds, int nfds);
 /* Response length, 0 when the daemon closed the connection, or -errno. */
-int raw_recv_msg(struct raw_dev *dev, void *buf, size_t len, int *fds,
+int sock_recv_msg(struct sock_dev *dev, void *buf, size_t len, int *fds,
 		 int *nfds, int timeout_ms);
 /* One command: the response status (0 or -errno), or a transport -errno. */
-int raw_cmd(struct raw_dev *dev, uint32_t opcode, const void *body,
+int sock_cmd(struct sock_dev *dev, uint32_t opcode, const void *body,
 	    size_t body_len, const int *fds, int nfds, void *resp,
 	    size_t resp_len);
 
 /* The same, keeping up to *out_nfds received fds (set to how many). */
-int raw_cmd_fds(struct raw_dev *dev, uint32_t opcode, const void *body,
+int sock_cmd_fds(struct sock_dev *dev, uint32_t opcode, const void *body,
 		size_t body_len, const int *fds, int nfds, void *resp,
 		size_t resp_len, int *out_fds, int *out_nfds);
 /* QUERY_COUNTERS (rdma/uodp-odp-abi.h): 0 or -errno. */
-int raw_query_counters(struct raw_dev *dev, uint32_t scope, uint32_t cursor,
+int sock_query_counters(struct sock_dev *dev, uint32_t scope, uint32_t cursor,
 		       struct uodp_query_counters_resp *out);
 
 /* Objects. */
-int raw_alloc_pd(struct raw_dev *dev, uint32_t *pdn);
-int raw_reg_mr(struct raw_dev *dev, uint32_t pdn, void *addr, size_t len,
+int sock_alloc_pd(struct sock_dev *dev, uint32_t *pdn);
+int sock_reg_mr(struct sock_dev *dev, uint32_t pdn, void *addr, size_t len,
 	       uint32_t access, uint32_t *key);
-int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt);
-void raw_free_cq(struct raw_cq *cq);
-int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pdn,
-		     const struct raw_cq *cq);
-void raw_free_qp(struct raw_qp *qp);
-int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
+int sock_create_cq(struct sock_dev *dev, struct sock_cq *cq, uint32_t cnt);
+void sock_free_cq(struct sock_cq *cq);
+int sock_create_rc_qp(struct sock_dev *dev, struct sock_qp *qp, uint32_t pdn,
+		     const struct sock_cq *cq);
+void sock_free_qp(struct sock_qp *qp);
+int sock_qp_to_rts(struct sock_dev *dev, struct sock_qp *qp, uint32_t dest_qpn,
 		  uint8_t sgid_index);
-int raw_destroy(struct raw_dev *dev, uint32_t opcode, uint32_t handle);
-int raw_make_memfd(size_t size, int seal);
+int sock_destroy(struct sock_dev *dev, uint32_t opcode, uint32_t handle);
+int sock_make_memfd(size_t size, int seal);
 
 /* Datapath. */
-void *raw_sq_wqe(struct raw_qp *qp, uint32_t bb);
-void raw_post_send(struct raw_dev *dev, struct raw_qp *qp, uint8_t opcode,
+void *sock_sq_wqe(struct sock_qp *qp, uint32_t bb);
+void sock_post_send(struct sock_dev *dev, struct sock_qp *qp, uint8_t opcode,
 		   uint64_t addr, uint32_t len, uint32_t lkey);
-void raw_post_recv(struct raw_dev *dev, struct raw_qp *qp, uint64_t addr,
+void sock_post_recv(struct sock_dev *dev, struct sock_qp *qp, uint64_t addr,
 		   uint32_t len, uint32_t lkey);
-void raw_ring_sq(struct raw_dev *dev, struct raw_qp *qp, uint32_t bbs);
+void sock_ring_sq(struct sock_dev *dev, struct sock_qp *qp, uint32_t bbs);
 /* 1 with the next CQE copied to out, 0 on timeout. */
-int raw_poll_cq(struct raw_cq *cq, void *out64, int timeout_ms);
+int sock_poll_cq(struct sock_cq *cq, void *out64, int timeout_ms);
 
 #endif /* UODP_TESTS_RAWDEV_H */

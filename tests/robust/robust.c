@@ -8,9 +8,10 @@
  *                          one fails with a completion instead of hanging
  *   uodp-robust malformed  malformed send WQEs complete in error on their
  *                          QP only; another QP on the device keeps working
- *   uodp-robust commands   garbage on the command socket (bad framing,
- *                          opcodes, handles, fds, sizes, random bytes)
- *                          never takes the daemon down
+ *   uodp-robust commands   garbage on the command fd (bad framing,
+ *                          commands, handles, fds, sizes, response
+ *                          pointers, random writes and method calls)
+ *                          never takes the device down
  *
  * Exit status 0 when every check passed; each failure is printed.
  */
@@ -25,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <rdma/ib_user_ioctl_cmds.h>
+#include <rdma/mlx5_user_ioctl_cmds.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,7 +40,7 @@
 
 #include "hw/mlx5/cqe.h"
 #include "hw/mlx5/wqe.h"
-#include "rawdev.h"
+#include "lib/rawdev.h"
 
 #define DEV_NAME "uodp0"
 #define BUF_SIZE (1u << 20)
@@ -352,17 +355,6 @@ static const char *cqe_str(const uint8_t *cqe, char *out, size_t len)
 	return out;
 }
 
-static uint32_t raw_qp_state(struct raw_dev *dev, uint32_t qpn)
-{
-	struct uodp_handle_req req = { .handle = qpn };
-	struct uodp_query_qp_resp resp;
-
-	if (raw_cmd(dev, UODP_CMD_QUERY_QP, &req, sizeof(req), NULL, 0, &resp,
-		    sizeof(resp)))
-		return ~0u;
-	return resp.attr.qp_state;
-}
-
 static bool raw_pair(struct raw_env *env, struct raw_qp *a, struct raw_qp *b,
 		     struct raw_cq *cq)
 {
@@ -618,8 +610,8 @@ static void malformed_case(struct raw_env *env, int n)
 out_good:
 	test_check(good_traffic(env, n), "%s: another QP still works",
 	      malformed[n].name);
-	raw_destroy(&env->dev, UODP_CMD_DESTROY_QP, a.qpn);
-	raw_destroy(&env->dev, UODP_CMD_DESTROY_QP, b.qpn);
+	raw_destroy(&env->dev, RAW_QP, a.qpn);
+	raw_destroy(&env->dev, RAW_QP, b.qpn);
 	raw_free_qp(&a);
 	raw_free_qp(&b);
 	/* Whatever else the bad CQ holds now is stale: drain it. */
@@ -674,8 +666,8 @@ static void valid_wrap_case(struct raw_env *env)
 	test_check(got == 2 && !memcmp(env->buf, env->buf + 8192, 700),
 	      "valid wrapping WQE: 7-segment SEND across the ring's end "
 	      "delivered intact");
-	raw_destroy(&env->dev, UODP_CMD_DESTROY_QP, a.qpn);
-	raw_destroy(&env->dev, UODP_CMD_DESTROY_QP, b.qpn);
+	raw_destroy(&env->dev, RAW_QP, a.qpn);
+	raw_destroy(&env->dev, RAW_QP, b.qpn);
 	raw_free_qp(&a);
 	raw_free_qp(&b);
 	while (raw_poll_cq(&env->bad_cq, cqe[0], 50))
@@ -691,7 +683,7 @@ static void raw_env_open(struct raw_env *env)
 	vres_open(&probe);
 	env->sgid_index = probe.gid_index;
 	vres_close(&probe);
-	ret = raw_open(&env->dev, DEV_NAME);
+	ret = raw_open(&env->dev);
 	if (ret)
 		test_die("raw open", -ret);
 	env->buf = aligned_alloc(4096, BUF_SIZE);
@@ -743,217 +735,266 @@ static int test_malformed(void)
 /* ------------------------------------------------------------------ */
 /* garbage commands                                                    */
 
-static bool daemon_alive(pid_t pid)
+/* The device is alive: it serves a fresh context. */
+static bool device_alive(pid_t pid)
 {
+	struct ib_uverbs_query_device cmd = { 0 };
+	struct ib_uverbs_query_device_resp resp;
 	struct raw_dev dev;
-	struct uodp_device_attr attr;
 	bool ok;
 
-	if (kill(pid, 0))
+	if (kill(pid, 0) || raw_open(&dev))
 		return false;
-	if (raw_open(&dev, DEV_NAME))
-		return false;
-	ok = !raw_cmd(&dev, UODP_CMD_QUERY_DEVICE, NULL, 0, NULL, 0, &attr,
-		      sizeof(attr)) && attr.phys_port_cnt == 1;
+	ok = !raw_write(&dev, IB_USER_VERBS_CMD_QUERY_DEVICE, &cmd,
+			sizeof(cmd), &resp, sizeof(resp)) &&
+	     resp.phys_port_cnt == 1;
 	raw_close(&dev);
 	return ok;
 }
 
-/* Sends msg; the daemon must answer with an error or drop the connection. */
-static void expect_refused(struct raw_dev *dev, const char *what,
-			   const void *msg, size_t len, const int *fds,
-			   int nfds)
+/*
+ * A command fd for one case: with its context (GET_CONTEXT done) or just
+ * opened.  -1 when it cannot be had.
+ */
+static int case_open(struct raw_dev *dev, bool with_context)
 {
-	uint8_t resp[UODP_MAX_CMD_SIZE];
-	int n, ret, rfds[UODP_MAX_FDS], rnfds = UODP_MAX_FDS, i;
-	int32_t status = 0;
+	int fd;
 
-	ret = raw_send_msg(dev, msg, len, fds, nfds);
-	if (ret) {		/* e.g. EMSGSIZE: refused by the socket */
-		test_check(true, "%s: refused at send (%s)", what, strerror(-ret));
-		return;
-	}
-	n = raw_recv_msg(dev, resp, sizeof(resp), rfds, &rnfds, DEADLINE_MS);
-	for (i = 0; n > 0 && i < rnfds; i++)
-		close(rfds[i]);
-	if (n >= (int)sizeof(struct uodp_resp_hdr))
-		memcpy(&status, resp, sizeof(status));
-	test_check(n == 0 || (n > 0 && status < 0), "%s: %s", what,
-	      n == 0 ? "connection dropped" :
-	      n < 0 ? strerror(-n) : status < 0 ? strerror(-status) :
-	      "ACCEPTED");
+	if (with_context)
+		return raw_open(dev) ? -1 : dev->cmd_fd;
+	fd = open(RAW_DEV_PATH, O_RDWR | O_CLOEXEC);
+	memset(dev, 0, sizeof(*dev));
+	dev->cmd_fd = fd;
+	dev->doorbell_fd = dev->async_fd = -1;
+	return fd;
 }
 
-static void one_shot(pid_t daemon, const char *what, bool open_first,
-		     const void *msg, size_t len, const int *fds, int nfds)
+/* len raw bytes written to a command fd must be refused with an errno. */
+static void write_refused(pid_t daemon, const char *what, bool with_context,
+			  const void *msg, size_t len)
 {
 	struct raw_dev dev;
-	int ret = open_first ? raw_open(&dev, DEV_NAME) : raw_connect(&dev);
+	ssize_t n;
 
-	if (ret) {
-		test_check(false, "%s: cannot connect (%s)", what, strerror(-ret));
+	if (case_open(&dev, with_context) < 0) {
+		test_check(false, "%s: cannot open the device", what);
 		return;
 	}
-	expect_refused(&dev, what, msg, len, fds, nfds);
+	n = write(dev.cmd_fd, msg, len);
+	test_check(n < 0, "%s: %s", what, n < 0 ? strerror(errno) : "ACCEPTED");
 	raw_close(&dev);
-	test_check(daemon_alive(daemon), "%s: daemon alive", what);
+	test_check(device_alive(daemon), "%s: device alive", what);
 }
 
-static void cmd_msg(uint8_t *buf, uint32_t opcode, const void *body,
-		    size_t len)
+/* One command must be refused with errno want (0: any errno). */
+static void cmd_refused(pid_t daemon, const char *what, bool with_context,
+			uint32_t command, void *body, size_t in_len,
+			size_t out_len, int want)
 {
-	struct uodp_cmd_hdr h = { .opcode = opcode,
-				  .length = sizeof(h) + len };
+	uint64_t resp[64];
+	struct raw_dev dev;
+	int ret;
 
-	memcpy(buf, &h, sizeof(h));
-	if (len)
-		memcpy(buf + sizeof(h), body, len);
+	if (case_open(&dev, with_context) < 0) {
+		test_check(false, "%s: cannot open the device", what);
+		return;
+	}
+	ret = raw_write(&dev, command, body, in_len, resp, out_len);
+	test_check(ret < 0 && (!want || ret == -want), "%s: %s", what,
+		   ret < 0 ? strerror(-ret) : "ACCEPTED");
+	raw_close(&dev);
+	test_check(device_alive(daemon), "%s: device alive", what);
 }
 
+static void framing_cases(pid_t daemon)
+{
+	struct ib_uverbs_cmd_hdr *h;
+	uint64_t msg[64] = { 0 };
+
+	h = (void *)msg;
+	write_refused(daemon, "an empty write", true, msg, 0);
+	write_refused(daemon, "a 4-byte write", true, msg, 4);
+	*h = (struct ib_uverbs_cmd_hdr){ IB_USER_VERBS_CMD_QUERY_DEVICE, 40, 0 };
+	write_refused(daemon, "in_words beyond the write", true, msg, 64);
+	*h = (struct ib_uverbs_cmd_hdr){ IB_USER_VERBS_CMD_QUERY_DEVICE, 1, 0 };
+	write_refused(daemon, "in_words inside the header", true, msg, 64);
+	*h = (struct ib_uverbs_cmd_hdr){ 0x7f, 2, 0 };
+	write_refused(daemon, "command 0x7f", true, msg, 8);
+	*h = (struct ib_uverbs_cmd_hdr){ IB_USER_VERBS_CMD_POST_SEND, 2, 0 };
+	write_refused(daemon, "POST_SEND (a command mlx5 does not serve)",
+		      true, msg, 8);
+	*h = (struct ib_uverbs_cmd_hdr){ 0xdeadbeef, 2, 0 };
+	write_refused(daemon, "command 0xdeadbeef", true, msg, 8);
+	*h = (struct ib_uverbs_cmd_hdr){
+		IB_USER_VERBS_CMD_FLAG_EXTENDED | IB_USER_VERBS_EX_CMD_QUERY_DEVICE,
+		2, 0 };
+	write_refused(daemon, "an extended command without its header", true,
+		      msg, 8);
+}
+
+static void context_cases(pid_t daemon)
+{
+	struct ib_uverbs_query_port port = { .port_num = 1 };
+	struct ib_uverbs_alloc_pd pd = { 0 };
+	struct ib_uverbs_get_context gc = { 0 };
+	struct ib_uverbs_reg_mr mr = {
+		.start = 4096, .length = 4096, .hca_va = 4096,
+		.pd_handle = 0x123456, .access_flags = IBV_ACCESS_LOCAL_WRITE,
+	};
+
+	cmd_refused(daemon, "ALLOC_PD before GET_CONTEXT", false,
+		    IB_USER_VERBS_CMD_ALLOC_PD, &pd, sizeof(pd),
+		    sizeof(struct ib_uverbs_alloc_pd_resp), EINVAL);
+	cmd_refused(daemon, "GET_CONTEXT twice", true,
+		    IB_USER_VERBS_CMD_GET_CONTEXT, &gc, sizeof(gc),
+		    sizeof(struct ib_uverbs_get_context_resp), EINVAL);
+	/* The kernel's verify_hdr: ENOSPC for a body or response too short. */
+	cmd_refused(daemon, "QUERY_PORT with a truncated body", true,
+		    IB_USER_VERBS_CMD_QUERY_PORT, &port, 8,
+		    sizeof(struct ib_uverbs_query_port_resp), ENOSPC);
+	port.port_num = 2;
+	cmd_refused(daemon, "QUERY_PORT of port 2", true,
+		    IB_USER_VERBS_CMD_QUERY_PORT, &port, sizeof(port),
+		    sizeof(struct ib_uverbs_query_port_resp), EINVAL);
+	port.port_num = 1;
+	cmd_refused(daemon, "QUERY_PORT with a response too short", true,
+		    IB_USER_VERBS_CMD_QUERY_PORT, &port, sizeof(port), 8, ENOSPC);
+	cmd_refused(daemon, "REG_MR on an unknown PD", true,
+		    IB_USER_VERBS_CMD_REG_MR, &mr, sizeof(mr),
+		    sizeof(struct ib_uverbs_reg_mr_resp), 0);
+}
+
+/* A response pointer the device cannot write: EFAULT, nothing created. */
+static void bad_response_cases(pid_t daemon)
+{
+	struct ib_uverbs_alloc_pd cmd = { 0 };
+	struct ib_uverbs_cmd_hdr h = { IB_USER_VERBS_CMD_ALLOC_PD,
+		(sizeof(h) + sizeof(cmd)) / 4,
+		sizeof(struct ib_uverbs_alloc_pd_resp) / 4 };
+	uint8_t msg[sizeof(h) + sizeof(cmd)];
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	uint64_t where[2] = { 8, (uintptr_t)ro };
+	const char *what[2] = { "a response at address 8",
+				"a response in read-only memory" };
+	struct raw_dev dev;
+	int i;
+	ssize_t n;
+
+	if (ro == MAP_FAILED)
+		test_die("mmap", errno);
+	for (i = 0; i < 2; i++) {
+		if (case_open(&dev, true) < 0) {
+			test_check(false, "%s: open", what[i]);
+			continue;
+		}
+		cmd.response = where[i];
+		memcpy(msg, &h, sizeof(h));
+		memcpy(msg + sizeof(h), &cmd, sizeof(cmd));
+		n = write(dev.cmd_fd, msg, sizeof(msg));
+		test_check(n < 0 && errno == EFAULT, "%s: %s", what[i],
+			   n < 0 ? strerror(errno) : "ACCEPTED");
+		raw_close(&dev);
+		test_check(device_alive(daemon), "%s: device alive", what[i]);
+	}
+	munmap(ro, 4096);
+}
+
+/* Handles that are not the caller's: absent, or another context's. */
 static void handle_cases(pid_t daemon, uint32_t foreign_qpn,
-			 uint32_t foreign_key)
+			 uint32_t foreign_key, uint32_t foreign_cqn)
 {
-	static const uint32_t ops[] = {
-		UODP_CMD_DEALLOC_PD, UODP_CMD_DEREG_MR, UODP_CMD_DESTROY_CQ,
-		UODP_CMD_CLOSE_XRCD, UODP_CMD_QUERY_SRQ, UODP_CMD_DESTROY_SRQ,
-		UODP_CMD_QUERY_QP, UODP_CMD_DESTROY_QP,
+	static const struct { enum raw_obj kind; const char *name; } ops[] = {
+		{ RAW_PD, "DEALLOC_PD" }, { RAW_MR, "DEREG_MR" },
+		{ RAW_CQ, "DESTROY_CQ" }, { RAW_XRCD, "CLOSE_XRCD" },
+		{ RAW_SRQ, "DESTROY_SRQ" }, { RAW_QP, "DESTROY_QP" },
 	};
 	const uint32_t handles[] = { 0, 1, 0xffffffff, 0x00ffffff,
-				     foreign_qpn, foreign_key };
-	uint8_t msg[64];
-	char what[96];
+				     foreign_qpn, foreign_key, foreign_cqn };
+	struct raw_dev dev;
 	size_t i, j;
+	int ret;
 
+	if (raw_open(&dev)) {
+		test_check(false, "handle cases: open");
+		return;
+	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		for (j = 0; j < sizeof(handles) / sizeof(handles[0]); j++) {
-			struct uodp_handle_req req = { .handle = handles[j] };
-
-			cmd_msg(msg, ops[i], &req, sizeof(req));
-			snprintf(what, sizeof(what), "opcode %u on handle 0x%x",
-				 ops[i], handles[j]);
-			one_shot(daemon, what, true, msg,
-				 sizeof(struct uodp_cmd_hdr) + sizeof(req),
-				 NULL, 0);
+			ret = raw_destroy(&dev, ops[i].kind, handles[j]);
+			test_check(ret < 0, "%s of handle 0x%x: %s",
+				   ops[i].name, handles[j],
+				   ret < 0 ? strerror(-ret) : "ACCEPTED");
 		}
+		ret = raw_qp_state(&dev, handles[i % 7]);
+		test_check(ret < 0, "QUERY_QP of handle 0x%x: %s",
+			   handles[i % 7],
+			   ret < 0 ? strerror(-ret) : "ACCEPTED");
 	}
+	raw_close(&dev);
+	test_check(device_alive(daemon), "handle cases: device alive");
+}
+
+struct cq_cmd {
+	struct ib_uverbs_create_cq core;
+	struct uodp_create_cq_drv drv;
+};
+
+static void cq_case(pid_t daemon, const char *what, const struct cq_cmd *c,
+		    size_t len)
+{
+	struct cq_cmd copy = *c;
+
+	cmd_refused(daemon, what, true, IB_USER_VERBS_CMD_CREATE_CQ, &copy,
+		    len, sizeof(struct ib_uverbs_create_cq_resp) +
+		    sizeof(struct mlx5_ib_create_cq_resp), 0);
 }
 
 static void create_cq_cases(pid_t daemon)
 {
-	struct uodp_create_cq_req req = {
-		.comp_channel = -1,
-		.mmap_size = 8192, .cqe_cnt = 64, .cqe_size = 64,
-		.buf_offset = 0, .dbrec_offset = 4096,
-	};
-	uint8_t msg[128];
 	int unsealed = raw_make_memfd(8192, 0);
 	int small = raw_make_memfd(4096, 1);
 	int good = raw_make_memfd(8192, 1);
 	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int pipefd[2], five[5];
-	size_t len = sizeof(struct uodp_cmd_hdr) + sizeof(req);
+	struct cq_cmd c = {
+		.core = { .user_handle = 1, .cqe = 63, .comp_channel = -1 },
+		.drv = { .mlx5 = { .cqe_size = 64 },
+			 .qmem = { .size = 8192, .dbrec_offset = 4096 } },
+	}, b;
+	int pipefd[2];
 
 	if (unsealed < 0 || small < 0 || good < 0 || nullfd < 0 ||
 	    pipe2(pipefd, O_CLOEXEC))
 		test_die("fds", errno);
-	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
-	one_shot(daemon, "CREATE_CQ without fd", true, msg, len, NULL, 0);
-	one_shot(daemon, "CREATE_CQ with /dev/null", true, msg, len, &nullfd, 1);
-	one_shot(daemon, "CREATE_CQ with a pipe", true, msg, len, pipefd, 1);
-	one_shot(daemon, "CREATE_CQ with an unsealed memfd", true, msg, len,
-		 &unsealed, 1);
-	one_shot(daemon, "CREATE_CQ with a too small memfd", true, msg, len,
-		 &small, 1);
-	five[0] = five[1] = five[2] = five[3] = five[4] = good;
-	one_shot(daemon, "CREATE_CQ with five fds", true, msg, len, five, 5);
-	req.cqe_cnt = 63;
-	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
-	one_shot(daemon, "CREATE_CQ of 63 entries", true, msg, len, &good, 1);
-	req.cqe_cnt = 1u << 31;
-	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
-	one_shot(daemon, "CREATE_CQ of 2^31 entries", true, msg, len, &good, 1);
-	req.cqe_cnt = 64;
-	req.dbrec_offset = 8190;
-	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
-	one_shot(daemon, "CREATE_CQ dbrec past the end", true, msg, len, &good, 1);
-	req.dbrec_offset = 0;
-	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
-	one_shot(daemon, "CREATE_CQ dbrec inside the ring", true, msg, len,
-		 &good, 1);
-	req.dbrec_offset = 4096;
-	req.mmap_size = 1ull << 40;
-	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
-	one_shot(daemon, "CREATE_CQ mmap_size 1 TiB", true, msg, len, &good, 1);
-	req.mmap_size = 8192;
-	req.cqe_size = 128;
-	cmd_msg(msg, UODP_CMD_CREATE_CQ, &req, sizeof(req));
-	one_shot(daemon, "CREATE_CQ with 128-byte CQEs", true, msg, len, &good, 1);
+#define CQ_CASE(what, field, value) do {				\
+		b = c; b.field = value;					\
+		cq_case(daemon, what, &b, sizeof(b));			\
+	} while (0)
+	CQ_CASE("CREATE_CQ without a queue fd", drv.qmem.fd, -1);
+	CQ_CASE("CREATE_CQ naming a closed fd", drv.qmem.fd, 1000);
+	CQ_CASE("CREATE_CQ with /dev/null", drv.qmem.fd, nullfd);
+	CQ_CASE("CREATE_CQ with a pipe", drv.qmem.fd, pipefd[0]);
+	CQ_CASE("CREATE_CQ with an unsealed memfd", drv.qmem.fd, unsealed);
+	CQ_CASE("CREATE_CQ with a too small memfd", drv.qmem.fd, small);
+	c.drv.qmem.fd = good;
+	CQ_CASE("CREATE_CQ of 2^31 entries", core.cqe, 1u << 31);
+	CQ_CASE("CREATE_CQ of 2^32-1 entries", core.cqe, 0xffffffffu);
+	CQ_CASE("CREATE_CQ dbrec past the end", drv.qmem.dbrec_offset, 8190);
+	CQ_CASE("CREATE_CQ dbrec inside the ring", drv.qmem.dbrec_offset, 0);
+	CQ_CASE("CREATE_CQ size 1 TiB", drv.qmem.size, 1ull << 40);
+	CQ_CASE("CREATE_CQ with 128-byte CQEs", drv.mlx5.cqe_size, 128);
+	CQ_CASE("CREATE_CQ on comp vector 5", core.comp_vector, 5);
+	CQ_CASE("CREATE_CQ on a channel that is /dev/null", core.comp_channel,
+		nullfd);
+#undef CQ_CASE
+	cq_case(daemon, "CREATE_CQ with mlx5's driver data only", &c,
+		sizeof(c.core) + sizeof(c.drv.mlx5));
 	close(unsealed);
 	close(small);
 	close(good);
 	close(nullfd);
 	close(pipefd[0]);
 	close(pipefd[1]);
-}
-
-static void misc_cases(pid_t daemon)
-{
-	struct uodp_open_context_req oreq = { .abi_version = UODP_ABI_VERSION };
-	struct uodp_reg_mr_req mr = { .access = IBV_ACCESS_LOCAL_WRITE };
-	uint8_t msg[UODP_MAX_CMD_SIZE * 4] = { 0 };
-	struct uodp_cmd_hdr h;
-	size_t hl = sizeof(h);
-
-	one_shot(daemon, "empty message", false, msg, 0, NULL, 0);
-	one_shot(daemon, "4-byte message", false, "\1\0\0\0", 4, NULL, 0);
-	cmd_msg(msg, UODP_CMD_OPEN_CONTEXT, &oreq, sizeof(oreq));
-	((struct uodp_cmd_hdr *)msg)->length = 200;
-	one_shot(daemon, "length field larger than the message", false, msg,
-		 hl + sizeof(oreq), NULL, 0);
-	((struct uodp_cmd_hdr *)msg)->length = 4;
-	one_shot(daemon, "length field smaller than the header", false, msg,
-		 hl + sizeof(oreq), NULL, 0);
-	memset(msg, 0x41, sizeof(msg));
-	cmd_msg(msg, UODP_CMD_QUERY_DEVICE, NULL, 0);
-	((struct uodp_cmd_hdr *)msg)->length = sizeof(msg);
-	one_shot(daemon, "4 KiB message", true, msg, sizeof(msg), NULL, 0);
-	cmd_msg(msg, 0, NULL, 0);
-	one_shot(daemon, "opcode 0", true, msg, hl, NULL, 0);
-	cmd_msg(msg, UODP_CMD_MAX, NULL, 0);
-	one_shot(daemon, "opcode UODP_CMD_MAX", true, msg, hl, NULL, 0);
-	cmd_msg(msg, 0xdeadbeef, NULL, 0);
-	one_shot(daemon, "opcode 0xdeadbeef", true, msg, hl, NULL, 0);
-	cmd_msg(msg, UODP_CMD_ALLOC_PD, NULL, 0);
-	one_shot(daemon, "ALLOC_PD before OPEN_CONTEXT", false, msg, hl, NULL, 0);
-	cmd_msg(msg, UODP_CMD_OPEN_CONTEXT, &oreq, sizeof(oreq));
-	one_shot(daemon, "OPEN_CONTEXT without a device name", false, msg,
-		 hl + sizeof(oreq), NULL, 0);
-	strcpy(oreq.ibdev, DEV_NAME);
-	cmd_msg(msg, UODP_CMD_OPEN_CONTEXT, &oreq, sizeof(oreq));
-	one_shot(daemon, "OPEN_CONTEXT twice", true, msg, hl + sizeof(oreq),
-		 NULL, 0);
-	oreq.abi_version = 99;
-	cmd_msg(msg, UODP_CMD_OPEN_CONTEXT, &oreq, sizeof(oreq));
-	one_shot(daemon, "OPEN_CONTEXT with ABI 99", false, msg,
-		 hl + sizeof(oreq), NULL, 0);
-	oreq.abi_version = UODP_ABI_VERSION;
-	memset(oreq.ibdev, 'x', sizeof(oreq.ibdev));
-	cmd_msg(msg, UODP_CMD_OPEN_CONTEXT, &oreq, sizeof(oreq));
-	one_shot(daemon, "OPEN_CONTEXT with an unterminated name", false, msg,
-		 hl + sizeof(oreq), NULL, 0);
-	strcpy(oreq.ibdev, "uodp9");
-	cmd_msg(msg, UODP_CMD_OPEN_CONTEXT, &oreq, sizeof(oreq));
-	one_shot(daemon, "OPEN_CONTEXT of uodp9", false, msg,
-		 hl + sizeof(oreq), NULL, 0);
-	cmd_msg(msg, UODP_CMD_QUERY_PORT, "\1", 1);
-	one_shot(daemon, "QUERY_PORT with a truncated body", true, msg, hl + 1,
-		 NULL, 0);
-	mr.pdn = 12345;
-	mr.addr = 4096;
-	mr.length = 4096;
-	cmd_msg(msg, UODP_CMD_REG_MR, &mr, sizeof(mr));
-	one_shot(daemon, "REG_MR on an unknown PD", true, msg, hl + sizeof(mr),
-		 NULL, 0);
 }
 
 /* MRs: with a real PD, bad ranges. */
@@ -966,70 +1007,130 @@ static void reg_mr_cases(pid_t daemon)
 		{ 0x1000, 1ull << 60, "REG_MR of 2^60 bytes" },
 	};
 	struct raw_dev dev;
-	uint32_t pdn, key;
+	uint32_t pd, key;
 	size_t i;
 	int ret;
 
-	if (raw_open(&dev, DEV_NAME) || raw_alloc_pd(&dev, &pdn)) {
+	if (raw_open(&dev) || raw_alloc_pd(&dev, &pd)) {
 		test_check(false, "REG_MR cases: setup");
 		return;
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ret = raw_reg_mr(&dev, pdn, (void *)(uintptr_t)bad[i].addr,
+		ret = raw_reg_mr(&dev, pd, (void *)(uintptr_t)bad[i].addr,
 				 bad[i].len, IBV_ACCESS_LOCAL_WRITE, &key);
 		test_check(ret < 0, "%s: %s", bad[i].what,
-		      ret < 0 ? strerror(-ret) : "ACCEPTED");
+			   ret < 0 ? strerror(-ret) : "ACCEPTED");
 	}
-	ret = raw_reg_mr(&dev, pdn, &dev, sizeof(dev), 1u << 30, &key);
+	ret = raw_reg_mr(&dev, pd, &dev, sizeof(dev), 1u << 30, &key);
 	test_check(ret < 0, "REG_MR with unknown access bit 1<<30: %s",
-	      ret < 0 ? strerror(-ret) : "ACCEPTED");
+		   ret < 0 ? strerror(-ret) : "ACCEPTED");
 	raw_close(&dev);
-	test_check(daemon_alive(daemon), "REG_MR cases: daemon alive");
+	test_check(device_alive(daemon), "REG_MR cases: device alive");
 }
 
-/* Random bytes after a valid OPEN_CONTEXT, with a fixed seed. */
+/*
+ * Random commands and method calls on a live context, with a fixed seed.
+ * Every pointer a command carries for the device to write points into
+ * scratch, so the device's answers land there; fds the device installs
+ * are closed whenever the context is renewed.
+ */
+struct fuzz_state {
+	struct raw_dev dev;
+	bool keep[1024];	/* fds open before the fuzzing */
+	uint64_t scratch[512];
+	int memfd;
+};
+
+static void fuzz_renew(struct fuzz_state *z)
+{
+	int fd;
+
+	raw_close(&z->dev);
+	for (fd = 3; fd < 1024; fd++)
+		if (!z->keep[fd] && fd != z->memfd)
+			close(fd);
+	if (raw_open(&z->dev))
+		z->dev.cmd_fd = -1;
+}
+
+static int fuzz_write(struct fuzz_state *z)
+{
+	uint64_t body[64];
+	uint32_t command = (uint32_t)rand() % 48;
+	size_t len = 8 + (size_t)(rand() % 56) * 4, i;
+	size_t out = (size_t)(rand() % 128) * 4;
+
+	for (i = 0; i < sizeof(body) / sizeof(body[0]); i++)
+		body[i] = (uint64_t)rand() << 32 | (uint64_t)rand();
+	if (command == IB_USER_VERBS_CMD_CREATE_COMP_CHANNEL && rand() % 2)
+		command = IB_USER_VERBS_CMD_QUERY_DEVICE;
+	/* Some fds named in driver data are real ones. */
+	if (rand() % 3 == 0)
+		memcpy((uint8_t *)body + 8 * (1 + (size_t)rand() % 8), &z->memfd,
+		       sizeof(z->memfd));
+	return raw_write(&z->dev, command, body, len, z->scratch, out);
+}
+
+static int fuzz_ioctl(struct fuzz_state *z)
+{
+	static const uint16_t objects[] = {
+		UVERBS_OBJECT_DEVICE, UVERBS_OBJECT_PD, UVERBS_OBJECT_MR,
+		UVERBS_OBJECT_CQ, UVERBS_OBJECT_QP, UVERBS_OBJECT_ASYNC_EVENT,
+		MLX5_IB_OBJECT_DEVX, MLX5_IB_OBJECT_DEVX_ASYNC_EVENT_FD,
+		UODP_IB_OBJECT_ODP, UODP_IB_OBJECT_EMU,
+	};
+	struct ib_uverbs_attr attrs[8];
+	unsigned int n = (unsigned int)rand() % 8, i;
+	uint16_t method = (uint16_t)(rand() % 4 ? 0x1000 + rand() % 4 :
+				     rand() % 8);
+
+	for (i = 0; i < n; i++) {
+		attrs[i] = (struct ib_uverbs_attr){
+			.attr_id = (uint16_t)(rand() % 2 ? 0x1000 + rand() % 4 :
+					      rand() % 8),
+			.len = (uint16_t)(rand() % 300),
+			.flags = (uint16_t)(rand() % 4),
+		};
+		attrs[i].data = attrs[i].len > 8 ?
+				(uintptr_t)z->scratch :
+				((uint64_t)rand() << 32 | (uint64_t)rand());
+		if (rand() % 4 == 0)
+			attrs[i].data = (uint64_t)z->memfd;
+	}
+	return raw_ioctl(&z->dev, objects[(size_t)rand() % (sizeof(objects) /
+						     sizeof(objects[0]))],
+		  method, attrs, n);
+}
+
 static void fuzz(pid_t daemon, int rounds)
 {
-	uint8_t msg[512], resp[UODP_MAX_CMD_SIZE];
-	int i, j, n, len, alive_fail = 0, rnfds, rfds[UODP_MAX_FDS], k;
-	struct raw_dev dev;
-	int memfd = raw_make_memfd(65536, 1);
+	struct fuzz_state *z = calloc(1, sizeof(*z));
+	int i, fd, lost = 0, served = 0, ret;
 
+	if (!z)
+		test_die("fuzz", ENOMEM);
+	for (fd = 0; fd < 1024; fd++)
+		z->keep[fd] = fcntl(fd, F_GETFD) >= 0;
+	z->memfd = raw_make_memfd(65536, 1);
 	srand(1234);
-	if (raw_open(&dev, DEV_NAME))
+	if (z->memfd < 0 || raw_open(&z->dev))
 		test_die("fuzz open", EIO);
-	for (i = 0; i < rounds; i++) {
-		struct uodp_cmd_hdr *h = (void *)msg;
-
-		len = sizeof(*h) + rand() % (sizeof(msg) - sizeof(*h));
-		for (j = 0; j < len; j++)
-			msg[j] = (uint8_t)rand();
-		h->opcode = 1 + rand() % (UODP_CMD_MAX + 1);
-		if (rand() % 4)
-			h->length = len;	/* mostly well framed */
-		if (raw_send_msg(&dev, msg, len, &memfd, rand() % 3 == 0)) {
-			raw_close(&dev);
-			if (raw_open(&dev, DEV_NAME))
-				break;
-			continue;
-		}
-		rnfds = UODP_MAX_FDS;
-		n = raw_recv_msg(&dev, resp, sizeof(resp), rfds, &rnfds,
-				 DEADLINE_MS);
-		for (k = 0; n > 0 && k < rnfds; k++)
-			close(rfds[k]);
-		if (n <= 0) {		/* dropped: reconnect */
-			raw_close(&dev);
-			if (raw_open(&dev, DEV_NAME)) {
-				alive_fail++;
-				break;
-			}
-		}
+	for (i = 0; i < rounds && z->dev.cmd_fd >= 0; i++) {
+		ret = rand() % 2 ? fuzz_write(z) : fuzz_ioctl(z);
+		served += !ret;
+		if (i % 200 == 199)
+			fuzz_renew(z);
 	}
-	raw_close(&dev);
-	close(memfd);
-	test_check(!alive_fail && daemon_alive(daemon),
-	      "%d random commands: daemon alive", rounds);
+	lost = z->dev.cmd_fd < 0;
+	raw_close(&z->dev);
+	fuzz_renew(z);
+	raw_close(&z->dev);
+	close(z->memfd);
+	free(z);
+	test_check(!lost && device_alive(daemon),
+		   "%d random commands and method calls: device alive", rounds);
+	/* Not all stopped at the framing: some reached a handler and won. */
+	test_check(served > 0, "%d of them were served", served);
 }
 
 static int test_commands(void)
@@ -1047,13 +1148,15 @@ static int test_commands(void)
 	    vqp_connect(&r, b, a->qp_num, 14, 7))
 		test_die("connect", errno);
 	test_check(loopback_round(&r, a, b, 1), "a verbs client works");
-	if (raw_open(&probe, DEV_NAME))
+	if (raw_open(&probe))
 		test_die("raw open", EIO);
-	daemon = probe.daemon_pid;
+	daemon = (pid_t)probe.device_pid;
 	raw_close(&probe);
 
-	misc_cases(daemon);
-	handle_cases(daemon, a->qp_num, r.mr->lkey);
+	framing_cases(daemon);
+	context_cases(daemon);
+	bad_response_cases(daemon);
+	handle_cases(daemon, a->qp_num, r.mr->lkey, r.cq->handle);
 	create_cq_cases(daemon);
 	reg_mr_cases(daemon);
 	fuzz(daemon, 3000);
@@ -1073,7 +1176,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(mode, "traffic-child"))
 		return traffic_child();
-	if (!getenv(UODP_SOCKET_ENV)) {
+	if (access(RAW_DEV_PATH, F_OK)) {
 		fprintf(stderr, "uodp-robust: run me inside uodp-run\n");
 		return 2;
 	}
