@@ -22,7 +22,7 @@
 #include <infiniband/verbs.h>
 
 #include "odp_priv.h"
-#include "harness.h"
+#include "check.h"
 #include "hw/mlx5/cmd.h"
 
 #define NQPS 1000
@@ -405,5 +405,5 @@ int main(void)
 	ud_odp_fini(&d);
 	free(ctx);
 	close(d.epfd);
-	return harness_report("test_odp_unit");
+	return check_report("test_uodpd_odp");
 }

@@ -17,7 +17,7 @@
 #include <infiniband/verbs.h>
 
 #include "odp_priv.h"
-#include "harness.h"
+#include "check.h"
 
 static void test_mr(void)
 {
@@ -174,5 +174,5 @@ int main(void)
 	test_mr();
 	test_qmem();
 	test_qp_state();
-	return harness_report("test_mem");
+	return check_report("test_uodpd_mem");
 }
