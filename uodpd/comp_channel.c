@@ -13,10 +13,17 @@
  * record that differs from the last one acted on is a new arm; the CQ then
  * fires once, on the next CQE added (solicited arms: the next solicited or
  * error CQE), as ibv_req_notify_cq(3) says.  Every CQE push looks at the
- * record first, so a CQE added after the arm was written always sees it;
+ * record before the CQE becomes visible, so a CQE added after the arm was
+ * written always sees it, and an arm written after the process polled that
+ * CQE waits for the next one;
  * CQEs that were there before the arm raise nothing (the process polls
  * after arming).  Each event bumps the provider's sn, so the next arm is
  * always new.
+ *
+ * An event never waits on the process: when the pipe is full it is
+ * counted on its CQ and written when the process has read some (epoll,
+ * edge-triggered EPOLLOUT on the write end), as the kernel queues its
+ * event entries, so a program that reads late loses none.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -25,10 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "loop.h"
 #include "hw/mlx5/cqe.h"
 #include "uverbs.h"
 
@@ -109,11 +118,23 @@ int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
 	/* Like the kernel's anon inode fd: close-on-exec, blocking. */
 	fd = ud_call_install_fd(c, pipefd[0], -1, true, false);
 	close(pipefd[0]);
-	if (fd < 0) {
-		ud_channel_destroy(ch);
-		return fd;
+	if (fd < 0)
+		goto err_destroy;
+	if (kind == UD_CHANNEL_COMP) {
+		ch->id = ud_idr_alloc(&c->d->channels, ch);
+		/* Edge-triggered: a wakeup each time a full pipe gets room. */
+		if (!ch->id || ud_loop_watch_events(c->d, ch->wfd,
+						    EPOLLOUT | EPOLLET,
+						    UD_EP_COMP_CHANNEL, ch->id)) {
+			fd = -ENOMEM;
+			goto err_destroy;	/* the installed fd reads EOF */
+		}
 	}
 	*out = ch;
+	return fd;
+
+err_destroy:
+	ud_channel_destroy(c->d, ch);
 	return fd;
 }
 
@@ -136,7 +157,7 @@ int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
 	return 0;
 }
 
-void ud_channel_destroy(struct ud_channel *ch)
+void ud_channel_destroy(struct uodpd *d, struct ud_channel *ch)
 {
 	struct ud_cq *cq;
 
@@ -145,7 +166,9 @@ void ud_channel_destroy(struct ud_channel *ch)
 		cq->channel = NULL;
 	}
 	list_del(&ch->link);
-	close(ch->wfd);
+	if (ch->id)
+		ud_idr_remove(&d->channels, ch->id);
+	close(ch->wfd);		/* and out of epoll: nobody else holds it */
 	if (ch->drain_fd >= 0)
 		close(ch->drain_fd);
 	free(ch);
@@ -195,10 +218,30 @@ static bool write_event(struct ud_cq *cq)
 	return true;
 }
 
-static void fire(struct ud_cq *cq)
+/* Events that waited for room first, in order. */
+static void flush_pending(struct ud_cq *cq)
 {
-	cq->armed = false;
-	cq->event_pending = !write_event(cq);
+	while (cq->events_pending && write_event(cq))
+		cq->events_pending--;
+}
+
+/* After the CQE is visible: the event, or one more waiting for room. */
+void ud_cq_fire(struct ud_cq *cq)
+{
+	flush_pending(cq);
+	if (cq->events_pending || !write_event(cq))
+		cq->events_pending++;
+}
+
+void ud_channel_writable(struct uodpd *d, uint32_t id)
+{
+	struct ud_channel *ch = ud_idr_find(&d->channels, id);
+	struct ud_cq *cq;
+
+	if (!ch)
+		return;		/* destroyed earlier in this batch */
+	list_for_each(&ch->cqs, cq, struct ud_cq, channel_link)
+		flush_pending(cq);
 }
 
 /* Everything unread in the pipe, whole records, into *buf (malloc'd). */
@@ -268,25 +311,36 @@ uint32_t ud_channel_unbind_cq(struct ud_cq *cq)
 	return cq->comp_events - removed;
 }
 
-void ud_cq_check_arm(struct ud_cq *cq, bool pushed, bool solicited_cqe)
+/* A new arm record is a new arm (solicited or not). */
+static void notice_arm(struct ud_cq *cq)
 {
-	uint32_t arm;
+	uint32_t arm = be32toh(cq->dbrec[MLX5_CQ_ARM_DB]);
 
+	if (arm == cq->arm_seen)
+		return;
+	cq->arm_seen = arm;
+	cq->armed = true;
+	cq->arm_solicited = (arm & MLX5_CQ_ARM_CMD_MASK) ==
+			    MLX5_CQ_DB_REQ_NOT_SOL;
+}
+
+bool ud_cq_arm_consume(struct ud_cq *cq, bool solicited_cqe)
+{
+	if (!cq->channel)
+		return false;
+	notice_arm(cq);
+	if (!cq->armed || (cq->arm_solicited && !solicited_cqe))
+		return false;
+	cq->armed = false;
+	return true;
+}
+
+void ud_cq_check_arm(struct ud_cq *cq)
+{
 	if (!cq->channel)
 		return;
-	if (cq->event_pending) {
-		cq->event_pending = !write_event(cq);
-		return;
-	}
-	arm = be32toh(cq->dbrec[MLX5_CQ_ARM_DB]);
-	if (arm != cq->arm_seen) {
-		cq->arm_seen = arm;
-		cq->armed = true;
-		cq->arm_solicited = (arm & MLX5_CQ_ARM_CMD_MASK) ==
-				    MLX5_CQ_DB_REQ_NOT_SOL;
-	}
-	if (pushed && cq->armed && (!cq->arm_solicited || solicited_cqe))
-		fire(cq);
+	flush_pending(cq);
+	notice_arm(cq);
 }
 
 void ud_ctx_check_arms(struct ud_ctx *ctx)
@@ -294,5 +348,5 @@ void ud_ctx_check_arms(struct ud_ctx *ctx)
 	struct ud_cq *cq;
 
 	list_for_each(&ctx->cqs, cq, struct ud_cq, ctx_link)
-		ud_cq_check_arm(cq, false, false);
+		ud_cq_check_arm(cq);
 }

@@ -18,21 +18,19 @@
 #define UD_NUM_MAX 0xffffff
 #define UD_CTX_ID_MAX 0xffffff
 
-/* One request and its response. */
+/* One operation: its arguments, its result, the fds it was handed. */
 struct ud_cmd {
 	struct uodpd *d;
 	struct ud_ctx *ctx;
-	const void *req;		/* body after struct uodp_cmd_hdr */
+	const void *req;		/* arguments (ctl_args.h) */
 	uint32_t req_len;
-	int fds[UODP_MAX_FDS];		/* -1 once taken or closed */
+	int fds[UD_CMD_MAX_FDS];	/* -1 once taken or closed */
 	unsigned int nfds;
-	void *resp;			/* body after struct uodp_resp_hdr */
+	void *resp;			/* result (ctl_args.h) */
 	uint32_t resp_len;
-	int resp_fds[UODP_MAX_FDS];	/* sent, then closed */
-	unsigned int resp_nfds;
 };
 
-/* Take ownership of received fd i (or -1). */
+/* Take ownership of fd i (or -1). */
 static inline int ud_cmd_take_fd(struct ud_cmd *c, unsigned int i)
 {
 	int fd;
@@ -63,7 +61,6 @@ int ud_cmd_query_qp(struct ud_cmd *c);
 int ud_cmd_destroy_qp(struct ud_cmd *c);
 /* ctl_odp.c: the thin ODP uAPI */
 int ud_cmd_odp_api(struct ud_cmd *c);
-int ud_cmd_odp_create_channel(struct ud_cmd *c);
 int ud_cmd_odp_map(struct ud_cmd *c);
 int ud_cmd_general(struct ud_cmd *c);
 int ud_cmd_query_counters(struct ud_cmd *c);

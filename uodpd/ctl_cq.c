@@ -32,7 +32,7 @@ void ud_cq_destroy(struct uodpd *d, struct ud_cq *cq)
 	free(cq);
 }
 
-static int cq_map(struct ud_cq *cq, const struct uodp_create_cq_req *req,
+static int cq_map(struct ud_cq *cq, const struct ud_create_cq_req *req,
 		  int fd, uint32_t max_cqe)
 {
 	uint64_t ring = (uint64_t)req->cqe_cnt * MLX5_CQE_SIZE;
@@ -59,8 +59,8 @@ static int cq_map(struct ud_cq *cq, const struct uodp_create_cq_req *req,
 
 int ud_cmd_create_cq(struct ud_cmd *c)
 {
-	const struct uodp_create_cq_req *req = c->req;
-	struct uodp_create_cq_resp *resp = c->resp;
+	const struct ud_create_cq_req *req = c->req;
+	struct ud_create_cq_resp *resp = c->resp;
 	struct ud_channel *channel = NULL;
 	struct ud_cq *cq;
 	int fd = ud_cmd_take_fd(c, 0);
@@ -112,9 +112,9 @@ err_free:
 
 int ud_cmd_destroy_cq(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
+	const struct ud_handle_req *req = c->req;
 	struct ud_cq *cq = ud_ctx_cq(c->d, c->ctx, req->handle);
-	struct uodp_destroy_cq_resp *resp = c->resp;
+	struct ud_destroy_cq_resp *resp = c->resp;
 
 	if (!cq)
 		return -ENOENT;

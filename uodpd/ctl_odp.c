@@ -46,52 +46,30 @@ int ud_cmd_odp_api(struct ud_cmd *c)
 	o->features = req->features & ODP_FEATURES;
 	memset(resp, 0, sizeof(*resp));
 	resp->api_version = UODP_ODP_API_VERSION;
-	resp->event_size = sizeof(struct uodp_odp_event);
+	resp->event_size = UODP_ODP_EVENT_RECORD_SIZE;
 	resp->features = o->features;
 	resp->max_map_ranges = UODP_ODP_MAX_MAP_RANGES;
 	c->resp_len = sizeof(*resp);
 	return 0;
 }
 
-/* ---- ODP_CREATE_CHANNEL: stats memfd in, channel read end out ---- */
-
-int ud_cmd_odp_create_channel(struct ud_cmd *c)
-{
-	struct ud_odp_ctx *o = c->ctx->odp;
-	int stats_fd = ud_cmd_take_fd(c, 0);
-	int read_fd = -1, ret;
-
-	if (!o || !o->api_done)
-		ret = -EPROTO;		/* ODP_API comes first */
-	else
-		ret = ud_odp_channel_open(c->d, c->ctx, stats_fd, &read_fd);
-	close(stats_fd);
-	if (ret)
-		return ret;
-	c->resp_fds[c->resp_nfds++] = read_fd;
-	c->resp_len = 0;
-	ud_info("context %u: ODP channel open, features 0x%llx", c->ctx->id,
-		(unsigned long long)o->features);
-	return 0;
-}
-
 /* ---- ODP_MAP ---- */
 
 static void map_and_resume(struct ud_cmd *c,
-			   const struct uodp_odp_map_req *req,
+			   const struct ud_odp_map_req *req,
 			   struct uodp_odp_map_resp *resp);
 
 int ud_cmd_odp_map(struct ud_cmd *c)
 {
-	const struct uodp_odp_map_req *req = c->req;
+	const struct ud_odp_map_req *req = c->req;
 	struct uodp_odp_map_resp *resp = c->resp;
 	uint64_t mapped;
 	uint32_t i;
 	int ret = 0;
 
 	if (req->nranges > UODP_ODP_MAX_MAP_RANGES ||
-	    (req->flags & ~(uint32_t)UODP_ODP_MAP_RESUME) ||
-	    c->req_len < offsetof(struct uodp_odp_map_req, ranges) +
+	    (req->flags & ~(uint32_t)UD_ODP_MAP_RESUME) ||
+	    c->req_len < offsetof(struct ud_odp_map_req, ranges) +
 			 req->nranges * sizeof(req->ranges[0]))
 		return -EINVAL;
 	if (!ud_odp_ctx_get(c->ctx))
@@ -110,7 +88,7 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 	}
 	resp->ranges_done = i;
 	resp->status = ret;
-	if (req->flags & UODP_ODP_MAP_RESUME)
+	if (req->flags & UD_ODP_MAP_RESUME)
 		map_and_resume(c, req, resp);
 	c->resp_len = sizeof(*resp);
 	return 0;
@@ -152,7 +130,7 @@ static void put_out_hdr(uint8_t *out, uint8_t status, uint32_t syndrome)
 }
 
 static void map_and_resume(struct ud_cmd *c,
-			   const struct uodp_odp_map_req *req,
+			   const struct ud_odp_map_req *req,
 			   struct uodp_odp_map_resp *resp)
 {
 	uint32_t syndrome = 0;
@@ -169,14 +147,14 @@ static void map_and_resume(struct ud_cmd *c,
 }
 
 static uint8_t general_resume(struct ud_cmd *c,
-			      const struct uodp_general_cmd *req,
+			      const struct ud_general_cmd *req,
 			      uint32_t *syndrome)
 {
 	return resume_mailbox(c, req->in, req->inlen, false, syndrome);
 }
 
-static uint8_t general_query_hca_cap(const struct uodp_general_cmd *req,
-				     struct uodp_general_cmd_resp *resp,
+static uint8_t general_query_hca_cap(const struct ud_general_cmd *req,
+				     struct ud_general_cmd_resp *resp,
 				     uint32_t *syndrome)
 {
 	uint16_t op_mod = mlx5_get_be16(req->in + 6);
@@ -198,8 +176,8 @@ static uint8_t general_query_hca_cap(const struct uodp_general_cmd *req,
  */
 int ud_cmd_general(struct ud_cmd *c)
 {
-	const struct uodp_general_cmd *req = c->req;
-	struct uodp_general_cmd_resp *resp = c->resp;
+	const struct ud_general_cmd *req = c->req;
+	struct ud_general_cmd_resp *resp = c->resp;
 	uint32_t syndrome = 0;
 	uint8_t status;
 

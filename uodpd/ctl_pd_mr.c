@@ -21,7 +21,7 @@ void ud_pd_destroy(struct uodpd *d, struct ud_pd *pd)
 
 int ud_cmd_alloc_pd(struct ud_cmd *c)
 {
-	struct uodp_alloc_pd_resp *resp = c->resp;
+	struct ud_alloc_pd_resp *resp = c->resp;
 	struct ud_pd *pd;
 
 	pd = calloc(1, sizeof(*pd));
@@ -42,7 +42,7 @@ int ud_cmd_alloc_pd(struct ud_cmd *c)
 
 int ud_cmd_dealloc_pd(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
+	const struct ud_handle_req *req = c->req;
 	struct ud_pd *pd = ud_ctx_pd(c->d, c->ctx, req->handle);
 
 	if (!pd)
@@ -55,8 +55,8 @@ int ud_cmd_dealloc_pd(struct ud_cmd *c)
 
 int ud_cmd_reg_mr(struct ud_cmd *c)
 {
-	const struct uodp_reg_mr_req *req = c->req;
-	struct uodp_reg_mr_resp *resp = c->resp;
+	const struct ud_reg_mr_req *req = c->req;
+	struct ud_reg_mr_resp *resp = c->resp;
 	struct ud_pd *pd = ud_ctx_pd(c->d, c->ctx, req->pdn);
 	struct ud_mr *mr;
 	int ret;
@@ -76,7 +76,7 @@ int ud_cmd_reg_mr(struct ud_cmd *c)
 
 int ud_cmd_dereg_mr(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
+	const struct ud_handle_req *req = c->req;
 	struct ud_mr *mr = ud_mr_lookup(c->d, req->handle);
 	struct ud_pd *pd;
 

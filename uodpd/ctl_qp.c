@@ -46,7 +46,7 @@ static void qp_refs_find(struct uodpd *d, struct ud_qp *qp,
 	r->send_cq = ud_ctx_cq(d, qp->ctx, qp->send_cqn);
 	r->recv_cq = ud_ctx_cq(d, qp->ctx, qp->recv_cqn);
 	r->srq = ud_ctx_srq(d, qp->ctx, qp->srqn);
-	r->xrcd = qp->xrcdn == UODP_NO_HANDLE ? NULL :
+	r->xrcd = qp->xrcdn == UD_NO_HANDLE ? NULL :
 		  ud_idr_find(&d->xrcd_ids, qp->xrcdn);
 }
 
@@ -95,7 +95,7 @@ void ud_qp_destroy(struct uodpd *d, struct ud_qp *qp)
 /* ---- CREATE_QP ---- */
 
 /* Which objects the QP type needs; fills r with this context's objects. */
-static int qp_check_refs(struct ud_cmd *c, const struct uodp_create_qp_req *req,
+static int qp_check_refs(struct ud_cmd *c, const struct ud_create_qp_req *req,
 			 struct qp_refs *r)
 {
 	struct uodpd *d = c->d;
@@ -106,9 +106,9 @@ static int qp_check_refs(struct ud_cmd *c, const struct uodp_create_qp_req *req,
 	case IBV_QPT_RC:
 	case IBV_QPT_UD:
 		r->recv_cq = ud_ctx_cq(d, ctx, req->recv_cqn);
-		if (!r->recv_cq || req->xrcdn != UODP_NO_HANDLE)
+		if (!r->recv_cq || req->xrcdn != UD_NO_HANDLE)
 			return -EINVAL;
-		if (req->srqn != UODP_NO_HANDLE) {
+		if (req->srqn != UD_NO_HANDLE) {
 			r->srq = ud_ctx_srq(d, ctx, req->srqn);
 			if (!r->srq || r->srq->type != IBV_SRQT_BASIC)
 				return -EINVAL;
@@ -130,13 +130,13 @@ static int qp_check_refs(struct ud_cmd *c, const struct uodp_create_qp_req *req,
 	}
 }
 
-static int qp_check_caps(const struct uodp_create_qp_req *req,
-			 const struct uodp_device_attr *attr)
+static int qp_check_caps(const struct ud_create_qp_req *req,
+			 const struct ud_device_attr *attr)
 {
 	bool has_rq = req->qp_type == IBV_QPT_RC || req->qp_type == IBV_QPT_UD;
 	bool has_sq = req->qp_type != IBV_QPT_XRC_RECV;
 
-	if (req->flags & ~(uint32_t)UODP_QP_SQ_SIG_ALL || req->reserved)
+	if (req->flags & ~(uint32_t)UD_QP_SQ_SIG_ALL || req->reserved)
 		return -EINVAL;
 	if (req->max_send_sge > attr->max_sge ||
 	    req->max_recv_sge > attr->max_sge ||
@@ -148,7 +148,7 @@ static int qp_check_caps(const struct uodp_create_qp_req *req,
 	if (!req->rq_wqe_cnt)
 		return 0;
 	/* A QP with an SRQ has no receive queue of its own. */
-	if (!has_rq || req->srqn != UODP_NO_HANDLE ||
+	if (!has_rq || req->srqn != UD_NO_HANDLE ||
 	    !ud_pow2_le(req->rq_wqe_cnt, RQ_MAX_WQES) ||
 	    req->rq_wqe_shift < RQ_MIN_SHIFT ||
 	    req->rq_wqe_shift > RQ_MAX_SHIFT ||
@@ -157,7 +157,7 @@ static int qp_check_caps(const struct uodp_create_qp_req *req,
 	return 0;
 }
 
-static int qp_map(struct ud_qp *qp, const struct uodp_create_qp_req *req,
+static int qp_map(struct ud_qp *qp, const struct ud_create_qp_req *req,
 		  int fd)
 {
 	uint64_t sq_len = (uint64_t)req->sq_wqe_cnt * 64;
@@ -193,19 +193,19 @@ err_unmap:
 }
 
 static void qp_init_fields(struct ud_qp *qp, struct ud_ctx *ctx,
-			   const struct uodp_create_qp_req *req,
+			   const struct ud_create_qp_req *req,
 			   const struct qp_refs *r)
 {
 	qp->ctx = ctx;
 	qp->user_handle = req->user_handle;
 	qp->type = req->qp_type;
 	qp->state = IBV_QPS_RESET;
-	qp->pdn = r->pd ? r->pd->pdn : UODP_NO_HANDLE;
-	qp->send_cqn = r->send_cq ? r->send_cq->cqn : UODP_NO_HANDLE;
-	qp->recv_cqn = r->recv_cq ? r->recv_cq->cqn : UODP_NO_HANDLE;
-	qp->srqn = r->srq ? r->srq->srqn : UODP_NO_HANDLE;
-	qp->xrcdn = r->xrcd ? r->xrcd->xrcdn : UODP_NO_HANDLE;
-	qp->sq_sig_all = req->flags & UODP_QP_SQ_SIG_ALL;
+	qp->pdn = r->pd ? r->pd->pdn : UD_NO_HANDLE;
+	qp->send_cqn = r->send_cq ? r->send_cq->cqn : UD_NO_HANDLE;
+	qp->recv_cqn = r->recv_cq ? r->recv_cq->cqn : UD_NO_HANDLE;
+	qp->srqn = r->srq ? r->srq->srqn : UD_NO_HANDLE;
+	qp->xrcdn = r->xrcd ? r->xrcd->xrcdn : UD_NO_HANDLE;
+	qp->sq_sig_all = req->flags & UD_QP_SQ_SIG_ALL;
 	qp->max_send_sge = req->max_send_sge;
 	qp->max_recv_sge = req->max_recv_sge;
 	qp->max_inline_data = req->max_inline_data;
@@ -219,8 +219,8 @@ static void qp_init_fields(struct ud_qp *qp, struct ud_ctx *ctx,
 
 int ud_cmd_create_qp(struct ud_cmd *c)
 {
-	const struct uodp_create_qp_req *req = c->req;
-	struct uodp_create_qp_resp *resp = c->resp;
+	const struct ud_create_qp_req *req = c->req;
+	struct ud_create_qp_resp *resp = c->resp;
 	int fd = ud_cmd_take_fd(c, 0);
 	struct qp_refs r;
 	struct ud_qp *qp;
@@ -280,7 +280,7 @@ err_close:
 #define QP_REMOTE_ACCESS (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ | \
 			  IBV_ACCESS_REMOTE_ATOMIC)
 
-static int check_av(const struct ud_device *dev, const struct uodp_ah_attr *ah)
+static int check_av(const struct ud_device *dev, const struct ud_ah_attr *ah)
 {
 	if (ah->port_num > 1)
 		return -EINVAL;
@@ -294,7 +294,7 @@ static int check_av(const struct ud_device *dev, const struct uodp_ah_attr *ah)
 
 /* The values of the attributes in mask, as a device would range-check. */
 static int check_attr_values(const struct ud_device *dev, uint32_t mask,
-			     const struct uodp_qp_attr *a)
+			     const struct ud_qp_attr *a)
 {
 	if ((mask & IBV_QP_STATE) && a->qp_state > IBV_QPS_ERR)
 		return -EINVAL;
@@ -327,8 +327,8 @@ static int check_attr_values(const struct ud_device *dev, uint32_t mask,
 	return 0;
 }
 
-static void copy_attrs(struct uodp_qp_attr *dst, uint32_t mask,
-		       const struct uodp_qp_attr *a)
+static void copy_attrs(struct ud_qp_attr *dst, uint32_t mask,
+		       const struct ud_qp_attr *a)
 {
 	if (mask & IBV_QP_EN_SQD_ASYNC_NOTIFY)
 		dst->en_sqd_async_notify = a->en_sqd_async_notify;
@@ -382,8 +382,8 @@ static void qp_reset(struct uodpd *d, struct ud_qp *qp)
 
 int ud_cmd_modify_qp(struct ud_cmd *c)
 {
-	const struct uodp_modify_qp_req *req = c->req;
-	const struct uodp_qp_attr *a = &req->attr;
+	const struct ud_modify_qp_req *req = c->req;
+	const struct ud_qp_attr *a = &req->attr;
 	struct ud_qp *qp = ud_ctx_qp(c->d, c->ctx, req->qpn);
 	uint32_t mask = req->attr_mask;
 	uint32_t cur, next, old;
@@ -422,8 +422,8 @@ int ud_cmd_modify_qp(struct ud_cmd *c)
 
 int ud_cmd_query_qp(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
-	struct uodp_query_qp_resp *resp = c->resp;
+	const struct ud_handle_req *req = c->req;
+	struct ud_query_qp_resp *resp = c->resp;
 	struct ud_qp *qp = ud_ctx_qp(c->d, c->ctx, req->handle);
 
 	if (!qp)
@@ -446,9 +446,9 @@ int ud_cmd_query_qp(struct ud_cmd *c)
 
 int ud_cmd_destroy_qp(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
+	const struct ud_handle_req *req = c->req;
 	struct ud_qp *qp = ud_ctx_qp(c->d, c->ctx, req->handle);
-	struct uodp_destroy_resp *resp = c->resp;
+	struct ud_destroy_resp *resp = c->resp;
 
 	if (!qp)
 		return -ENOENT;

@@ -52,8 +52,8 @@ void ud_srq_destroy(struct uodpd *d, struct ud_srq *srq)
 	free(srq);
 }
 
-static int srq_check_shape(const struct uodp_create_srq_req *req,
-			   const struct uodp_device_attr *attr)
+static int srq_check_shape(const struct ud_create_srq_req *req,
+			   const struct ud_device_attr *attr)
 {
 	if (!ud_pow2_le(req->wqe_cnt, (uint64_t)attr->max_srq_wr + 1))
 		return -EINVAL;
@@ -69,7 +69,7 @@ static int srq_check_shape(const struct uodp_create_srq_req *req,
 
 /* Resolve PD, CQ and XRCD numbers to this context's objects. */
 static int srq_check_refs(struct ud_cmd *c,
-			  const struct uodp_create_srq_req *req,
+			  const struct ud_create_srq_req *req,
 			  struct ud_pd **pd, struct ud_cq **cq,
 			  struct ud_xrcd **x)
 {
@@ -81,8 +81,8 @@ static int srq_check_refs(struct ud_cmd *c,
 	if (req->srq_type == IBV_SRQT_TM)
 		return -EOPNOTSUPP;
 	if (req->srq_type == IBV_SRQT_BASIC)
-		return req->cqn == UODP_NO_HANDLE &&
-		       req->xrcdn == UODP_NO_HANDLE ? 0 : -EINVAL;
+		return req->cqn == UD_NO_HANDLE &&
+		       req->xrcdn == UD_NO_HANDLE ? 0 : -EINVAL;
 	if (req->srq_type != IBV_SRQT_XRC)
 		return -EINVAL;
 	*cq = ud_ctx_cq(c->d, c->ctx, req->cqn);
@@ -90,7 +90,7 @@ static int srq_check_refs(struct ud_cmd *c,
 	return *cq && *x ? 0 : -EINVAL;
 }
 
-static int srq_map(struct ud_srq *srq, const struct uodp_create_srq_req *req,
+static int srq_map(struct ud_srq *srq, const struct ud_create_srq_req *req,
 		   int fd)
 {
 	uint64_t ring = (uint64_t)req->wqe_cnt << req->wqe_shift;
@@ -110,8 +110,8 @@ static int srq_map(struct ud_srq *srq, const struct uodp_create_srq_req *req,
 
 int ud_cmd_create_srq(struct ud_cmd *c)
 {
-	const struct uodp_create_srq_req *req = c->req;
-	struct uodp_create_srq_resp *resp = c->resp;
+	const struct ud_create_srq_req *req = c->req;
+	struct ud_create_srq_resp *resp = c->resp;
 	int fd = ud_cmd_take_fd(c, 0);
 	struct ud_srq *srq;
 	struct ud_pd *pd;
@@ -143,8 +143,8 @@ int ud_cmd_create_srq(struct ud_cmd *c)
 	srq->user_handle = req->user_handle;
 	srq->type = req->srq_type;
 	srq->pdn = pd->pdn;
-	srq->cqn = cq ? cq->cqn : UODP_NO_HANDLE;
-	srq->xrcdn = x ? x->xrcdn : UODP_NO_HANDLE;
+	srq->cqn = cq ? cq->cqn : UD_NO_HANDLE;
+	srq->xrcdn = x ? x->xrcdn : UD_NO_HANDLE;
 	srq->wqe_cnt = req->wqe_cnt;
 	srq->wqe_shift = req->wqe_shift;
 	srq->max_sge = req->max_sge;
@@ -169,7 +169,7 @@ err_close:
 
 int ud_cmd_modify_srq(struct ud_cmd *c)
 {
-	const struct uodp_modify_srq_req *req = c->req;
+	const struct ud_modify_srq_req *req = c->req;
 	struct ud_srq *srq = ud_ctx_srq(c->d, c->ctx, req->srqn);
 
 	if (!srq)
@@ -189,8 +189,8 @@ int ud_cmd_modify_srq(struct ud_cmd *c)
 
 int ud_cmd_query_srq(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
-	struct uodp_query_srq_resp *resp = c->resp;
+	const struct ud_handle_req *req = c->req;
+	struct ud_query_srq_resp *resp = c->resp;
 	struct ud_srq *srq = ud_ctx_srq(c->d, c->ctx, req->handle);
 
 	if (!srq)
@@ -205,9 +205,9 @@ int ud_cmd_query_srq(struct ud_cmd *c)
 
 int ud_cmd_destroy_srq(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
+	const struct ud_handle_req *req = c->req;
 	struct ud_srq *srq = ud_ctx_srq(c->d, c->ctx, req->handle);
-	struct uodp_destroy_resp *resp = c->resp;
+	struct ud_destroy_resp *resp = c->resp;
 
 	if (!srq)
 		return -ENOENT;

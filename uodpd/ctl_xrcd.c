@@ -105,8 +105,8 @@ static int xrcd_for_file(struct uodpd *d, int fd, uint32_t oflags,
 
 int ud_cmd_open_xrcd(struct ud_cmd *c)
 {
-	const struct uodp_open_xrcd_req *req = c->req;
-	struct uodp_open_xrcd_resp *resp = c->resp;
+	const struct ud_open_xrcd_req *req = c->req;
+	struct ud_open_xrcd_resp *resp = c->resp;
 	struct ud_ctx *ctx = c->ctx;
 	struct ud_xrcd *x;
 	int fd, ret;
@@ -150,7 +150,7 @@ static void ctx_xrcd_release(struct uodpd *d, struct ud_ctx *ctx, int i)
 
 int ud_cmd_close_xrcd(struct ud_cmd *c)
 {
-	const struct uodp_handle_req *req = c->req;
+	const struct ud_handle_req *req = c->req;
 	int i = ctx_xrcd_slot(c->ctx, req->handle);
 	struct ud_xrcd *x;
 

@@ -22,7 +22,7 @@
 
 /*
  * ODP capabilities: one table, from which both the verbs bits of
- * query_device_ex (struct uodp_device_attr) and the PRM ODP capability
+ * query_device_ex (struct ud_device_attr) and the PRM ODP capability
  * block QUERY_HCA_CAP answers are derived.  It lists exactly what the
  * engine raises faults for and what the tests exercise: requester faults
  * for RC send/write/read/atomic, UD send and XRC send/write/read/atomic;
@@ -50,18 +50,18 @@ static const struct odp_cap_bit odp_cap_bits[] = {
 
 static const struct odp_transport_caps {
 	uint32_t prm_off;		/* dword in the PRM block */
-	size_t attr_off;		/* field of struct uodp_device_attr */
+	size_t attr_off;		/* field of struct ud_device_attr */
 	uint32_t ibv;			/* IBV_ODP_SUPPORT_* supported */
 } odp_caps[] = {
-	{ MLX5_ODP_CAP_RC_OFF, offsetof(struct uodp_device_attr, odp_rc_caps),
+	{ MLX5_ODP_CAP_RC_OFF, offsetof(struct ud_device_attr, odp_rc_caps),
 	  ODP_ALL_OPS },
-	{ MLX5_ODP_CAP_UC_OFF, offsetof(struct uodp_device_attr, odp_uc_caps),
+	{ MLX5_ODP_CAP_UC_OFF, offsetof(struct ud_device_attr, odp_uc_caps),
 	  0 },
-	{ MLX5_ODP_CAP_UD_OFF, offsetof(struct uodp_device_attr, odp_ud_caps),
+	{ MLX5_ODP_CAP_UD_OFF, offsetof(struct ud_device_attr, odp_ud_caps),
 	  IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV |
 	  IBV_ODP_SUPPORT_SRQ_RECV },
 	{ MLX5_ODP_CAP_XRC_OFF,
-	  offsetof(struct uodp_device_attr, odp_xrc_caps),
+	  offsetof(struct ud_device_attr, odp_xrc_caps),
 	  ODP_ALL_OPS & ~(uint32_t)IBV_ODP_SUPPORT_RECV },
 };
 
@@ -90,7 +90,7 @@ void ud_device_odp_caps_block(uint8_t *block, size_t len)
 	}
 }
 
-static void device_odp_caps(struct uodp_device_attr *a)
+static void device_odp_caps(struct ud_device_attr *a)
 {
 	uint32_t any = 0, *field;
 	size_t i;
@@ -105,7 +105,7 @@ static void device_odp_caps(struct uodp_device_attr *a)
 				    0;
 }
 
-static void device_attr_init(struct uodp_device_attr *a, uint32_t index)
+static void device_attr_init(struct ud_device_attr *a, uint32_t index)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->fw_ver, sizeof(a->fw_ver), "%s", UD_IDENTITY_FW_VER);
@@ -150,7 +150,7 @@ static void device_attr_init(struct uodp_device_attr *a, uint32_t index)
 	device_odp_caps(a);
 }
 
-static void port_attr_init(struct uodp_port_attr *p)
+static void port_attr_init(struct ud_port_attr *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->state = IBV_PORT_ACTIVE;

@@ -212,7 +212,7 @@ void ud_engine_qp_state_changed(struct uodpd *d, struct ud_qp *qp,
 		return;
 	/* The queues are flushed by the next poll, right after this. */
 	qp->req.wait_until_ns = 0;
-	if (qp->srqn != UODP_NO_HANDLE)
+	if (qp->srqn != UD_NO_HANDLE)
 		ud_async_event(qp->ctx, qp->user_handle,
 			       IBV_EVENT_QP_LAST_WQE_REACHED, &qp->async_events);
 }

@@ -46,6 +46,7 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 	struct ud_cq *cq = ud_cq_lookup(d, cqn);
 	struct mlx5_cqe64 cqe, *slot;
 	uint32_t ci, owner;
+	bool fire;
 
 	if (!cq || cq->overrun)
 		return -1;
@@ -57,6 +58,13 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 		return -1;
 	}
 	ud_cqe_encode(info, &cqe);
+	/*
+	 * The arm is taken before the CQE is visible: once it is, the
+	 * process may poll it and arm again, and that arm is for the next.
+	 * The IB spec: solicited arms also fire on error completions.
+	 */
+	fire = ud_cq_arm_consume(cq, info->solicited ||
+				 cqe_is_error(info->opcode));
 	owner = !!(cq->pi & cq->cqe_cnt);
 	slot = (struct mlx5_cqe64 *)(cq->buf +
 				     (size_t)(cq->pi & (cq->cqe_cnt - 1)) *
@@ -66,8 +74,7 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 	atomic_thread_fence(memory_order_release);
 	*(volatile uint8_t *)&slot->op_own = cqe.op_own | owner;
 	cq->pi++;
-	/* The IB spec: solicited arms also fire on error completions. */
-	ud_cq_check_arm(cq, true,
-			info->solicited || cqe_is_error(info->opcode));
+	if (fire)
+		ud_cq_fire(cq);
 	return 0;
 }

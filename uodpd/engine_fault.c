@@ -142,7 +142,7 @@ void ud_engine_resume(struct uodpd *d, struct ud_qp *qp, struct ud_srq *srq,
 		rqp = req && req->req.claim.valid ?
 		      ud_qp_lookup(d, req->req.claim.qpn) : NULL;
 	}
-	fail_waiting_requester(d, fc, rqp ? rqp->qpn : UODP_NO_HANDLE,
+	fail_waiting_requester(d, fc, rqp ? rqp->qpn : UD_NO_HANDLE,
 			       MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
 	if (rqp)
 		ud_engine_qp_to_error(d, rqp);

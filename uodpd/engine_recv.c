@@ -28,7 +28,7 @@ static int rq_claim(struct ud_qp *qp, struct ud_recv_claim *claim)
 		return -EAGAIN;
 	slot = qp->rq.consumed & (qp->rq.wqe_cnt - 1);
 	memcpy(wqe, qp->rq.buf + ((size_t)slot << qp->rq.wqe_shift), stride);
-	claim->srqn = UODP_NO_HANDLE;
+	claim->srqn = UD_NO_HANDLE;
 	claim->pdn = qp->pdn;
 	claim->cqn = qp->recv_cqn;
 	claim->wqe_counter = qp->rq.consumed & 0xffff;
@@ -104,7 +104,7 @@ void ud_recv_complete(struct uodpd *d, const struct ud_recv_claim *claim,
 
 	ci.qpn = claim->qpn;
 	ci.wqe_counter = claim->wqe_counter;
-	ci.srqn = claim->srqn == UODP_NO_HANDLE ? 0 : claim->srqn;
+	ci.srqn = claim->srqn == UD_NO_HANDLE ? 0 : claim->srqn;
 	ud_cq_push(d, claim->cqn, &ci);
 }
 
@@ -116,7 +116,7 @@ bool ud_rq_flush(struct uodpd *d, struct ud_qp *qp)
 	};
 	bool progress = false;
 
-	if (!qp->rq.wqe_cnt || qp->srqn != UODP_NO_HANDLE)
+	if (!qp->rq.wqe_cnt || qp->srqn != UD_NO_HANDLE)
 		return false;
 	while ((uint16_t)(rq_posted(qp) - qp->rq.consumed)) {
 		info.qpn = qp->qpn;

@@ -193,7 +193,7 @@ static struct ud_srq *rc_peer_srq(struct uodpd *d, struct ud_qp *peer,
 			*bad = true;
 		return srq;
 	}
-	if (peer->srqn == UODP_NO_HANDLE)
+	if (peer->srqn == UD_NO_HANDLE)
 		return NULL;
 	srq = ud_srq_lookup(d, peer->srqn);
 	*bad = !srq;
@@ -249,7 +249,7 @@ static enum ud_step recv_fault_step(struct uodpd *d, struct ud_qp *qp,
 	struct ud_recv_claim *claim = &qp->req.claim;
 	struct ud_srq *srq = NULL;
 
-	if (claim->srqn != UODP_NO_HANDLE)
+	if (claim->srqn != UD_NO_HANDLE)
 		srq = ud_srq_lookup(d, claim->srqn);
 	if (ud_recv_fault(d, peer, srq, claim->wqe_counter,
 			  qp->req.bytes_done, qp->qpn)) {
@@ -345,7 +345,7 @@ static void remote_sgl(const struct ud_send_wqe *w, uint64_t len,
 static uint32_t peer_pdn(const struct ud_qp *peer)
 {
 	/* XRC target QPs have no PD of their own: any PD of the domain. */
-	return peer->type == IBV_QPT_XRC_RECV ? UODP_NO_HANDLE : peer->pdn;
+	return peer->type == IBV_QPT_XRC_RECV ? UD_NO_HANDLE : peer->pdn;
 }
 
 /*
@@ -651,7 +651,7 @@ static void ud_deliver(struct uodpd *d, struct ud_qp *qp, struct ud_qp *dst,
 	struct ud_srq *srq = NULL;
 	int ret;
 
-	if (dst->srqn != UODP_NO_HANDLE) {
+	if (dst->srqn != UD_NO_HANDLE) {
 		srq = ud_srq_lookup(d, dst->srqn);
 		if (!srq)
 			return;

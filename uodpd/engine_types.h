@@ -29,7 +29,7 @@ struct ud_sgl {
 struct ud_recv_claim {
 	bool valid;
 	uint32_t qpn;			/* receiving QP */
-	uint32_t srqn;			/* or UODP_NO_HANDLE */
+	uint32_t srqn;			/* or UD_NO_HANDLE */
 	uint32_t pdn;			/* PD the scatter list is checked against */
 	uint32_t cqn;			/* CQ the completion goes to */
 	uint16_t wqe_counter;		/* reported in the CQE */

@@ -106,16 +106,16 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 
 		switch (ev[i].data.u64 >> 32) {
 		case UD_EP_LISTEN:
-			ud_ctl_accept(d);
+			ud_service_accept(d);
 			break;
 		case UD_EP_SIGNAL:
 			handle_signal(d);
 			break;
-		case UD_EP_CTX_SOCK:
-			ud_ctl_input(d, id);
+		case UD_EP_SERVICE:
+			ud_service_input(d, id);
 			break;
 		case UD_EP_CTX_KICK:
-			ud_ctl_kick(d, id);
+			ud_ctx_kick(d, id);
 			break;
 		case UD_EP_ODP_CHANNEL:
 			ud_odp_channel_ready(d, id, ev[i].events);
@@ -128,6 +128,9 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 			break;
 		case UD_EP_CTX_OWNER:
 			ud_ctx_owner_exited(d, id);
+			break;
+		case UD_EP_COMP_CHANNEL:
+			ud_channel_writable(d, id);
 			break;
 		}
 	}
@@ -259,7 +262,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		ret = ud_uverbs_init(d);
 	if (ret)
 		return ret;
-	return ud_ctl_listen(d, opt->socket_path);
+	return ud_service_listen(d, opt->socket_path);
 }
 
 void ud_daemon_fini(struct uodpd *d)

@@ -8,12 +8,13 @@
 enum ud_ep_kind {
 	UD_EP_LISTEN = 1,
 	UD_EP_SIGNAL,
-	UD_EP_CTX_SOCK,		/* id: context id */
+	UD_EP_SERVICE,		/* id: a service connection's fd */
 	UD_EP_CTX_KICK,		/* id: context id */
 	UD_EP_ODP_CHANNEL,	/* id: context id (write end, odp_channel.c) */
 	UD_EP_NOTIFY,		/* id: seccomp listener id (supervise.c) */
 	UD_EP_INOTIFY,		/* command fd releases (uverbs.c) */
 	UD_EP_CTX_OWNER,	/* id: context id, its owner's pidfd */
+	UD_EP_COMP_CHANNEL,	/* id: completion channel id, room again */
 };
 
 /* Watch fd for input; events name (kind, id), never a pointer. */

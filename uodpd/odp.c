@@ -120,8 +120,8 @@ static struct ud_odp_fault *fault_new(struct uodpd *d, struct ud_ctx *owner,
 		return NULL;
 	}
 	f->owner = owner;
-	f->qpn = UODP_NO_HANDLE;
-	f->srqn = UODP_NO_HANDLE;
+	f->qpn = UD_NO_HANDLE;
+	f->srqn = UD_NO_HANDLE;
 	list_add_tail(&owner->odp->faults, &f->owner_link);
 	list_add_tail(&d->odp->faults, &f->dev_link);
 	fc->stalled = true;
@@ -150,9 +150,8 @@ static void count_mr_fault(struct uodpd *d, uint32_t key)
 static int send_fault(struct uodpd *d, struct ud_odp_fault *f,
 		      struct ud_fault_ctx *fc, const struct mlx5_eqe *eqe)
 {
-	struct uodp_odp_event ev = {
-		.type = UODP_ODP_EVENT_PAGE_FAULT,
-		.token = f->token,
+	struct ud_odp_event ev = {
+		.type = UD_ODP_EV_PAGE_FAULT,
 	};
 	int ret;
 
@@ -202,8 +201,8 @@ int ud_odp_raise_wqe_fault(struct uodpd *d, struct ud_qp *qp,
 	f->wq_num = wq_num & MLX5_PFAULT_WQ_MASK;
 	f->kind = rmp ? UD_FC_SRQ : type & MLX5_PFAULT_REQUESTOR ? UD_FC_SQ :
 							       UD_FC_RQ;
-	f->qpn = qp ? qp->qpn : UODP_NO_HANDLE;
-	f->srqn = rmp ? srq->srqn : UODP_NO_HANDLE;
+	f->qpn = qp ? qp->qpn : UD_NO_HANDLE;
+	f->srqn = rmp ? srq->srqn : UD_NO_HANDLE;
 	fc->type = type;
 	fc->subtype = MLX5_PFAULT_SUBTYPE_WQE;
 	fc->wq_num = f->wq_num;
@@ -287,7 +286,7 @@ static bool fault_target(struct uodpd *d, const struct ud_odp_fault *f,
 			 struct ud_qp **qp, struct ud_srq **srq,
 			 struct ud_fault_ctx **fc)
 {
-	*qp = f->qpn != UODP_NO_HANDLE ? ud_qp_lookup(d, f->qpn) : NULL;
+	*qp = f->qpn != UD_NO_HANDLE ? ud_qp_lookup(d, f->qpn) : NULL;
 	*srq = NULL;
 	*fc = NULL;
 	if (f->orphan)
@@ -400,7 +399,7 @@ void ud_odp_qp_gone(struct uodpd *d, struct ud_qp *qp)
 		if (f->qpn != qp->qpn)
 			continue;
 		if (f->kind == UD_FC_SRQ)
-			f->qpn = UODP_NO_HANDLE;	/* the SRQ still waits */
+			f->qpn = UD_NO_HANDLE;	/* the SRQ still waits */
 		else
 			f->orphan = true;
 	}

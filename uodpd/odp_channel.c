@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * The ODP event channel of a context: a pipe of fixed-size records (struct
- * uodp_odp_event, 80 bytes, below PIPE_BUF so each is written whole or not
- * at all).  The daemon keeps the write end non-blocking and never blocks
+ * The ODP event channel of a context: the DEVX async event fd, a pipe of
+ * fixed-size records (the subscription's cookie, then the 64-byte EQE or a
+ * struct uodp_odp_notice; 72 bytes, below PIPE_BUF so each is written
+ * whole or not at all).  Events are queued as struct ud_odp_event and
+ * turned into records as they are written.  The daemon keeps the write end non-blocking and never blocks
  * on a client: what the pipe has no room for waits in a per-context queue,
  * flushed when epoll reports the pipe writable.  Page faults are never
  * dropped; other events beyond UD_ODP_MAX_PENDING_OTHER are counted as lost
@@ -90,26 +92,6 @@ err_unmap:
 	return ret;
 }
 
-int ud_odp_channel_open(struct uodpd *d, struct ud_ctx *ctx, int stats_fd,
-			int *read_fd)
-{
-	int pipefd[2], ret;
-
-	if (ud_odp_channel_open_p(ctx))
-		return -EEXIST;
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	ctx->odp->chan_devx = false;
-	ret = start(d, ctx, pipefd[1], stats_fd);
-	if (ret) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return ret;
-	}
-	*read_fd = pipefd[0];
-	return 0;
-}
-
 int ud_odp_channel_attach(struct uodpd *d, struct ud_ctx *ctx, int wfd,
 			  uint64_t cookie, int stats_fd)
 {
@@ -122,7 +104,6 @@ int ud_odp_channel_attach(struct uodpd *d, struct ud_ctx *ctx, int wfd,
 	ret = start(d, ctx, wfd, stats_fd);
 	if (ret)
 		return ret;
-	o->chan_devx = true;
 	o->cookie_fault = cookie;
 	return 0;
 }
@@ -146,51 +127,37 @@ static void want_out(struct uodpd *d, struct ud_ctx *ctx, bool on)
 
 /* The DEVX record of ev: cookie, then the EQE or the notice. */
 static size_t devx_record(const struct ud_odp_ctx *o,
-			  const struct uodp_odp_event *ev, uint8_t *rec)
+			  const struct ud_odp_event *ev, uint8_t *rec)
 {
-	struct uodp_odp_notice notice = { 0 };
+	struct uodp_odp_notice notice = ev->notice;
 	uint64_t cookie = o->cookie_notice;
 
-	switch (ev->type) {
-	case UODP_ODP_EVENT_PAGE_FAULT:
+	if (ev->type == UD_ODP_EV_PAGE_FAULT) {
 		cookie = o->cookie_fault;
 		memcpy(rec + sizeof(cookie), ev->eqe, sizeof(ev->eqe));
-		break;
-	case UODP_ODP_EVENT_INVALIDATE:
-		notice.kind = UODP_ODP_NOTICE_INVALIDATE;
-		notice.mr_key = ev->invalidate.mr_key;
-		notice.va = ev->invalidate.va;
-		notice.length = ev->invalidate.length;
+	} else {
+		notice.kind = ev->type == UD_ODP_EV_INVALIDATE ?
+			      UODP_ODP_NOTICE_INVALIDATE :
+			      UODP_ODP_NOTICE_OVERFLOW;
 		memcpy(rec + sizeof(cookie), &notice, sizeof(notice));
-		break;
-	default:
-		notice.kind = UODP_ODP_NOTICE_OVERFLOW;
-		notice.lost = ev->overflow.lost;
-		memcpy(rec + sizeof(cookie), &notice, sizeof(notice));
-		break;
 	}
 	memcpy(rec, &cookie, sizeof(cookie));
 	return UODP_ODP_EVENT_RECORD_SIZE;
 }
 
 /* 1: written, 0: no room, -EPIPE: the reader is gone. */
-static int chan_write(struct ud_ctx *ctx, const struct uodp_odp_event *ev)
+static int chan_write(struct ud_ctx *ctx, const struct ud_odp_event *ev)
 {
 	uint8_t rec[UODP_ODP_EVENT_RECORD_SIZE];
-	const void *buf = ev;
-	size_t len = sizeof(*ev);
+	size_t len;
 	ssize_t n;
 
-	if (ctx->odp->chan_devx) {
-		/* A notice nobody subscribed to goes nowhere. */
-		if (ev->type != UODP_ODP_EVENT_PAGE_FAULT &&
-		    !ctx->odp->notices)
-			return 1;
-		len = devx_record(ctx->odp, ev, rec);
-		buf = rec;
-	}
+	/* A notice nobody subscribed to goes nowhere. */
+	if (ev->type != UD_ODP_EV_PAGE_FAULT && !ctx->odp->notices)
+		return 1;
+	len = devx_record(ctx->odp, ev, rec);
 	do {
-		n = write(ctx->odp->chan_wfd, buf, len);
+		n = write(ctx->odp->chan_wfd, rec, len);
 	} while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)len)
 		return 1;
@@ -222,7 +189,6 @@ void ud_odp_channel_close(struct uodpd *d, struct ud_ctx *ctx)
 		ud_loop_unwatch(d, o->chan_wfd);
 		close(o->chan_wfd);
 		o->chan_wfd = -1;
-		o->chan_devx = false;
 		o->notices = false;
 		ud_info("context %u: ODP channel closed", ctx->id);
 	}
@@ -241,7 +207,7 @@ void ud_odp_channel_close(struct uodpd *d, struct ud_ctx *ctx)
 static bool flush(struct uodpd *d, struct ud_ctx *ctx)
 {
 	struct ud_odp_ctx *o = ctx->odp;
-	struct uodp_odp_event ovf = { .type = UODP_ODP_EVENT_OVERFLOW };
+	struct ud_odp_event ovf = { .type = UD_ODP_EV_OVERFLOW };
 	struct ud_odp_event_node *e;
 	int ret = 1;
 
@@ -255,7 +221,7 @@ static bool flush(struct uodpd *d, struct ud_ctx *ctx)
 		free(e);
 	}
 	if (ret > 0 && o->lost_unreported) {
-		ovf.overflow.lost = o->lost_unreported;
+		ovf.notice.lost = o->lost_unreported;
 		ret = chan_write(ctx, &ovf);
 		if (ret > 0)
 			o->lost_unreported = 0;
@@ -269,28 +235,28 @@ static bool flush(struct uodpd *d, struct ud_ctx *ctx)
 }
 
 /* An INVALIDATE that extends the last queued one of the same MR. */
-static bool coalesce(struct ud_odp_ctx *o, const struct uodp_odp_event *ev)
+static bool coalesce(struct ud_odp_ctx *o, const struct ud_odp_event *ev)
 {
 	struct ud_odp_event_node *last;
 	uint64_t lo, hi;
 
-	if (list_empty(&o->pending) || ev->type != UODP_ODP_EVENT_INVALIDATE)
+	if (list_empty(&o->pending) || ev->type != UD_ODP_EV_INVALIDATE)
 		return false;
 	last = list_entry(o->pending.n.prev, struct ud_odp_event_node, link);
-	if (last->ev.type != UODP_ODP_EVENT_INVALIDATE ||
-	    last->ev.invalidate.mr_key != ev->invalidate.mr_key)
+	if (last->ev.type != UD_ODP_EV_INVALIDATE ||
+	    last->ev.notice.mr_key != ev->notice.mr_key)
 		return false;
-	lo = last->ev.invalidate.va;
-	hi = lo + last->ev.invalidate.length;
-	if (ev->invalidate.va > hi ||
-	    ev->invalidate.va + ev->invalidate.length < lo)
+	lo = last->ev.notice.va;
+	hi = lo + last->ev.notice.length;
+	if (ev->notice.va > hi ||
+	    ev->notice.va + ev->notice.length < lo)
 		return false;
-	if (ev->invalidate.va < lo)
-		lo = ev->invalidate.va;
-	if (ev->invalidate.va + ev->invalidate.length > hi)
-		hi = ev->invalidate.va + ev->invalidate.length;
-	last->ev.invalidate.va = lo;
-	last->ev.invalidate.length = hi - lo;
+	if (ev->notice.va < lo)
+		lo = ev->notice.va;
+	if (ev->notice.va + ev->notice.length > hi)
+		hi = ev->notice.va + ev->notice.length;
+	last->ev.notice.va = lo;
+	last->ev.notice.length = hi - lo;
 	return true;
 }
 
@@ -306,7 +272,7 @@ static void lose(struct uodpd *d, struct ud_ctx *ctx)
  * happen inside the engine's raise.
  */
 int ud_odp_channel_send(struct uodpd *d, struct ud_ctx *ctx,
-			const struct uodp_odp_event *ev, bool is_fault)
+			const struct ud_odp_event *ev, bool is_fault)
 {
 	struct ud_odp_ctx *o = ctx->odp;
 	struct ud_odp_event_node *e;

@@ -382,7 +382,7 @@ void ud_odp_mr_fini(struct uodpd *d, struct ud_mr *mr)
 void ud_odp_invalidate(struct uodpd *d, struct ud_mr *mr, uint64_t va,
 		       uint64_t len)
 {
-	struct uodp_odp_event ev = { .type = UODP_ODP_EVENT_INVALIDATE };
+	struct ud_odp_event ev = { .type = UD_ODP_EV_INVALIDATE };
 	struct ud_ctx *ctx = mr->ctx;
 	uint64_t pn, last, zapped = 0;
 
@@ -402,8 +402,8 @@ void ud_odp_invalidate(struct uodpd *d, struct ud_mr *mr, uint64_t va,
 	       zapped, va);
 	if (!ctx->odp || !(ctx->odp->features & UODP_ODP_F_INVALIDATE))
 		return;
-	ev.invalidate.mr_key = mr->key;
-	ev.invalidate.va = va;
-	ev.invalidate.length = len;
+	ev.notice.mr_key = mr->key;
+	ev.notice.va = va;
+	ev.notice.length = len;
 	ud_odp_channel_send(d, ctx, &ev, false);
 }

@@ -85,10 +85,31 @@ int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
 
 /* ---- event channel and faults (odp.c, odp_channel.c) ---- */
 
+/*
+ * An event as the device queues it for a context's channel: the data of
+ * its DEVX record (odp_channel.c), a page fault's EQE or a notice.
+ */
+enum ud_odp_event_type {
+	/* eqe is the raw mlx5 page-fault EQE (type 0x0c, WQE or RDMA). */
+	UD_ODP_EV_PAGE_FAULT = 1,
+	/* notice: [va, va+length) of MR mr_key lost its translation. */
+	UD_ODP_EV_INVALIDATE = 2,
+	/* notice: lost events were dropped; faults never are. */
+	UD_ODP_EV_OVERFLOW = 3,
+};
+
+struct ud_odp_event {
+	uint32_t type;		/* enum ud_odp_event_type */
+	union {
+		uint8_t eqe[64];
+		struct uodp_odp_notice notice;	/* kind set when written */
+	};
+};
+
 struct ud_odp_event_node {
 	struct list_node link;
 	bool is_fault;
-	struct uodp_odp_event ev;
+	struct ud_odp_event ev;
 };
 
 enum ud_odp_fc_kind {
@@ -112,7 +133,7 @@ struct ud_odp_fault {
 	uint8_t type;			/* pftype as the EQE carries it */
 	uint32_t wq_num;		/* WQE faults; RDMA faults: token */
 	enum ud_odp_fc_kind kind;
-	uint32_t qpn;			/* or UODP_NO_HANDLE */
+	uint32_t qpn;			/* or UD_NO_HANDLE */
 	uint32_t srqn;			/* UD_FC_SRQ */
 	bool orphan;
 };
@@ -134,7 +155,6 @@ struct ud_odp_ctx {
 	 * records: the page-fault subscription's cookie and the EQE, or the
 	 * notice subscription's and a struct uodp_odp_notice.
 	 */
-	bool chan_devx;
 	bool notices;			/* the notice type is subscribed */
 	uint64_t cookie_fault, cookie_notice;
 	int stats_fd;			/* from ODP_API until the channel opens */
@@ -173,7 +193,7 @@ void ud_odp_fini(struct uodpd *d);
 /* The ODP state of ctx, made on first use; NULL when out of memory. */
 struct ud_odp_ctx *ud_odp_ctx_get(struct ud_ctx *ctx);
 
-/* Device counters of ctx's device (NULL before OPEN_CONTEXT). */
+/* Device counters of ctx's device (NULL before GET_CONTEXT). */
 struct uodp_odp_device_counters *ud_odp_dev_ctr(struct uodpd *d,
 						 struct ud_ctx *ctx);
 
@@ -198,14 +218,12 @@ int ud_odp_channel_attach(struct uodpd *d, struct ud_ctx *ctx, int wfd,
 			  uint64_t cookie, int stats_fd);
 /* Notices (invalidations, overflow) on the DEVX channel with cookie. */
 void ud_odp_channel_notices(struct ud_ctx *ctx, uint64_t cookie);
-int ud_odp_channel_open(struct uodpd *d, struct ud_ctx *ctx, int stats_fd,
-			int *read_fd);
 /*
  * Queue ev on ctx's channel; a page fault is never dropped (0), or fails
  * whole (-ENOMEM, -ENOTCONN).
  */
 int ud_odp_channel_send(struct uodpd *d, struct ud_ctx *ctx,
-			const struct uodp_odp_event *ev, bool is_fault);
+			const struct ud_odp_event *ev, bool is_fault);
 bool ud_odp_channel_open_p(const struct ud_ctx *ctx);
 /* epoll saw events on ctx's channel write end. */
 void ud_odp_channel_ready(struct uodpd *d, uint32_t ctx_id, uint32_t events);

@@ -13,10 +13,10 @@
  *    A trapped call on a number that holds another file runs untouched.
  * Every other system call runs at full speed.
  *
- * The service socket: uodp-run's command process installs the filter, then
- * hands its listener to uodpd with one UD_ATTACH message (struct
- * uodp_cmd_hdr framing, the listener in SCM_RIGHTS) and waits for the
- * struct uodp_resp_hdr answer before it executes the command.
+ * The service socket (service.c): uodp-run's command process installs the
+ * filter, then hands its listener to uodpd with one UD_SERVICE_ATTACH
+ * request (the listener in SCM_RIGHTS) and waits for the answer before it
+ * executes the command.  One request per connection.
  */
 #ifndef UODPD_SUPERVISE_H
 #define UODPD_SUPERVISE_H
@@ -29,7 +29,23 @@
 /* The open flags libibverbs (util/open_cdev.c) and librdmacm use. */
 #define UD_CDEV_OPEN_FLAGS (O_RDWR | O_CLOEXEC)
 
-/* Service-socket opcode, outside the range of the provider's commands. */
-#define UD_ATTACH_OPCODE 0x75640001u
+#include <stdint.h>
+
+/* The environment variable uodp-run sets to the service socket's path. */
+#define UD_SOCKET_ENV "UODP_SOCKET"
+
+enum ud_service_opcode {
+	UD_SERVICE_ATTACH = 0x75640001u,
+};
+
+struct ud_service_req {
+	uint32_t opcode;		/* enum ud_service_opcode */
+	uint32_t length;		/* bytes, this struct */
+};
+
+struct ud_service_resp {
+	int32_t status;			/* 0 or -errno */
+	uint32_t length;		/* bytes, this struct */
+};
 
 #endif /* UODPD_SUPERVISE_H */

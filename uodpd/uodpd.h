@@ -21,7 +21,8 @@
 #include "list.h"
 #include "idr.h"
 #include "engine_types.h"	/* struct ud_req_state: the engine's per-QP progress */
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
+#include "ctl_args.h"
 
 #define UODPD_MAX_DEVICES 16
 #define UODPD_GID_TBL_LEN 16
@@ -49,9 +50,9 @@ struct ud_gid {
 
 struct ud_device {
 	uint32_t index;
-	char name[UODP_IBDEV_NAME_MAX];
-	struct uodp_device_attr attr;
-	struct uodp_port_attr port;
+	char name[UD_IBDEV_NAME_MAX];
+	struct ud_device_attr attr;
+	struct ud_port_attr port;
 	struct ud_gid gids[UODPD_GID_TBL_LEN];
 };
 
@@ -103,7 +104,7 @@ struct ud_cq {
 	uint32_t arm_seen;		/* arm doorbell record last acted on */
 	bool armed;
 	bool arm_solicited;		/* solicited and error CQEs only */
-	bool event_pending;		/* fired, the channel was full */
+	uint32_t events_pending;	/* fired while the channel was full */
 	uint32_t comp_events;		/* completion events written */
 };
 
@@ -177,7 +178,7 @@ struct ud_qp {
 	uint32_t pdn;
 	uint32_t send_cqn;
 	uint32_t recv_cqn;
-	uint32_t srqn;			/* or UODP_NO_HANDLE */
+	uint32_t srqn;			/* or UD_NO_HANDLE */
 	uint32_t xrcdn;			/* XRC_RECV */
 	bool sq_sig_all;
 	uint32_t max_send_sge;
@@ -187,7 +188,7 @@ struct ud_qp {
 	volatile uint32_t *dbrec;	/* [0] RQ counter, [1] SQ counter */
 	struct ud_sq sq;
 	struct ud_rq rq;
-	struct uodp_qp_attr attr;	/* as last modified */
+	struct ud_qp_attr attr;	/* as last modified */
 	struct ud_req_state req;
 	struct ud_fault_ctx sq_fault;	/* requester WQE faults */
 	struct ud_fault_ctx rq_fault;	/* responder WQE faults (own RQ) */
@@ -198,7 +199,6 @@ struct ud_qp {
 struct ud_ctx {
 	uint32_t id;
 	struct ud_device *dev;
-	int sock;
 	pid_t pid;
 	uid_t uid;
 	int kick_fd;			/* eventfd the provider writes */
@@ -214,9 +214,7 @@ struct ud_ctx {
 	struct ud_odp_ctx *odp;		/* ODP channel, faults (odp_priv.h) */
 	/* The command fd the context lives on (uverbs.c), if any. */
 	struct ud_ufile *ufile;
-	uint64_t bind_token;		/* binds the command fd's GET_CONTEXT */
 	int async_rfd;			/* read end of the async pipe, or -1 */
-	bool shared_borrowed;		/* shared is the command fd's page */
 	int owner_pidfd;		/* the process whose memory it reaches */
 };
 
@@ -232,6 +230,7 @@ struct uodpd {
 	/* the supervisor (supervise.c, uverbs.c) */
 	struct ud_idr listeners;	/* seccomp listeners of attached commands */
 	struct ud_idr ufiles;		/* command fds */
+	struct ud_idr channels;		/* completion channels, for epoll */
 	struct list_head ufile_hash[64];	/* by inode */
 	int inotify_fd;			/* releases of command fds */
 	int signal_fd;			/* SIGTERM/SIGINT */
@@ -306,14 +305,16 @@ struct ud_device *ud_device_by_name(struct uodpd *d, const char *name);
 bool ud_qp_modify_is_ok(uint32_t cur, uint32_t next, uint32_t qp_type,
 			uint32_t attr_mask);
 
-/* ---- control path (ctl_*.c) ---- */
-int ud_ctl_listen(struct uodpd *d, const char *path);
-void ud_ctl_accept(struct uodpd *d);
-/* Serve the pending requests of context id; may destroy it. */
-void ud_ctl_input(struct uodpd *d, uint32_t ctx_id);
+/* ---- the service socket (service.c, emulator only) ---- */
+int ud_service_listen(struct uodpd *d, const char *path);
+void ud_service_accept(struct uodpd *d);
+/* Serve connection id's one request and close it. */
+void ud_service_input(struct uodpd *d, uint32_t id);
+
+/* ---- contexts (ctl_context.c) ---- */
 void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx);
 /* Drain the doorbell eventfd of context id. */
-void ud_ctl_kick(struct uodpd *d, uint32_t ctx_id);
+void ud_ctx_kick(struct uodpd *d, uint32_t ctx_id);
 
 /* ---- time ---- */
 uint64_t ud_now_ns(void);
@@ -335,7 +336,7 @@ enum ud_mr_status {
 };
 
 /*
- * Check that [va, va+len) under key is usable by pdn (UODP_NO_HANDLE: any
+ * Check that [va, va+len) under key is usable by pdn (UD_NO_HANDLE: any
  * PD, for XRC targets) with need_access (IBV_ACCESS_* bits; 0 for local read).  On UD_MR_OK *mr is set; on
  * UD_MR_FAULT *fault_va is the first absent page's address.
  */

@@ -55,6 +55,7 @@ int ud_uverbs_init(struct uodpd *d)
 		list_head_init(&d->ufile_hash[i]);
 	ud_idr_init(&d->ufiles, 1, UD_NUM_MAX);
 	ud_idr_init(&d->listeners, 1, UD_NUM_MAX);
+	ud_idr_init(&d->channels, 1, UD_NUM_MAX);
 	d->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (d->inotify_fd < 0)
 		return -errno;
@@ -68,7 +69,7 @@ static void ufile_free(struct uodpd *d, struct ud_ufile *f)
 	if (f->ctx)
 		ud_ctx_destroy(d, f->ctx);
 	list_for_each_safe(&f->channels, ch, tmp, struct ud_channel, link)
-		ud_channel_destroy(ch);
+		ud_channel_destroy(d, ch);
 	if (f->wd >= 0)
 		inotify_rm_watch(d->inotify_fd, f->wd);
 	if (f->page)
@@ -92,6 +93,7 @@ void ud_uverbs_fini(struct uodpd *d)
 	}
 	ud_idr_destroy(&d->ufiles);
 	ud_idr_destroy(&d->listeners);
+	ud_idr_destroy(&d->channels);
 	if (d->inotify_fd >= 0)
 		close(d->inotify_fd);
 }

@@ -19,7 +19,7 @@
 #include <rdma/rdma_user_ioctl_cmds.h>
 
 #include "identity.h"
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "uodpd.h"
 
 /* ---- one trapped system call (supervise.c) ---- */
@@ -312,7 +312,9 @@ int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
 /* A channel of kind installed in the caller (close-on-exec): its fd. */
 int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
 		      enum ud_channel_kind kind, struct ud_channel **out);
-void ud_channel_destroy(struct ud_channel *ch);
+void ud_channel_destroy(struct uodpd *d, struct ud_channel *ch);
+/* Completion channel id has room again: write what waited for it. */
+void ud_channel_writable(struct uodpd *d, uint32_t id);
 /* The completion channel behind fd in process pid, if it is ctx's. */
 struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd);
 /* The channel of kind behind fd in process pid, if it is f's. */
@@ -333,11 +335,15 @@ uint32_t ud_pipe_take_back(int drain_fd, int wfd, size_t rec_size,
  * channel; returns the events the process read (comp_events_reported).
  */
 uint32_t ud_channel_unbind_cq(struct ud_cq *cq);
+/* Look at the arm doorbell record (a new arm?); write waiting events. */
+void ud_cq_check_arm(struct ud_cq *cq);
 /*
- * Look at the arm doorbell record; after a CQE push (pushed), fire if
- * armed for it.
+ * Before a CQE is made visible: whether it fires the CQ's arm (solicited
+ * arms: only a solicited or error CQE), the arm then used up.
  */
-void ud_cq_check_arm(struct ud_cq *cq, bool pushed, bool solicited_cqe);
+bool ud_cq_arm_consume(struct ud_cq *cq, bool solicited_cqe);
+/* After that CQE is visible: its event. */
+void ud_cq_fire(struct ud_cq *cq);
 /* Arms rung on every CQ of ctx (its doorbell eventfd rang). */
 void ud_ctx_check_arms(struct ud_ctx *ctx);
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "uverbs.h"
 
 #define NUM_COMP_VECTORS 1
@@ -56,7 +56,6 @@ static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 	if (!f->dev->gids[0].valid)
 		ud_device_load_gids(f->dev, c->d->sysfs_root);
 	ctx->shared = f->page;
-	ctx->shared_borrowed = true;
 	if (ud_ctx_open_async(ctx) || ud_ctx_open_doorbell(c->d, ctx) ||
 	    ud_ctx_watch_owner(c->d, ctx)) {
 		ud_ctx_destroy(c->d, ctx);
@@ -67,18 +66,6 @@ static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 	return ctx;
 }
 
-/* The context OPEN_CONTEXT made for bind_token, if it is the caller's. */
-static struct ud_ctx *bound_context(struct uodpd *d, uint64_t token,
-				    pid_t tgid)
-{
-	struct ud_ctx *ctx;
-
-	list_for_each(&d->ctxs, ctx, struct ud_ctx, link)
-		if (ctx->bind_token == token && !ctx->dead)
-			return ctx->pid == tgid && !ctx->ufile ? ctx : NULL;
-	return NULL;
-}
-
 static int get_context(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd)
 {
@@ -86,23 +73,19 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 		.num_comp_vectors = NUM_COMP_VECTORS,
 	};
 	struct uodp_alloc_ucontext_resp drv;
-	struct uodp_alloc_ucontext_req req = { 0 };
 	struct ud_ctx *ctx;
 	pid_t tgid;
 	int fd;
 
 	if (f->ctx)
 		return -EINVAL;		/* one context per file */
-	memcpy(&req, cmd->udata, cmd->udata_len < sizeof(req) ?
-	       cmd->udata_len : sizeof(req));
 	tgid = ud_call_tgid(c);
 	if (tgid < 0)
 		return tgid;
-	/* A raw client's socket context may be named (bind_token). */
-	ctx = req.bind_token ? bound_context(c->d, req.bind_token, tgid) :
-			       new_context(c, f, tgid);
+	/* mlx5's request sizes bfregs: one UAR page is all there is here. */
+	ctx = new_context(c, f, tgid);
 	if (!ctx)
-		return req.bind_token ? -EINVAL : -ENOMEM;
+		return -ENOMEM;
 	ctx->ufile = f;
 	f->ctx = ctx;
 	/* The answer's room first: no fd is installed for a broken buffer. */
@@ -113,7 +96,7 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 		     ud_call_install_fd(c, ctx->async_rfd, -1, true, false) :
 		     -EINVAL;
 	if (fd < 0)
-		goto err_unbind;
+		goto err_destroy;
 	resp.async_fd = (uint32_t)fd;
 	fill_ucontext_resp(f->dev, &drv.mlx5, cmd->response_len - sizeof(resp));
 	drv.max_inline_data = f->dev->attr.max_inline_data;
@@ -123,11 +106,8 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 	ud_dbg("command fd %u: context %u", f->id, ctx->id);
 	return 0;
 
-err_unbind:
-	if (!req.bind_token)
-		ud_ctx_destroy(c->d, ctx);	/* unbinds the file too */
-	else
-		ud_uverbs_ctx_gone(ctx);
+err_destroy:
+	ud_ctx_destroy(c->d, ctx);	/* unbinds the file too */
 	return fd;
 }
 
@@ -140,7 +120,7 @@ static uint64_t raw_fw_ver(const char *text)
 	return (uint64_t)a << 32 | (uint64_t)(b & 0xffff) << 16 | (c & 0xffff);
 }
 
-static void fill_device_resp(const struct uodp_device_attr *a,
+static void fill_device_resp(const struct ud_device_attr *a,
 			     struct ib_uverbs_query_device_resp *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -189,7 +169,7 @@ static int ex_query_device(struct ud_call *c, struct ud_ufile *f,
 			   const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_ex_query_device *req = (const void *)cmd->core;
-	const struct uodp_device_attr *a = &f->dev->attr;
+	const struct ud_device_attr *a = &f->dev->attr;
 	struct ib_uverbs_ex_query_device_resp resp;
 
 	if (req->comp_mask || req->reserved)

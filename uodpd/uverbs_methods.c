@@ -17,7 +17,7 @@
 #include <rdma/mlx5_user_ioctl_cmds.h>
 
 #include "ctl.h"
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "rdma/uodp-odp-abi.h"
 #include "uverbs.h"
 
@@ -84,8 +84,8 @@ static int devx_other(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_ioctl_cmd *cmd)
 {
 	const struct ud_ioctl_attr *in = &cmd->attrs[0], *out = &cmd->attrs[1];
-	struct uodp_general_cmd k = { .inlen = in->len, .outlen = out->len };
-	struct uodp_general_cmd_resp resp;
+	struct ud_general_cmd k = { .inlen = in->len, .outlen = out->len };
+	struct ud_general_cmd_resp resp;
 	int ret;
 
 	ret = ud_ioctl_read_in(c, in, k.in);
@@ -124,7 +124,7 @@ static uint32_t advice_map_flags(uint64_t advice)
 /* As mlx5_ib_advise_mr_prefetch: each lkey an ODP MR of this PD. */
 static int advise_ranges(struct ud_ufile *f, struct uodpd *d, uint32_t pdn,
 			 const struct ib_uverbs_sge *sge, uint32_t n,
-			 uint32_t flags, struct uodp_odp_map_req *k)
+			 uint32_t flags, struct ud_odp_map_req *k)
 {
 	struct ud_mr *mr;
 	uint32_t i;
@@ -151,7 +151,7 @@ static int advise_mr(struct ud_call *c, struct ud_ufile *f,
 {
 	struct ib_uverbs_sge sge[UODP_ODP_MAX_MAP_RANGES];
 	const struct ud_ioctl_attr *list = &cmd->attrs[3];
-	struct uodp_odp_map_req k = { 0 };
+	struct ud_odp_map_req k = { 0 };
 	struct uodp_odp_map_resp resp;
 	uint64_t advice = 0;
 	uint32_t flags = 0, map_flags;

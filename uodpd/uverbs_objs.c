@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "uverbs.h"
 
 #ifndef SYS_pidfd_open
@@ -35,7 +35,7 @@ int ud_uverbs_run(struct ud_ufile *f, struct uodpd *d,
 		  int (*fn)(struct ud_cmd *), const void *req, uint32_t len,
 		  void *resp, int fd)
 {
-	uint8_t out[UODP_MAX_CMD_SIZE];
+	uint8_t out[UD_CMD_MAX_SIZE];
 	struct ud_cmd k = {
 		.d = d, .ctx = f->ctx, .req = req, .req_len = len,
 		.resp = out, .fds = { fd }, .nfds = fd >= 0,
@@ -55,7 +55,7 @@ int ud_uverbs_run(struct ud_ufile *f, struct uodpd *d,
 int ud_uverbs_destroy(struct ud_ufile *f, struct uodpd *d,
 		      int (*fn)(struct ud_cmd *), uint32_t handle, void *resp)
 {
-	struct uodp_handle_req k = { .handle = handle };
+	struct ud_handle_req k = { .handle = handle };
 
 	return ud_uverbs_run(f, d, fn, &k, sizeof(k), resp, -1);
 }
@@ -94,7 +94,7 @@ int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_query_port *req = (const void *)cmd->core;
-	const struct uodp_port_attr *p = &f->dev->port;
+	const struct ud_port_attr *p = &f->dev->port;
 	struct ib_uverbs_query_port_resp resp = {
 		.port_cap_flags = p->port_cap_flags,
 		.max_msg_sz = p->max_msg_sz,
@@ -129,7 +129,7 @@ int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
 int ud_wcmd_alloc_pd(struct ud_call *c, struct ud_ufile *f,
 		     const struct ud_write_cmd *cmd)
 {
-	struct uodp_alloc_pd_resp out;
+	struct ud_alloc_pd_resp out;
 	struct ib_uverbs_alloc_pd_resp resp;
 	struct mlx5_ib_alloc_pd_resp drv;
 	int ret;
@@ -157,7 +157,7 @@ int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
 		   const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_reg_mr *req = (const void *)cmd->core;
-	struct uodp_reg_mr_req k = {
+	struct ud_reg_mr_req k = {
 		.pdn = req->pd_handle,
 		.access = req->access_flags,
 		.addr = req->start,
@@ -165,7 +165,7 @@ int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
 		.iova = req->hca_va,
 	};
 	struct ib_uverbs_reg_mr_resp resp;
-	struct uodp_reg_mr_resp out;
+	struct ud_reg_mr_resp out;
 	int ret;
 
 	ret = ud_uverbs_run(f, c->d, ud_cmd_reg_mr, &k, sizeof(k), &out, -1);
@@ -205,8 +205,8 @@ int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 	struct ib_uverbs_create_cq_resp resp;
 	struct mlx5_ib_create_cq_resp drv = { 0 };
 	struct uodp_create_cq_drv udata;
-	struct uodp_create_cq_resp out;
-	struct uodp_create_cq_req k;
+	struct ud_create_cq_resp out;
+	struct ud_create_cq_req k;
 	int fd, ret;
 
 	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)) ||
@@ -215,7 +215,7 @@ int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 	fd = ud_uverbs_fetch_fd(c, udata.qmem.fd);
 	if (fd < 0)
 		return fd;
-	k = (struct uodp_create_cq_req){
+	k = (struct ud_create_cq_req){
 		.user_handle = req->user_handle,
 		.mmap_size = udata.qmem.size,
 		.cqe_cnt = pow2_above(req->cqe),
@@ -239,7 +239,7 @@ int ud_wcmd_destroy_cq(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_destroy_cq *req = (const void *)cmd->core;
-	struct uodp_destroy_cq_resp out;
+	struct ud_destroy_cq_resp out;
 	struct ib_uverbs_destroy_cq_resp resp;
 	int ret;
 

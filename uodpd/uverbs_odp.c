@@ -17,7 +17,7 @@
 #include "ctl.h"
 #include "hw/mlx5/eqe.h"
 #include "odp_priv.h"
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "rdma/uodp-odp-abi.h"
 #include "uverbs.h"
 
@@ -184,8 +184,8 @@ static const struct ud_attr_spec odp_map_attrs[] = {
 	{ UODP_IB_ATTR_ODP_MAP_RANGES, UD_ATTR_PTR_IN, true, 0,
 	  UODP_ODP_MAX_MAP_RANGES * sizeof(struct uodp_odp_map_range) },
 	{ UODP_IB_ATTR_ODP_MAP_RESUME, UD_ATTR_PTR_IN, false,
-	  sizeof(((struct uodp_odp_map_req *)0)->resume),
-	  sizeof(((struct uodp_odp_map_req *)0)->resume) },
+	  sizeof(((struct ud_odp_map_req *)0)->resume),
+	  sizeof(((struct ud_odp_map_req *)0)->resume) },
 	{ UODP_IB_ATTR_ODP_MAP_RESP, UD_ATTR_PTR_OUT, true,
 	  sizeof(struct uodp_odp_map_resp),
 	  sizeof(struct uodp_odp_map_resp) },
@@ -195,7 +195,7 @@ static int odp_map(struct ud_call *c, struct ud_ufile *f,
 		   const struct ud_ioctl_cmd *cmd)
 {
 	const struct ud_ioctl_attr *ranges = &cmd->attrs[0];
-	struct uodp_odp_map_req k = { 0 };
+	struct ud_odp_map_req k = { 0 };
 	struct uodp_odp_map_resp resp;
 	int ret;
 
@@ -207,7 +207,7 @@ static int odp_map(struct ud_call *c, struct ud_ufile *f,
 	     ud_ioctl_read_in(c, &cmd->attrs[1], k.resume)))
 		return -EFAULT;
 	if (cmd->attrs[1].present)
-		k.flags = UODP_ODP_MAP_RESUME;
+		k.flags = UD_ODP_MAP_RESUME;
 	ret = ud_uverbs_run(f, c->d, ud_cmd_odp_map, &k, sizeof(k), &resp, -1);
 	if (ret)
 		return ret;

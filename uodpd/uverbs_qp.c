@@ -14,7 +14,7 @@
 #include <infiniband/verbs.h>
 
 #include "ctl.h"
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "uverbs.h"
 
 /* destroy_reporting() answers both with one u32. */
@@ -24,13 +24,13 @@ static_assert(sizeof(struct ib_uverbs_destroy_qp_resp) == sizeof(uint32_t) &&
 
 static uint32_t handle_or_none(uint32_t handle)
 {
-	return handle ? handle : UODP_NO_HANDLE;
+	return handle ? handle : UD_NO_HANDLE;
 }
 
 /* ---- QP ---- */
 
 static int create_qp_req(struct ud_call *c, const struct ud_write_cmd *cmd,
-			 struct uodp_create_qp_req *k, int *fd)
+			 struct ud_create_qp_req *k, int *fd)
 {
 	const struct ib_uverbs_create_qp *req = (const void *)cmd->core;
 	struct uodp_create_qp_drv drv;
@@ -44,20 +44,20 @@ static int create_qp_req(struct ud_call *c, const struct ud_write_cmd *cmd,
 		if (*fd < 0)
 			return *fd;
 	}
-	*k = (struct uodp_create_qp_req){
+	*k = (struct ud_create_qp_req){
 		.user_handle = req->user_handle,
 		.mmap_size = drv.qmem.size,
 		.sq_offset = drv.qmem.buf_offset,
 		.rq_offset = drv.rq_offset,
 		.dbrec_offset = drv.qmem.dbrec_offset,
 		.qp_type = req->qp_type,
-		.flags = req->sq_sig_all ? UODP_QP_SQ_SIG_ALL : 0,
+		.flags = req->sq_sig_all ? UD_QP_SQ_SIG_ALL : 0,
 		/* XRC_RECV names its XRCD where others name their PD. */
-		.pdn = xrc_recv ? UODP_NO_HANDLE : req->pd_handle,
-		.xrcdn = xrc_recv ? req->pd_handle : UODP_NO_HANDLE,
+		.pdn = xrc_recv ? UD_NO_HANDLE : req->pd_handle,
+		.xrcdn = xrc_recv ? req->pd_handle : UD_NO_HANDLE,
 		.send_cqn = handle_or_none(req->send_cq_handle),
 		.recv_cqn = handle_or_none(req->recv_cq_handle),
-		.srqn = req->is_srq ? req->srq_handle : UODP_NO_HANDLE,
+		.srqn = req->is_srq ? req->srq_handle : UD_NO_HANDLE,
 		.sq_wqe_cnt = drv.mlx5.sq_wqe_count,
 		.rq_wqe_cnt = drv.mlx5.rq_wqe_count,
 		.rq_wqe_shift = drv.mlx5.rq_wqe_shift,
@@ -74,8 +74,8 @@ int ud_wcmd_create_qp(struct ud_call *c, struct ud_ufile *f,
 	const struct ib_uverbs_create_qp *req = (const void *)cmd->core;
 	struct mlx5_ib_create_qp_resp drv = { 0 };
 	struct ib_uverbs_create_qp_resp resp;
-	struct uodp_create_qp_resp out;
-	struct uodp_create_qp_req k;
+	struct ud_create_qp_resp out;
+	struct ud_create_qp_req k;
 	int fd, ret;
 
 	ret = create_qp_req(c, cmd, &k, &fd);
@@ -100,7 +100,7 @@ int ud_wcmd_create_qp(struct ud_call *c, struct ud_ufile *f,
 }
 
 static void dest_to_ah(const struct ib_uverbs_qp_dest *d,
-		       struct uodp_ah_attr *ah)
+		       struct ud_ah_attr *ah)
 {
 	memcpy(ah->dgid, d->dgid, sizeof(ah->dgid));
 	ah->flow_label = d->flow_label;
@@ -114,7 +114,7 @@ static void dest_to_ah(const struct ib_uverbs_qp_dest *d,
 	ah->static_rate = d->static_rate;
 }
 
-static void ah_to_dest(const struct uodp_ah_attr *ah,
+static void ah_to_dest(const struct ud_ah_attr *ah,
 		       struct ib_uverbs_qp_dest *d)
 {
 	memcpy(d->dgid, ah->dgid, sizeof(d->dgid));
@@ -133,7 +133,7 @@ int ud_wcmd_modify_qp(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_modify_qp *req = (const void *)cmd->core;
-	struct uodp_modify_qp_req k = {
+	struct ud_modify_qp_req k = {
 		.qpn = req->qp_handle,
 		.attr_mask = req->attr_mask,
 		.attr = {
@@ -166,10 +166,10 @@ int ud_wcmd_query_qp(struct ud_call *c, struct ud_ufile *f,
 		     const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_query_qp *req = (const void *)cmd->core;
-	struct uodp_handle_req k = { .handle = req->qp_handle };
+	struct ud_handle_req k = { .handle = req->qp_handle };
 	struct ib_uverbs_query_qp_resp resp = { 0 };
-	struct uodp_query_qp_resp out;
-	const struct uodp_qp_attr *a = &out.attr;
+	struct ud_query_qp_resp out;
+	const struct ud_qp_attr *a = &out.attr;
 	int ret;
 
 	ret = ud_uverbs_run(f, c->d, ud_cmd_query_qp, &k, sizeof(k), &out,
@@ -212,7 +212,7 @@ static int destroy_reporting(struct ud_call *c, struct ud_ufile *f,
 			     const struct ud_write_cmd *cmd,
 			     int (*fn)(struct ud_cmd *), uint32_t handle)
 {
-	struct uodp_destroy_resp out;
+	struct ud_destroy_resp out;
 	uint32_t events_reported;
 	int ret;
 
@@ -236,11 +236,11 @@ int ud_wcmd_destroy_qp(struct ud_call *c, struct ud_ufile *f,
 
 static int create_srq(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_write_cmd *cmd,
-		      struct uodp_create_srq_req *k)
+		      struct ud_create_srq_req *k)
 {
 	struct mlx5_ib_create_srq_resp drv = { 0 };
 	struct ib_uverbs_create_srq_resp resp;
-	struct uodp_create_srq_resp out;
+	struct ud_create_srq_resp out;
 	struct uodp_create_srq_drv udata;
 	int fd, ret;
 
@@ -275,12 +275,12 @@ int ud_wcmd_create_srq(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_create_srq *req = (const void *)cmd->core;
-	struct uodp_create_srq_req k = {
+	struct ud_create_srq_req k = {
 		.user_handle = req->user_handle,
 		.srq_type = IBV_SRQT_BASIC,
 		.pdn = req->pd_handle,
-		.cqn = UODP_NO_HANDLE,
-		.xrcdn = UODP_NO_HANDLE,
+		.cqn = UD_NO_HANDLE,
+		.xrcdn = UD_NO_HANDLE,
 		.srq_limit = req->srq_limit,
 	};
 
@@ -292,12 +292,12 @@ int ud_wcmd_create_xsrq(struct ud_call *c, struct ud_ufile *f,
 {
 	const struct ib_uverbs_create_xsrq *req = (const void *)cmd->core;
 	bool xrc = req->srq_type == IBV_SRQT_XRC;
-	struct uodp_create_srq_req k = {
+	struct ud_create_srq_req k = {
 		.user_handle = req->user_handle,
 		.srq_type = req->srq_type,
 		.pdn = req->pd_handle,
-		.cqn = xrc ? req->cq_handle : UODP_NO_HANDLE,
-		.xrcdn = xrc ? req->xrcd_handle : UODP_NO_HANDLE,
+		.cqn = xrc ? req->cq_handle : UD_NO_HANDLE,
+		.xrcdn = xrc ? req->xrcd_handle : UD_NO_HANDLE,
 		.srq_limit = req->srq_limit,
 	};
 
@@ -310,7 +310,7 @@ int ud_wcmd_modify_srq(struct ud_call *c, struct ud_ufile *f,
 		       const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_modify_srq *req = (const void *)cmd->core;
-	struct uodp_modify_srq_req k = {
+	struct ud_modify_srq_req k = {
 		.srqn = req->srq_handle,
 		.attr_mask = req->attr_mask,
 		.max_wr = req->max_wr,
@@ -325,9 +325,9 @@ int ud_wcmd_query_srq(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_query_srq *req = (const void *)cmd->core;
-	struct uodp_handle_req k = { .handle = req->srq_handle };
+	struct ud_handle_req k = { .handle = req->srq_handle };
 	struct ib_uverbs_query_srq_resp resp = { 0 };
-	struct uodp_query_srq_resp out;
+	struct ud_query_srq_resp out;
 	int ret;
 
 	ret = ud_uverbs_run(f, c->d, ud_cmd_query_srq, &k, sizeof(k), &out,
@@ -355,9 +355,9 @@ int ud_wcmd_open_xrcd(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_open_xrcd *req = (const void *)cmd->core;
-	struct uodp_open_xrcd_req k = { .oflags = req->oflags };
+	struct ud_open_xrcd_req k = { .oflags = req->oflags };
 	struct ib_uverbs_open_xrcd_resp resp;
-	struct uodp_open_xrcd_resp out;
+	struct ud_open_xrcd_resp out;
 	int fd = -1, ret;
 
 	/* As the kernel: fd -1 is an XRCD of no file. */

@@ -37,46 +37,19 @@ enum uodp_odp_feature {
 
 struct uodp_odp_api {
 	uint32_t api_version;	/* in: caller's; out: the device side's */
-	uint32_t event_size;	/* out: sizeof(struct uodp_odp_event) */
+	uint32_t event_size;	/* out: bytes of one event channel record */
 	uint64_t features;	/* in: wanted; out: granted (a subset) */
 	uint32_t max_map_ranges;/* out: ranges one MAP may carry */
 	uint32_t reserved;
 };
 
-/* ---- 2. The event channel: a pollable fd of fixed-size records. ---- */
-enum uodp_odp_event_type {
-	/* eqe is the raw mlx5 page-fault EQE (type 0x0c, WQE or RDMA). */
-	UODP_ODP_EVENT_PAGE_FAULT = 1,
-	/* [va, va+length) of MR mr_key lost its translation. */
-	UODP_ODP_EVENT_INVALIDATE = 2,
-	/* lost events were dropped; page faults are never dropped. */
-	UODP_ODP_EVENT_OVERFLOW = 3,
-};
-
-struct uodp_odp_event {
-	uint32_t type;		/* enum uodp_odp_event_type */
-	uint32_t reserved;
-	uint64_t token;		/* device-issued fault token (PAGE_FAULT) */
-	union {
-		uint8_t eqe[64];
-		struct {
-			uint32_t mr_key;
-			uint32_t reserved;
-			uint64_t va;
-			uint64_t length;
-		} invalidate;
-		struct {
-			uint64_t lost;
-		} overflow;
-	};
-};
-
 /*
- * read(2) returns whole records, as many as fit (batched); poll(2) reports
- * POLLIN while any are queued.  Page faults are held on the device side when
- * the channel is full and delivered as it drains, so they are never lost;
- * INVALIDATE records may be coalesced away, which an OVERFLOW record
- * reports.
+ * ---- 2. The event channel: the DEVX async event fd (see the methods at
+ * the end).  read(2) returns whole records of event_size bytes, as many as
+ * fit (batched); poll(2) reports POLLIN while any are queued.  Page faults
+ * are held on the device side when the channel is full and delivered as
+ * it drains, so they are never lost; INVALIDATE notices may be coalesced
+ * away, which an OVERFLOW notice reports.
  */
 
 /* ---- 3. MAP: the MTT update of validated ranges of ODP MRs. ---- */
@@ -95,22 +68,6 @@ struct uodp_odp_map_range {
 
 #define UODP_ODP_MAX_MAP_RANGES 32
 
-enum uodp_odp_map_req_flags {
-	/*
-	 * After the ranges, execute resume[] (a PAGE_FAULT_RESUME mailbox,
-	 * validated exactly as through GENERAL), with its error bit forced
-	 * on if a required range failed: userfaultfd's "resolve and wake"
-	 * in one call.  Without it, MAPs batch and one RESUME follows.
-	 */
-	UODP_ODP_MAP_RESUME = 1 << 0,
-};
-
-struct uodp_odp_map_req {
-	uint32_t nranges;
-	uint32_t flags;		/* enum uodp_odp_map_req_flags */
-	uint8_t resume[16];	/* struct mlx5_page_fault_resume_in */
-	struct uodp_odp_map_range ranges[UODP_ODP_MAX_MAP_RANGES];
-};
 
 /*
  * Ranges are applied in order; a failed OPTIONAL range is skipped, the
@@ -193,7 +150,7 @@ struct uodp_odp_mr_counters {
 
 #define UODP_COUNTERS_MRS_PER_QUERY 8
 
-/* The answer to UODP_CMD_QUERY_COUNTERS (rdma/uodp-abi.h). */
+/* The answer to UODP_IB_METHOD_ODP_QUERY_COUNTERS (below). */
 struct uodp_query_counters_resp {
 	struct uodp_odp_device_counters dev;
 	struct uodp_odp_engine_counters engine;	/* summed over contexts */
@@ -202,7 +159,6 @@ struct uodp_query_counters_resp {
 	struct uodp_odp_mr_counters mrs[UODP_COUNTERS_MRS_PER_QUERY];
 };
 
-static_assert(sizeof(struct uodp_odp_event) == 80, "event record");
 static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");
 static_assert(sizeof(struct uodp_odp_map_resp) == 32, "map resp");
 

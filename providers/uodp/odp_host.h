@@ -11,7 +11,7 @@
 #include <infiniband/verbs.h>
 
 #include "odp/backend.h"
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 
 struct uodp_context;
 struct uodp_mr;

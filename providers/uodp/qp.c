@@ -349,7 +349,7 @@ static struct ibv_qp *create_qp(struct ibv_context *context,
 	 * The fault engine may look the QP up as soon as it is in the table,
 	 * while libibverbs still fills struct ibv_qp: it reads our copy.
 	 */
-	qp->pdn = attr->pd ? to_upd(attr->pd)->pdn : UODP_NO_HANDLE;
+	qp->pdn = attr->pd ? to_upd(attr->pd)->pdn : UODP_NO_PDN;
 	err = uodp_table_store(ctx, &ctx->qp_table, qp->qpn, qp);
 	if (err)
 		goto err_destroy;

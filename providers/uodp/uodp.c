@@ -3,8 +3,9 @@
  * uodp provider: registration with libibverbs, the device and the context.
  *
  * libibverbs finds uodpN through sysfs (device/modalias "uodp:uodpN") and
- * opens its uverbs node (a /dev/full node: nothing is ever served there).
- * The context is a connection to uodpd at $UODP_SOCKET.
+ * opens /dev/infiniband/uverbsN: the command fd, which speaks the kernel's
+ * uverbs ABI (under uodp-run, uodpd answers it).  The context is its
+ * GET_CONTEXT, with mlx5's driver data.
  */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -133,12 +134,10 @@ static int get_context(struct uodp_context *ctx)
 {
 	struct {
 		struct ibv_get_context ibv_cmd;
-		struct uodp_alloc_ucontext_req drv;
+		struct mlx5_ib_alloc_ucontext_req_v2 drv;
 	} cmd = {
 		.drv = {
-			.mlx5 = {
-				.max_cqe_version = 1,
-			},
+			.max_cqe_version = 1,
 		},
 	};
 	struct uodp_get_context_resp resp = {};

@@ -20,7 +20,7 @@
 #include <infiniband/driver.h>
 #include <infiniband/verbs.h>
 
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "hw/mlx5/cqe.h"
 #include "hw/mlx5/wqe.h"
 #include "log.h"
@@ -30,6 +30,7 @@
 #include "wqe.h"
 
 #define UODP_PORT_NUM 1
+#define UODP_NO_PDN UINT32_MAX		/* an XRC_RECV QP has no PD */
 
 struct uodp_device {
 	struct verbs_device verbs_dev;

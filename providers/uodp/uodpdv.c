@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * The uodpdv API (uodpdv.h): counters through UODP_CMD_QUERY_COUNTERS,
- * and for this context's own engine straight from its stats page.
+ * The uodpdv API (uodpdv.h): counters through the ODP object's
+ * QUERY_COUNTERS method, and for this context's own engine straight from
+ * its stats page.
  */
 #include <errno.h>
 #include <string.h>

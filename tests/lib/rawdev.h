@@ -4,7 +4,7 @@
  * opens /dev/infiniband/uverbs0 (inside uodp-run), speaks the kernel's own
  * write and ioctl ABI (<rdma/ib_user_verbs.h>, <rdma/rdma_user_ioctl.h>)
  * with mlx5's driver data and the emulator's queue-memory tail
- * (rdma/uodp-abi.h), and writes mlx5 WQEs into its own queue memory,
+ * (rdma/uodp-emu-abi.h), and writes mlx5 WQEs into its own queue memory,
  * bypassing libibverbs and the provider, so a test can hand the device
  * anything a buggy or hostile program could.
  */
@@ -16,7 +16,7 @@
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl.h>
 
-#include "rdma/uodp-abi.h"
+#include "rdma/uodp-emu-abi.h"
 #include "rdma/uodp-odp-abi.h"
 
 #define RAW_DEV_PATH "/dev/infiniband/uverbs0"

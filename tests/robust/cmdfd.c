@@ -2,14 +2,16 @@
 /*
  * The command fd as a process sees it, hostile uses next to the plain ones
  * (run inside uodp-run): the open lands in the trapped range and fstats as
- * a character device; bad framing, commands before GET_CONTEXT, a foreign
- * bind token and ioctls get the kernel's errno; a forked child is served on
- * the inherited fd; another file dup2'd onto a command fd number, and opens
- * with other flags, run untouched and lose no data.
+ * a character device; bad framing, commands before GET_CONTEXT and bad
+ * ioctls get the kernel's errno; a forked child is served on the inherited
+ * fd; another file dup2'd onto a command fd number, and opens with other
+ * flags, run untouched and lose no data; a completion channel read late
+ * loses no event.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +431,124 @@ static void check_mutations(struct ibv_context *victim)
 		ibv_dealloc_pd(pd);
 }
 
+/* ---- a completion channel read late ---- */
+
+#define BACKLOG_EVENTS 9000	/* more than a pipe holds (8192 records) */
+
+struct backlog {
+	struct ibv_comp_channel *ch;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_qp *a, *b;
+	struct ibv_mr *mr;
+	char buf[64];
+};
+
+static struct ibv_qp *backlog_qp(struct backlog *r)
+{
+	struct ibv_qp_init_attr attr = {
+		.send_cq = r->cq, .recv_cq = r->cq, .qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 4,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	struct ibv_qp *qp = ibv_create_qp(r->pd, &attr);
+
+	if (!qp)
+		test_die("ibv_create_qp", errno);
+	return qp;
+}
+
+static void backlog_open(struct ibv_context *ctx, struct backlog *r)
+{
+	union ibv_gid gid;
+	int gidx = test_roce_v2_gid(ctx, "uodp0", &gid);
+
+	r->ch = ibv_create_comp_channel(ctx);
+	r->pd = ibv_alloc_pd(ctx);
+	r->cq = r->ch && r->pd ? ibv_create_cq(ctx, 16, NULL, r->ch, 0) : NULL;
+	r->mr = r->pd ? ibv_reg_mr(r->pd, r->buf, sizeof(r->buf),
+				   IBV_ACCESS_LOCAL_WRITE |
+				   IBV_ACCESS_REMOTE_WRITE) : NULL;
+	if (!r->cq || !r->mr || gidx < 0)
+		test_die("channel, PD, CQ, MR or GID", errno);
+	r->a = backlog_qp(r);
+	r->b = backlog_qp(r);
+	if (test_rc_connect(r->a, r->b->qp_num, &gid, (uint8_t)gidx,
+			    IBV_ACCESS_REMOTE_WRITE, 14, 7) ||
+	    test_rc_connect(r->b, r->a->qp_num, &gid, (uint8_t)gidx,
+			    IBV_ACCESS_REMOTE_WRITE, 14, 7))
+		test_die("connect", errno);
+}
+
+/* Arm, complete one RDMA WRITE, poll it: one event, left unread. */
+static bool backlog_round(struct backlog *r)
+{
+	struct ibv_sge sge = { (uintptr_t)r->buf, 8, r->mr->lkey };
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_RDMA_WRITE,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { (uintptr_t)r->buf + 32, r->mr->rkey },
+	}, *bad;
+	struct ibv_wc wc;
+	int n, spins;
+
+	if (ibv_req_notify_cq(r->cq, 0) || ibv_post_send(r->a, &wr, &bad))
+		return false;
+	for (spins = 0; spins < 10000000; spins++) {
+		n = ibv_poll_cq(r->cq, 1, &wc);
+		if (n)
+			return n == 1 && wc.status == IBV_WC_SUCCESS;
+	}
+	return false;
+}
+
+/* Events read from the channel until none comes within a second. */
+static unsigned int backlog_drain(struct backlog *r)
+{
+	struct ib_uverbs_comp_event_desc ev[256];
+	struct pollfd pfd = { .fd = r->ch->fd, .events = POLLIN };
+	unsigned int got = 0;
+	ssize_t n;
+
+	fcntl(r->ch->fd, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		n = read(r->ch->fd, ev, sizeof(ev));
+		if (n > 0) {
+			got += (unsigned int)((size_t)n / sizeof(ev[0]));
+			continue;
+		}
+		if (got >= BACKLOG_EVENTS || poll(&pfd, 1, 1000) != 1)
+			return got;
+	}
+}
+
+/*
+ * Events a process has not read yet are never lost, however many: past
+ * what the pipe holds they wait on the device and come as it reads.
+ */
+static void check_channel_backlog(struct ibv_context *ctx)
+{
+	struct backlog r = { 0 };
+	unsigned int i, got;
+
+	backlog_open(ctx, &r);
+	for (i = 0; i < BACKLOG_EVENTS; i++)
+		if (!backlog_round(&r))
+			break;
+	test_check(i == BACKLOG_EVENTS, "%u armed completions, events unread",
+		   i);
+	got = backlog_drain(&r);
+	test_check(got == i, "all %u events arrive when read late (%u)", i,
+		   got);
+	ibv_ack_cq_events(r.cq, got);
+	ibv_destroy_qp(r.a);
+	ibv_destroy_qp(r.b);
+	test_check(!ibv_destroy_cq(r.cq), "and the CQ is destroyed after");
+	ibv_dereg_mr(r.mr);
+	ibv_dealloc_pd(r.pd);
+	ibv_destroy_comp_channel(r.ch);
+}
+
 static void check_contexts(void)
 {
 	struct ibv_context *a = test_open_device("uodp0");
@@ -441,6 +561,7 @@ static void check_contexts(void)
 	check_dup_close(a);
 	check_reopen_close(a);
 	check_mutations(a);
+	check_channel_backlog(b);
 	ibv_close_device(b);
 	ibv_close_device(a);
 }

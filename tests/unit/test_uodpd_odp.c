@@ -2,7 +2,8 @@
 /*
  * Unit test of the device-side fault machinery (odp.c, odp_channel.c),
  * linked against the daemon objects with queues that exist only as
- * structs: the exact EQE bytes of both subtypes, token rules, a channel
+ * structs: the exact EQE bytes of both subtypes in the DEVX event
+ * channel's records (cookie, then 64 bytes), token rules, a channel
  * that fills up (faults held and delivered as it drains, never dropped;
  * INVALIDATE events beyond the limit counted and reported by OVERFLOW),
  * orphans of destroyed queues, and the resume-with-error of everything
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <assert.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -33,9 +36,34 @@ static struct ud_ctx *ctx;
 static struct ud_qp *qps[NQPS];
 static int chan;
 
+#define FAULT_COOKIE 0xfa017ull
+#define NOTICE_COOKIE 0x9071ceull
+
+/* A DEVX async event record: the subscription's cookie, then the data. */
+struct rec {
+	uint64_t cookie;
+	union {
+		uint8_t eqe[64];
+		struct uodp_odp_notice notice;
+	};
+};
+
+static_assert(sizeof(struct rec) == UODP_ODP_EVENT_RECORD_SIZE, "record");
+
+/* A WQE fault's token: the EQE's 24-bit token at byte 44. */
+static uint32_t wqe_token(const struct rec *r)
+{
+	return be32toh(*(const uint32_t *)(r->eqe + 44)) & 0xffffff;
+}
+
+static bool is_notice(const struct rec *r, uint32_t kind)
+{
+	return r->cookie == NOTICE_COOKIE && r->notice.kind == kind;
+}
+
 static void setup(void)
 {
-	int memfd, ret;
+	int memfd, pipefd[2];
 
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	d.ndevices = 1;
@@ -57,8 +85,12 @@ static void setup(void)
 	if (ftruncate(memfd, PAGE) ||
 	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
 		exit(1);
-	ret = ud_odp_channel_open(&d, ctx, memfd, &chan);
-	CHECK_EQ(ret, 0);
+	if (pipe2(pipefd, O_CLOEXEC))
+		exit(1);
+	CHECK_EQ(ud_odp_channel_attach(&d, ctx, pipefd[1], FAULT_COOKIE,
+				       memfd), 0);
+	ud_odp_channel_notices(ctx, NOTICE_COOKIE);
+	chan = pipefd[0];
 	close(memfd);
 	CHECK_EQ(fcntl(chan, F_SETFL, O_NONBLOCK), 0);
 }
@@ -78,7 +110,7 @@ static struct ud_qp *qp_new(int i)
 }
 
 /* Read what the channel holds now, flushing the daemon's queue first. */
-static int drain(struct uodp_odp_event *evs, int max)
+static int drain(struct rec *evs, int max)
 {
 	int n = 0;
 	ssize_t got;
@@ -97,7 +129,7 @@ static int drain(struct uodp_odp_event *evs, int max)
 
 static void test_eqe_bytes(void)
 {
-	struct uodp_odp_event ev;
+	struct rec ev;
 	struct ud_qp *qp = qps[0];
 	uint8_t want[64] = { 0 };
 	uint32_t token;
@@ -106,8 +138,8 @@ static void test_eqe_bytes(void)
 					MLX5_WQE_PF_TYPE_REQ_READ_OR_ATOMIC,
 					qp->qpn, 0xbeef, 0x12345), 0);
 	CHECK_EQ(read(chan, &ev, sizeof(ev)), sizeof(ev));
-	CHECK_EQ(ev.type, UODP_ODP_EVENT_PAGE_FAULT);
-	token = (uint32_t)ev.token;
+	CHECK_EQ(ev.cookie, FAULT_COOKIE);
+	token = wqe_token(&ev);
 	want[1] = 0x0c;
 	want[3] = 0;
 	want[32] = 0x00; want[33] = 0x01; want[34] = 0x23; want[35] = 0x45;
@@ -127,8 +159,9 @@ static void test_eqe_bytes(void)
 	CHECK_EQ(ud_odp_raise_rdma_fault(&d, qp, 0x4200, 0x1122334455667788ull,
 					 0x10000, 0x800, 1024, true), 0);
 	CHECK_EQ(read(chan, &ev, sizeof(ev)), sizeof(ev));
+	CHECK_EQ(ev.cookie, FAULT_COOKIE);
 	memset(want, 0, sizeof(want));
-	token = (uint32_t)ev.token;
+	token = be32toh(*(uint32_t *)(ev.eqe + 56)) & 0xffffff;
 	want[1] = 0x0c;
 	want[3] = 1;
 	want[34] = 0x08;				/* bytes_committed */
@@ -163,7 +196,7 @@ static void test_eqe_bytes(void)
 
 static void test_full_channel(void)
 {
-	static struct uodp_odp_event evs[NQPS + 1];
+	static struct rec evs[NQPS + 1];
 	uint8_t *seen = calloc(1u << 24, 1);
 	int i, n, first;
 	uint32_t token, synd;
@@ -181,8 +214,8 @@ static void test_full_channel(void)
 	n = first + drain(evs + first, NQPS + 1 - first);
 	CHECK_EQ(n, NQPS);
 	for (i = 0; i < n; i++) {
-		CHECK_EQ(evs[i].type, UODP_ODP_EVENT_PAGE_FAULT);
-		token = (uint32_t)evs[i].token;
+		CHECK_EQ(evs[i].cookie, FAULT_COOKIE);
+		token = wqe_token(&evs[i]);
 		CHECK_EQ(token != 0 && token <= 0xffffff && !seen[token], 1);
 		seen[token] = 1;
 		/* In order: the WQE index we gave each QP. */
@@ -198,7 +231,7 @@ static void test_full_channel(void)
 
 static void test_invalidate_overflow(void)
 {
-	static struct uodp_odp_event evs[NQPS + 400];
+	static struct rec evs[NQPS + 400];
 	const uint64_t npages = 1024;
 	uint8_t *buf = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -233,25 +266,24 @@ static void test_invalidate_overflow(void)
 	CHECK_EQ(mr->odp_tbl->pages_present, npages - 302);
 	n = drain(evs, NQPS + 400);
 	for (i = 0; i < n; i++) {
-		if (evs[i].type == UODP_ODP_EVENT_PAGE_FAULT)
+		if (evs[i].cookie == FAULT_COOKIE)
 			faults++;
-		else if (evs[i].type == UODP_ODP_EVENT_INVALIDATE)
+		else if (is_notice(&evs[i], UODP_ODP_NOTICE_INVALIDATE))
 			inval++;
-		else if (evs[i].type == UODP_ODP_EVENT_OVERFLOW)
-			lost += evs[i].overflow.lost;
+		else if (is_notice(&evs[i], UODP_ODP_NOTICE_OVERFLOW))
+			lost += evs[i].notice.lost;
 	}
 	CHECK_EQ(faults, NQPS);
 	CHECK_EQ(inval, UD_ODP_MAX_PENDING_OTHER);
 	CHECK_EQ(lost, 301 - UD_ODP_MAX_PENDING_OTHER);
 	for (i = 0; i < n; i++)
-		if (evs[i].type == UODP_ODP_EVENT_INVALIDATE) {
-			CHECK_EQ(evs[i].invalidate.mr_key, mr->key);
-			CHECK_EQ(evs[i].invalidate.va,
-				 (uintptr_t)buf + PAGE - 8);
-			CHECK_EQ(evs[i].invalidate.length, 16);
+		if (is_notice(&evs[i], UODP_ODP_NOTICE_INVALIDATE)) {
+			CHECK_EQ(evs[i].notice.mr_key, mr->key);
+			CHECK_EQ(evs[i].notice.va, (uintptr_t)buf + PAGE - 8);
+			CHECK_EQ(evs[i].notice.length, 16);
 			break;
 		}
-	CHECK_EQ(evs[n - 1].type, UODP_ODP_EVENT_OVERFLOW);
+	CHECK_EQ(is_notice(&evs[n - 1], UODP_ODP_NOTICE_OVERFLOW), 1);
 	CHECK_EQ(ctx->odp->ctr.events_lost, lost);
 	CHECK_EQ(ctx->odp->ctr.invalidations, 302);
 	for (i = 0; i < NQPS; i++)

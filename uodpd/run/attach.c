@@ -10,14 +10,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "rdma/uodp-abi.h"
 #include "run.h"
 #include "supervise.h"
 
 static int send_listener(int sock, int listener)
 {
-	struct uodp_cmd_hdr hdr = {
-		.opcode = UD_ATTACH_OPCODE,
+	struct ud_service_req hdr = {
+		.opcode = UD_SERVICE_ATTACH,
 		.length = sizeof(hdr),
 	};
 	union {
@@ -45,7 +44,7 @@ static int send_listener(int sock, int listener)
 
 static int wait_answer(int sock)
 {
-	struct uodp_resp_hdr resp;
+	struct ud_service_resp resp;
 	ssize_t n;
 
 	do {

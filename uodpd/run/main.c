@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "supervise.h"
 #include "uodpd/uodpd.h"
 
 #define PROVIDER_ABI_SUFFIX "-rdmav34.so"	/* libibverbs appends it */
@@ -259,7 +260,7 @@ static int set_command_env(const struct run_state *st)
 	if (!ret)
 		ret = setenv("SYSFS_PATH", st->sysfs_root, 1);
 	if (!ret)
-		ret = setenv(UODP_SOCKET_ENV, st->socket_path, 1);
+		ret = setenv(UD_SOCKET_ENV, st->socket_path, 1);
 	return ret ? -errno : 0;
 }
 

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
 /*
  * The fault engine's only way to the device: a narrow backend.  The engine
- * knows the thin ODP uAPI's records (rdma/uodp-odp-abi.h) and PRM mailboxes
- * (hw/mlx5/cmd.h), nothing of how they travel.  backend_uodpd.c carries
- * them over uodpd's command socket; a libmlx5 DEVX backend would carry them
- * over uverbs ioctls and a DEVX event channel, without touching the engine.
+ * knows the thin ODP uAPI's structures (rdma/uodp-odp-abi.h) and PRM
+ * mailboxes (hw/mlx5/cmd.h), nothing of how they travel: backend_devx.c
+ * carries them as uverbs ioctls on the command fd and reads a DEVX event
+ * channel, as it would on a kernel with the ODP patch.
  *
  * Every hook returns 0 (or a count) or a negative errno.  The engine calls
  * them from its own thread and, for synchronous ibv_advise_mr, from the
- * application's; a backend must allow that (the uodpd one serializes on
- * the context's command lock).
+ * application's; a backend must allow that.
  */
 #ifndef UODP_ODP_BACKEND_H
 #define UODP_ODP_BACKEND_H
@@ -19,6 +18,37 @@
 #include "rdma/uodp-odp-abi.h"
 
 struct uodp_odp_backend;
+
+/*
+ * An event as the backend hands it to the engine, decoded from whatever
+ * the device's channel carries (DEVX records, backend_devx.c).
+ */
+enum uodp_odp_event_type {
+	/* eqe is the raw mlx5 page-fault EQE (type 0x0c, WQE or RDMA). */
+	UODP_ODP_EVENT_PAGE_FAULT = 1,
+	/* [va, va+length) of MR mr_key lost its translation. */
+	UODP_ODP_EVENT_INVALIDATE = 2,
+	/* lost events were dropped; page faults are never dropped. */
+	UODP_ODP_EVENT_OVERFLOW = 3,
+};
+
+struct uodp_odp_event {
+	uint32_t type;		/* enum uodp_odp_event_type */
+	uint32_t reserved;
+	uint64_t token;		/* device-issued fault token (PAGE_FAULT) */
+	union {
+		uint8_t eqe[64];
+		struct {
+			uint32_t mr_key;
+			uint32_t reserved;
+			uint64_t va;
+			uint64_t length;
+		} invalidate;
+		struct {
+			uint64_t lost;
+		} overflow;
+	};
+};
 
 struct uodp_odp_backend_ops {
 	const char *name;
