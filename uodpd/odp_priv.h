@@ -156,6 +156,7 @@ struct ud_odp_ctx {
 	 * notice subscription's and a struct uodp_odp_notice.
 	 */
 	bool notices;			/* the notice type is subscribed */
+	ino_t chan_ino;			/* the event channel faults go to */
 	uint64_t cookie_fault, cookie_notice;
 	int stats_fd;			/* from ODP_API until the channel opens */
 	const struct uodp_odp_engine_counters *stats;

@@ -85,6 +85,9 @@ static int subscribe_one(struct uodpd *d, struct ud_ufile *f,
 	if (!o)
 		return -ENOMEM;
 	if (type == UODP_EVENT_TYPE_ODP_NOTICE) {
+		/* Notices travel with the faults: on their channel only. */
+		if (!ud_odp_channel_open_p(f->ctx) || o->chan_ino != ch->st_ino)
+			return -EINVAL;
 		ud_odp_channel_notices(f->ctx, cookie);
 		return 0;
 	}
@@ -100,6 +103,7 @@ static int subscribe_one(struct uodpd *d, struct ud_ufile *f,
 		close(wfd);
 		return ret;
 	}
+	o->chan_ino = ch->st_ino;
 	ud_info("context %u: ODP faults on a DEVX event channel",
 		f->ctx->id);
 	return 0;
@@ -130,7 +134,17 @@ static int subscribe(struct ud_call *c, struct ud_ufile *f,
 	    (cmd->attrs[4].present &&
 	     ud_ioctl_read_in(c, &cmd->attrs[4], &cookie)))
 		return -EFAULT;
+	/* Faults first: a list may name notices before them. */
 	for (i = 0; i < list->len / sizeof(types[0]); i++) {
+		if (types[i] == UODP_EVENT_TYPE_ODP_NOTICE)
+			continue;
+		ret = subscribe_one(c->d, f, ch, types[i], cookie);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < list->len / sizeof(types[0]); i++) {
+		if (types[i] != UODP_EVENT_TYPE_ODP_NOTICE)
+			continue;
 		ret = subscribe_one(c->d, f, ch, types[i], cookie);
 		if (ret)
 			return ret;

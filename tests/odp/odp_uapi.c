@@ -713,6 +713,10 @@ static void test_channel(void)
 	chan2 = event_fd_alloc(&c, 0);
 	ret = subscribe(&c, chan2, MLX5_EVENT_TYPE_PAGE_FAULT, COOKIE_FAULT);
 	test_check(ret == -EEXIST, "a second fault channel: %d", ret);
+	/* Notices travel with the faults, not to a channel of their own. */
+	ret = subscribe(&c, chan2, UODP_EVENT_TYPE_ODP_NOTICE, COOKIE_NOTICE);
+	test_check(ret == -EINVAL, "notices on a channel without faults: %d",
+		   ret);
 	close(chan2);
 	ret = handshake(&c, ALL_FEATURES, -1, &api);
 	test_check(ret == -EBUSY, "ODP_API with the channel open: %d", ret);
