@@ -67,7 +67,7 @@ build_sanitize() {
 # ThreadSanitizer: the provider's fault engine runs beside the application's
 # threads.  The C tests run under it (stock binaries and python are not
 # instrumented, so those suites stay with build/ and build-sanitize/).
-TSAN_TESTS='^(odp|robust|unit)\.|^uodpd_'
+TSAN_TESTS='^(odp|robust|control|unit)\.|^uodpd_'
 build_tsan() {
 	configure_and_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DUODP_TSAN=ON
