@@ -30,22 +30,32 @@ bool ud_odp_channel_open_p(const struct ud_ctx *ctx)
 	return ctx->odp && ctx->odp->chan_wfd >= 0;
 }
 
-static int map_stats(struct ud_odp_ctx *o, int fd)
+int ud_odp_stats_check(int fd)
 {
 	const int need = F_SEAL_SHRINK | F_SEAL_GROW;
-	size_t len = sizeof(struct uodp_odp_engine_counters);
 	struct stat st;
 	int seals;
-	void *p;
 
-	if (fd < 0)
-		return 0;	/* no engine counters page */
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || (seals & need) != need)
 		return -EINVAL;		/* not a memfd, or could shrink */
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < len)
+	    (uint64_t)st.st_size < sizeof(struct uodp_odp_engine_counters))
 		return -EINVAL;
+	return 0;
+}
+
+static int map_stats(struct ud_odp_ctx *o, int fd)
+{
+	size_t len = sizeof(struct uodp_odp_engine_counters);
+	void *p;
+	int ret;
+
+	if (fd < 0)
+		return 0;	/* no engine counters page */
+	ret = ud_odp_stats_check(fd);
+	if (ret)
+		return ret;
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;

@@ -217,6 +217,8 @@ struct uodp_odp_device_counters *ud_odp_dev_ctr(struct uodpd *d,
  */
 int ud_odp_channel_attach(struct uodpd *d, struct ud_ctx *ctx, int wfd,
 			  uint64_t cookie, int stats_fd);
+/* Whether fd can be the engine's counters page: sealed, big enough. */
+int ud_odp_stats_check(int fd);
 /* Notices (invalidations, overflow) on the DEVX channel with cookie. */
 void ud_odp_channel_notices(struct ud_ctx *ctx, uint64_t cookie);
 /*

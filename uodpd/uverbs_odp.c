@@ -175,6 +175,11 @@ static int odp_api(struct ud_call *c, struct ud_ufile *f,
 		stats_fd = ud_uverbs_fetch_fd(c, (int)cmd->attrs[2].data);
 		if (stats_fd < 0)
 			return stats_fd;
+		ret = ud_odp_stats_check(stats_fd);
+		if (ret) {
+			close(stats_fd);
+			return ret;
+		}
 	}
 	ret = ud_uverbs_run(f, c->d, ud_cmd_odp_api, &in, sizeof(in), &out,
 			    -1);

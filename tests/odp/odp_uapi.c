@@ -687,15 +687,18 @@ static void test_channel(void)
 
 	/* The stats page: a memfd sealed against resizing, big enough. */
 	fd = raw_make_memfd(ODP_PAGE, 0);
-	ret = with_stats_page(&c, fd);
-	test_check(ret == -EINVAL, "an unsealed stats page: %d", ret);
+	ret = handshake(&c, ALL_FEATURES, fd, &api);
+	test_check(ret == -EINVAL, "handshake, unsealed stats page: %d",
+		   ret);
 	close(fd);
 	fd = raw_make_memfd(64, 1);
-	ret = with_stats_page(&c, fd);
-	test_check(ret == -EINVAL, "a 64-byte stats page: %d", ret);
+	ret = handshake(&c, ALL_FEATURES, fd, &api);
+	test_check(ret == -EINVAL, "handshake, 64-byte stats page: %d",
+		   ret);
 	close(fd);
-	ret = with_stats_page(&c, pfd[1]);
-	test_check(ret == -EINVAL, "a pipe as the stats page: %d", ret);
+	ret = handshake(&c, ALL_FEATURES, pfd[1], &api);
+	test_check(ret == -EINVAL, "handshake, a pipe as stats page: %d",
+		   ret);
 	close(pfd[0]);
 	close(pfd[1]);
 	ret = with_stats_page(&c, pfd[1]);
