@@ -120,15 +120,19 @@ int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
 	close(pipefd[0]);
 	if (fd < 0)
 		goto err_destroy;
-	if (kind == UD_CHANNEL_COMP) {
-		ch->id = ud_idr_alloc(&c->d->channels, ch);
-		/* Edge-triggered: a wakeup each time a full pipe gets room. */
-		if (!ch->id || ud_loop_watch_events(c->d, ch->wfd,
-						    EPOLLOUT | EPOLLET,
-						    UD_EP_COMP_CHANNEL, ch->id)) {
-			fd = -ENOMEM;
-			goto err_destroy;	/* the installed fd reads EOF */
-		}
+	/*
+	 * A completion channel: edge-triggered EPOLLOUT, a wakeup each time
+	 * a full pipe gets room.  An event channel has no reader of ours:
+	 * EPOLLERR says the process closed it, and it is freed, as the
+	 * kernel frees the file.
+	 */
+	ch->id = ud_idr_alloc(&c->d->channels, ch);
+	if (!ch->id || ud_loop_watch_events(c->d, ch->wfd,
+					    kind == UD_CHANNEL_COMP ?
+					    EPOLLOUT | EPOLLET : 0,
+					    UD_EP_CHANNEL, ch->id)) {
+		fd = -ENOMEM;
+		goto err_destroy;	/* the installed fd reads EOF */
 	}
 	*out = ch;
 	return fd;
@@ -233,13 +237,18 @@ void ud_cq_fire(struct ud_cq *cq)
 		cq->events_pending++;
 }
 
-void ud_channel_writable(struct uodpd *d, uint32_t id)
+void ud_channel_ready(struct uodpd *d, uint32_t id, uint32_t events)
 {
 	struct ud_channel *ch = ud_idr_find(&d->channels, id);
 	struct ud_cq *cq;
 
 	if (!ch)
 		return;		/* destroyed earlier in this batch */
+	if (ch->kind != UD_CHANNEL_COMP) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			ud_channel_destroy(d, ch);
+		return;
+	}
 	list_for_each(&ch->cqs, cq, struct ud_cq, channel_link)
 		flush_pending(cq);
 }

@@ -129,8 +129,8 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 		case UD_EP_CTX_OWNER:
 			ud_ctx_owner_exited(d, id);
 			break;
-		case UD_EP_COMP_CHANNEL:
-			ud_channel_writable(d, id);
+		case UD_EP_CHANNEL:
+			ud_channel_ready(d, id, ev[i].events);
 			break;
 		}
 	}

@@ -14,7 +14,7 @@ enum ud_ep_kind {
 	UD_EP_NOTIFY,		/* id: seccomp listener id (supervise.c) */
 	UD_EP_INOTIFY,		/* command fd releases (uverbs.c) */
 	UD_EP_CTX_OWNER,	/* id: context id, its owner's pidfd */
-	UD_EP_COMP_CHANNEL,	/* id: completion channel id, room again */
+	UD_EP_CHANNEL,		/* id: channel id (comp_channel.c) */
 };
 
 /* Watch fd for input; events name (kind, id), never a pointer. */

@@ -230,7 +230,7 @@ struct uodpd {
 	/* the supervisor (supervise.c, uverbs.c) */
 	struct ud_idr listeners;	/* seccomp listeners of attached commands */
 	struct ud_idr ufiles;		/* command fds */
-	struct ud_idr channels;		/* completion channels, for epoll */
+	struct ud_idr channels;		/* completion and event channels */
 	struct list_head ufile_hash[64];	/* by inode */
 	int inotify_fd;			/* releases of command fds */
 	int signal_fd;			/* SIGTERM/SIGINT */

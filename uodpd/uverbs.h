@@ -313,8 +313,11 @@ int ud_cmd_create_comp_channel(struct ud_call *c, struct ud_ufile *f,
 int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
 		      enum ud_channel_kind kind, struct ud_channel **out);
 void ud_channel_destroy(struct uodpd *d, struct ud_channel *ch);
-/* Completion channel id has room again: write what waited for it. */
-void ud_channel_writable(struct uodpd *d, uint32_t id);
+/*
+ * epoll on channel id's write end: a completion channel has room again
+ * (write what waited for it), an event channel lost its reader (free it).
+ */
+void ud_channel_ready(struct uodpd *d, uint32_t id, uint32_t events);
 /* The completion channel behind fd in process pid, if it is ctx's. */
 struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd);
 /* The channel of kind behind fd in process pid, if it is f's. */

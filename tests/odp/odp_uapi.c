@@ -637,7 +637,7 @@ static void test_channel(void)
 		MLX5_IB_ATTR_DEVX_SUBSCRIBE_EVENT_FD_NUM, &fd_num,
 		sizeof(fd_num));
 	struct octx c, other;
-	int fd, pfd[2], ret, chan2;
+	int fd, pfd[2], ret, chan2, i;
 	char buf[UODP_ODP_EVENT_RECORD_SIZE];
 
 	octx_open(&c);
@@ -716,6 +716,14 @@ static void test_channel(void)
 	chan2 = event_fd_alloc(&c, 0);
 	ret = subscribe(&c, chan2, MLX5_EVENT_TYPE_PAGE_FAULT, COOKIE_FAULT);
 	test_check(ret == -EEXIST, "a second fault channel: %d", ret);
+	/* A closed event channel is freed: the file's limit is never met. */
+	for (i = 0, ret = 0; i < 1100 && ret >= 0; i++) {
+		ret = event_fd_alloc(&c, 0);
+		if (ret >= 0)
+			close(ret);
+	}
+	test_check(ret >= 0, "1100 event channels opened and closed: %d",
+		   ret);
 	/* Notices travel with the faults, not to a channel of their own. */
 	ret = subscribe(&c, chan2, UODP_EVENT_TYPE_ODP_NOTICE, COOKIE_NOTICE);
 	test_check(ret == -EINVAL, "notices on a channel without faults: %d",
