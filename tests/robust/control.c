@@ -1740,6 +1740,9 @@ static int test_fd_hygiene(void)
 		   "40 contexts closed (half tidied first), 10 exited: "
 		   "%d failed command(s), %d failed child(ren)", bad, lost);
 	check_usage_back(dev_pid, &before, "nothing leaked in the device");
+	/* Fifty contexts held the inode's XRCD: none kept a reference. */
+	check_ret(xrcd_gone(&probe, fd), -EAGAIN,
+		  "and the XRCD they shared is gone");
 	test_check(device_alive(dev_pid), "the device serves on");
 	close(fd);
 	unlink(path);
