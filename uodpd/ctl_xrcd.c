@@ -113,8 +113,7 @@ int ud_cmd_open_xrcd(struct ud_cmd *c)
 
 	if (req->has_fd > 1 || req->has_fd != c->nfds)
 		return -EBADF;
-	if (req->oflags & ~(uint32_t)(O_CREAT | O_EXCL))
-		return -EINVAL;
+	/* Other oflags bits are ignored, as ib_uverbs_open_xrcd does. */
 	if (ctx->nxrcds == sizeof(ctx->xrcds) / sizeof(ctx->xrcds[0]))
 		return -EMFILE;
 	if (req->has_fd) {

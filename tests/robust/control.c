@@ -1335,6 +1335,10 @@ static void xrcd_open_cases(struct xrc_env *e)
 	test_check(e->priv != e->shared, "a private XRCD (%u)", e->priv);
 	check_ret(open_xrcd(&e->b, 1000, 0, NULL), -EBADF,
 		  "OPEN_XRCD naming a closed fd");
+	/* Bits other than O_CREAT and O_EXCL are not the kernel's business. */
+	check_ret(open_xrcd(&e->a, -1, O_APPEND | O_NONBLOCK, &x), 0,
+		  "OPEN_XRCD with other oflags bits");
+	check_ret(raw_destroy(&e->a, RAW_XRCD, x), 0, "and CLOSE_XRCD of it");
 }
 
 /* A target QP's state machine: responder attributes, no requester's. */
