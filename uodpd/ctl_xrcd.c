@@ -147,17 +147,33 @@ static void ctx_xrcd_release(struct uodpd *d, struct ud_ctx *ctx, int i)
 	xrcd_free_if_unused(d, x);
 }
 
+static bool ctx_uses_xrcd(const struct ud_ctx *ctx, uint32_t xrcdn)
+{
+	const struct ud_srq *srq;
+	const struct ud_qp *qp;
+
+	list_for_each(&ctx->srqs, srq, struct ud_srq, ctx_link)
+		if (srq->xrcdn == xrcdn)
+			return true;
+	list_for_each(&ctx->qps, qp, struct ud_qp, ctx_link)
+		if (qp->xrcdn == xrcdn)
+			return true;
+	return false;
+}
+
 int ud_cmd_close_xrcd(struct ud_cmd *c)
 {
 	const struct ud_handle_req *req = c->req;
 	int i = ctx_xrcd_slot(c->ctx, req->handle);
-	struct ud_xrcd *x;
 
 	if (i < 0)
 		return -ENOENT;
-	x = ud_idr_find(&c->d->xrcd_ids, req->handle);
-	/* A private XRCD still in use cannot go; a shared one is just left. */
-	if (x && !x->has_inode && x->users)
+	/*
+	 * This context's SRQs and target QPs hold its handle, as they hold
+	 * the kernel's uobject: while they exist it cannot be closed.
+	 * Other contexts' users of a shared XRCD are theirs.
+	 */
+	if (ctx_uses_xrcd(c->ctx, req->handle))
 		return -EBUSY;
 	ctx_xrcd_release(c->d, c->ctx, i);
 	return 0;

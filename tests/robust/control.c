@@ -1363,7 +1363,8 @@ static void xrc_recv_states(struct xrc_env *e, uint32_t qpn)
 /* An XRC SRQ and a target QP in b's private XRCD. */
 static void xrc_target_cases(struct xrc_env *e)
 {
-	uint32_t pd = pd_or_die(&e->b), cq = cq_or_die(&e->b, 64), srq, qpn;
+	uint32_t pd = pd_or_die(&e->b), cq = cq_or_die(&e->b, 64), srq, srq2;
+	uint32_t qpn;
 	struct srq_spec ss;
 	struct qp_spec s;
 
@@ -1377,6 +1378,14 @@ static void xrc_target_cases(struct xrc_env *e)
 	check_ret(create_srq(&e->b, &ss, &srq), 0, "CREATE_XSRQ (XRC)");
 	check_ret(raw_destroy(&e->b, RAW_CQ, cq), -EBUSY,
 		  "DESTROY_CQ of the XRC SRQ's CQ");
+	/* A shared XRCD this context's SRQ uses cannot be closed either. */
+	srq_spec_init(&ss, IBV_SRQT_XRC, pd, cq, e->shared);
+	check_ret(create_srq(&e->b, &ss, &srq2), 0,
+		  "CREATE_XSRQ in the shared XRCD");
+	check_ret(raw_destroy(&e->b, RAW_XRCD, e->shared), -EBUSY,
+		  "CLOSE_XRCD of a shared XRCD this context's SRQ uses");
+	check_ret(raw_destroy(&e->b, RAW_SRQ, srq2), 0,
+		  "DESTROY_SRQ in the shared XRCD");
 	qp_spec_xrc_recv(&s, e->priv);
 	s.with_fd = true;
 	check_ret(create_qp(&e->b, &s, NULL), -EBADF,
