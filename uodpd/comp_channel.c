@@ -13,9 +13,8 @@
  * record that differs from the last one acted on is a new arm; the CQ then
  * fires once, on the next CQE added (solicited arms: the next solicited or
  * error CQE), as ibv_req_notify_cq(3) says.  Every CQE push looks at the
- * record before the CQE becomes visible, so a CQE added after the arm was
- * written always sees it, and an arm written after the process polled that
- * CQE waits for the next one;
+ * record right after the CQE became visible, so a CQE added after the arm
+ * was written always sees it;
  * CQEs that were there before the arm raise nothing (the process polls
  * after arming).  Each event bumps the provider's sn, so the next arm is
  * always new.
@@ -229,9 +228,10 @@ static void flush_pending(struct ud_cq *cq)
 		cq->events_pending--;
 }
 
-/* After the CQE is visible: the event, or one more waiting for room. */
-void ud_cq_fire(struct ud_cq *cq)
+/* The event, or one more waiting for room. */
+static void fire(struct ud_cq *cq)
 {
+	cq->armed = false;
 	flush_pending(cq);
 	if (cq->events_pending || !write_event(cq))
 		cq->events_pending++;
@@ -333,23 +333,16 @@ static void notice_arm(struct ud_cq *cq)
 			    MLX5_CQ_DB_REQ_NOT_SOL;
 }
 
-bool ud_cq_arm_consume(struct ud_cq *cq, bool solicited_cqe)
-{
-	if (!cq->channel)
-		return false;
-	notice_arm(cq);
-	if (!cq->armed || (cq->arm_solicited && !solicited_cqe))
-		return false;
-	cq->armed = false;
-	return true;
-}
-
-void ud_cq_check_arm(struct ud_cq *cq)
+void ud_cq_check_arm(struct ud_cq *cq, bool pushed, bool solicited_cqe)
 {
 	if (!cq->channel)
 		return;
-	flush_pending(cq);
+	/* The arm first: what waits for room can wait a little longer. */
 	notice_arm(cq);
+	if (pushed && cq->armed && (!cq->arm_solicited || solicited_cqe))
+		fire(cq);
+	else
+		flush_pending(cq);
 }
 
 void ud_ctx_check_arms(struct ud_ctx *ctx)
@@ -357,5 +350,5 @@ void ud_ctx_check_arms(struct ud_ctx *ctx)
 	struct ud_cq *cq;
 
 	list_for_each(&ctx->cqs, cq, struct ud_cq, ctx_link)
-		ud_cq_check_arm(cq);
+		ud_cq_check_arm(cq, false, false);
 }

@@ -46,7 +46,6 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 	struct ud_cq *cq = ud_cq_lookup(d, cqn);
 	struct mlx5_cqe64 cqe, *slot;
 	uint32_t ci, owner;
-	bool fire;
 
 	if (!cq || cq->overrun)
 		return -1;
@@ -58,13 +57,6 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 		return -1;
 	}
 	ud_cqe_encode(info, &cqe);
-	/*
-	 * The arm is taken before the CQE is visible: once it is, the
-	 * process may poll it and arm again, and that arm is for the next.
-	 * The IB spec: solicited arms also fire on error completions.
-	 */
-	fire = ud_cq_arm_consume(cq, info->solicited ||
-				 cqe_is_error(info->opcode));
 	owner = !!(cq->pi & cq->cqe_cnt);
 	slot = (struct mlx5_cqe64 *)(cq->buf +
 				     (size_t)(cq->pi & (cq->cqe_cnt - 1)) *
@@ -74,7 +66,14 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 	atomic_thread_fence(memory_order_release);
 	*(volatile uint8_t *)&slot->op_own = cqe.op_own | owner;
 	cq->pi++;
-	if (fire)
-		ud_cq_fire(cq);
+	/*
+	 * The CQE is visible, then the arm is read: a process that armed
+	 * and then polled either is seen armed here or saw the CQE (the
+	 * full fence orders this store before that load).  The IB spec:
+	 * solicited arms also fire on error completions.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	ud_cq_check_arm(cq, true,
+			info->solicited || cqe_is_error(info->opcode));
 	return 0;
 }

@@ -338,15 +338,11 @@ uint32_t ud_pipe_take_back(int drain_fd, int wfd, size_t rec_size,
  * channel; returns the events the process read (comp_events_reported).
  */
 uint32_t ud_channel_unbind_cq(struct ud_cq *cq);
-/* Look at the arm doorbell record (a new arm?); write waiting events. */
-void ud_cq_check_arm(struct ud_cq *cq);
 /*
- * Before a CQE is made visible: whether it fires the CQ's arm (solicited
- * arms: only a solicited or error CQE), the arm then used up.
+ * Look at the arm doorbell record (a new arm?); after a CQE push
+ * (pushed), fire if armed for it; write events that waited for room.
  */
-bool ud_cq_arm_consume(struct ud_cq *cq, bool solicited_cqe);
-/* After that CQE is visible: its event. */
-void ud_cq_fire(struct ud_cq *cq);
+void ud_cq_check_arm(struct ud_cq *cq, bool pushed, bool solicited_cqe);
 /* Arms rung on every CQ of ctx (its doorbell eventfd rang). */
 void ud_ctx_check_arms(struct ud_ctx *ctx);
 

@@ -480,26 +480,39 @@ static void backlog_open(struct ibv_context *ctx, struct backlog *r)
 		test_die("connect", errno);
 }
 
-/* Arm, complete one RDMA WRITE, poll it: one event, left unread. */
+/*
+ * Arm, complete two RDMA WRITEs, poll both: one event, left unread.  The
+ * first CQE fires the arm; the second is there so that the device is done
+ * with the first's arm before the next round arms again (an emulator reads
+ * the arm word after the CQE, where hardware takes each arm doorbell).
+ */
 static bool backlog_round(struct backlog *r)
 {
 	struct ibv_sge sge = { (uintptr_t)r->buf, 8, r->mr->lkey };
-	struct ibv_send_wr wr = {
-		.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_RDMA_WRITE,
-		.send_flags = IBV_SEND_SIGNALED,
-		.wr.rdma = { (uintptr_t)r->buf + 32, r->mr->rkey },
-	}, *bad;
-	struct ibv_wc wc;
-	int n, spins;
+	struct ibv_send_wr wr[2], *bad;
+	struct ibv_wc wc[2];
+	int n, got = 0, spins;
 
-	if (ibv_req_notify_cq(r->cq, 0) || ibv_post_send(r->a, &wr, &bad))
-		return false;
-	for (spins = 0; spins < 10000000; spins++) {
-		n = ibv_poll_cq(r->cq, 1, &wc);
-		if (n)
-			return n == 1 && wc.status == IBV_WC_SUCCESS;
+	memset(wr, 0, sizeof(wr));
+	for (n = 0; n < 2; n++) {
+		wr[n].sg_list = &sge;
+		wr[n].num_sge = 1;
+		wr[n].opcode = IBV_WR_RDMA_WRITE;
+		wr[n].send_flags = IBV_SEND_SIGNALED;
+		wr[n].wr.rdma.remote_addr = (uintptr_t)r->buf + 32;
+		wr[n].wr.rdma.rkey = r->mr->rkey;
+		wr[n].next = n ? NULL : &wr[1];
 	}
-	return false;
+	if (ibv_req_notify_cq(r->cq, 0) || ibv_post_send(r->a, wr, &bad))
+		return false;
+	for (spins = 0; got < 2 && spins < 10000000; spins++) {
+		n = ibv_poll_cq(r->cq, 2 - got, wc + got);
+		if (n < 0)
+			return false;
+		got += n;
+	}
+	return got == 2 && wc[0].status == IBV_WC_SUCCESS &&
+	       wc[1].status == IBV_WC_SUCCESS;
 }
 
 /* Events read from the channel until none comes within a second. */
