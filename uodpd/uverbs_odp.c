@@ -116,7 +116,7 @@ static int subscribe(struct ud_call *c, struct ud_ufile *f,
 	uint16_t types[MAX_EVENT_TYPES];
 	struct ud_channel *ch;
 	uint64_t cookie = 0;
-	unsigned int i;
+	unsigned int i, notices;
 	int ret;
 
 	/* Page faults are the context's, of no one object. */
@@ -134,20 +134,15 @@ static int subscribe(struct ud_call *c, struct ud_ufile *f,
 	    (cmd->attrs[4].present &&
 	     ud_ioctl_read_in(c, &cmd->attrs[4], &cookie)))
 		return -EFAULT;
-	/* Faults first: a list may name notices before them. */
-	for (i = 0; i < list->len / sizeof(types[0]); i++) {
-		if (types[i] == UODP_EVENT_TYPE_ODP_NOTICE)
-			continue;
-		ret = subscribe_one(c->d, f, ch, types[i], cookie);
-		if (ret)
-			return ret;
-	}
-	for (i = 0; i < list->len / sizeof(types[0]); i++) {
-		if (types[i] != UODP_EVENT_TYPE_ODP_NOTICE)
-			continue;
-		ret = subscribe_one(c->d, f, ch, types[i], cookie);
-		if (ret)
-			return ret;
+	/* Faults first, notices second: a list may name them in any order. */
+	for (notices = 0; notices < 2; notices++) {
+		for (i = 0; i < list->len / sizeof(types[0]); i++) {
+			if ((types[i] == UODP_EVENT_TYPE_ODP_NOTICE) != notices)
+				continue;
+			ret = subscribe_one(c->d, f, ch, types[i], cookie);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -194,8 +189,6 @@ static int odp_api(struct ud_call *c, struct ud_ufile *f,
 			close(o->stats_fd);
 		o->stats_fd = stats_fd;
 	}
-	/* What a read returns, one record: the DEVX header and 64 bytes. */
-	out.event_size = UODP_ODP_EVENT_RECORD_SIZE;
 	return ud_ioctl_write_out(c, cmd, &cmd->attrs[1], &out, sizeof(out));
 }
 

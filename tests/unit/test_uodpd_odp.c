@@ -27,6 +27,7 @@
 #include "odp_priv.h"
 #include "check.h"
 #include "hw/mlx5/cmd.h"
+#include "hw/mlx5/eqe.h"
 
 #define NQPS 1000
 #define PAGE 4096ul
@@ -44,16 +45,17 @@ struct rec {
 	uint64_t cookie;
 	union {
 		uint8_t eqe[64];
+		struct mlx5_eqe fmt;		/* the same bytes, decoded */
 		struct uodp_odp_notice notice;
 	};
 };
 
 static_assert(sizeof(struct rec) == UODP_ODP_EVENT_RECORD_SIZE, "record");
 
-/* A WQE fault's token: the EQE's 24-bit token at byte 44. */
+/* A WQE fault's token. */
 static uint32_t wqe_token(const struct rec *r)
 {
-	return be32toh(*(const uint32_t *)(r->eqe + 44)) & 0xffffff;
+	return be32toh(r->fmt.data.wqe.token) & MLX5_PFAULT_TOKEN_MASK;
 }
 
 static bool is_notice(const struct rec *r, uint32_t kind)
@@ -161,7 +163,8 @@ static void test_eqe_bytes(void)
 	CHECK_EQ(read(chan, &ev, sizeof(ev)), sizeof(ev));
 	CHECK_EQ(ev.cookie, FAULT_COOKIE);
 	memset(want, 0, sizeof(want));
-	token = be32toh(*(uint32_t *)(ev.eqe + 56)) & 0xffffff;
+	token = be32toh(ev.fmt.data.rdma.pftype_token) &
+		MLX5_PFAULT_TOKEN_MASK;
 	want[1] = 0x0c;
 	want[3] = 1;
 	want[34] = 0x08;				/* bytes_committed */
@@ -219,7 +222,7 @@ static void test_full_channel(void)
 		CHECK_EQ(token != 0 && token <= 0xffffff && !seen[token], 1);
 		seen[token] = 1;
 		/* In order: the WQE index we gave each QP. */
-		CHECK_EQ(be16toh(*(uint16_t *)(evs[i].eqe + 38)), i);
+		CHECK_EQ(be16toh(evs[i].fmt.data.wqe.wqe_index), i);
 	}
 	CHECK_EQ(ctx->odp->ctr.wqe_faults_requester, NQPS + 1);
 	for (i = 0; i < NQPS; i++)
