@@ -204,7 +204,8 @@ struct ud_channel *ud_channel_lookup(struct ud_ctx *ctx, pid_t pid, int fd)
 void ud_channel_bind_cq(struct ud_channel *ch, struct ud_cq *cq)
 {
 	cq->channel = ch;
-	cq->arm_seen = be32toh(cq->dbrec[MLX5_CQ_ARM_DB]);
+	cq->arm_seen = 0;	/* what a new CQ's record holds */
+	ud_qbuf_load_be32(&cq->mem.db, MLX5_CQ_ARM_DB, &cq->arm_seen);
 	list_add_tail(&ch->cqs, &cq->channel_link);
 }
 
@@ -323,9 +324,10 @@ uint32_t ud_channel_unbind_cq(struct ud_cq *cq)
 /* A new arm record is a new arm (solicited or not). */
 static void notice_arm(struct ud_cq *cq)
 {
-	uint32_t arm = be32toh(cq->dbrec[MLX5_CQ_ARM_DB]);
+	uint32_t arm;
 
-	if (arm == cq->arm_seen)
+	if (ud_qbuf_load_be32(&cq->mem.db, MLX5_CQ_ARM_DB, &arm) ||
+	    arm == cq->arm_seen)
 		return;
 	cq->arm_seen = arm;
 	cq->armed = true;

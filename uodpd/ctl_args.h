@@ -121,14 +121,24 @@ struct ud_reg_mr_resp {
 	uint32_t rkey;
 };
 
-/* CREATE_CQ: one fd, the memfd holding the CQE ring and the doorbell record. */
+/*
+ * Where a queue's ring and doorbell record are.  With the command's fd (the
+ * emulator's shared queue memory) they are offsets into that memfd of
+ * mmap_size bytes; with no fd they are addresses in the caller's memory, as
+ * mlx5_ib's buf_addr and db_addr.
+ */
+struct ud_queue_mem {
+	uint64_t mmap_size;
+	uint64_t buf;
+	uint64_t dbrec;
+};
+
+/* CREATE_CQ: optionally one fd, the memfd of the ring and doorbell record. */
 struct ud_create_cq_req {
 	uint64_t user_handle;		/* async event element */
-	uint64_t mmap_size;		/* memfd size */
+	struct ud_queue_mem mem;	/* db [0] consumer index, [1] arm */
 	uint32_t cqe_cnt;		/* power of two */
 	uint32_t cqe_size;		/* 64 */
-	uint64_t buf_offset;		/* CQE ring */
-	uint64_t dbrec_offset;		/* [0] consumer index, [1] arm */
 	int32_t comp_channel;		/* channel fd number, or -1 */
 	uint32_t comp_vector;
 };
@@ -161,12 +171,10 @@ struct ud_open_xrcd_resp {
 	uint32_t reserved;
 };
 
-/* CREATE_SRQ: one fd, the memfd holding the SRQ WQEs and doorbell record. */
+/* CREATE_SRQ: optionally one fd, the memfd of the WQEs and doorbell record. */
 struct ud_create_srq_req {
 	uint64_t user_handle;
-	uint64_t mmap_size;
-	uint64_t buf_offset;
-	uint64_t dbrec_offset;		/* dbrec[0] = posted WQE counter */
+	struct ud_queue_mem mem;	/* db[0] = posted WQE counter */
 	uint32_t srq_type;		/* enum ibv_srq_type */
 	uint32_t pdn;
 	uint32_t cqn;			/* XRC SRQs only, else UD_NO_HANDLE */
@@ -201,16 +209,13 @@ enum ud_qp_create_flags {
 };
 
 /*
- * CREATE_QP: one fd (none for XRC_RECV QPs), the memfd holding the RQ ring,
- * the SQ ring and the doorbell record (dbrec[0] RQ counter, dbrec[1] SQ
- * counter), at the offsets given.
+ * CREATE_QP: optionally one fd (never for XRC_RECV QPs, which have no
+ * queues), the memfd of the ring and the doorbell record (db[0] RQ
+ * counter, db[1] SQ counter).  The ring is mlx5's: the RQ, then the SQ.
  */
 struct ud_create_qp_req {
 	uint64_t user_handle;
-	uint64_t mmap_size;
-	uint64_t sq_offset;
-	uint64_t rq_offset;
-	uint64_t dbrec_offset;
+	struct ud_queue_mem mem;
 	uint32_t qp_type;		/* enum ibv_qp_type */
 	uint32_t flags;			/* enum ud_qp_create_flags */
 	uint32_t pdn;

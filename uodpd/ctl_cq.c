@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
-/* Completion queues: a CQE ring and a doorbell record in a sealed memfd. */
+/* Completion queues: a CQE ring and a doorbell record (qmem.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -28,33 +28,21 @@ void ud_cq_destroy(struct uodpd *d, struct ud_cq *cq)
 	ud_channel_unbind_cq(cq);
 	ud_idr_remove(&d->cqs, cq->cqn);
 	list_del(&cq->ctx_link);
-	ud_qmem_unmap(&cq->mem);
+	ud_qmem_detach(&cq->mem);
 	free(cq);
 }
 
 static int cq_map(struct ud_cq *cq, const struct ud_create_cq_req *req,
-		  int fd, uint32_t max_cqe)
+		  int fd, pid_t pid, uint32_t max_cqe)
 {
-	uint64_t ring = (uint64_t)req->cqe_cnt * MLX5_CQE_SIZE;
-	int ret;
-
 	/* The provider rounds cqe + 1 up to a power of two. */
 	if (!ud_pow2_le(req->cqe_cnt, (uint64_t)max_cqe + 1) ||
 	    req->cqe_size != MLX5_CQE_SIZE)
 		return -EINVAL;
-	ret = ud_qmem_map(fd, req->mmap_size, &cq->mem);
-	if (ret)
-		return ret;
-	cq->buf = ud_qmem_at(&cq->mem, req->buf_offset, ring, MLX5_CQE_SIZE);
-	cq->dbrec = ud_qmem_at(&cq->mem, req->dbrec_offset, 8, 8);
-	if (!cq->buf || !cq->dbrec ||
-	    (req->dbrec_offset + 8 > req->buf_offset &&
-	     req->dbrec_offset < req->buf_offset + ring)) {
-		ud_qmem_unmap(&cq->mem);
-		return -EINVAL;
-	}
 	cq->cqe_cnt = req->cqe_cnt;
-	return 0;
+	return ud_qmem_attach(&cq->mem, &req->mem, fd, pid,
+			      (uint64_t)req->cqe_cnt * MLX5_CQE_SIZE,
+			      2 * sizeof(uint32_t), true);
 }
 
 int ud_cmd_create_cq(struct ud_cmd *c)
@@ -83,7 +71,7 @@ int ud_cmd_create_cq(struct ud_cmd *c)
 		close(fd);
 		return -ENOMEM;
 	}
-	ret = cq_map(cq, req, fd, c->ctx->dev->attr.max_cqe);
+	ret = cq_map(cq, req, fd, c->ctx->pid, c->ctx->dev->attr.max_cqe);
 	close(fd);
 	if (ret)
 		goto err_free;
@@ -104,7 +92,7 @@ int ud_cmd_create_cq(struct ud_cmd *c)
 	return 0;
 
 err_unmap:
-	ud_qmem_unmap(&cq->mem);
+	ud_qmem_detach(&cq->mem);
 err_free:
 	free(cq);
 	return ret;

@@ -11,6 +11,7 @@
 #include <infiniband/verbs.h>
 
 #include "ctl.h"
+#include "hw/mlx5/wqe.h"
 #include "odp_priv.h"
 
 #define SQ_MAX_WQEBBS (1u << 20)
@@ -88,7 +89,7 @@ void ud_qp_destroy(struct uodpd *d, struct ud_qp *qp)
 	ud_idr_remove(&d->qps, qp->qpn);
 	list_del(&qp->active_link);
 	list_del(&qp->ctx_link);
-	ud_qmem_unmap(&qp->mem);
+	ud_qmem_detach(&qp->mem);
 	free(qp);
 }
 
@@ -157,39 +158,25 @@ static int qp_check_caps(const struct ud_create_qp_req *req,
 	return 0;
 }
 
+/* mlx5's QP buffer: the RQ at its start, the SQ right after it. */
 static int qp_map(struct ud_qp *qp, const struct ud_create_qp_req *req,
-		  int fd)
+		  int fd, pid_t pid)
 {
-	uint64_t sq_len = (uint64_t)req->sq_wqe_cnt * 64;
-	uint64_t rq_len = 0;
+	/* The shift was checked with a count; without one it means nothing. */
+	uint64_t rq_len = req->rq_wqe_cnt ?
+			  (uint64_t)req->rq_wqe_cnt << req->rq_wqe_shift : 0;
+	uint64_t sq_len = (uint64_t)req->sq_wqe_cnt * MLX5_SEND_WQE_BB;
 	int ret;
 
 	if (req->qp_type == IBV_QPT_XRC_RECV)
 		return fd < 0 ? 0 : -EBADF;	/* no queues of its own */
-	if (fd < 0)
-		return -EBADF;
-	ret = ud_qmem_map(fd, req->mmap_size, &qp->mem);
+	ret = ud_qmem_attach(&qp->mem, &req->mem, fd, pid, rq_len + sq_len,
+			     2 * sizeof(uint32_t), false);
 	if (ret)
 		return ret;
-	qp->dbrec = ud_qmem_at(&qp->mem, req->dbrec_offset, 8, 4);
-	if (!qp->dbrec)
-		goto err_unmap;
-	if (sq_len) {
-		qp->sq.buf = ud_qmem_at(&qp->mem, req->sq_offset, sq_len, 64);
-		if (!qp->sq.buf)
-			goto err_unmap;
-	}
-	if (req->rq_wqe_cnt) {	/* the shift was checked with the count */
-		rq_len = (uint64_t)req->rq_wqe_cnt << req->rq_wqe_shift;
-		qp->rq.buf = ud_qmem_at(&qp->mem, req->rq_offset, rq_len, 16);
-		if (!qp->rq.buf)
-			goto err_unmap;
-	}
+	qp->rq.buf = ud_qbuf_sub(&qp->mem.ring, 0, rq_len);
+	qp->sq.buf = ud_qbuf_sub(&qp->mem.ring, rq_len, sq_len);
 	return 0;
-
-err_unmap:
-	ud_qmem_unmap(&qp->mem);
-	return -EINVAL;
 }
 
 static void qp_init_fields(struct ud_qp *qp, struct ud_ctx *ctx,
@@ -235,14 +222,14 @@ int ud_cmd_create_qp(struct ud_cmd *c)
 	qp = calloc(1, sizeof(*qp));
 	if (!qp)
 		goto err_close;
-	ret = qp_map(qp, req, fd);
+	ret = qp_map(qp, req, fd, c->ctx->pid);
 	if (ret)
 		goto err_free;
 	if (fd >= 0)
 		close(fd);
 	qp->qpn = ud_idr_alloc(&c->d->qps, qp);
 	if (!qp->qpn) {
-		ud_qmem_unmap(&qp->mem);
+		ud_qmem_detach(&qp->mem);
 		free(qp);
 		return -ENOMEM;
 	}

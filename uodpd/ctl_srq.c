@@ -48,7 +48,7 @@ void ud_srq_destroy(struct uodpd *d, struct ud_srq *srq)
 	srq_put_refs(d, srq);
 	ud_idr_remove(&d->srqs, srq->srqn);
 	list_del(&srq->ctx_link);
-	ud_qmem_unmap(&srq->mem);
+	ud_qmem_detach(&srq->mem);
 	free(srq);
 }
 
@@ -91,21 +91,11 @@ static int srq_check_refs(struct ud_cmd *c,
 }
 
 static int srq_map(struct ud_srq *srq, const struct ud_create_srq_req *req,
-		   int fd)
+		   int fd, pid_t pid)
 {
-	uint64_t ring = (uint64_t)req->wqe_cnt << req->wqe_shift;
-	int ret;
-
-	ret = ud_qmem_map(fd, req->mmap_size, &srq->mem);
-	if (ret)
-		return ret;
-	srq->buf = ud_qmem_at(&srq->mem, req->buf_offset, ring, 16);
-	srq->dbrec = ud_qmem_at(&srq->mem, req->dbrec_offset, 4, 4);
-	if (!srq->buf || !srq->dbrec) {
-		ud_qmem_unmap(&srq->mem);
-		return -EINVAL;
-	}
-	return 0;
+	return ud_qmem_attach(&srq->mem, &req->mem, fd, pid,
+			      (uint64_t)req->wqe_cnt << req->wqe_shift,
+			      sizeof(uint32_t), false);
 }
 
 int ud_cmd_create_srq(struct ud_cmd *c)
@@ -128,14 +118,14 @@ int ud_cmd_create_srq(struct ud_cmd *c)
 	srq = calloc(1, sizeof(*srq));
 	if (!srq)
 		goto err_close;
-	ret = srq_map(srq, req, fd);
+	ret = srq_map(srq, req, fd, c->ctx->pid);
 	if (ret)
 		goto err_free;
 	close(fd);
 	srq->srqn = ud_idr_alloc(&c->d->srqs, srq);
 	if (!srq->srqn) {
 		ret = -ENOMEM;
-		ud_qmem_unmap(&srq->mem);
+		ud_qmem_detach(&srq->mem);
 		free(srq);
 		return ret;
 	}

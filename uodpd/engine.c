@@ -37,14 +37,22 @@ uint32_t ud_mtu_bytes(uint32_t mtu_enum)
 	return 128u << mtu_enum;
 }
 
-static uint16_t sq_posted(const struct ud_qp *qp)
+uint16_t ud_qp_posted_since(struct uodpd *d, struct ud_qp *qp,
+			    unsigned int word, uint32_t done)
 {
-	return be32toh(qp->dbrec[1]) & 0xffff;
+	uint32_t posted;
+
+	if (ud_qbuf_load_be32(&qp->mem.db, word, &posted)) {
+		ud_engine_qp_fatal(d, qp);
+		return 0;
+	}
+	return (uint16_t)(posted - done);
 }
 
-static uint16_t sq_pending(const struct ud_qp *qp)
+/* WQEBBs posted and not yet executed. */
+static uint16_t sq_pending(struct uodpd *d, struct ud_qp *qp)
 {
-	return (uint16_t)(sq_posted(qp) - (uint16_t)qp->sq.ci);
+	return ud_qp_posted_since(d, qp, MLX5_SND_DBR, qp->sq.ci);
 }
 
 /* Complete every posted send WQE with a flush error. */
@@ -55,19 +63,24 @@ static bool sq_flush(struct uodpd *d, struct ud_qp *qp)
 		.syndrome = MLX5_CQE_SYNDROME_WR_FLUSH_ERR,
 		.qpn = qp->qpn,
 	};
-	const struct mlx5_wqe_ctrl_seg *ctrl;
-	uint16_t pending = sq_pending(qp);
+	struct mlx5_wqe_ctrl_seg ctrl;
+	uint16_t pending = sq_pending(d, qp);
 	bool progress = pending != 0;
 	uint32_t ds, nbbs;
 
 	while (pending) {
-		ctrl = (const void *)(qp->sq.buf + (size_t)(qp->sq.ci &
-				      (qp->sq.wqe_cnt - 1)) * MLX5_SEND_WQE_BB);
-		ds = be32toh(ctrl->qpn_ds) & MLX5_WQE_CTRL_DS_MASK;
+		if (ud_qbuf_read(&qp->sq.buf, (uint64_t)(qp->sq.ci &
+				 (qp->sq.wqe_cnt - 1)) * MLX5_SEND_WQE_BB,
+				 &ctrl, sizeof(ctrl))) {
+			/* Unreachable (QP fatal): nothing more to flush. */
+			qp->sq.ci += pending;
+			break;
+		}
+		ds = be32toh(ctrl.qpn_ds) & MLX5_WQE_CTRL_DS_MASK;
 		nbbs = ds ? mlx5_wqe_bbs(ds) : 1;
 		if (nbbs > pending)
 			nbbs = pending;
-		info.wqe_opcode = be32toh(ctrl->opmod_idx_opcode) & 0xff;
+		info.wqe_opcode = be32toh(ctrl.opmod_idx_opcode) & 0xff;
 		info.wqe_counter = qp->sq.ci & 0xffff;
 		ud_cq_push(d, qp->send_cqn, &info);
 		qp->sq.ci += nbbs;
@@ -94,12 +107,15 @@ static void sq_fail_wqe(struct uodpd *d, struct ud_qp *qp, const uint8_t *buf,
 void ud_sq_fail_current(struct uodpd *d, struct ud_qp *qp, uint8_t syndrome,
 			uint8_t vendor)
 {
-	uint8_t buf[UD_MAX_WQE_BYTES];
-	uint16_t pending = sq_pending(qp);
+	uint8_t buf[UD_MAX_WQE_BYTES] = { 0 };
+	uint16_t pending;
 
-	if (!qp->sq.wqe_cnt || !pending)
+	if (!qp->sq.wqe_cnt)
 		return;
-	sq_fail_wqe(d, qp, buf, ud_sq_copy_wqe(qp->sq.buf, qp->sq.wqe_cnt,
+	pending = sq_pending(d, qp);
+	if (!pending)
+		return;
+	sq_fail_wqe(d, qp, buf, ud_sq_copy_wqe(&qp->sq.buf, qp->sq.wqe_cnt,
 					       qp->sq.ci, pending, buf),
 		    syndrome, vendor);
 }
@@ -111,16 +127,22 @@ static bool sq_run(struct uodpd *d, struct ud_qp *qp)
 	bool progress = false;
 	enum ud_step step;
 	int budget, nbbs;
+	uint16_t pending;
 
 	if (qp->sq_fault.stalled)
 		return false;		/* until userspace resumes it */
 	if (qp->req.wait_until_ns && ud_now_ns() < qp->req.wait_until_ns)
 		return false;
 	for (budget = UD_WQES_PER_POLL; budget; budget--) {
-		if (qp->state != IBV_QPS_RTS || !sq_pending(qp))
+		pending = qp->state == IBV_QPS_RTS ? sq_pending(d, qp) : 0;
+		if (!pending)
 			break;
-		nbbs = ud_sq_copy_wqe(qp->sq.buf, qp->sq.wqe_cnt, qp->sq.ci,
-				      sq_pending(qp), buf);
+		nbbs = ud_sq_copy_wqe(&qp->sq.buf, qp->sq.wqe_cnt, qp->sq.ci,
+				      pending, buf);
+		if (nbbs == -EFAULT || nbbs == -ESRCH) {
+			ud_engine_qp_fatal(d, qp);
+			return true;
+		}
 		if (nbbs < 0 ||
 		    ud_parse_send_wqe(buf, nbbs, qp->type, &w) ||
 		    w.qpn != qp->qpn) {
@@ -190,6 +212,17 @@ void ud_engine_qp_to_error(struct uodpd *d, struct ud_qp *qp)
 		return;
 	qp->state = IBV_QPS_ERR;
 	ud_engine_qp_state_changed(d, qp, old);
+}
+
+void ud_engine_qp_fatal(struct uodpd *d, struct ud_qp *qp)
+{
+	if (qp->state == IBV_QPS_ERR)
+		return;
+	ud_warn("QP %#x: its queue memory cannot be reached: QP fatal",
+		qp->qpn);
+	ud_engine_qp_to_error(d, qp);
+	ud_async_event(qp->ctx, qp->user_handle, IBV_EVENT_QP_FATAL,
+		       &qp->async_events);
 }
 
 void ud_engine_qp_state_changed(struct uodpd *d, struct ud_qp *qp,

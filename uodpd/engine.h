@@ -55,11 +55,20 @@ struct ud_send_wqe {
 };
 
 /*
- * Copy the send WQE at SQ counter ci out of the ring (handling wrap-around)
- * into buf (UD_MAX_WQE_BYTES).  Return its WQEBB count, or -EINVAL when the
- * control segment's DS count is 0 or larger than posted_bbs allows.
+ * The 16-bit posted counter in word of qp's doorbell record (MLX5_RCV_DBR,
+ * MLX5_SND_DBR) minus done; 0, and the QP fatal, if the record cannot be
+ * read.
  */
-int ud_sq_copy_wqe(const uint8_t *sq_buf, uint32_t wqe_cnt, uint32_t ci,
+uint16_t ud_qp_posted_since(struct uodpd *d, struct ud_qp *qp,
+			    unsigned int word, uint32_t done);
+
+/*
+ * Copy the send WQE at SQ counter ci out of the ring (handling wrap-around)
+ * into buf (UD_MAX_WQE_BYTES).  Return its WQEBB count, -EINVAL when the
+ * control segment's DS count is 0 or larger than posted_bbs allows, or
+ * -EFAULT/-ESRCH when the ring cannot be read.
+ */
+int ud_sq_copy_wqe(const struct ud_qbuf *sq, uint32_t wqe_cnt, uint32_t ci,
 		   uint32_t posted_bbs, uint8_t *buf);
 
 /*

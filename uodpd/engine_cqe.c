@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
-/* Production of 64-byte mlx5 CQEs into the shared CQ ring. */
+/* Production of 64-byte mlx5 CQEs into the CQ ring. */
 #include <endian.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <infiniband/verbs.h>
@@ -41,30 +42,39 @@ void ud_cqe_encode(const struct ud_cqe_info *info, struct mlx5_cqe64 *cqe)
 		      (info->solicited ? MLX5_CQE_SE : 0);
 }
 
+/* No room, or the CQ's memory cannot be reached: the CQ fails, once. */
+static int cq_fail(struct ud_cq *cq)
+{
+	cq->overrun = true;
+	ud_async_event(cq->ctx, cq->user_handle, IBV_EVENT_CQ_ERR,
+		       &cq->async_events);
+	return -1;
+}
+
 int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info)
 {
 	struct ud_cq *cq = ud_cq_lookup(d, cqn);
-	struct mlx5_cqe64 cqe, *slot;
+	struct mlx5_cqe64 cqe;
 	uint32_t ci, owner;
+	uint64_t off;
 
 	if (!cq || cq->overrun)
 		return -1;
-	ci = be32toh(*cq->dbrec) & MLX5_CQE_CI_MASK;
-	if (((cq->pi - ci) & MLX5_CQE_CI_MASK) >= cq->cqe_cnt) {
-		cq->overrun = true;
-		ud_async_event(cq->ctx, cq->user_handle, IBV_EVENT_CQ_ERR,
-			       &cq->async_events);
-		return -1;
-	}
+	if (ud_qbuf_load_be32(&cq->mem.db, MLX5_CQ_SET_CI, &ci))
+		return cq_fail(cq);
+	ci &= MLX5_CQE_CI_MASK;
+	if (((cq->pi - ci) & MLX5_CQE_CI_MASK) >= cq->cqe_cnt)
+		return cq_fail(cq);
 	ud_cqe_encode(info, &cqe);
 	owner = !!(cq->pi & cq->cqe_cnt);
-	slot = (struct mlx5_cqe64 *)(cq->buf +
-				     (size_t)(cq->pi & (cq->cqe_cnt - 1)) *
-				     MLX5_CQE_SIZE);
-	memcpy(slot, &cqe, offsetof(struct mlx5_cqe64, op_own));
+	off = (uint64_t)(cq->pi & (cq->cqe_cnt - 1)) * MLX5_CQE_SIZE;
 	/* The consumer checks op_own first: publish the body before it. */
-	atomic_thread_fence(memory_order_release);
-	*(volatile uint8_t *)&slot->op_own = cqe.op_own | owner;
+	if (ud_qbuf_write(&cq->mem.ring, off, &cqe,
+			  offsetof(struct mlx5_cqe64, op_own)) ||
+	    ud_qbuf_store_u8(&cq->mem.ring,
+			     off + offsetof(struct mlx5_cqe64, op_own),
+			     cqe.op_own | owner))
+		return cq_fail(cq);
 	cq->pi++;
 	/*
 	 * The CQE is visible, then the arm is read: a process that armed

@@ -11,12 +11,14 @@
 
 #include "engine.h"
 
-static uint16_t rq_posted(const struct ud_qp *qp)
+/* RQ WQEs posted and not consumed. */
+static uint16_t rq_pending(struct uodpd *d, struct ud_qp *qp)
 {
-	return be32toh(qp->dbrec[0]) & 0xffff;
+	return ud_qp_posted_since(d, qp, MLX5_RCV_DBR, qp->rq.consumed);
 }
 
-static int rq_claim(struct ud_qp *qp, struct ud_recv_claim *claim)
+static int rq_claim(struct uodpd *d, struct ud_qp *qp,
+		    struct ud_recv_claim *claim)
 {
 	uint8_t wqe[UD_MAX_SGE * sizeof(struct mlx5_wqe_data_seg)];
 	uint32_t stride = 1u << qp->rq.wqe_shift;
@@ -24,26 +26,48 @@ static int rq_claim(struct ud_qp *qp, struct ud_recv_claim *claim)
 
 	if (!qp->rq.wqe_cnt || stride > sizeof(wqe))
 		return -EINVAL;
-	if ((uint16_t)(rq_posted(qp) - qp->rq.consumed) == 0)
+	if (!rq_pending(d, qp))
 		return -EAGAIN;
 	slot = qp->rq.consumed & (qp->rq.wqe_cnt - 1);
-	memcpy(wqe, qp->rq.buf + ((size_t)slot << qp->rq.wqe_shift), stride);
 	claim->srqn = UD_NO_HANDLE;
 	claim->pdn = qp->pdn;
 	claim->cqn = qp->recv_cqn;
 	claim->wqe_counter = qp->rq.consumed & 0xffff;
 	qp->rq.consumed++;
+	if (ud_qbuf_read(&qp->rq.buf, (uint64_t)slot << qp->rq.wqe_shift,
+			 wqe, stride)) {
+		ud_engine_qp_fatal(d, qp);
+		return -EFAULT;
+	}
 	return ud_parse_recv_wqe(wqe, stride, 0, qp->max_recv_sge, &claim->sgl);
 }
 
-static uint16_t srq_posted(const struct ud_srq *srq)
+/* The SRQ's memory cannot be reached: it fails, as on a DMA error. */
+static void srq_fatal(struct ud_srq *srq)
 {
-	return be32toh(srq->dbrec[0]) & 0xffff;
+	if (srq->error)
+		return;
+	ud_warn("SRQ %#x: its queue memory cannot be reached", srq->srqn);
+	srq->error = true;
+	ud_async_event(srq->ctx, srq->user_handle, IBV_EVENT_SRQ_ERR,
+		       &srq->async_events);
+}
+
+/* SRQ WQEs posted and not consumed; 0 if the record is unreachable. */
+static uint16_t srq_pending(struct ud_srq *srq)
+{
+	uint32_t posted;
+
+	if (ud_qbuf_load_be32(&srq->mem.db, MLX5_RCV_DBR, &posted)) {
+		srq_fatal(srq);
+		return 0;
+	}
+	return (uint16_t)(posted - srq->consumed);
 }
 
 static void srq_check_limit(struct ud_srq *srq)
 {
-	uint16_t left = srq_posted(srq) - (uint16_t)srq->consumed;
+	uint16_t left = srq_pending(srq);
 
 	if (srq->srq_limit && left < srq->srq_limit) {
 		srq->srq_limit = 0;	/* the event disarms the limit */
@@ -62,9 +86,13 @@ static int srq_claim(struct ud_srq *srq, struct ud_recv_claim *claim)
 
 	if (srq->error || stride > sizeof(wqe) || index >= srq->wqe_cnt)
 		return -EINVAL;
-	if ((uint16_t)(srq_posted(srq) - (uint16_t)srq->consumed) == 0)
-		return -EAGAIN;
-	memcpy(wqe, srq->buf + ((size_t)index << srq->wqe_shift), stride);
+	if (!srq_pending(srq))
+		return srq->error ? -EINVAL : -EAGAIN;
+	if (ud_qbuf_read(&srq->mem.ring, (uint64_t)index << srq->wqe_shift,
+			 wqe, stride)) {
+		srq_fatal(srq);
+		return -EINVAL;
+	}
 	/* Hardware follows the free list the provider links through WQEs. */
 	srq->hw_head = be16toh(next->next_wqe_index);
 	srq->consumed++;
@@ -72,7 +100,10 @@ static int srq_claim(struct ud_srq *srq, struct ud_recv_claim *claim)
 	claim->pdn = srq->pdn;
 	claim->wqe_counter = index;
 	srq_check_limit(srq);
-	return ud_parse_recv_wqe(wqe, stride, sizeof(*next), srq->max_sge,
+	/* As hardware: as many entries as the stride holds. */
+	return ud_parse_recv_wqe(wqe, stride, sizeof(*next),
+				 (stride - sizeof(*next)) /
+				 sizeof(struct mlx5_wqe_data_seg),
 				 &claim->sgl);
 }
 
@@ -81,7 +112,6 @@ int ud_recv_claim(struct uodpd *d, struct ud_qp *rqp, struct ud_srq *srq,
 {
 	int ret;
 
-	(void)d;
 	memset(claim, 0, offsetof(struct ud_recv_claim, sgl));
 	claim->qpn = rqp->qpn;
 	if (srq) {
@@ -90,7 +120,7 @@ int ud_recv_claim(struct uodpd *d, struct ud_qp *rqp, struct ud_srq *srq,
 		claim->cqn = srq->type == IBV_SRQT_XRC ? srq->cqn :
 							 rqp->recv_cqn;
 	} else {
-		ret = rq_claim(rqp, claim);
+		ret = rq_claim(d, rqp, claim);
 	}
 	if (ret != -EAGAIN)
 		claim->valid = true;	/* consumed, even if malformed */
@@ -118,7 +148,7 @@ bool ud_rq_flush(struct uodpd *d, struct ud_qp *qp)
 
 	if (!qp->rq.wqe_cnt || qp->srqn != UD_NO_HANDLE)
 		return false;
-	while ((uint16_t)(rq_posted(qp) - qp->rq.consumed)) {
+	while (rq_pending(d, qp)) {
 		info.qpn = qp->qpn;
 		info.wqe_counter = qp->rq.consumed & 0xffff;
 		qp->rq.consumed++;

@@ -12,14 +12,18 @@
 
 #include "engine.h"
 
-int ud_sq_copy_wqe(const uint8_t *sq_buf, uint32_t wqe_cnt, uint32_t ci,
+int ud_sq_copy_wqe(const struct ud_qbuf *sq, uint32_t wqe_cnt, uint32_t ci,
 		   uint32_t posted_bbs, uint8_t *buf)
 {
 	const struct mlx5_wqe_ctrl_seg *ctrl;
 	uint32_t slot = ci & (wqe_cnt - 1);
 	uint32_t ds, nbbs, first;
+	int ret;
 
-	memcpy(buf, sq_buf + (size_t)slot * MLX5_SEND_WQE_BB, MLX5_SEND_WQE_BB);
+	ret = ud_qbuf_read(sq, (uint64_t)slot * MLX5_SEND_WQE_BB, buf,
+			   MLX5_SEND_WQE_BB);
+	if (ret)
+		return ret;
 	ctrl = (const struct mlx5_wqe_ctrl_seg *)buf;
 	ds = be32toh(ctrl->qpn_ds) & MLX5_WQE_CTRL_DS_MASK;
 	if (!ds)
@@ -31,12 +35,14 @@ int ud_sq_copy_wqe(const uint8_t *sq_buf, uint32_t wqe_cnt, uint32_t ci,
 	first = wqe_cnt - slot;
 	if (first > nbbs)
 		first = nbbs;
-	memcpy(buf, sq_buf + (size_t)slot * MLX5_SEND_WQE_BB,
-	       (size_t)first * MLX5_SEND_WQE_BB);
-	if (nbbs > first)
-		memcpy(buf + (size_t)first * MLX5_SEND_WQE_BB, sq_buf,
-		       (size_t)(nbbs - first) * MLX5_SEND_WQE_BB);
-	return (int)nbbs;
+	if (first > 1)
+		ret = ud_qbuf_read(sq, (uint64_t)(slot + 1) * MLX5_SEND_WQE_BB,
+				   buf + MLX5_SEND_WQE_BB,
+				   (size_t)(first - 1) * MLX5_SEND_WQE_BB);
+	if (!ret && nbbs > first)
+		ret = ud_qbuf_read(sq, 0, buf + (size_t)first * MLX5_SEND_WQE_BB,
+				   (size_t)(nbbs - first) * MLX5_SEND_WQE_BB);
+	return ret ? ret : (int)nbbs;
 }
 
 static bool opcode_valid_for(uint8_t opcode, uint32_t qp_type)

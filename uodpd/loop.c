@@ -242,6 +242,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		return -EINVAL;
 	strcpy(d->sysfs_root, opt->sysfs_root);
 	d->idle_spin_ns = opt->idle_spin_ns;
+	d->queue_memfd = !opt->no_queue_memfd;
 	d->ndevices = opt->ndevices;
 	for (i = 0; i < d->ndevices; i++) {
 		ret = ud_device_init(&d->devices[i], i, d->sysfs_root);

@@ -18,7 +18,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: uodpd --socket PATH --sysfs SYSFS_ROOT --devices N\n"
-		"             [--ready-fd FD] [--idle-spin-us N]\n"
+		"             [--ready-fd FD] [--idle-spin-us N] [--no-queue-memfd]\n"
 		"environment: UODPD_IDLE_SPIN_US, UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
 }
 
@@ -45,6 +45,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		{ "devices", required_argument, NULL, 'n' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "idle-spin-us", required_argument, NULL, 'i' },
+		{ "no-queue-memfd", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -83,6 +84,9 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 			if (parse_u64(optarg, 10000000, &v))
 				goto bad;
 			opt->idle_spin_ns = v * 1000;
+			break;
+		case 'Q':
+			opt->no_queue_memfd = true;
 			break;
 		case 'h':
 			usage(stdout);

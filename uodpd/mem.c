@@ -3,8 +3,7 @@
  * The memory layer: memory regions (pinned ones with a per-page present
  * bitmap, ODP ones with the translation tables of odp_mr.c), the key check
  * the engine runs on every scatter entry, application memory access with
- * process_vm_readv/writev, and the mapping of the sealed queue memfds
- * providers pass in.
+ * process_vm_readv/writev (queue memory is qmem.c's).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,55 +23,6 @@
 #include "odp_priv.h"
 
 #define MR_KEY_SHIFT 8
-#define QMEM_MAX_SIZE (1ull << 32)
-
-/* ---- queue memory ---- */
-
-int ud_qmem_map(int fd, uint64_t size, struct ud_qmem *mem)
-{
-	const int need = F_SEAL_SHRINK | F_SEAL_GROW;
-	struct stat st;
-	void *p;
-	int seals;
-
-	mem->base = NULL;
-	mem->size = 0;
-	if (!size || size > QMEM_MAX_SIZE)
-		return -EINVAL;
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0)
-		/* EINVAL: not a memfd */
-		return errno == EBADF ? -EBADF : -EINVAL;
-	if ((seals & need) != need)
-		return -EINVAL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < size)
-		return -EINVAL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return errno == ENOMEM ? -ENOMEM : -EACCES;
-	mem->base = p;
-	mem->size = size;
-	return 0;
-}
-
-void ud_qmem_unmap(struct ud_qmem *mem)
-{
-	if (mem->base)
-		munmap(mem->base, mem->size);
-	mem->base = NULL;
-	mem->size = 0;
-}
-
-void *ud_qmem_at(const struct ud_qmem *mem, uint64_t off, uint64_t len,
-		 uint64_t align)
-{
-	if (!mem->base || (align && off % align))
-		return NULL;
-	if (off > mem->size || len > mem->size - off)
-		return NULL;
-	return (uint8_t *)mem->base + off;
-}
 
 /* ---- application memory ---- */
 

@@ -36,10 +36,26 @@ struct ud_odp_dev;
 struct ud_ufile;
 struct ud_channel;
 
-/* A queue buffer the provider shares (a sealed memfd mapped here). */
+/*
+ * A view of queue memory as the device reaches it: into the sealed memfd a
+ * provider shared (the emulator's queue memory, mapped here), or the
+ * provider's own memory, as mlx5_ib takes it (buf_addr, db_addr), reached
+ * with process_vm_readv/writev where a device would DMA into the pages
+ * ib_umem_get pinned.  qmem.c.
+ */
+struct ud_qbuf {
+	uint8_t *local;			/* in the memfd mapping, or NULL */
+	uint64_t pva;			/* else: the address in pid */
+	uint64_t len;
+	pid_t pid;
+};
+
+/* A queue's memory: its ring and its doorbell record. */
 struct ud_qmem {
-	void *base;
-	size_t size;
+	void *map;			/* the memfd mapping, or NULL */
+	size_t map_size;
+	struct ud_qbuf ring;
+	struct ud_qbuf db;
 };
 
 struct ud_gid {
@@ -89,9 +105,8 @@ struct ud_cq {
 	struct ud_ctx *ctx;
 	struct list_node ctx_link;
 	uint64_t user_handle;
-	struct ud_qmem mem;
-	uint8_t *buf;			/* cqe_cnt * 64 bytes */
-	volatile uint32_t *dbrec;	/* [0] consumer index, [1] arm */
+	struct ud_qmem mem;		/* ring: cqe_cnt * 64 bytes; db: [0]
+					 * consumer index, [1] arm */
 	uint32_t cqe_cnt;
 	uint32_t pi;			/* producer counter */
 	bool overrun;
@@ -137,9 +152,7 @@ struct ud_srq {
 	uint32_t pdn;
 	uint32_t cqn;			/* XRC */
 	uint32_t xrcdn;			/* XRC */
-	struct ud_qmem mem;
-	uint8_t *buf;
-	volatile uint32_t *dbrec;	/* [0] posted counter */
+	struct ud_qmem mem;		/* db[0]: posted WQE counter */
 	uint32_t wqe_cnt;
 	uint32_t wqe_shift;
 	uint32_t max_sge;
@@ -154,14 +167,14 @@ struct ud_srq {
 
 
 struct ud_rq {
-	uint8_t *buf;
+	struct ud_qbuf buf;		/* at the start of the QP's ring */
 	uint32_t wqe_cnt;
 	uint32_t wqe_shift;
 	uint32_t consumed;		/* WQEs consumed (free running) */
 };
 
 struct ud_sq {
-	uint8_t *buf;
+	struct ud_qbuf buf;		/* after the RQ, as mlx5 lays them */
 	uint32_t wqe_cnt;		/* WQEBBs */
 	uint32_t ci;			/* next WQEBB counter to execute */
 	uint32_t flushed_to;		/* flush CQEs written up to here */
@@ -184,8 +197,7 @@ struct ud_qp {
 	uint32_t max_send_sge;
 	uint32_t max_recv_sge;
 	uint32_t max_inline_data;
-	struct ud_qmem mem;
-	volatile uint32_t *dbrec;	/* [0] RQ counter, [1] SQ counter */
+	struct ud_qmem mem;		/* db[0]: RQ counter, [1] SQ counter */
 	struct ud_sq sq;
 	struct ud_rq rq;
 	struct ud_qp_attr attr;	/* as last modified */
@@ -238,6 +250,7 @@ struct uodpd {
 	char sock_path[108];		/* unlinked at exit */
 	char sysfs_root[4096];
 	uint64_t idle_spin_ns;		/* busy-poll this long before sleeping */
+	bool queue_memfd;		/* offer UODP_EMU_CAP_QUEUE_MEMFD */
 	bool stop;
 	uint8_t *bounce;		/* copy buffer, UD_BOUNCE_SIZE */
 	struct ud_odp_dev *odp;		/* ODP tokens, counters (odp_priv.h) */
@@ -273,6 +286,7 @@ struct ud_options {
 	uint32_t ndevices;
 	int ready_fd;			/* -1: none */
 	uint64_t idle_spin_ns;
+	bool no_queue_memfd;		/* rings in the providers' memory */
 };
 
 /*
@@ -355,15 +369,33 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 /* Unlink from the key table and the context, free. */
 void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr);
 
+/* ---- queue memory (qmem.c) ---- */
 /*
- * Map a sealed queue memfd (F_SEAL_SHRINK and F_SEAL_GROW required) of at
- * least size bytes; the fd stays the caller's.  0 or -errno.
+ * Attach a queue's memory as where says (ctl_args.h): from the sealed memfd
+ * fd (F_SEAL_SHRINK and F_SEAL_GROW required; the fd stays the caller's),
+ * or with fd < 0 from pid's own memory, checked present and, for a ring the
+ * device writes, writable, as ib_umem_get would fault it in.  The ring is
+ * ring_len bytes aligned to 64, the doorbell record db_len aligned to
+ * db_len; they may not overlap.  0, or -EINVAL, -EFAULT, -ENOMEM, -EACCES.
  */
-int ud_qmem_map(int fd, uint64_t size, struct ud_qmem *mem);
-void ud_qmem_unmap(struct ud_qmem *mem);
-/* Pointer to [off, off+len) of mem if inside and off is align-aligned. */
-void *ud_qmem_at(const struct ud_qmem *mem, uint64_t off, uint64_t len,
-		 uint64_t align);
+int ud_qmem_attach(struct ud_qmem *mem, const struct ud_queue_mem *where,
+		   int fd, pid_t pid, uint64_t ring_len, uint32_t db_len,
+		   bool device_writes);
+void ud_qmem_detach(struct ud_qmem *mem);
+
+/* The part [off, off+len) of b (inside it: the caller checked). */
+struct ud_qbuf ud_qbuf_sub(const struct ud_qbuf *b, uint64_t off,
+			   uint64_t len);
+/* Copy [off, off+len) of b; 0, -EINVAL outside it, -EFAULT, -ESRCH. */
+int ud_qbuf_read(const struct ud_qbuf *b, uint64_t off, void *dst,
+		 size_t len);
+int ud_qbuf_write(const struct ud_qbuf *b, uint64_t off, const void *src,
+		  size_t len);
+/* Big-endian word idx of a doorbell record, host order, acquire. */
+int ud_qbuf_load_be32(const struct ud_qbuf *b, unsigned int idx,
+		      uint32_t *val);
+/* One byte, ordered after everything written to b before it (release). */
+int ud_qbuf_store_u8(const struct ud_qbuf *b, uint64_t off, uint8_t val);
 
 /* Process VA that MR address va is backed by. */
 static inline uint64_t ud_mr_pva(const struct ud_mr *mr, uint64_t va)
@@ -412,5 +444,10 @@ void ud_engine_qp_state_changed(struct uodpd *d, struct ud_qp *qp,
 				uint32_t old_state);
 /* Move qp to the error state from the datapath, flushing its queues. */
 void ud_engine_qp_to_error(struct uodpd *d, struct ud_qp *qp);
+/*
+ * qp's queue memory cannot be reached (the process unmapped it): to the
+ * error state with IBV_EVENT_QP_FATAL, as a device's failed DMA read does.
+ */
+void ud_engine_qp_fatal(struct uodpd *d, struct ud_qp *qp);
 
 #endif /* UODPD_H */

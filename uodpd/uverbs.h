@@ -157,6 +157,14 @@ int ud_uverbs_respond_created(struct ud_call *c, struct ud_ufile *f,
 			      int (*destroy)(struct ud_cmd *), uint32_t handle);
 /* The caller's fd number as a file of ours (emulator only), or -errno. */
 int ud_uverbs_fetch_fd(struct ud_call *c, int number);
+/*
+ * A create command's queue memory: mlx5's buf_addr and db_addr, or the
+ * emulator's memfd reference at ref_off in the driver data when the device
+ * offers it and the command carries one (*fd then holds the memfd).
+ */
+int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_write_cmd *cmd,
+			size_t ref_off, uint64_t buf_addr, uint64_t db_addr,
+			struct ud_queue_mem *mem, int *fd);
 
 /* uverbs_objs.c, uverbs_qp.c: the object commands */
 int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,

@@ -101,6 +101,7 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 	fill_ucontext_resp(f->dev, &drv.mlx5, cmd->response_len - sizeof(resp));
 	drv.max_inline_data = f->dev->attr.max_inline_data;
 	drv.device_pid = (uint32_t)getpid();
+	drv.emu_caps = c->d->queue_memfd ? UODP_EMU_CAP_QUEUE_MEMFD : 0;
 	if (ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv)))
 		return -EFAULT;	/* it was writable a moment ago */
 	ud_dbg("command fd %u: context %u", f->id, ctx->id);

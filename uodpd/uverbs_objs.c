@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,6 +87,30 @@ int ud_uverbs_fetch_fd(struct ud_call *c, int number)
 	fd = (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
 	close(pidfd);
 	return fd < 0 ? -EBADF : fd;
+}
+
+int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_write_cmd *cmd,
+			size_t ref_off, uint64_t buf_addr, uint64_t db_addr,
+			struct ud_queue_mem *mem, int *fd)
+{
+	struct uodp_qmem_ref ref = { .fd = -1 };
+
+	*fd = -1;
+	if (c->d->queue_memfd && cmd->udata_len >= ref_off + sizeof(ref))
+		memcpy(&ref, cmd->udata + ref_off, sizeof(ref));
+	if (ref.fd < 0) {
+		/* The provider's own memory, as a kernel takes it. */
+		*mem = (struct ud_queue_mem){ .buf = buf_addr,
+					      .dbrec = db_addr };
+		return 0;
+	}
+	*fd = ud_uverbs_fetch_fd(c, ref.fd);
+	if (*fd < 0)
+		return *fd;
+	*mem = (struct ud_queue_mem){ .mmap_size = ref.size,
+				      .buf = ref.buf_offset,
+				      .dbrec = ref.dbrec_offset };
+	return 0;
 }
 
 /* ---- QUERY_PORT ---- */
@@ -204,7 +229,7 @@ int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 	const struct ib_uverbs_create_cq *req = (const void *)cmd->core;
 	struct ib_uverbs_create_cq_resp resp;
 	struct mlx5_ib_create_cq_resp drv = { 0 };
-	struct uodp_create_cq_drv udata;
+	struct mlx5_ib_create_cq udata;
 	struct ud_create_cq_resp out;
 	struct ud_create_cq_req k;
 	int fd, ret;
@@ -212,19 +237,18 @@ int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)) ||
 	    req->cqe >= UD_NUM_MAX)
 		return -EINVAL;
-	fd = ud_uverbs_fetch_fd(c, udata.qmem.fd);
-	if (fd < 0)
-		return fd;
 	k = (struct ud_create_cq_req){
 		.user_handle = req->user_handle,
-		.mmap_size = udata.qmem.size,
 		.cqe_cnt = pow2_above(req->cqe),
-		.cqe_size = udata.mlx5.cqe_size,
-		.buf_offset = udata.qmem.buf_offset,
-		.dbrec_offset = udata.qmem.dbrec_offset,
+		.cqe_size = udata.cqe_size,
 		.comp_channel = req->comp_channel,
 		.comp_vector = req->comp_vector,
 	};
+	ret = ud_uverbs_queue_mem(c, cmd,
+				  offsetof(struct uodp_create_cq_drv, qmem),
+				  udata.buf_addr, udata.db_addr, &k.mem, &fd);
+	if (ret)
+		return ret;
 	ret = ud_uverbs_run(f, c->d, ud_cmd_create_cq, &k, sizeof(k), &out, fd);
 	if (ret)
 		return ret;

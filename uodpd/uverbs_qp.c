@@ -9,11 +9,13 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #include <infiniband/verbs.h>
 
 #include "ctl.h"
+#include "hw/mlx5/wqe.h"
 #include "rdma/uodp-emu-abi.h"
 #include "uverbs.h"
 
@@ -33,23 +35,13 @@ static int create_qp_req(struct ud_call *c, const struct ud_write_cmd *cmd,
 			 struct ud_create_qp_req *k, int *fd)
 {
 	const struct ib_uverbs_create_qp *req = (const void *)cmd->core;
-	struct uodp_create_qp_drv drv;
+	struct mlx5_ib_create_qp drv;
 	bool xrc_recv = req->qp_type == IBV_QPT_XRC_RECV;
 
 	if (ud_uverbs_udata(cmd, &drv, sizeof(drv)))
 		return -EINVAL;
-	*fd = -1;
-	if (drv.qmem.fd >= 0) {
-		*fd = ud_uverbs_fetch_fd(c, drv.qmem.fd);
-		if (*fd < 0)
-			return *fd;
-	}
 	*k = (struct ud_create_qp_req){
 		.user_handle = req->user_handle,
-		.mmap_size = drv.qmem.size,
-		.sq_offset = drv.qmem.buf_offset,
-		.rq_offset = drv.rq_offset,
-		.dbrec_offset = drv.qmem.dbrec_offset,
 		.qp_type = req->qp_type,
 		.flags = req->sq_sig_all ? UD_QP_SQ_SIG_ALL : 0,
 		/* XRC_RECV names its XRCD where others name their PD. */
@@ -58,14 +50,16 @@ static int create_qp_req(struct ud_call *c, const struct ud_write_cmd *cmd,
 		.send_cqn = handle_or_none(req->send_cq_handle),
 		.recv_cqn = handle_or_none(req->recv_cq_handle),
 		.srqn = req->is_srq ? req->srq_handle : UD_NO_HANDLE,
-		.sq_wqe_cnt = drv.mlx5.sq_wqe_count,
-		.rq_wqe_cnt = drv.mlx5.rq_wqe_count,
-		.rq_wqe_shift = drv.mlx5.rq_wqe_shift,
+		.sq_wqe_cnt = drv.sq_wqe_count,
+		.rq_wqe_cnt = drv.rq_wqe_count,
+		.rq_wqe_shift = drv.rq_wqe_shift,
 		.max_send_sge = req->max_send_sge,
 		.max_recv_sge = req->max_recv_sge,
 		.max_inline_data = req->max_inline_data,
 	};
-	return 0;
+	return ud_uverbs_queue_mem(c, cmd,
+				   offsetof(struct uodp_create_qp_drv, qmem),
+				   drv.buf_addr, drv.db_addr, &k->mem, fd);
 }
 
 int ud_wcmd_create_qp(struct ud_call *c, struct ud_ufile *f,
@@ -234,35 +228,58 @@ int ud_wcmd_destroy_qp(struct ud_call *c, struct ud_ufile *f,
 
 /* ---- SRQ ---- */
 
+/*
+ * mlx5_ib's SRQ shape (create_srq_user): max_wr + 1 WQEs and a stride of
+ * the next segment and max_sge scatter entries, each rounded up to a
+ * power of two, the stride to at least 32 bytes.  max_sge stays what was
+ * asked (mlx5_ib reports it back); the device reads what the stride holds.
+ */
+static int srq_shape(uint32_t max_wr, uint32_t max_sge,
+		     struct ud_create_srq_req *k)
+{
+	uint64_t desc = sizeof(struct mlx5_wqe_srq_next_seg) +
+			(uint64_t)max_sge * sizeof(struct mlx5_wqe_data_seg);
+	uint64_t cnt = 1;
+	uint32_t shift = 5;
+
+	if (max_wr >= UD_NUM_MAX || max_sge > UD_MAX_SGE)
+		return -EINVAL;
+	while (cnt < (uint64_t)max_wr + 1)
+		cnt <<= 1;
+	while ((1ull << shift) < desc)
+		shift++;
+	k->wqe_cnt = (uint32_t)cnt;
+	k->wqe_shift = shift;
+	k->max_sge = max_sge;
+	return 0;
+}
+
 static int create_srq(struct ud_call *c, struct ud_ufile *f,
-		      const struct ud_write_cmd *cmd,
-		      struct ud_create_srq_req *k)
+		      const struct ud_write_cmd *cmd, uint32_t max_wr,
+		      uint32_t max_sge, struct ud_create_srq_req *k)
 {
 	struct mlx5_ib_create_srq_resp drv = { 0 };
 	struct ib_uverbs_create_srq_resp resp;
 	struct ud_create_srq_resp out;
-	struct uodp_create_srq_drv udata;
+	struct mlx5_ib_create_srq udata;
 	int fd, ret;
 
-	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)))
+	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)) ||
+	    srq_shape(max_wr, max_sge, k))
 		return -EINVAL;
-	fd = ud_uverbs_fetch_fd(c, udata.qmem.fd);
-	if (fd < 0)
-		return fd;
-	k->mmap_size = udata.qmem.size;
-	k->buf_offset = udata.qmem.buf_offset;
-	k->dbrec_offset = udata.qmem.dbrec_offset;
-	k->wqe_cnt = udata.wqe_cnt;
-	k->wqe_shift = udata.wqe_shift;
-	k->max_sge = udata.max_sge;
+	ret = ud_uverbs_queue_mem(c, cmd,
+				  offsetof(struct uodp_create_srq_drv, qmem),
+				  udata.buf_addr, udata.db_addr, &k->mem, &fd);
+	if (ret)
+		return ret;
 	ret = ud_uverbs_run(f, c->d, ud_cmd_create_srq, k, sizeof(*k), &out,
 			    fd);
 	if (ret)
 		return ret;
 	resp = (struct ib_uverbs_create_srq_resp){
 		.srq_handle = out.srqn,
-		.max_wr = udata.wqe_cnt - 1,
-		.max_sge = udata.max_sge,
+		.max_wr = k->wqe_cnt - 1,
+		.max_sge = k->max_sge,
 		.srqn = out.srqn,
 	};
 	drv.srqn = out.srqn;
@@ -284,7 +301,7 @@ int ud_wcmd_create_srq(struct ud_call *c, struct ud_ufile *f,
 		.srq_limit = req->srq_limit,
 	};
 
-	return create_srq(c, f, cmd, &k);
+	return create_srq(c, f, cmd, req->max_wr, req->max_sge, &k);
 }
 
 int ud_wcmd_create_xsrq(struct ud_call *c, struct ud_ufile *f,
@@ -303,7 +320,7 @@ int ud_wcmd_create_xsrq(struct ud_call *c, struct ud_ufile *f,
 
 	if (req->srq_type != IBV_SRQT_BASIC && !xrc)
 		return -EOPNOTSUPP;
-	return create_srq(c, f, cmd, &k);
+	return create_srq(c, f, cmd, req->max_wr, req->max_sge, &k);
 }
 
 int ud_wcmd_modify_srq(struct ud_call *c, struct ud_ufile *f,

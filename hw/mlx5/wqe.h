@@ -28,6 +28,16 @@ enum {
 	MLX5_BYTE_COUNT_ZERO_MEANS = 0x80000000u, /* byte_count 0 = 2 GiB */
 };
 
+/*
+ * A QP's doorbell record: two big-endian words, the RQ's and the SQ's
+ * posted counters (16 bits each, in WQEs and in WQEBBs).  An SRQ's record
+ * is one word, at MLX5_RCV_DBR.
+ */
+enum {
+	MLX5_RCV_DBR = 0,
+	MLX5_SND_DBR = 1,
+};
+
 /* Send WQE opcodes (ctrl opmod_idx_opcode bits 7:0). */
 enum mlx5_wqe_opcode {
 	MLX5_OPCODE_NOP = 0x00,

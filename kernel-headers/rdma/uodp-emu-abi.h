@@ -6,14 +6,18 @@
  * real ConnectX needs none of it, and a provider must use each part only
  * when the device offers it.
  *
- *  - Queue memory is a sealed memfd shared with the device (a kernel pins
- *    the provider's anonymous buffer instead): its reference follows
- *    mlx5's driver data in CREATE_CQ, CREATE_QP and CREATE_SRQ/XSRQ.
+ *  - Queue memory may be a sealed memfd shared with the device, when the
+ *    device offers UODP_EMU_CAP_QUEUE_MEMFD: its reference follows mlx5's
+ *    driver data in CREATE_CQ, CREATE_QP and CREATE_SRQ/XSRQ.  Without it
+ *    the rings are the provider's own memory at mlx5's buf_addr and
+ *    db_addr, as on a kernel (which pins them; the emulated device reaches
+ *    them with process_vm_readv/writev, a system call per access).
  *  - The doorbell: the page at mmap offset 0 of the command fd says
  *    whether the device sleeps, and an eventfd wakes it (a UAR write on
  *    hardware).
- *  - GET_CONTEXT's driver response ends with the inline limit and the
- *    device's pid.
+ *  - GET_CONTEXT's driver response ends with the inline limit, the
+ *    device's pid and the emulator capabilities it offers (all zero from
+ *    a kernel, whose response is mlx5's alone).
  *
  * All fields are host endian (both ends run on one machine); hardware
  * formats stay big-endian.
@@ -24,16 +28,22 @@
 #include <assert.h>
 #include <rdma/mlx5-abi.h>
 
+enum uodp_emu_caps {
+	UODP_EMU_CAP_QUEUE_MEMFD = 1 << 0,	/* struct uodp_qmem_ref */
+};
+
 /*
  * GET_CONTEXT's driver response: mlx5's, then the inline limit (until the
- * provider reads the PRM general caps through DEVX) and the device's pid
- * (the provider names it with PR_SET_PTRACER so that it may reach its
- * memory under Yama).
+ * provider reads the PRM general caps through DEVX), the device's pid (the
+ * provider names it with PR_SET_PTRACER so that it may reach its memory
+ * under Yama) and enum uodp_emu_caps.
  */
 struct uodp_alloc_ucontext_resp {
 	struct mlx5_ib_alloc_ucontext_resp mlx5;
 	__u32 max_inline_data;
 	__u32 device_pid;
+	__u32 emu_caps;
+	__u32 reserved;
 };
 
 /*
@@ -61,8 +71,10 @@ struct uodp_shared_page {
 
 /*
  * A queue's memory: the memfd's number in the caller (the device takes its
- * own reference; it must be sealed against shrinking), its size and where
- * the ring and the doorbell record are in it.
+ * own reference; it must be sealed against shrinking and growing), its
+ * size and where the ring and the doorbell record are in it.  The ring is
+ * laid out as mlx5's buffer at buf_addr (a QP's RQ, then its SQ).  Only
+ * with UODP_EMU_CAP_QUEUE_MEMFD; fd -1 means none (mlx5's addresses).
  */
 struct uodp_qmem_ref {
 	__s32 fd;
@@ -78,25 +90,19 @@ struct uodp_create_cq_drv {
 	struct uodp_qmem_ref qmem;
 };
 
-/*
- * CREATE_QP's driver data: mlx5's (queue sizes), then the memfd;
- * qmem.buf_offset is the SQ, rq_offset the RQ.  fd -1: no queues
- * (XRC_RECV).
- */
+/* CREATE_QP's driver data: mlx5's (queue sizes), then the memfd. */
 struct uodp_create_qp_drv {
 	struct mlx5_ib_create_qp mlx5;
 	struct uodp_qmem_ref qmem;
-	__aligned_u64 rq_offset;
 };
 
-/* CREATE_SRQ and CREATE_XSRQ's driver data: mlx5's, the memfd, its shape. */
+/*
+ * CREATE_SRQ and CREATE_XSRQ's driver data: mlx5's, the memfd.  The shape
+ * is mlx5_ib's, from max_wr and max_sge.
+ */
 struct uodp_create_srq_drv {
 	struct mlx5_ib_create_srq mlx5;
 	struct uodp_qmem_ref qmem;
-	__u32 wqe_cnt;			/* power of two */
-	__u32 wqe_shift;		/* log2 stride */
-	__u32 max_sge;
-	__u32 reserved;
 };
 
 static_assert(sizeof(struct uodp_shared_page) == 64, "shared page");

@@ -230,6 +230,13 @@ struct verbs_context_ops {
 	verbs_unused_op unimport_pd;
 };
 
+/*
+ * Exported as IBVERBS_1.1 but declared only in rdma-core's driver.h: keep
+ * [base, base+size) out of children when ibv_fork_init() was called.
+ */
+int ibv_dontfork_range(void *base, size_t size);
+int ibv_dofork_range(void *base, size_t size);
+
 /* ---- library entry points (symbol version IBVERBS_PRIVATE_34) ---- */
 
 /*

@@ -67,8 +67,8 @@ struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
 		return NULL;
 	}
 	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
-	err = uodp_qmem_alloc(&cq->mem, (size_t)cnt * MLX5_CQE_SIZE + 64,
-			      "uodp-cq");
+	err = uodp_qmem_alloc(ctx, &cq->mem,
+			      (size_t)cnt * MLX5_CQE_SIZE + 64, "uodp-cq");
 	if (err)
 		goto err_free;
 	cq->buf = cq->mem.addr;
@@ -82,14 +82,14 @@ struct ibv_cq *uodp_create_cq(struct ibv_context *context, int cqe,
 	cmd.drv.mlx5.buf_addr = (uintptr_t)cq->buf;
 	cmd.drv.mlx5.db_addr = (uintptr_t)cq->dbrec;
 	cmd.drv.mlx5.cqe_size = MLX5_CQE_SIZE;
-	cmd.drv.qmem.fd = cq->mem.fd;
-	cmd.drv.qmem.size = cq->mem.size;
-	cmd.drv.qmem.buf_offset = 0;
-	cmd.drv.qmem.dbrec_offset = (size_t)cnt * MLX5_CQE_SIZE;
+	uodp_qmem_ref(&cq->mem, 0, (size_t)cnt * MLX5_CQE_SIZE, &cmd.drv.qmem);
 	/* The zeroed arm word is no arm: the first one must differ. */
 	cq->arm_sn = 1;
+	/* Without the emulator's memfd, mlx5's driver data alone. */
 	err = ibv_cmd_create_cq(context, (int)cnt - 1, channel, comp_vector,
-				&cq->vcq.cq, &cmd.ibv_cmd, sizeof(cmd),
+				&cq->vcq.cq, &cmd.ibv_cmd,
+				cmd.drv.qmem.fd < 0 ?
+				offsetof(typeof(cmd), drv.qmem) : sizeof(cmd),
 				(struct ib_uverbs_create_cq_resp *)&resp,
 				sizeof(resp));
 	uodp_qmem_close_fd(&cq->mem);

@@ -133,7 +133,8 @@ static int size_rq(struct uodp_context *ctx, struct uodp_qp *qp,
 	return 0;
 }
 
-static int alloc_queues(struct uodp_qp *qp, struct uodp_create_qp_drv *drv)
+static int alloc_queues(struct uodp_context *ctx, struct uodp_qp *qp,
+			struct uodp_create_qp_drv *drv)
 {
 	size_t sq_bytes = (size_t)qp->sq.wqe_cnt * MLX5_SEND_WQE_BB;
 	size_t rq_bytes = (size_t)qp->rq.wqe_cnt << qp->rq.wqe_shift;
@@ -152,21 +153,19 @@ static int alloc_queues(struct uodp_qp *qp, struct uodp_create_qp_drv *drv)
 		if (!qp->rq.wrid)
 			return ENOMEM;
 	}
-	err = uodp_qmem_alloc(&qp->mem, db_off + 64, "uodp-qp");
+	err = uodp_qmem_alloc(ctx, &qp->mem,
+			      db_off + 64, "uodp-qp");
 	if (err)
 		return err;
 	qp->has_mem = true;
-	qp->sq.buf = qp->mem.addr;
-	qp->rq.buf = (uint8_t *)qp->mem.addr + sq_bytes;
+	/* mlx5's layout: the RQ first, the SQ right after it. */
+	qp->rq.buf = qp->mem.addr;
+	qp->sq.buf = (uint8_t *)qp->mem.addr + rq_bytes;
 	qp->dbrec = (volatile uint32_t *)((uint8_t *)qp->mem.addr + db_off);
 
 	drv->mlx5.buf_addr = (uintptr_t)qp->mem.addr;
 	drv->mlx5.db_addr = (uintptr_t)qp->dbrec;
-	drv->qmem.fd = qp->mem.fd;
-	drv->qmem.size = qp->mem.size;
-	drv->qmem.buf_offset = 0;	/* the SQ */
-	drv->qmem.dbrec_offset = db_off;
-	drv->rq_offset = sq_bytes;
+	uodp_qmem_ref(&qp->mem, 0, db_off, &drv->qmem);
 	return 0;
 }
 
@@ -260,13 +259,14 @@ static int create_qp_cmd(struct ibv_context *context, struct uodp_qp *qp,
 	cmd.drv.mlx5.sq_wqe_count = qp->sq.wqe_cnt;
 	cmd.drv.mlx5.rq_wqe_count = qp->rq.wqe_cnt;
 	cmd.drv.mlx5.rq_wqe_shift = qp->rq.wqe_cnt ? qp->rq.wqe_shift : 0;
-	if (!qp->has_mem)
-		cmd.drv.qmem.fd = -1;
 	ex.cap = *cap;
 	/* What libibverbs' write path takes; the rest was checked zero. */
 	ex.comp_mask &= IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_XRCD |
 			IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+	/* Without the emulator's memfd, mlx5's driver data alone. */
 	return ibv_cmd_create_qp_ex(context, &qp->vqp, &ex, &cmd.ibv_cmd,
+				    cmd.drv.qmem.fd < 0 ?
+				    offsetof(typeof(cmd), drv.qmem) :
 				    sizeof(cmd),
 				    (struct ib_uverbs_create_qp_resp *)&resp,
 				    sizeof(resp));
@@ -335,7 +335,7 @@ static struct ibv_qp *create_qp(struct ibv_context *context,
 	if (!err)
 		err = size_rq(ctx, qp, &cap, attr->srq);
 	if (!err && qp->type != IBV_QPT_XRC_RECV)
-		err = alloc_queues(qp, &drv);
+		err = alloc_queues(ctx, qp, &drv);
 	if (err)
 		goto err_free;
 
@@ -408,8 +408,8 @@ void uodp_qp_reset_indices(struct uodp_qp *qp)
 	qp->rq.tail = 0;
 	pthread_spin_unlock(&qp->rq.lock);
 	if (qp->dbrec) {
-		qp->dbrec[0] = 0;
-		qp->dbrec[1] = 0;
+		qp->dbrec[MLX5_RCV_DBR] = 0;
+		qp->dbrec[MLX5_SND_DBR] = 0;
 	}
 }
 

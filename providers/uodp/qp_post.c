@@ -20,7 +20,7 @@ static bool sq_full(struct uodp_qp *qp)
 
 static void ring_sq(struct uodp_qp *qp)
 {
-	uodp_dbrec_store(&qp->dbrec[1], qp->sq.cur_post & MLX5_WQE_INDEX_MASK);
+	uodp_dbrec_store(&qp->dbrec[MLX5_SND_DBR], qp->sq.cur_post & MLX5_WQE_INDEX_MASK);
 	uodp_kick(to_uctx(qp->vqp.qp.context));
 }
 
@@ -198,7 +198,7 @@ int uodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		uodp_store_u32(&qp->rq.head, qp->rq.head + 1);
 	}
 	if (nreq) {
-		uodp_dbrec_store(&qp->dbrec[0],
+		uodp_dbrec_store(&qp->dbrec[MLX5_RCV_DBR],
 				 qp->rq.head & MLX5_WQE_INDEX_MASK);
 		uodp_kick(to_uctx(ibqp->context));
 	}

@@ -45,7 +45,7 @@ static int size_srq(struct uodp_context *ctx, struct uodp_srq *srq,
 	return 0;
 }
 
-static int alloc_srq_queue(struct uodp_srq *srq)
+static int alloc_srq_queue(struct uodp_context *ctx, struct uodp_srq *srq)
 {
 	size_t ring = (size_t)srq->wqe_cnt << srq->wqe_shift;
 	int err;
@@ -53,7 +53,7 @@ static int alloc_srq_queue(struct uodp_srq *srq)
 	srq->wrid = calloc(srq->wqe_cnt, sizeof(*srq->wrid));
 	if (!srq->wrid)
 		return ENOMEM;
-	err = uodp_qmem_alloc(&srq->mem, ring + 64, "uodp-srq");
+	err = uodp_qmem_alloc(ctx, &srq->mem, ring + 64, "uodp-srq");
 	if (err) {
 		free(srq->wrid);
 		return err;
@@ -75,7 +75,7 @@ struct uodp_create_srq_resp_cmd {
 	struct mlx5_ib_create_srq_resp mlx5;
 };
 
-/* CREATE_XSRQ as libmlx5 issues it, the queue's shape after mlx5's data. */
+/* CREATE_XSRQ as libmlx5 issues it: mlx5_ib sizes the queue from attr. */
 static int create_srq_cmd(struct ibv_context *context, struct uodp_srq *srq,
 			  struct ibv_srq_init_attr_ex *attr)
 {
@@ -88,17 +88,15 @@ static int create_srq_cmd(struct ibv_context *context, struct uodp_srq *srq,
 
 	cmd.drv.mlx5.buf_addr = (uintptr_t)srq->buf;
 	cmd.drv.mlx5.db_addr = (uintptr_t)srq->dbrec;
-	cmd.drv.qmem.fd = srq->mem.fd;
-	cmd.drv.qmem.size = srq->mem.size;
-	cmd.drv.qmem.buf_offset = 0;
-	cmd.drv.qmem.dbrec_offset = (size_t)srq->wqe_cnt << srq->wqe_shift;
-	cmd.drv.wqe_cnt = srq->wqe_cnt;
-	cmd.drv.wqe_shift = srq->wqe_shift;
-	cmd.drv.max_sge = srq->max_gs;
+	uodp_qmem_ref(&srq->mem, 0, (size_t)srq->wqe_cnt << srq->wqe_shift,
+		      &cmd.drv.qmem);
 	ex.comp_mask |= IBV_SRQ_INIT_ATTR_TYPE | IBV_SRQ_INIT_ATTR_PD;
 	ex.attr.max_wr = srq->max_wr;
 	ex.attr.max_sge = srq->max_gs;
+	/* Without the emulator's memfd, mlx5's driver data alone. */
 	return ibv_cmd_create_srq_ex(context, &srq->vsrq, &ex, &cmd.ibv_cmd,
+				     cmd.drv.qmem.fd < 0 ?
+				     offsetof(typeof(cmd), drv.qmem) :
 				     sizeof(cmd),
 				     (struct ib_uverbs_create_srq_resp *)&resp,
 				     sizeof(resp));
@@ -130,7 +128,7 @@ static struct ibv_srq *create_srq(struct ibv_context *context,
 	err = size_srq(ctx, srq, &attr->attr);
 	if (err)
 		goto err_free;
-	err = alloc_srq_queue(srq);
+	err = alloc_srq_queue(ctx, srq);
 	if (err)
 		goto err_free;
 
@@ -303,7 +301,7 @@ int uodp_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 	}
 	if (nreq) {
 		srq->counter += nreq;
-		uodp_dbrec_store(&srq->dbrec[0], srq->counter);
+		uodp_dbrec_store(&srq->dbrec[MLX5_RCV_DBR], srq->counter);
 		uodp_kick(to_uctx(ibsrq->context));
 	}
 	pthread_spin_unlock(&srq->lock);

@@ -61,6 +61,7 @@ struct uodp_context {
 	const struct uodp_shared_page *shared;
 	int doorbell_fd;		/* eventfd: wake the device */
 	uint32_t device_pid;		/* for PR_SET_PTRACER */
+	bool queue_memfd;		/* UODP_EMU_CAP_QUEUE_MEMFD offered */
 	struct uodp_dev_limits attr;	/* device limits, queried once */
 	uint32_t gid_tbl_len;
 	pthread_mutex_t table_lock;	/* writers of the tables below */
@@ -95,11 +96,11 @@ struct uodp_ah {
 	int extended;
 };
 
-/* Shared queue memory: a sealed memfd mapped here and in uodpd. */
+/* Queue memory: anonymous, or a sealed memfd mapped here and in uodpd. */
 struct uodp_qmem {
 	void *addr;
 	size_t size;
-	int fd;				/* open until handed to uodpd */
+	int fd;				/* memfd until handed to uodpd, or -1 */
 };
 
 struct uodp_cq {
@@ -279,7 +280,10 @@ int uodp_devx_general(struct uodp_context *ctx, const void *in,
 		      uint32_t inlen, void *out, uint32_t outlen);
 
 /* buf.c: queue memory. */
-int uodp_qmem_alloc(struct uodp_qmem *m, size_t size, const char *name);
+int uodp_qmem_alloc(struct uodp_context *ctx, struct uodp_qmem *m,
+		    size_t size, const char *name);
+void uodp_qmem_ref(const struct uodp_qmem *m, uint64_t buf_offset,
+		   uint64_t dbrec_offset, struct uodp_qmem_ref *ref);
 void uodp_qmem_close_fd(struct uodp_qmem *m);
 void uodp_qmem_free(struct uodp_qmem *m);
 

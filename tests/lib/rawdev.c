@@ -122,6 +122,8 @@ static int get_context(struct raw_dev *dev)
 		return ret;
 	dev->async_fd = (int)resp.core.async_fd;
 	dev->device_pid = resp.drv.device_pid;
+	dev->emu_caps = resp.drv.emu_caps;
+	dev->memfd_queues = !!(dev->emu_caps & UODP_EMU_CAP_QUEUE_MEMFD);
 	return 0;
 }
 
@@ -257,6 +259,38 @@ static void *map_memfd(int fd, size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * A queue's memory: a sealed memfd (its fd returned, to be sent and then
+ * closed), or anonymous memory (-1 returned: the addresses name it).
+ */
+static int queue_mem(const struct raw_dev *dev, size_t size, uint8_t **mem)
+{
+	void *p;
+	int fd;
+
+	if (!dev->memfd_queues) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		*mem = p == MAP_FAILED ? NULL : p;
+		return *mem ? -1 : -ENOMEM;
+	}
+	fd = raw_make_memfd(size, 1);
+	if (fd < 0)
+		return fd;
+	*mem = map_memfd(fd, size);
+	if (!*mem) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+/* The command's size: without a memfd, mlx5's driver data alone. */
+static size_t cmd_size(size_t full, size_t ref_off, int fd)
+{
+	return fd >= 0 ? full : ref_off;
+}
+
 int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 {
 	struct {
@@ -274,14 +308,9 @@ int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 	memset(&cmd, 0, sizeof(cmd));
 	cq->cnt = cnt;
 	cq->size = page_align((size_t)cnt * MLX5_CQE_SIZE + 64);
-	fd = raw_make_memfd(cq->size, 1);
-	if (fd < 0)
+	fd = queue_mem(dev, cq->size, &cq->mem);
+	if (!cq->mem)
 		return fd;
-	cq->mem = map_memfd(fd, cq->size);
-	if (!cq->mem) {
-		close(fd);
-		return -ENOMEM;
-	}
 	for (i = 0; i < cnt; i++)
 		cq->mem[i * MLX5_CQE_SIZE + 63] = MLX5_CQE_INVALID_OP_OWN;
 	cq->dbrec = (volatile uint32_t *)(cq->mem + (size_t)cnt * MLX5_CQE_SIZE);
@@ -294,9 +323,11 @@ int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 	cmd.drv.qmem.fd = fd;
 	cmd.drv.qmem.size = cq->size;
 	cmd.drv.qmem.dbrec_offset = (uint64_t)cnt * MLX5_CQE_SIZE;
-	ret = raw_write(dev, IB_USER_VERBS_CMD_CREATE_CQ, &cmd, sizeof(cmd),
-			&resp, sizeof(resp));
-	close(fd);
+	ret = raw_write(dev, IB_USER_VERBS_CMD_CREATE_CQ, &cmd,
+			cmd_size(sizeof(cmd), offsetof(typeof(cmd), drv.qmem),
+				 fd), &resp, sizeof(resp));
+	if (fd >= 0)
+		close(fd);
 	if (ret) {
 		raw_free_cq(cq);
 		return ret;
@@ -312,29 +343,25 @@ void raw_free_cq(struct raw_cq *cq)
 	cq->mem = NULL;
 }
 
-/* The queues, SQ then RQ, then the doorbell record: as the provider lays them. */
-static int alloc_qp_mem(struct raw_qp *qp, size_t *sq_bytes, size_t *db_off)
+/* The queues, RQ then SQ, then the doorbell record: mlx5's layout. */
+static int alloc_qp_mem(const struct raw_dev *dev, struct raw_qp *qp,
+			size_t *db_off)
 {
-	size_t rq_bytes;
+	size_t rq_bytes, sq_bytes;
 	int fd;
 
 	qp->sq_cnt = 64;
 	qp->rq_cnt = 16;
 	qp->rq_shift = 5;	/* two data segments */
-	*sq_bytes = (size_t)qp->sq_cnt * MLX5_SEND_WQE_BB;
+	sq_bytes = (size_t)qp->sq_cnt * MLX5_SEND_WQE_BB;
 	rq_bytes = (size_t)qp->rq_cnt << qp->rq_shift;
-	*db_off = *sq_bytes + rq_bytes;
+	*db_off = sq_bytes + rq_bytes;
 	qp->size = page_align(*db_off + 64);
-	fd = raw_make_memfd(qp->size, 1);
-	if (fd < 0)
+	fd = queue_mem(dev, qp->size, &qp->mem);
+	if (!qp->mem)
 		return fd;
-	qp->mem = map_memfd(fd, qp->size);
-	if (!qp->mem) {
-		close(fd);
-		return -ENOMEM;
-	}
-	qp->sq = qp->mem;
-	qp->rq = qp->mem + *sq_bytes;
+	qp->rq = qp->mem;
+	qp->sq = qp->mem + rq_bytes;
 	qp->dbrec = (volatile uint32_t *)(qp->mem + *db_off);
 	return fd;
 }
@@ -350,13 +377,13 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 		struct ib_uverbs_create_qp_resp core;
 		struct mlx5_ib_create_qp_resp drv;
 	} resp;
-	size_t sq_bytes, db_off;
+	size_t db_off;
 	int fd, ret;
 
 	memset(qp, 0, sizeof(*qp));
 	memset(&cmd, 0, sizeof(cmd));
-	fd = alloc_qp_mem(qp, &sq_bytes, &db_off);
-	if (fd < 0)
+	fd = alloc_qp_mem(dev, qp, &db_off);
+	if (!qp->mem)
 		return fd;
 	cmd.core.user_handle = 2;
 	cmd.core.pd_handle = pd;
@@ -377,10 +404,11 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 	cmd.drv.qmem.size = qp->size;
 	cmd.drv.qmem.buf_offset = 0;
 	cmd.drv.qmem.dbrec_offset = db_off;
-	cmd.drv.rq_offset = sq_bytes;
-	ret = raw_write(dev, IB_USER_VERBS_CMD_CREATE_QP, &cmd, sizeof(cmd),
-			&resp, sizeof(resp));
-	close(fd);
+	ret = raw_write(dev, IB_USER_VERBS_CMD_CREATE_QP, &cmd,
+			cmd_size(sizeof(cmd), offsetof(typeof(cmd), drv.qmem),
+				 fd), &resp, sizeof(resp));
+	if (fd >= 0)
+		close(fd);
 	if (ret) {
 		raw_free_qp(qp);
 		return ret;

@@ -27,6 +27,12 @@ struct raw_dev {
 	int async_fd;
 	struct uodp_shared_page *shared;
 	uint32_t device_pid;
+	uint32_t emu_caps;		/* what GET_CONTEXT offered */
+	/*
+	 * Queues in a memfd shared with the device (set from emu_caps), or
+	 * in anonymous memory named by address, as on a kernel.
+	 */
+	int memfd_queues;
 };
 
 struct raw_cq {

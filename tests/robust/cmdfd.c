@@ -7,6 +7,10 @@
  * fd; another file dup2'd onto a command fd number, and opens with other
  * flags, run untouched and lose no data; a completion channel read late
  * loses no event.
+ *
+ * "uodp-cmdfd queues memfd|anonymous": the provider's rings are in memfds
+ * shared with the device, or in its own anonymous memory (as on a kernel),
+ * as the device offered.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -579,9 +583,70 @@ static void check_contexts(void)
 	ibv_close_device(a);
 }
 
-int main(void)
+/* How many mappings of this process are memfds named name. */
+static int count_memfd_maps(const char *name)
 {
-	int fd = open_device(), fd2 = open_device();
+	char line[512], want[64];
+	FILE *maps = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	if (!maps)
+		test_die("/proc/self/maps", errno);
+	snprintf(want, sizeof(want), "/memfd:%s ", name);
+	while (fgets(line, sizeof(line), maps)) {
+		line[strcspn(line, "\n")] = ' ';
+		n += strstr(line, want) != NULL;
+	}
+	fclose(maps);
+	return n;
+}
+
+static int check_queue_memory(const char *mode)
+{
+	struct ibv_context *ctx = test_open_device("uodp0");
+	struct ibv_srq_init_attr sattr = { .attr = { .max_wr = 8,
+						     .max_sge = 1 } };
+	struct ibv_qp_init_attr qattr = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	int want = !strcmp(mode, "memfd");
+	struct ibv_srq *srq;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+
+	if (!ctx)
+		test_die("ibv_open_device uodp0", errno);
+	pd = ibv_alloc_pd(ctx);
+	cq = pd ? ibv_create_cq(ctx, 16, NULL, NULL, 0) : NULL;
+	qattr.send_cq = qattr.recv_cq = cq;
+	qp = cq ? ibv_create_qp(pd, &qattr) : NULL;
+	srq = qp ? ibv_create_srq(pd, &sattr) : NULL;
+	if (!srq)
+		test_die("queues", errno);
+	test_check(count_memfd_maps("uodp-cq") == want &&
+		   count_memfd_maps("uodp-qp") == want &&
+		   count_memfd_maps("uodp-srq") == want,
+		   "CQ, QP and SRQ rings in %s memory", mode);
+	ibv_destroy_srq(srq);
+	ibv_destroy_qp(qp);
+	ibv_destroy_cq(cq);
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	printf("cmdfd queues: %d failure(s)\n", test_failures);
+	return test_failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int fd, fd2;
+
+	if (argc == 3 && !strcmp(argv[1], "queues"))
+		return check_queue_memory(argv[2]);
+	fd = open_device();
+	fd2 = open_device();
 
 	check_open(fd);
 	test_check(fd2 != fd, "a second open makes a second command fd");

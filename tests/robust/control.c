@@ -350,7 +350,7 @@ static uint32_t cq_or_die(struct raw_dev *dev, uint32_t cnt)
 struct srq_spec {
 	uint32_t type;
 	uint32_t pd, cq, xrcd;
-	uint32_t wqe_cnt, wqe_shift, max_sge, limit;
+	uint32_t wqe_cnt, max_sge, limit;	/* mlx5_ib sizes the stride */
 	bool with_fd;
 };
 
@@ -359,22 +359,20 @@ static void srq_spec_init(struct srq_spec *s, uint32_t type, uint32_t pd,
 {
 	*s = (struct srq_spec){
 		.type = type, .pd = pd, .cq = cq, .xrcd = xrcd,
-		.wqe_cnt = 64, .wqe_shift = 6, .max_sge = 2, .with_fd = true,
+		.wqe_cnt = 64, .max_sge = 2, .with_fd = true,
 	};
 }
 
 static void srq_drv_init(struct uodp_create_srq_drv *drv,
 			 const struct srq_spec *s, int fd)
 {
-	uint64_t ring = (uint64_t)s->wqe_cnt << s->wqe_shift;
+	/* The largest stride mlx5_ib could pick: 16 + 16 * 64 -> 2048. */
+	uint64_t ring = (uint64_t)s->wqe_cnt << 11;
 
 	memset(drv, 0, sizeof(*drv));
 	drv->qmem.fd = fd;
 	drv->qmem.size = (ring + 64 + PAGE - 1) & ~(PAGE - 1ull);
 	drv->qmem.dbrec_offset = ring;
-	drv->wqe_cnt = s->wqe_cnt;
-	drv->wqe_shift = s->wqe_shift;
-	drv->max_sge = s->max_sge;
 }
 
 static int srq_write(struct raw_dev *dev, const struct srq_spec *s, int fd,
@@ -455,15 +453,15 @@ static int query_srq(struct raw_dev *dev, uint32_t srqn,
 
 /*
  * What a QP is made of.  pd is the XRCD for XRC_RECV (as in the kernel's
- * CREATE_QP); srq 0 is none.  Queue memory as the provider lays it out:
- * the SQ at 0, the RQ after it, then the doorbell record.
+ * CREATE_QP); srq 0 is none.  Queue memory as mlx5 lays it out from
+ * buf_off: the RQ, the SQ after it; then the doorbell record.
  */
 struct qp_spec {
 	uint32_t type;
 	uint32_t pd, send_cq, recv_cq, srq;
 	uint32_t sq_cnt, rq_cnt, rq_shift;
 	uint32_t max_send_sge, max_recv_sge, max_inline;
-	uint64_t size, sq_off, rq_off, db_off;
+	uint64_t size, buf_off, db_off;
 	bool with_fd;
 };
 
@@ -474,7 +472,7 @@ static void qp_spec_init(struct qp_spec *s, uint32_t type, uint32_t pd,
 		.type = type, .pd = pd, .send_cq = cq, .recv_cq = cq,
 		.sq_cnt = 64, .rq_cnt = 64, .rq_shift = 5,
 		.max_send_sge = 2, .max_recv_sge = 2, .max_inline = 64,
-		.sq_off = 0, .rq_off = 64 * 64, .db_off = 64 * 64 + 64 * 32,
+		.buf_off = 0, .db_off = 64 * 64 + 64 * 32,
 		.size = 2 * PAGE, .with_fd = true,
 	};
 }
@@ -512,9 +510,8 @@ static void qp_cmd_init(struct qp_cmd *c, const struct qp_spec *s, int fd)
 	c->drv.mlx5.rq_wqe_shift = s->rq_shift;
 	c->drv.qmem.fd = fd;
 	c->drv.qmem.size = s->size;
-	c->drv.qmem.buf_offset = s->sq_off;
+	c->drv.qmem.buf_offset = s->buf_off;
 	c->drv.qmem.dbrec_offset = s->db_off;
-	c->drv.rq_offset = s->rq_off;
 }
 
 static int create_qp(struct raw_dev *dev, const struct qp_spec *s,
@@ -805,7 +802,8 @@ static void cq_cases(struct raw_dev *dev)
 		c.field = value;					\
 		check_ret(create_cq(dev, &c, &resp), want, what);	\
 	} while (0)
-	CQ_CASE(drv.qmem.fd, -1, -EBADF, "CREATE_CQ without a queue fd");
+	CQ_CASE(drv.qmem.fd, -1, -EFAULT,
+		"CREATE_CQ without a memfd, its ring at address 0");
 	CQ_CASE(drv.qmem.fd, pipefd[0], -EINVAL, "CREATE_CQ on a pipe");
 	CQ_CASE(drv.qmem.fd, unsealed, -EINVAL,
 		"CREATE_CQ on an unsealed memfd");
@@ -851,17 +849,17 @@ static void srq_cases(struct raw_dev *dev, uint32_t pd, uint32_t cq)
 		   sattr.srq_limit == 10, "SRQ of %u WRs, %u SGEs, limit %u",
 		   sattr.max_wr, sattr.max_sge, sattr.srq_limit);
 	srq_spec_init(&ss, IBV_SRQT_BASIC, pd, 0, 0);
-	ss.wqe_shift = 4;
+	ss.max_sge = 65;
 	check_ret(create_srq(dev, &ss, NULL), -EINVAL,
-		  "CREATE_SRQ with a stride below one SGE");
+		  "CREATE_SRQ with 65 SGEs");
 	srq_spec_init(&ss, IBV_SRQT_BASIC, pd, 0, 0);
 	ss.limit = 64;
 	check_ret(create_srq(dev, &ss, NULL), -EINVAL,
 		  "CREATE_SRQ with its limit at its size");
 	srq_spec_init(&ss, IBV_SRQT_BASIC, pd, 0, 0);
 	ss.with_fd = false;
-	check_ret(create_srq(dev, &ss, NULL), -EBADF,
-		  "CREATE_SRQ without queue memory");
+	check_ret(create_srq(dev, &ss, NULL), -EFAULT,
+		  "CREATE_SRQ without a memfd, its ring at address 0");
 	check_ret(raw_destroy(dev, RAW_QP, qpn), 0, "DESTROY_QP");
 	check_ret(raw_destroy(dev, RAW_SRQ, srq), 0, "DESTROY_SRQ");
 	check_ret(raw_destroy(dev, RAW_SRQ, srq), -ENOENT, "DESTROY_SRQ twice");
@@ -906,12 +904,12 @@ static void bad_qp_cases(struct raw_dev *dev, uint32_t pd, uint32_t cq)
 	}
 	qp_spec_init(&s, IBV_QPT_RC, pd, cq);
 	s.with_fd = false;
-	check_ret(create_qp(dev, &s, NULL), -EBADF,
-		  "CREATE_QP RC without queue memory");
+	check_ret(create_qp(dev, &s, NULL), -EFAULT,
+		  "CREATE_QP RC without a memfd, its ring at address 0");
 	qp_spec_init(&s, IBV_QPT_RC, pd, cq);
-	s.rq_off = s.size - 16;
+	s.buf_off = s.size - 64 * 64;
 	check_ret(create_qp(dev, &s, NULL), -EINVAL,
-		  "CREATE_QP with its RQ past the memfd");
+		  "CREATE_QP with its SQ past the memfd");
 	qp_spec_init(&s, IBV_QPT_RC, pd, cq);
 	s.db_off = s.size - 2;
 	check_ret(create_qp(dev, &s, NULL), -EINVAL,
@@ -1909,7 +1907,6 @@ static void random_srq(struct rstate *r, struct srq_spec *s,
 	srq_spec_init(s, rnd(r) % 2 ? IBV_SRQT_XRC : IBV_SRQT_BASIC,
 		      pick(r, K_PD), pick(r, K_CQ), pick(r, K_XRCD));
 	s->wqe_cnt = 1u << (rnd(r) % 8);
-	s->wqe_shift = 5 + rnd(r) % 3;
 	s->max_sge = rnd(r) % 3;
 	srq_drv_init(drv, s, r->memfd);
 	drv->qmem.size = RQMEM;

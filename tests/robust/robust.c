@@ -12,6 +12,10 @@
  *                          commands, handles, fds, sizes, response
  *                          pointers, random writes and method calls)
  *                          never takes the device down
+ *   uodp-robust kernel-queues  rings in the client's own anonymous memory
+ *                          (the kernel's way) carry traffic; unmapping a
+ *                          ring fails that QP or CQ with its async event
+ *                          only
  *
  * Exit status 0 when every check passed; each failure is printed.
  */
@@ -674,7 +678,8 @@ static void valid_wrap_case(struct raw_env *env)
 		;
 }
 
-static void raw_env_open(struct raw_env *env)
+/* memfd_queues 0: every queue in anonymous memory, as on a kernel. */
+static void raw_env_open(struct raw_env *env, int memfd_queues)
 {
 	struct vres probe;
 	int ret;
@@ -686,6 +691,7 @@ static void raw_env_open(struct raw_env *env)
 	ret = raw_open(&env->dev);
 	if (ret)
 		test_die("raw open", -ret);
+	env->dev.memfd_queues &= memfd_queues;
 	env->buf = aligned_alloc(4096, BUF_SIZE);
 	if (!env->buf)
 		test_die("alloc", ENOMEM);
@@ -722,12 +728,126 @@ static int test_malformed(void)
 	size_t n;
 
 	srand(42);
-	raw_env_open(&env);
+	raw_env_open(&env, 1);
 	test_check(good_traffic(&env, 1), "hand-written SEND WQEs work");
 	valid_wrap_case(&env);
 	for (n = 0; n < sizeof(malformed) / sizeof(malformed[0]); n++)
 		malformed_case(&env, n);
 	test_check(good_traffic(&env, 2), "the good pair works at the end");
+	raw_env_close(&env);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* queues in the client's own memory (the kernel's way)                */
+
+/* The next async event within DEADLINE_MS, or type -1. */
+static struct ib_uverbs_async_event_desc next_async(struct raw_env *env)
+{
+	struct ib_uverbs_async_event_desc ev = { .event_type = UINT32_MAX };
+	struct pollfd p = { .fd = env->dev.async_fd, .events = POLLIN };
+
+	if (poll(&p, 1, DEADLINE_MS) == 1 &&
+	    read(env->dev.async_fd, &ev, sizeof(ev)) != sizeof(ev))
+		ev.event_type = UINT32_MAX;
+	return ev;
+}
+
+/* A connected pair on a CQ of its own, to be broken. */
+struct victim {
+	struct raw_cq cq;
+	struct raw_qp a, b;
+};
+
+static bool victim_open(struct raw_env *env, struct victim *v)
+{
+	memset(v, 0, sizeof(*v));
+	return !raw_create_cq(&env->dev, &v->cq, 64) &&
+	       raw_pair(env, &v->a, &v->b, &v->cq);
+}
+
+static void victim_close(struct raw_env *env, struct victim *v)
+{
+	raw_destroy(&env->dev, RAW_QP, v->a.qpn);
+	raw_destroy(&env->dev, RAW_QP, v->b.qpn);
+	raw_destroy(&env->dev, RAW_CQ, v->cq.cqn);
+	raw_free_qp(&v->a);
+	raw_free_qp(&v->b);
+	raw_free_cq(&v->cq);
+}
+
+/* Unmap the first page of a queue's memory (the rest is freed later). */
+static bool unmap_first_page(uint8_t **mem, size_t *size)
+{
+	if (munmap(*mem, 4096))
+		return false;
+	*mem += 4096;
+	*size -= 4096;
+	return true;
+}
+
+/*
+ * The SQ ring is unmapped under a posted doorbell: the device cannot read
+ * the WQE and the QP fails (QP_FATAL), as on a DMA error.
+ */
+static void sq_ring_gone(struct raw_env *env)
+{
+	struct ib_uverbs_async_event_desc ev;
+	struct victim v;
+
+	if (!victim_open(env, &v)) {
+		test_check(false, "a second pair");
+		return;
+	}
+	/* The RQ and the SQ's start share the first page; the record not. */
+	test_check(unmap_first_page(&v.a.mem, &v.a.size),
+		   "the first page of the QP unmapped");
+	raw_ring_sq(&env->dev, &v.a, 1);
+	ev = next_async(env);
+	test_check(ev.event_type == IBV_EVENT_QP_FATAL && ev.element == 2,
+		   "QP_FATAL for it (event %u, element %llu)", ev.event_type,
+		   (unsigned long long)ev.element);
+	test_check(raw_qp_state(&env->dev, v.a.qpn) == IBV_QPS_ERR,
+		   "and the QP is in the error state");
+	victim_close(env, &v);
+}
+
+/* The CQ ring is unmapped: completions cannot be written (CQ_ERR). */
+static void cq_ring_gone(struct raw_env *env)
+{
+	struct ib_uverbs_async_event_desc ev;
+	struct victim v;
+
+	if (!victim_open(env, &v)) {
+		test_check(false, "a third pair");
+		return;
+	}
+	test_check(unmap_first_page(&v.cq.mem, &v.cq.size),
+		   "the CQ's ring unmapped");
+	/* Any signalled WQE: its completion has nowhere to go. */
+	raw_post_send(&env->dev, &v.a, MLX5_OPCODE_NOP, (uintptr_t)env->buf,
+		      64, env->key);
+	ev = next_async(env);
+	test_check(ev.event_type == IBV_EVENT_CQ_ERR && ev.element == 1,
+		   "CQ_ERR for it (event %u, element %llu)", ev.event_type,
+		   (unsigned long long)ev.element);
+	victim_close(env, &v);
+}
+
+static int test_kernel_queues(void)
+{
+	struct raw_env env;
+	unsigned int i;
+	bool ok = true;
+
+	raw_env_open(&env, 0);
+	test_check(!env.dev.memfd_queues, "queues in anonymous memory");
+	for (i = 0; i < 50 && ok; i++)
+		ok = good_traffic(&env, i);
+	test_check(ok, "SENDs through rings in the client's own memory");
+	sq_ring_gone(&env);
+	cq_ring_gone(&env);
+	test_check(good_traffic(&env, 99), "the good pair works at the end");
 	raw_env_close(&env);
 	return 0;
 }
@@ -1186,8 +1306,11 @@ int main(int argc, char **argv)
 		test_malformed();
 	else if (!strcmp(mode, "commands"))
 		test_commands();
+	else if (!strcmp(mode, "kernel-queues"))
+		test_kernel_queues();
 	else {
-		fprintf(stderr, "usage: %s kill9|malformed|commands\n", argv[0]);
+		fprintf(stderr, "usage: %s kill9|malformed|commands|kernel-queues\n",
+			argv[0]);
 		return 2;
 	}
 	printf("%s: %d failure(s)\n", mode, test_failures);

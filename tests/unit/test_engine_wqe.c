@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <infiniband/verbs.h>
 
@@ -93,22 +95,53 @@ static void test_ud_inline(void)
 	CHECK(w.sgl.total == 5);
 }
 
+/* The ring as the device sees it: mapped here, or another process's. */
+static struct ud_qbuf ring_view(uint8_t *ring, size_t len, bool remote)
+{
+	if (remote)
+		return (struct ud_qbuf){ .pva = (uintptr_t)ring, .len = len,
+					 .pid = getpid() };
+	return (struct ud_qbuf){ .local = ring, .len = len };
+}
+
 /* A WQE written at the last WQEBB of a 4-WQEBB ring continues at slot 0. */
-static void test_wrap_around(void)
+static void test_wrap_around(bool remote)
 {
 	uint8_t ring[4 * 64], buf[UD_MAX_WQE_BYTES];
+	struct ud_qbuf sq = ring_view(ring, sizeof(ring), remote);
 	struct ud_send_wqe w;
 	int nbbs;
 
 	memset(ring, 0xee, sizeof(ring));
 	memcpy(ring + 3 * 64, ud_send_inline_wqe, 64);
 	memcpy(ring, ud_send_inline_wqe + 64, 64);
-	nbbs = ud_sq_copy_wqe(ring, 4, 7, 2, buf);
+	nbbs = ud_sq_copy_wqe(&sq, 4, 7, 2, buf);
 	CHECK(nbbs == 2);
 	CHECK(ud_parse_send_wqe(buf, 2, IBV_QPT_UD, &w) == 0);
 	CHECK(w.is_inline && !memcmp(w.inline_data, "hello", 5));
 	/* Only one WQEBB posted: the WQE is not whole. */
-	CHECK(ud_sq_copy_wqe(ring, 4, 7, 1, buf) == -EINVAL);
+	CHECK(ud_sq_copy_wqe(&sq, 4, 7, 1, buf) == -EINVAL);
+}
+
+/* A ring the process unmapped reads as -EFAULT, never as stale bytes. */
+static void test_ring_gone(void)
+{
+	uint8_t buf[UD_MAX_WQE_BYTES];
+	struct ud_qbuf sq;
+	uint32_t word;
+	void *p;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p != MAP_FAILED);
+	memcpy(p, ud_send_inline_wqe, 64);
+	sq = ring_view(p, 4096, true);
+	CHECK(munmap(p, 4096) == 0);
+	CHECK(ud_sq_copy_wqe(&sq, 64, 0, 1, buf) == -EFAULT);
+	CHECK(ud_qbuf_load_be32(&sq, 0, &word) == -EFAULT);
+	CHECK(ud_qbuf_store_u8(&sq, 63, 1) == -EFAULT);
+	/* Outside the view is refused before any access. */
+	CHECK(ud_qbuf_read(&sq, 4090, buf, 8) == -EINVAL);
 }
 
 static void test_malformed(void)
@@ -118,7 +151,8 @@ static void test_malformed(void)
 
 	memcpy(wqe, rc_write_wqe, sizeof(wqe));
 	wqe[7] = 0;			/* ds 0 */
-	CHECK(ud_sq_copy_wqe(wqe, 1, 0, 1, buf) == -EINVAL);
+	CHECK(ud_sq_copy_wqe(&(struct ud_qbuf){ .local = wqe, .len = 64 }, 1, 0,
+			     1, buf) == -EINVAL);
 	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_RC, &w) == -EINVAL);
 	memcpy(wqe, rc_write_wqe, sizeof(wqe));
 	wqe[3] = 0x7f;			/* unknown opcode */
@@ -206,7 +240,9 @@ int main(void)
 	test_rc_write();
 	test_zero_byte_count();
 	test_ud_inline();
-	test_wrap_around();
+	test_wrap_around(false);
+	test_wrap_around(true);
+	test_ring_gone();
 	test_malformed();
 	test_recv();
 	test_cqe();

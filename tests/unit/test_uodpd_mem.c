@@ -112,26 +112,67 @@ static void test_mr(void)
 	free(buf);
 }
 
-static void test_qmem(void)
+static int attach(struct ud_qmem *mem, int fd, uint64_t size, uint64_t buf,
+		  uint64_t db, uint64_t ring_len)
+{
+	struct ud_queue_mem where = { .mmap_size = size, .buf = buf,
+				      .dbrec = db };
+
+	return ud_qmem_attach(mem, &where, fd, getpid(), ring_len, 8, true);
+}
+
+static void test_qmem_memfd(void)
 {
 	int fd = memfd_create("q", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	struct ud_qmem mem;
 
 	CHECK_EQ(ftruncate(fd, 8192), 0);
-	CHECK_EQ(ud_qmem_map(fd, 8192, &mem), -EINVAL);	/* not sealed */
+	CHECK_EQ(attach(&mem, fd, 8192, 0, 4096, 4096), -EINVAL); /* unsealed */
 	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
-	CHECK_EQ(ud_qmem_map(fd, 8193, &mem), -EINVAL);
-	CHECK_EQ(ud_qmem_map(fd, 0, &mem), -EINVAL);
-	CHECK_EQ(ud_qmem_map(-1, 4096, &mem), -EBADF);
-	CHECK_EQ(ud_qmem_map(fd, 4096, &mem), 0);
-	CHECK_EQ(ud_qmem_at(&mem, 0, 4096, 64) == mem.base, 1);
-	CHECK_EQ(ud_qmem_at(&mem, 4096, 0, 0) != NULL, 1);
-	CHECK_EQ(ud_qmem_at(&mem, 4096, 1, 0) == NULL, 1);
-	CHECK_EQ(ud_qmem_at(&mem, 8, 8, 16) == NULL, 1);
-	CHECK_EQ(ud_qmem_at(&mem, UINT64_MAX, 2, 0) == NULL, 1);
-	CHECK_EQ(ud_qmem_at(&mem, 16, UINT64_MAX, 0) == NULL, 1);
-	ud_qmem_unmap(&mem);
+	CHECK_EQ(attach(&mem, fd, 8193, 0, 4096, 4096), -EINVAL);
+	CHECK_EQ(attach(&mem, fd, 0, 0, 4096, 4096), -EINVAL);
+	CHECK_EQ(attach(&mem, 1000, 4096, 0, 4096, 4096), -EBADF);
+	CHECK_EQ(attach(&mem, fd, 4096, 0, 4096, 4096), -EINVAL); /* db past */
+	CHECK_EQ(attach(&mem, fd, 8192, 0, 8, 4096), -EINVAL);	/* overlap */
+	CHECK_EQ(attach(&mem, fd, 8192, 8, 4096, 64), -EINVAL);	/* align */
+	CHECK_EQ(attach(&mem, fd, 8192, 0, 4100, 64), -EINVAL);	/* db align */
+	CHECK_EQ(attach(&mem, fd, 8192, 64, 8192 - 64, 8192), -EINVAL);
+	CHECK_EQ(attach(&mem, fd, 8192, UINT64_MAX - 63, 4096, 128), -EINVAL);
+	CHECK_EQ(attach(&mem, fd, 8192, 0, 4096, 4096), 0);
+	CHECK_EQ(mem.ring.local == mem.map, 1);
+	CHECK_EQ(mem.db.local == (uint8_t *)mem.map + 4096, 1);
+	CHECK_EQ(mem.db.len, 8);
+	ud_qmem_detach(&mem);
+	CHECK_EQ(mem.map == NULL, 1);
 	close(fd);
+}
+
+/* Without a memfd: the caller's own memory, faulted in as ib_umem_get. */
+static void test_qmem_remote(void)
+{
+	uint8_t *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t base = (uintptr_t)p;
+	struct ud_qmem mem;
+	uint32_t word;
+
+	CHECK_EQ(p != MAP_FAILED, 1);
+	CHECK_EQ(attach(&mem, -1, 0, 0, 4096, 64), -EFAULT);
+	CHECK_EQ(attach(&mem, -1, 0, base, base + 8192, 8192), 0);
+	CHECK_EQ(mem.ring.local == NULL && mem.ring.pva == base, 1);
+	p[8192] = 0;
+	p[8195] = 7;			/* big-endian word 0 of the record */
+	CHECK_EQ(ud_qbuf_load_be32(&mem.db, 0, &word), 0);
+	CHECK_EQ(word, 7);
+	CHECK_EQ(ud_qbuf_store_u8(&mem.ring, 63, 0x5a), 0);
+	CHECK_EQ(p[63], 0x5a);
+	ud_qmem_detach(&mem);
+	/* A read-only ring the device must write, a hole in a ring. */
+	CHECK_EQ(mprotect(p + 4096, 4096, PROT_READ), 0);
+	CHECK_EQ(attach(&mem, -1, 0, base, base + 8192, 8192), -EFAULT);
+	CHECK_EQ(munmap(p + 4096, 4096), 0);
+	CHECK_EQ(attach(&mem, -1, 0, base, base + 8192, 8192), -EFAULT);
+	munmap(p, 3 * 4096);
 }
 
 static void test_qp_state(void)
@@ -172,7 +213,8 @@ static void test_qp_state(void)
 int main(void)
 {
 	test_mr();
-	test_qmem();
+	test_qmem_memfd();
+	test_qmem_remote();
 	test_qp_state();
 	return check_report("test_uodpd_mem");
 }

@@ -103,7 +103,8 @@ static struct ud_qp *qp_new(int i)
 {
 	struct ud_qp *qp = calloc(1, sizeof(*qp));
 
-	qp->dbrec = dbrecs[i];
+	qp->mem.db = (struct ud_qbuf){ .local = (uint8_t *)dbrecs[i],
+				       .len = sizeof(dbrecs[i]) };
 
 	qp->qpn = ud_idr_alloc(&d.qps, qp);
 	qp->ctx = ctx;

@@ -40,6 +40,7 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 		"--sysfs", (char *)st->sysfs_root,
 		"--devices", devices,
 		"--ready-fd", fd_text,
+		st->no_queue_memfd ? "--no-queue-memfd" : NULL,
 		NULL,
 	};
 	sigset_t none;

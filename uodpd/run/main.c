@@ -66,11 +66,13 @@ int run_path(char *out, const char *fmt, ...)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: uodp-run [--devices N] [--netdev IF] -- CMD [ARGS...]\n"
+		"Usage: uodp-run [--devices N] [--netdev IF] [--no-queue-memfd] -- CMD [ARGS...]\n"
 		"Run CMD with emulated uodp RDMA devices served by uodpd.\n"
 		"\n"
 		"  -n, --devices N   number of devices uodp0..uodp<N-1> (1..%d, default 1)\n"
 		"  -i, --netdev IF   netdev whose addresses give the GIDs (default %s)\n"
+		"      --no-queue-memfd  queues in the programs' own memory, as on a\n"
+		"                    kernel (slower: see uodp-run(1))\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
@@ -84,6 +86,7 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 	static const struct option opts[] = {
 		{ "devices", required_argument, NULL, 'n' },
 		{ "netdev", required_argument, NULL, 'i' },
+		{ "no-queue-memfd", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -108,6 +111,9 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 			break;
 		case 'i':
 			st->netdev = optarg;
+			break;
+		case 'Q':
+			st->no_queue_memfd = true;
 			break;
 		case 'h':
 			usage(stdout);
