@@ -7,6 +7,10 @@
  *  uverbs.c         a command fd's life: open, release, fstat, write, ioctl
  *  uverbs_write.c   the write() command decoder (pure, fuzzed)
  *  uverbs_cmd.c     the write commands this device serves
+ *  uverbs_ioctl.c   the RDMA_VERBS_IOCTL decoder (pure, fuzzed)
+ *  uverbs_device.c  methods of the device and the async event fd
+ *  uverbs_destroy.c the DESTROY methods of the core objects
+ *  uverbs_methods.c DEVX, ADVISE_MR, the doorbell; uverbs_odp.c ODP's
  *  comp_channel.c   completion channels, CQ arming, completion events
  */
 #ifndef UODPD_UVERBS_H
