@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -209,6 +210,12 @@ static void load_one_gid(struct ud_gid *gid, const char *port_dir,
 		ud_warn("%s: unknown GID type, taking RoCE v1", path);
 	gid->type = type;
 	gid->valid = true;
+	/* The netdev, as the kernel's GID attribute names it (optional). */
+	snprintf(path, sizeof(path), "%s/gid_attrs/ndevs/%u", port_dir, i);
+	if (!read_small_file(path, text, sizeof(text))) {
+		text[strcspn(text, "\n")] = '\0';
+		gid->ndev_ifindex = if_nametoindex(text);
+	}
 }
 
 int ud_device_load_gids(struct ud_device *dev, const char *sysfs_root)

@@ -61,6 +61,7 @@ struct ud_qmem {
 struct ud_gid {
 	uint8_t raw[16];
 	uint32_t type;			/* 0 IB/RoCE v1, 1 RoCE v2 */
+	uint32_t ndev_ifindex;		/* its netdev, 0 if none */
 	bool valid;
 };
 

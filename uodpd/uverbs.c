@@ -384,11 +384,25 @@ void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
 		ud_call_return(c, (int64_t)len);
 }
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every object family's methods. */
+static const struct {
+	const struct ud_ioctl_desc *methods;
+	const unsigned int *nmethods;
+} method_tables[] = {
+	{ ud_device_methods, &ud_device_nmethods },
+	{ ud_destroy_methods, &ud_destroy_nmethods },
+	{ ud_odp_methods, &ud_odp_nmethods },
+	{ ud_ioctl_methods, &ud_ioctl_nmethods },
+};
+
 static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
 {
 	_Alignas(8) uint8_t buf[UD_IOCTL_MAX_LEN];
 	struct ib_uverbs_ioctl_hdr hdr;
 	struct ud_ioctl_cmd cmd;
+	unsigned int i;
 	int ret;
 
 	size_t page_left = 4096 - (addr & 4095), first;
@@ -405,13 +419,17 @@ static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
 	if (hdr.length > first &&
 	    ud_pid_read(c->pid, addr + first, buf + first, hdr.length - first))
 		return -EFAULT;
-	if (ud_ioctl_has(ud_odp_methods, ud_odp_nmethods, hdr.object_id,
-			 hdr.method_id))
-		ret = ud_ioctl_decode(ud_odp_methods, ud_odp_nmethods, buf,
-				      hdr.length, &cmd);
-	else
-		ret = ud_ioctl_decode(ud_ioctl_methods, ud_ioctl_nmethods, buf,
-				      hdr.length, &cmd);
+	for (i = 0; i + 1 < ARRAY_SIZE(method_tables); i++)
+		if (ud_ioctl_has(method_tables[i].methods,
+				 *method_tables[i].nmethods, hdr.object_id,
+				 hdr.method_id))
+			break;
+	/* The last table answers for methods nobody has. */
+	ret = ud_ioctl_decode(method_tables[i].methods,
+			      *method_tables[i].nmethods, buf, hdr.length,
+			      &cmd);
+	ud_dbg("command fd %u: method %#x of object %#x", f->id,
+	       hdr.method_id, hdr.object_id);
 	if (ret)
 		return ret;
 	if (cmd.desc->needs_context && !f->ctx)
@@ -456,22 +474,23 @@ int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
 		     size_t drv_len)
 {
 	static const uint8_t zeros[256];
-	size_t room = cmd->resp_core_len;
+	size_t room = cmd->resp_core_len, n;
 
 	if (core_len > room)
 		core_len = room;
 	if (ud_pid_write(c->pid, cmd->response, core, core_len))
 		return -EFAULT;
 	/* As uverbs_response(): room the kernel's core does not fill is 0. */
-	if (room > core_len &&
-	    ud_pid_write(c->pid, cmd->response + core_len, zeros,
-			 room - core_len < sizeof(zeros) ?
-			 room - core_len : sizeof(zeros)))
-		return -EFAULT;
-	if (drv_len > cmd->response_len - room)
-		drv_len = cmd->response_len - room;
+	for (; room > core_len; core_len += n) {
+		n = room - core_len < sizeof(zeros) ? room - core_len :
+						      sizeof(zeros);
+		if (ud_pid_write(c->pid, cmd->response + core_len, zeros, n))
+			return -EFAULT;
+	}
+	if (drv_len > cmd->drv_response_len)
+		drv_len = cmd->drv_response_len;
 	if (drv_len &&
-	    ud_pid_write(c->pid, cmd->response + room, drv, drv_len))
+	    ud_pid_write(c->pid, cmd->drv_response, drv, drv_len))
 		return -EFAULT;
 	return 0;
 }

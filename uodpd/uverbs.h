@@ -7,14 +7,20 @@
  *  uverbs.c         a command fd's life: open, release, fstat, write, ioctl
  *  uverbs_write.c   the write() command decoder (pure, fuzzed)
  *  uverbs_cmd.c     the write commands this device serves
+ *  uverbs_ioctl.c   the RDMA_VERBS_IOCTL decoder (pure, fuzzed)
+ *  uverbs_device.c  methods of the device and the async event fd
+ *  uverbs_destroy.c the DESTROY methods of the core objects
+ *  uverbs_methods.c DEVX, ADVISE_MR, the doorbell; uverbs_odp.c ODP's
  *  comp_channel.c   completion channels, CQ arming, completion events
  */
 #ifndef UODPD_UVERBS_H
 #define UODPD_UVERBS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <rdma/ib_user_ioctl_cmds.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl_cmds.h>
 
@@ -111,6 +117,8 @@ struct ud_write_cmd {
 	uint64_t response;		/* caller's response buffer, or 0 */
 	uint32_t response_len;		/* its size */
 	uint32_t resp_core_len;		/* room for the core; driver after */
+	uint64_t drv_response;		/* room for the driver's response */
+	uint32_t drv_response_len;	/* (after the core, or UHW_OUT) */
 };
 
 /* The legacy commands, and the extended ones (their own numbers). */
@@ -125,15 +133,40 @@ extern const struct ud_write_desc ud_write_ex_cmds[UD_WRITE_MAX_CMD];
 int ud_write_decode(const struct ud_write_desc *table,
 		    const struct ud_write_desc *ex_table, const void *buf,
 		    size_t len, struct ud_write_cmd *cmd);
+/*
+ * The same for a command that UVERBS_METHOD_INVOKE_WRITE carries, whose
+ * core request is core_len bytes and whose core response has room
+ * out_len: -EINVAL (command bits), -EOPNOTSUPP, -ENOSPC, as
+ * ib_uverbs_handler_UVERBS_METHOD_INVOKE_WRITE.  Sets command and desc.
+ */
+int ud_write_decode_invoke(const struct ud_write_desc *table,
+			   const struct ud_write_desc *ex_table,
+			   uint64_t command, size_t core_len, size_t out_len,
+			   struct ud_write_cmd *cmd);
 
 /*
  * Write the core response (cut to the room the caller has for it, which
- * the decoder checked covers the command's core) and the driver data
- * after that room (truncated to what is left); 0 or -EFAULT.
+ * the decoder checked covers the command's core; the rest of the room
+ * zeroed) and the driver data into its room (truncated); 0 or -EFAULT.
  */
 int ud_write_respond(struct ud_call *c, const struct ud_write_cmd *cmd,
 		     const void *core, size_t core_len, const void *drv,
 		     size_t drv_len);
+
+/* uverbs_cmd.c: what GET_CONTEXT makes, by write() or by ioctl() */
+#define UD_NUM_COMP_VECTORS 1
+/*
+ * A new context on the command fd (one per file: -EINVAL if it has one),
+ * bound to it; the async event pipe is made, not installed.  0 or -errno.
+ */
+int ud_uverbs_new_context(struct ud_call *c, struct ud_ufile *f);
+/*
+ * mlx5's driver response of GET_CONTEXT and QUERY_CONTEXT, and the
+ * emulator's tail, for a caller with len bytes of room for mlx5's part.
+ */
+void ud_uverbs_ucontext_resp(const struct uodpd *d,
+			     const struct ud_device *dev,
+			     struct uodp_alloc_ucontext_resp *resp, size_t len);
 
 /* uverbs_objs.c: helpers of the object commands */
 struct ud_cmd;
@@ -165,6 +198,10 @@ int ud_uverbs_fetch_fd(struct ud_call *c, int number);
 int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_write_cmd *cmd,
 			size_t ref_off, uint64_t buf_addr, uint64_t db_addr,
 			struct ud_queue_mem *mem, int *fd);
+
+/* The port's attributes as QUERY_PORT answers them. */
+void ud_uverbs_port_resp(const struct ud_device *dev,
+			 struct ib_uverbs_query_port_resp *resp);
 
 /* uverbs_objs.c, uverbs_qp.c: the object commands */
 int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
@@ -252,17 +289,46 @@ struct ud_ioctl_cmd {
 	struct ud_ioctl_attr attrs[UD_IOCTL_MAX_ATTRS];	/* by spec */
 };
 
-/* A table entry: a method of obj and its attribute specs. */
-#define UD_IOCTL_METHOD(obj, meth, handler, specs)			\
+/*
+ * A table entry: a method of obj and its attribute specs, for a file with
+ * a context (-EINVAL before GET_CONTEXT) or for any file (NOCTX).
+ */
+#define UD_IOCTL_METHOD_ENTRY(obj, meth, handler, specs, ctx)		\
 	{								\
 		.object = obj, .method = meth, .fn = handler,		\
 		.attrs = specs,						\
 		.nattrs = sizeof(specs) / sizeof(specs[0]) +		\
 			  0 * sizeof(char[sizeof(specs) / sizeof(specs[0]) \
 					 <= UD_IOCTL_MAX_ATTRS ? 1 : -1]), \
-		.needs_context = true,					\
+		.needs_context = ctx,					\
 	}
+#define UD_IOCTL_METHOD(obj, meth, handler, specs)			\
+	UD_IOCTL_METHOD_ENTRY(obj, meth, handler, specs, true)
+#define UD_IOCTL_METHOD_NOCTX(obj, meth, handler, specs)		\
+	UD_IOCTL_METHOD_ENTRY(obj, meth, handler, specs, false)
 
+/* Attribute specs as the kernel's UVERBS_ATTR_* declare them. */
+#define UD_PTR_MAX 0xffff		/* UVERBS_ATTR_MIN_SIZE: no limit */
+/* UVERBS_ATTR_CONST_IN: a u64, inline. */
+#define UD_ATTR_CONST(id, mand)						\
+	{ id, UD_ATTR_PTR_IN, mand, sizeof(uint64_t), sizeof(uint64_t) }
+/* UVERBS_ATTR_FLAGS_IN: a u32 or a u64, inline. */
+#define UD_ATTR_FLAGS(id, mand)						\
+	{ id, UD_ATTR_PTR_IN, mand, sizeof(uint32_t), sizeof(uint64_t) }
+/* UVERBS_ATTR_TYPE(type) of an output: exactly the type. */
+#define UD_ATTR_OUT_TYPE(id, type, mand)				\
+	{ id, UD_ATTR_PTR_OUT, mand, sizeof(type), sizeof(type) }
+/* UVERBS_ATTR_STRUCT(type, last) of an output: at least up to last. */
+#define UD_ATTR_OUT_STRUCT(id, type, last, mand)			\
+	{ id, UD_ATTR_PTR_OUT, mand,					\
+	  offsetof(type, last) + sizeof(((type *)0)->last), UD_PTR_MAX }
+/* UVERBS_ATTR_UHW(): the driver's data in and out. */
+#define UD_ATTR_UHW_IN(max)						\
+	{ UVERBS_ATTR_UHW_IN, UD_ATTR_PTR_IN, false, 0, max }
+#define UD_ATTR_UHW_OUT						\
+	{ UVERBS_ATTR_UHW_OUT, UD_ATTR_PTR_OUT, false, 0, UD_PTR_MAX }
+
+/* The method tables, one an object family; uverbs.c looks in each. */
 extern const struct ud_ioctl_desc ud_ioctl_methods[];
 extern const unsigned int ud_ioctl_nmethods;
 
@@ -283,6 +349,12 @@ bool ud_ioctl_has(const struct ud_ioctl_desc *table, unsigned int ntable,
 /* The ODP methods (uverbs_odp.c): a table of their own. */
 extern const struct ud_ioctl_desc ud_odp_methods[];
 extern const unsigned int ud_odp_nmethods;
+/* UVERBS_OBJECT_DEVICE and ASYNC_EVENT (uverbs_device.c). */
+extern const struct ud_ioctl_desc ud_device_methods[];
+extern const unsigned int ud_device_nmethods;
+/* The DESTROY methods of PD, MR, XRCD, CQ, QP, SRQ (uverbs_destroy.c). */
+extern const struct ud_ioctl_desc ud_destroy_methods[];
+extern const unsigned int ud_destroy_nmethods;
 
 /* uverbs_methods.c: attributes in the caller's memory. */
 /* A PTR_IN's bytes (inline up to 8), exactly a->len of them. */
@@ -295,6 +367,28 @@ int ud_ioctl_write_out(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
 /* A new object's handle or fd, into the attribute's data. */
 int ud_ioctl_set_data(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
 		      const struct ud_ioctl_attr *a, uint64_t value);
+/*
+ * A NEW_FD attribute: a copy of our fd installed in the caller
+ * (close-on-exec), its number in the attribute's data; -EINVAL if fd < 0.
+ */
+int ud_ioctl_install_fd(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+			const struct ud_ioctl_attr *a, int fd);
+/*
+ * As uverbs_copy_to_struct_or_zero: a PTR_OUT gets len bytes of src (cut
+ * to its length), zeros after them, and VALID_OUTPUT.
+ */
+int ud_ioctl_write_struct(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+			  const struct ud_ioctl_attr *a, const void *src,
+			  size_t len);
+/*
+ * As uverbs_get_const: the value of the CONST_IN attribute id; -EINVAL
+ * above max, -ENOENT when absent.
+ */
+int ud_ioctl_get_const(const struct ud_ioctl_cmd *cmd, uint16_t id,
+		       uint64_t max, uint64_t *out);
+/* As uverbs_get_flags32/64: absent is 0, a bit outside allowed -EINVAL. */
+int ud_ioctl_get_flags(const struct ud_ioctl_cmd *cmd, uint16_t id,
+		       uint64_t allowed, uint64_t *out);
 
 /* ---- completion channels (comp_channel.c) ---- */
 /* A pipe of records the device writes and the process reads. */

@@ -17,14 +17,17 @@
 #include "rdma/uodp-emu-abi.h"
 #include "uverbs.h"
 
-#define NUM_COMP_VECTORS 1
-
-/* What mlx5_ib would say of this device in mlx5_ib_alloc_ucontext_resp. */
-static void fill_ucontext_resp(const struct ud_device *dev,
-			       struct mlx5_ib_alloc_ucontext_resp *resp,
-			       size_t len)
+/*
+ * What mlx5_ib would say of this device in mlx5_ib_alloc_ucontext_resp,
+ * then the emulator's tail.
+ */
+void ud_uverbs_ucontext_resp(const struct uodpd *d,
+			     const struct ud_device *dev,
+			     struct uodp_alloc_ucontext_resp *drv, size_t len)
 {
-	memset(resp, 0, sizeof(*resp));
+	struct mlx5_ib_alloc_ucontext_resp *resp = &drv->mlx5;
+
+	memset(drv, 0, sizeof(*drv));
 	resp->qp_tab_size = 1u << 24;
 	resp->bf_reg_size = 512;
 	resp->cache_line_size = 64;
@@ -39,6 +42,9 @@ static void fill_ucontext_resp(const struct ud_device *dev,
 	resp->num_uars_per_page = 1;
 	resp->response_length = (uint32_t)(len < sizeof(*resp) ?
 					   len : sizeof(*resp));
+	drv->max_inline_data = dev->attr.max_inline_data;
+	drv->device_pid = (uint32_t)getpid();
+	drv->emu_caps = d->queue_memfd ? UODP_EMU_CAP_QUEUE_MEMFD : 0;
 }
 
 /*
@@ -66,16 +72,10 @@ static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 	return ctx;
 }
 
-static int get_context(struct ud_call *c, struct ud_ufile *f,
-		       const struct ud_write_cmd *cmd)
+int ud_uverbs_new_context(struct ud_call *c, struct ud_ufile *f)
 {
-	struct ib_uverbs_get_context_resp resp = {
-		.num_comp_vectors = NUM_COMP_VECTORS,
-	};
-	struct uodp_alloc_ucontext_resp drv;
 	struct ud_ctx *ctx;
 	pid_t tgid;
-	int fd;
 
 	if (f->ctx)
 		return -EINVAL;		/* one context per file */
@@ -88,27 +88,39 @@ static int get_context(struct ud_call *c, struct ud_ufile *f,
 		return -ENOMEM;
 	ctx->ufile = f;
 	f->ctx = ctx;
+	ud_dbg("command fd %u: context %u", f->id, ctx->id);
+	return 0;
+}
+
+static int get_context(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	struct ib_uverbs_get_context_resp resp = {
+		.num_comp_vectors = UD_NUM_COMP_VECTORS,
+	};
+	struct uodp_alloc_ucontext_resp drv;
+	int fd;
+
+	fd = ud_uverbs_new_context(c, f);
+	if (fd)
+		return fd;
 	/* The answer's room first: no fd is installed for a broken buffer. */
 	memset(&drv, 0, sizeof(drv));
 	fd = ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv));
 	if (!fd)
-		fd = ctx->async_rfd >= 0 ?
-		     ud_call_install_fd(c, ctx->async_rfd, -1, true, false) :
-		     -EINVAL;
+		fd = f->ctx->async_rfd >= 0 ?
+		     ud_call_install_fd(c, f->ctx->async_rfd, -1, true,
+					false) : -EINVAL;
 	if (fd < 0)
 		goto err_destroy;
 	resp.async_fd = (uint32_t)fd;
-	fill_ucontext_resp(f->dev, &drv.mlx5, cmd->response_len - sizeof(resp));
-	drv.max_inline_data = f->dev->attr.max_inline_data;
-	drv.device_pid = (uint32_t)getpid();
-	drv.emu_caps = c->d->queue_memfd ? UODP_EMU_CAP_QUEUE_MEMFD : 0;
+	ud_uverbs_ucontext_resp(c->d, f->dev, &drv, cmd->drv_response_len);
 	if (ud_write_respond(c, cmd, &resp, sizeof(resp), &drv, sizeof(drv)))
 		return -EFAULT;	/* it was writable a moment ago */
-	ud_dbg("command fd %u: context %u", f->id, ctx->id);
 	return 0;
 
 err_destroy:
-	ud_ctx_destroy(c->d, ctx);	/* unbinds the file too */
+	ud_ctx_destroy(c->d, f->ctx);	/* unbinds the file too */
 	return fd;
 }
 

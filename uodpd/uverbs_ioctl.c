@@ -8,8 +8,8 @@
  * flags only MANDATORY and VALID_OUTPUT, attr_data.reserved zero, no
  * attribute twice (EINVAL); an unknown one is ignored unless it is marked
  * mandatory (EPROTONOSUPPORT); pointers within their spec's lengths, IDR
- * and fd attributes of length zero (EINVAL); every mandatory attribute of
- * the method present (EINVAL).
+ * and fd attributes of length zero, an IDR handle within 32 bits (EINVAL);
+ * every mandatory attribute of the method present (EINVAL).
  *
  * Pure (no I/O, no state): it runs under the libFuzzer harness.
  */
@@ -40,13 +40,15 @@ static int find_spec(const struct ud_ioctl_desc *desc, uint16_t id)
 	return -1;
 }
 
-static int check_len(const struct ud_attr_spec *spec, uint16_t len)
+static int check_len(const struct ud_attr_spec *spec, uint16_t len,
+		     uint64_t data)
 {
 	switch (spec->type) {
 	case UD_ATTR_PTR_IN:
 	case UD_ATTR_PTR_OUT:
 		return len < spec->min_len || len > spec->max_len ? -EINVAL : 0;
 	case UD_ATTR_IDR:
+		return len || data >> 32 ? -EINVAL : 0;
 	case UD_ATTR_FD:
 	case UD_ATTR_NEW_FD:
 		return len ? -EINVAL : 0;
@@ -72,7 +74,7 @@ static int set_attr(const struct ud_ioctl_desc *desc,
 	a = &cmd->attrs[i];
 	if (a->present)
 		return -EINVAL;
-	ret = check_len(&desc->attrs[i], ua->len);
+	ret = check_len(&desc->attrs[i], ua->len, ua->data);
 	if (ret)
 		return ret;
 	a->present = true;
@@ -131,4 +133,36 @@ const struct ud_ioctl_attr *ud_ioctl_attr(const struct ud_ioctl_cmd *cmd,
 	int i = find_spec(cmd->desc, id);
 
 	return i >= 0 && cmd->attrs[i].present ? &cmd->attrs[i] : NULL;
+}
+
+int ud_ioctl_get_const(const struct ud_ioctl_cmd *cmd, uint16_t id,
+		       uint64_t max, uint64_t *out)
+{
+	const struct ud_ioctl_attr *a = ud_ioctl_attr(cmd, id);
+
+	if (!a)
+		return -ENOENT;
+	/* The spec makes it 8 bytes: always inline. */
+	if (a->data > max)
+		return -EINVAL;
+	*out = a->data;
+	return 0;
+}
+
+int ud_ioctl_get_flags(const struct ud_ioctl_cmd *cmd, uint16_t id,
+		       uint64_t allowed, uint64_t *out)
+{
+	const struct ud_ioctl_attr *a = ud_ioctl_attr(cmd, id);
+	uint32_t low;
+
+	*out = 0;
+	if (!a)
+		return 0;
+	if (a->len == sizeof(low)) {
+		memcpy(&low, &a->data, sizeof(low));
+		*out = low;
+	} else {
+		*out = a->data;
+	}
+	return *out & ~allowed ? -EINVAL : 0;
 }

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <rdma/ib_user_ioctl_cmds.h>
 #include <rdma/mlx5_user_ioctl_cmds.h>
@@ -64,6 +65,40 @@ int ud_ioctl_write_out(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
 
 	/* The output and its VALID_OUTPUT flag in one system call. */
 	return ud_pid_writev(c->pid, iov, 2) ? -EFAULT : 0;
+}
+
+int ud_ioctl_install_fd(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+			const struct ud_ioctl_attr *a, int fd)
+{
+	int number;
+
+	if (fd < 0)
+		return -EINVAL;
+	/* The attribute's room first: no fd for a broken array. */
+	if (ud_ioctl_set_data(c, cmd, a, 0))
+		return -EFAULT;
+	number = ud_call_install_fd(c, fd, -1, true, false);
+	if (number < 0)
+		return number;
+	return ud_ioctl_set_data(c, cmd, a, (uint64_t)number);
+}
+
+int ud_ioctl_write_struct(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
+			  const struct ud_ioctl_attr *a, const void *src,
+			  size_t len)
+{
+	uint8_t *buf;
+	int ret;
+
+	if (len >= a->len)
+		return ud_ioctl_write_out(c, cmd, a, src, len);
+	buf = calloc(1, a->len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, src, len);
+	ret = ud_ioctl_write_out(c, cmd, a, buf, a->len);
+	free(buf);
+	return ret;
 }
 
 /* ---- MLX5_IB_OBJECT_DEVX: the general command (DEVX_OTHER) ---- */
@@ -186,17 +221,7 @@ static const struct ud_attr_spec doorbell_attrs[] = {
 static int emu_doorbell(struct ud_call *c, struct ud_ufile *f,
 			const struct ud_ioctl_cmd *cmd)
 {
-	int fd;
-
-	if (f->ctx->kick_fd < 0)
-		return -EINVAL;
-	/* The attribute's room first: no fd for a broken array. */
-	if (ud_ioctl_set_data(c, cmd, &cmd->attrs[0], 0))
-		return -EFAULT;
-	fd = ud_call_install_fd(c, f->ctx->kick_fd, -1, true, false);
-	if (fd < 0)
-		return fd;
-	return ud_ioctl_set_data(c, cmd, &cmd->attrs[0], (uint64_t)fd);
+	return ud_ioctl_install_fd(c, cmd, &cmd->attrs[0], f->ctx->kick_fd);
 }
 
 const struct ud_ioctl_desc ud_ioctl_methods[] = {

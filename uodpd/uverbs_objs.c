@@ -115,12 +115,12 @@ int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_write_cmd *cmd,
 
 /* ---- QUERY_PORT ---- */
 
-int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
-		       const struct ud_write_cmd *cmd)
+void ud_uverbs_port_resp(const struct ud_device *dev,
+			 struct ib_uverbs_query_port_resp *resp)
 {
-	const struct ib_uverbs_query_port *req = (const void *)cmd->core;
-	const struct ud_port_attr *p = &f->dev->port;
-	struct ib_uverbs_query_port_resp resp = {
+	const struct ud_port_attr *p = &dev->port;
+
+	*resp = (struct ib_uverbs_query_port_resp){
 		.port_cap_flags = p->port_cap_flags,
 		.max_msg_sz = p->max_msg_sz,
 		.bad_pkey_cntr = p->bad_pkey_cntr,
@@ -143,9 +143,17 @@ int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
 		.link_layer = p->link_layer,
 		.flags = p->flags,
 	};
+}
+
+int ud_wcmd_query_port(struct ud_call *c, struct ud_ufile *f,
+		       const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_query_port *req = (const void *)cmd->core;
+	struct ib_uverbs_query_port_resp resp;
 
 	if (req->port_num < 1 || req->port_num > f->dev->attr.phys_port_cnt)
 		return -EINVAL;
+	ud_uverbs_port_resp(f->dev, &resp);
 	return ud_write_respond(c, cmd, &resp, sizeof(resp), NULL, 0);
 }
 

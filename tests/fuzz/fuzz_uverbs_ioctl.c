@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <rdma/ib_user_ioctl_cmds.h>
+#include <rdma/ib_user_ioctl_verbs.h>
 
 #include "uverbs.h"
 
@@ -30,9 +32,63 @@ static const struct ud_attr_spec specs[] = {
 	{ 3, UD_ATTR_PTR_IN, false, 4, 4 },
 };
 
+/*
+ * The shapes of the core methods, at their object and method ids (the
+ * seeds are their requests as libibverbs builds them): CONST_IN, FLAGS_IN,
+ * struct and typed outputs, UHW (QUERY_PORT, QUERY_GID_ENTRY,
+ * INVOKE_WRITE, GET_CONTEXT), and CQ_DESTROY's IDR and response.
+ */
+static const struct ud_attr_spec query_port[] = {
+	UD_ATTR_CONST(UVERBS_ATTR_QUERY_PORT_PORT_NUM, true),
+	UD_ATTR_OUT_STRUCT(UVERBS_ATTR_QUERY_PORT_RESP,
+			   struct ib_uverbs_query_port_resp_ex, reserved, true),
+};
+
+static const struct ud_attr_spec gid_entry[] = {
+	UD_ATTR_CONST(UVERBS_ATTR_QUERY_GID_ENTRY_PORT, true),
+	UD_ATTR_CONST(UVERBS_ATTR_QUERY_GID_ENTRY_GID_INDEX, true),
+	UD_ATTR_FLAGS(UVERBS_ATTR_QUERY_GID_ENTRY_FLAGS, true),
+	UD_ATTR_OUT_STRUCT(UVERBS_ATTR_QUERY_GID_ENTRY_RESP_ENTRY,
+			   struct ib_uverbs_gid_entry, netdev_ifindex, true),
+};
+
+static const struct ud_attr_spec invoke_write[] = {
+	UD_ATTR_CONST(UVERBS_ATTR_WRITE_CMD, true),
+	{ UVERBS_ATTR_CORE_IN, UD_ATTR_PTR_IN, false, 4, UD_WRITE_MAX_LEN },
+	{ UVERBS_ATTR_CORE_OUT, UD_ATTR_PTR_OUT, false, 0, UD_PTR_MAX },
+	UD_ATTR_UHW_IN(UD_WRITE_MAX_LEN),
+	UD_ATTR_UHW_OUT,
+};
+
+static const struct ud_attr_spec get_context[] = {
+	UD_ATTR_OUT_TYPE(UVERBS_ATTR_GET_CONTEXT_NUM_COMP_VECTORS, uint32_t,
+			 false),
+	UD_ATTR_OUT_TYPE(UVERBS_ATTR_GET_CONTEXT_CORE_SUPPORT, uint64_t,
+			 false),
+	UD_ATTR_UHW_IN(UD_PTR_MAX),
+	UD_ATTR_UHW_OUT,
+};
+
+static const struct ud_attr_spec cq_destroy[] = {
+	{ UVERBS_ATTR_DESTROY_CQ_HANDLE, UD_ATTR_IDR, true, 0, 0 },
+	UD_ATTR_OUT_TYPE(UVERBS_ATTR_DESTROY_CQ_RESP,
+			 struct ib_uverbs_destroy_cq_resp, true),
+};
+
 static const struct ud_ioctl_desc table[] = {
 	{ 0x1000, 0x1000, no_handler, specs, 2, true },
 	{ 7, 2, no_handler, specs, sizeof(specs) / sizeof(specs[0]), true },
+	UD_IOCTL_METHOD(UVERBS_OBJECT_DEVICE, UVERBS_METHOD_QUERY_PORT,
+			no_handler, query_port),
+	UD_IOCTL_METHOD(UVERBS_OBJECT_DEVICE, UVERBS_METHOD_QUERY_GID_ENTRY,
+			no_handler, gid_entry),
+	UD_IOCTL_METHOD_NOCTX(UVERBS_OBJECT_DEVICE,
+			      UVERBS_METHOD_INVOKE_WRITE, no_handler,
+			      invoke_write),
+	UD_IOCTL_METHOD_NOCTX(UVERBS_OBJECT_DEVICE, UVERBS_METHOD_GET_CONTEXT,
+			      no_handler, get_context),
+	UD_IOCTL_METHOD(UVERBS_OBJECT_CQ, UVERBS_METHOD_CQ_DESTROY, no_handler,
+			cq_destroy),
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	if (!ud_ioctl_decode(table, 2, copy, size, &cmd)) {
+	if (!ud_ioctl_decode(table, sizeof(table) / sizeof(table[0]), copy,
+			     size, &cmd)) {
 		for (i = 0; i < cmd.desc->nattrs; i++) {
 			const struct ud_attr_spec *s = &cmd.desc->attrs[i];
 			const struct ud_ioctl_attr *a = &cmd.attrs[i];
@@ -59,6 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((s->type == UD_ATTR_PTR_IN ||
 			     s->type == UD_ATTR_PTR_OUT) &&
 			    (a->len < s->min_len || a->len > s->max_len))
+				abort();
+			if (s->type == UD_ATTR_IDR && (a->len || a->data >> 32))
 				abort();
 		}
 	}

@@ -103,6 +103,25 @@ struct ib_uverbs_attr raw_attr_out(uint16_t id, void *p, size_t len)
 	};
 }
 
+struct ib_uverbs_attr raw_attr_const(uint16_t id, uint64_t value)
+{
+	return raw_attr_in(id, &value, sizeof(value));
+}
+
+struct ib_uverbs_attr raw_attr_idr(uint16_t id, uint64_t handle)
+{
+	return (struct ib_uverbs_attr){
+		.attr_id = id,
+		.flags = UVERBS_ATTR_F_MANDATORY,
+		.data = handle,
+	};
+}
+
+struct ib_uverbs_attr raw_attr_new_fd(uint16_t id)
+{
+	return raw_attr_idr(id, 0);
+}
+
 static int get_context(struct raw_dev *dev)
 {
 	struct {
@@ -141,7 +160,45 @@ static int get_doorbell(struct raw_dev *dev)
 	return ret;
 }
 
-int raw_open_fd(struct raw_dev *dev, int cmd_fd)
+/*
+ * GET_CONTEXT as libibverbs sends it to a kernel with the ioctl methods:
+ * the core's outputs, mlx5's driver data in UHW; then the async event fd
+ * by ASYNC_EVENT_ALLOC.
+ */
+static int get_context_ioctl(struct raw_dev *dev)
+{
+	struct mlx5_ib_alloc_ucontext_req_v2 req = {
+		.total_num_bfregs = 1,
+	};
+	struct uodp_alloc_ucontext_resp drv = { 0 };
+	uint32_t num_comp = 0;
+	uint64_t core_support = 0;
+	struct ib_uverbs_attr attrs[] = {
+		raw_attr_out(UVERBS_ATTR_GET_CONTEXT_NUM_COMP_VECTORS,
+			     &num_comp, sizeof(num_comp)),
+		raw_attr_out(UVERBS_ATTR_GET_CONTEXT_CORE_SUPPORT,
+			     &core_support, sizeof(core_support)),
+		raw_attr_in(UVERBS_ATTR_UHW_IN, &req, sizeof(req)),
+		raw_attr_out(UVERBS_ATTR_UHW_OUT, &drv, sizeof(drv)),
+	};
+	struct ib_uverbs_attr fd = raw_attr_new_fd(
+		UVERBS_ATTR_ASYNC_EVENT_ALLOC_FD_HANDLE);
+	int ret;
+
+	ret = raw_ioctl(dev, UVERBS_OBJECT_DEVICE, UVERBS_METHOD_GET_CONTEXT,
+			attrs, 4);
+	if (ret)
+		return ret;
+	dev->device_pid = drv.device_pid;
+	ret = raw_ioctl(dev, UVERBS_OBJECT_ASYNC_EVENT,
+			UVERBS_METHOD_ASYNC_EVENT_ALLOC, &fd, 1);
+	if (!ret)
+		dev->async_fd = (int)fd.data;
+	return ret;
+}
+
+static int open_fd(struct raw_dev *dev, int cmd_fd,
+		   int (*context)(struct raw_dev *dev))
 {
 	void *page;
 	int ret;
@@ -149,7 +206,7 @@ int raw_open_fd(struct raw_dev *dev, int cmd_fd)
 	memset(dev, 0, sizeof(*dev));
 	dev->cmd_fd = cmd_fd;
 	dev->doorbell_fd = dev->async_fd = -1;
-	ret = get_context(dev);
+	ret = context(dev);
 	if (ret)
 		goto err;
 	page = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, cmd_fd,
@@ -171,16 +228,31 @@ err:
 	return ret;
 }
 
+int raw_open_fd(struct raw_dev *dev, int cmd_fd)
+{
+	return open_fd(dev, cmd_fd, get_context);
+}
+
+int raw_open_bare(struct raw_dev *dev)
+{
+	memset(dev, 0, sizeof(*dev));
+	dev->doorbell_fd = dev->async_fd = -1;
+	dev->cmd_fd = open(RAW_DEV_PATH, O_RDWR | O_CLOEXEC);
+	return dev->cmd_fd < 0 ? -errno : 0;
+}
+
 int raw_open(struct raw_dev *dev)
 {
-	int fd = open(RAW_DEV_PATH, O_RDWR | O_CLOEXEC);
+	int ret = raw_open_bare(dev);
 
-	if (fd < 0) {
-		memset(dev, 0, sizeof(*dev));
-		dev->cmd_fd = dev->doorbell_fd = dev->async_fd = -1;
-		return -errno;
-	}
-	return raw_open_fd(dev, fd);
+	return ret ? ret : raw_open_fd(dev, dev->cmd_fd);
+}
+
+int raw_open_ioctl(struct raw_dev *dev)
+{
+	int ret = raw_open_bare(dev);
+
+	return ret ? ret : open_fd(dev, dev->cmd_fd, get_context_ioctl);
 }
 
 void raw_close(struct raw_dev *dev)

@@ -74,6 +74,10 @@ enum raw_obj {
  */
 int raw_open(struct raw_dev *dev);
 int raw_open_fd(struct raw_dev *dev, int cmd_fd);
+/* The same with GET_CONTEXT and ASYNC_EVENT_ALLOC by ioctl, as libibverbs. */
+int raw_open_ioctl(struct raw_dev *dev);
+/* Only open the command fd (no context yet): 0 or -errno. */
+int raw_open_bare(struct raw_dev *dev);
 void raw_close(struct raw_dev *dev);
 
 /*
@@ -89,6 +93,10 @@ int raw_ioctl(struct raw_dev *dev, uint16_t object, uint16_t method,
 /* Attributes the device reads (inline up to 8 bytes) and writes. */
 struct ib_uverbs_attr raw_attr_in(uint16_t id, const void *p, size_t len);
 struct ib_uverbs_attr raw_attr_out(uint16_t id, void *p, size_t len);
+/* A CONST_IN (a u64, inline), an object handle, a new fd's room. */
+struct ib_uverbs_attr raw_attr_const(uint16_t id, uint64_t value);
+struct ib_uverbs_attr raw_attr_idr(uint16_t id, uint64_t handle);
+struct ib_uverbs_attr raw_attr_new_fd(uint16_t id);
 
 /* Objects: 0 or -errno. */
 int raw_alloc_pd(struct raw_dev *dev, uint32_t *pd);

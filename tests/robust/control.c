@@ -58,32 +58,7 @@
 /* ------------------------------------------------------------------ */
 /* checks                                                              */
 
-static const char *err_name(int ret)
-{
-	const char *name;
-
-	if (!ret)
-		return "0";
-	name = ret < 0 ? strerrorname_np(-ret) : NULL;
-	return name ? name : "?";
-}
-
-/* A command's result must be want (0 or -errno). */
-static void __attribute__((format(printf, 3, 4)))
-check_ret(int got, int want, const char *fmt, ...)
-{
-	char what[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (got == want)
-		test_check(true, "%s: %s", what, err_name(got));
-	else
-		test_check(false, "%s: got %s, want %s", what, err_name(got),
-			   err_name(want));
-}
+#define check_ret test_check_ret
 
 static void open_or_die(struct raw_dev *dev)
 {
