@@ -6,6 +6,7 @@
  * process_vm_readv/writev (queue memory is qmem.c's).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -39,8 +40,34 @@ typedef ssize_t (*vm_rw_fn)(pid_t, const struct iovec *, unsigned long,
 			    const struct iovec *, unsigned long,
 			    unsigned long);
 
-static int vm_transfer(vm_rw_fn fn, pid_t pid, uint64_t pva, void *local,
-		       size_t len)
+/*
+ * The leader of a thread group may exit (pthread_exit in main) while its
+ * threads go on: its task then has no mm, so process_vm on the tgid says
+ * ESRCH although the memory is still there.  Any thread reaches that mm.
+ */
+pid_t ud_live_thread(pid_t tgid)
+{
+	char path[64];
+	struct dirent *e;
+	pid_t tid = 0;
+	DIR *dir;
+	long v;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)tgid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!tid && (e = readdir(dir))) {
+		v = strtol(e->d_name, NULL, 10);
+		if (v > 0 && v != tgid)
+			tid = (pid_t)v;
+	}
+	closedir(dir);
+	return tid;
+}
+
+static int vm_transfer_once(vm_rw_fn fn, pid_t pid, uint64_t pva,
+			    void *local, size_t len)
 {
 	struct iovec liov, riov;
 	ssize_t n;
@@ -54,7 +81,7 @@ static int vm_transfer(vm_rw_fn fn, pid_t pid, uint64_t pva, void *local,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return vm_errno(errno);
+			return -errno;
 		}
 		if (n == 0)
 			return -EFAULT;	/* partial transfer stopped at a hole */
@@ -63,6 +90,17 @@ static int vm_transfer(vm_rw_fn fn, pid_t pid, uint64_t pva, void *local,
 		len -= n;
 	}
 	return 0;
+}
+
+static int vm_transfer(vm_rw_fn fn, pid_t pid, uint64_t pva, void *local,
+		       size_t len)
+{
+	int ret = vm_transfer_once(fn, pid, pva, local, len);
+	pid_t tid;
+
+	if (ret == -ESRCH && (tid = ud_live_thread(pid)))
+		ret = vm_transfer_once(fn, tid, pva, local, len);
+	return ret ? vm_errno(-ret) : 0;
 }
 
 int ud_pid_read(pid_t pid, uint64_t pva, void *dst, size_t len)

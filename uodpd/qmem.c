@@ -76,6 +76,7 @@ static int probe_remote(pid_t pid, uint64_t pva, uint64_t len, bool writes)
 	uint8_t bytes[PROBE_BATCH];
 	uint64_t page = pva & ~(UODPD_PAGE_SIZE - 1);
 	uint64_t end = pva + len;
+	pid_t tid = 0;
 	unsigned int n;
 	ssize_t done;
 
@@ -88,6 +89,11 @@ static int probe_remote(pid_t pid, uint64_t pva, uint64_t len, bool writes)
 		}
 		local = (struct iovec){ bytes, n };
 		done = process_vm_readv(pid, &local, 1, remote, n, 0);
+		if (done < 0 && errno == ESRCH && !tid &&
+		    (tid = ud_live_thread(pid))) {
+			pid = tid;	/* the leader exited before its threads */
+			done = process_vm_readv(pid, &local, 1, remote, n, 0);
+		}
 		if (done == (ssize_t)n && writes)
 			done = process_vm_writev(pid, &local, 1, remote, n, 0);
 		if (done != (ssize_t)n)

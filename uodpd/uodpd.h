@@ -409,6 +409,11 @@ static inline uint64_t ud_mr_pva(const struct ud_mr *mr, uint64_t va)
  * -EFAULT (the pages are gone: munmap) or -ESRCH (the process is gone).
  */
 int ud_mem_read(struct ud_ctx *ctx, uint64_t pva, void *dst, size_t len);
+/*
+ * A live thread of thread group tgid other than its leader, or 0: whom
+ * process_vm names once the leader has exited before its threads.
+ */
+pid_t ud_live_thread(pid_t tgid);
 /* The same for any process (or thread) pid. */
 int ud_pid_read(pid_t pid, uint64_t pva, void *dst, size_t len);
 int ud_pid_write(pid_t pid, uint64_t pva, const void *src, size_t len);

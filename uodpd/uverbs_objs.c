@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -19,6 +20,9 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL		/* Linux 6.9 */
 #endif
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
@@ -74,16 +78,33 @@ int ud_uverbs_respond_created(struct ud_call *c, struct ud_ufile *f,
 	return ret;
 }
 
-int ud_uverbs_fetch_fd(struct ud_call *c, int number)
+/*
+ * The calling thread's pidfd: the thread group's leader may have exited
+ * (its files are gone) while this thread runs.  Kernels before 6.9 have no
+ * thread pidfds: the group's, then.
+ */
+static int caller_pidfd(struct ud_call *c)
 {
-	pid_t tgid = ud_call_tgid(c);
-	int pidfd, fd;
+	pid_t tgid;
+	int pidfd;
 
+	pidfd = (int)syscall(SYS_pidfd_open, c->pid, PIDFD_THREAD);
+	if (pidfd >= 0 || errno != EINVAL)
+		return pidfd < 0 ? -errno : pidfd;
+	tgid = ud_call_tgid(c);
 	if (tgid < 0)
 		return tgid;
 	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	return pidfd < 0 ? -errno : pidfd;
+}
+
+int ud_uverbs_fetch_fd(struct ud_call *c, int number)
+{
+	int pidfd, fd;
+
+	pidfd = caller_pidfd(c);
 	if (pidfd < 0)
-		return -errno;
+		return pidfd;
 	fd = (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
 	close(pidfd);
 	return fd < 0 ? -EBADF : fd;

@@ -11,11 +11,17 @@
  * "uodp-cmdfd queues memfd|anonymous": the provider's rings are in memfds
  * shared with the device, or in its own anonymous memory (as on a kernel),
  * as the device offered.
+ *
+ * "uodp-cmdfd leader-exit": the main thread sets up, then pthread_exit()s;
+ * another thread goes on with RDMA traffic and commands, which the device
+ * serves although the thread group's leader (its tgid) is gone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,12 +645,68 @@ static int check_queue_memory(const char *mode)
 	return test_failures ? 1 : 0;
 }
 
+/* Whether the thread group's leader has exited (a zombie until the end). */
+static bool leader_gone(void)
+{
+	char path[64], line[128];
+	bool gone = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", getpid());
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "State:", 6))
+			gone = strchr(line, 'Z') != NULL;
+	fclose(f);
+	return gone;
+}
+
+static void *after_leader(void *arg)
+{
+	struct backlog *r = arg;
+	struct ibv_cq *cq;
+	int i, ok = 0;
+
+	for (i = 0; i < 5000 && !leader_gone(); i++)
+		usleep(1000);
+	test_check(leader_gone(), "the main thread has exited");
+	for (i = 0; i < 20; i++) {
+		memset(r->buf, 'a' + i, 8);
+		ok += backlog_round(r) && !memcmp(r->buf + 32, r->buf, 8);
+	}
+	test_check(ok == 20, "RDMA WRITEs land after the leader left (%d/20)",
+		   ok);
+	cq = ibv_create_cq(r->a->context, 8, NULL, NULL, 0);
+	test_check(cq && !ibv_destroy_cq(cq), "and commands are served");
+	printf("cmdfd leader-exit: %d failure(s)\n", test_failures);
+	fflush(stdout);
+	exit(test_failures ? 1 : 0);
+}
+
+static void check_leader_exit(void)
+{
+	static struct backlog r;
+	struct ibv_context *ctx = test_open_device("uodp0");
+	pthread_t t;
+
+	if (!ctx)
+		test_die("ibv_open_device uodp0", errno);
+	backlog_open(ctx, &r);
+	if (pthread_create(&t, NULL, after_leader, &r))
+		test_die("pthread_create", EAGAIN);
+	pthread_exit(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	int fd, fd2;
 
 	if (argc == 3 && !strcmp(argv[1], "queues"))
 		return check_queue_memory(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "leader-exit"))
+		check_leader_exit();
 	fd = open_device();
 	fd2 = open_device();
 
