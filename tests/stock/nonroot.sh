@@ -7,11 +7,13 @@
 # to nobody (65534) with setpriv, working from a copy of the build that
 # nobody can read; run as a user, it is that user already.
 #
-# usage: nonroot.sh BUILD_DIR TCP_PORT
+# usage: nonroot.sh BUILD_DIR TCP_PORT [UODP-RUN OPTION...]
 set -eu
 
 build=$1
 port=$2
+shift 2
+run_opts=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/uodp-nonroot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +37,7 @@ want_uid=$("${as_user[@]}" id -u)
 
 dev_before=$(ls -la /dev | grep -v ' ptmx$')
 
-"${as_user[@]}" env TMPDIR="$work/tmp" "$work/bin/uodp-run" -- /bin/bash -c '
+"${as_user[@]}" env TMPDIR="$work/tmp" "$work/bin/uodp-run" ${run_opts[@]+"${run_opts[@]}"} -- /bin/bash -c '
 	set -e
 	[ "$(id -u)" = "$1" ] || { echo "CMD runs as uid $(id -u), not $1"; exit 1; }
 	[ -c /dev/infiniband/uverbs0 ] || { echo "no uverbs0 node"; exit 1; }
