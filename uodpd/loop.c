@@ -137,20 +137,51 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 	return n;
 }
 
-/* Time until the engine's next deadline in *ts; NULL for none. */
+/*
+ * Without the doorbell eventfd a doorbell is a UAR write nobody hears, as
+ * on hardware: while contexts are open the device looks again after
+ * poll_ns, which doubles from UD_POLL_MIN_NS on every idle look up to
+ * UD_POLL_MAX_NS (a ping-pong is served fast, an idle device costs a
+ * wakeup a millisecond) and starts over once there was work.
+ */
+#define UD_POLL_MIN_NS 5000ull
+#define UD_POLL_MAX_NS 1000000ull
+
+static uint64_t next_poll_ns(struct uodpd *d)
+{
+	uint64_t ns = d->poll_ns ? d->poll_ns : UD_POLL_MIN_NS;
+
+	if (d->doorbell_fd || list_empty(&d->ctxs))
+		return UINT64_MAX;
+	d->poll_ns = ns * 2 > UD_POLL_MAX_NS ? UD_POLL_MAX_NS : ns * 2;
+	return ns;
+}
+
+/* Time until the engine's next deadline or poll in *ts; NULL for none. */
 static const struct timespec *sleep_timeout(struct uodpd *d,
 					    struct timespec *ts)
 {
 	uint64_t deadline = ud_engine_next_deadline(d);
-	uint64_t now, ns;
+	uint64_t now, ns, poll = next_poll_ns(d);
 
+	now = ud_now_ns();
+	if (poll != UINT64_MAX && (deadline == UINT64_MAX ||
+				   deadline > now + poll))
+		deadline = now + poll;
 	if (deadline == UINT64_MAX)
 		return NULL;
-	now = ud_now_ns();
 	ns = deadline > now ? deadline - now : 0;
 	ts->tv_sec = (time_t)(ns / 1000000000ull);
 	ts->tv_nsec = (long)(ns % 1000000000ull);
 	return ts;
+}
+
+static void check_all_arms(struct uodpd *d)
+{
+	struct ud_ctx *ctx;
+
+	list_for_each_safe(&d->ctxs, ctx, tmp, struct ud_ctx, link)
+		ud_ctx_check_arms(ctx);
 }
 
 /* Announce sleep, look once more, then block until something happens. */
@@ -163,6 +194,8 @@ static void sleep_until_work(struct uodpd *d)
 	if (!ud_engine_poll(d))
 		handle_events(d, sleep_timeout(d, &ts));
 	set_need_wakeup(d, 0);
+	if (!d->doorbell_fd)
+		check_all_arms(d);	/* arms too were rung unheard */
 }
 
 int ud_daemon_run(struct uodpd *d)
@@ -188,6 +221,7 @@ int ud_daemon_run(struct uodpd *d)
 		}
 		if (progressed) {
 			last_progress = now;
+			d->poll_ns = 0;
 			continue;
 		}
 		if (now - last_progress < d->idle_spin_ns)
@@ -243,6 +277,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	strcpy(d->sysfs_root, opt->sysfs_root);
 	d->idle_spin_ns = opt->idle_spin_ns;
 	d->queue_memfd = !opt->no_queue_memfd;
+	d->doorbell_fd = !opt->no_doorbell_fd;
 	d->ndevices = opt->ndevices;
 	for (i = 0; i < d->ndevices; i++) {
 		ret = ud_device_init(&d->devices[i], i, d->sysfs_root);

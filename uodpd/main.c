@@ -19,6 +19,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: uodpd --socket PATH --sysfs SYSFS_ROOT --devices N\n"
 		"             [--ready-fd FD] [--idle-spin-us N] [--no-queue-memfd]\n"
+		"             [--no-doorbell-fd]\n"
 		"environment: UODPD_IDLE_SPIN_US, UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
 }
 
@@ -46,6 +47,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "idle-spin-us", required_argument, NULL, 'i' },
 		{ "no-queue-memfd", no_argument, NULL, 'Q' },
+		{ "no-doorbell-fd", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -87,6 +89,9 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 			break;
 		case 'Q':
 			opt->no_queue_memfd = true;
+			break;
+		case 'D':
+			opt->no_doorbell_fd = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -252,6 +252,8 @@ struct uodpd {
 	char sysfs_root[4096];
 	uint64_t idle_spin_ns;		/* busy-poll this long before sleeping */
 	bool queue_memfd;		/* offer UODP_EMU_CAP_QUEUE_MEMFD */
+	bool doorbell_fd;		/* offer UODP_IB_METHOD_EMU_DOORBELL */
+	uint64_t poll_ns;		/* without it: the idle poll period */
 	bool stop;
 	uint8_t *bounce;		/* copy buffer, UD_BOUNCE_SIZE */
 	struct ud_odp_dev *odp;		/* ODP tokens, counters (odp_priv.h) */
@@ -288,6 +290,7 @@ struct ud_options {
 	int ready_fd;			/* -1: none */
 	uint64_t idle_spin_ns;
 	bool no_queue_memfd;		/* rings in the providers' memory */
+	bool no_doorbell_fd;		/* doorbells are UAR writes: poll */
 };
 
 /*

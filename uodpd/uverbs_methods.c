@@ -221,6 +221,9 @@ static const struct ud_attr_spec doorbell_attrs[] = {
 static int emu_doorbell(struct ud_call *c, struct ud_ufile *f,
 			const struct ud_ioctl_cmd *cmd)
 {
+	/* Not offered: the method does not exist, as on a kernel. */
+	if (!c->d->doorbell_fd)
+		return -EPROTONOSUPPORT;
 	return ud_ioctl_install_fd(c, cmd, &cmd->attrs[0], f->ctx->kick_fd);
 }
 

@@ -123,9 +123,10 @@ int uodp_destroy_cq(struct ibv_cq *ibcq)
 }
 
 /*
- * mlx5's arm: the arm word in the doorbell record, then the doorbell (on
- * hardware a UAR write of the same word; here the device's eventfd, rung
- * every time since a sleeping or busy device alike must look at arms).
+ * mlx5's arm: the arm word in the doorbell record, then the doorbell: the
+ * UAR write of the same word and the CQN, as on hardware, or the emulator's
+ * eventfd, rung every time since a sleeping or busy device alike must look
+ * at arms.
  */
 int uodp_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
 {
@@ -135,10 +136,16 @@ int uodp_req_notify_cq(struct ibv_cq *ibcq, int solicited_only)
 	uint32_t ci = cq->cons_index & MLX5_CQ_ARM_CI_MASK;
 	uint32_t cmd = solicited_only ? MLX5_CQ_DB_REQ_NOT_SOL :
 					MLX5_CQ_DB_REQ_NOT;
-	uint64_t one = 1;
+	uint32_t arm = sn << MLX5_CQ_ARM_SN_SHIFT | cmd | ci;
+	uint32_t word[2] = { htobe32(arm), htobe32(cq->cqn) };
+	uint64_t doorbell, one = 1;
 
-	uodp_dbrec_store(&cq->dbrec[MLX5_CQ_ARM_DB],
-			 sn << MLX5_CQ_ARM_SN_SHIFT | cmd | ci);
+	uodp_dbrec_store(&cq->dbrec[MLX5_CQ_ARM_DB], arm);
+	if (ctx->doorbell_fd < 0) {
+		memcpy(&doorbell, word, sizeof(doorbell));
+		uodp_uar_write64(ctx, MLX5_CQ_DOORBELL, doorbell);
+		return 0;
+	}
 	atomic_thread_fence(memory_order_seq_cst);
 	if (write(ctx->doorbell_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return errno;

@@ -18,10 +18,25 @@ static bool sq_full(struct uodp_qp *qp)
 	return qp->sq.head - tail >= qp->sq.max_post;
 }
 
+/*
+ * The record, then the doorbell: the emulator's kick, or, as mlx5 rings
+ * hardware, the last WQE's first 8 bytes into the next BlueFlame buffer.
+ */
 static void ring_sq(struct uodp_qp *qp)
 {
-	uodp_dbrec_store(&qp->dbrec[MLX5_SND_DBR], qp->sq.cur_post & MLX5_WQE_INDEX_MASK);
-	uodp_kick(to_uctx(qp->vqp.qp.context));
+	struct uodp_context *ctx = to_uctx(qp->vqp.qp.context);
+	uint64_t ctrl;
+
+	uodp_dbrec_store(&qp->dbrec[MLX5_SND_DBR],
+			 qp->sq.cur_post & MLX5_WQE_INDEX_MASK);
+	if (ctx->doorbell_fd >= 0) {
+		uodp_kick(ctx);
+		return;
+	}
+	memcpy(&ctrl, qp->sq.buf + (size_t)qp->sq.last_wqe * MLX5_SEND_WQE_BB,
+	       sizeof(ctrl));
+	uodp_uar_write64(ctx, MLX5_BF_OFFSET + qp->sq.bf_offset, ctrl);
+	qp->sq.bf_offset ^= MLX5_BF_BUF_SIZE;
 }
 
 /* Record a built WQE and advance the producer. */
@@ -32,6 +47,7 @@ static void sq_commit(struct uodp_qp *qp, struct uodp_wqe *w, uint8_t opcode,
 
 	qp->sq.wrid[slot] = wr_id;
 	qp->sq.wqe_head[slot] = qp->sq.head;
+	qp->sq.last_wqe = slot;
 	/* The fault engine reads the producer (lookahead): store it whole. */
 	uodp_store_u32(&qp->sq.cur_post, qp->sq.cur_post +
 		       uodp_wqe_finish(w, opcode, qp->sq.cur_post, qp->qpn,

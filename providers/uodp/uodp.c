@@ -215,13 +215,15 @@ static int open_device(struct uodp_context *ctx)
 	err = get_context(ctx);
 	if (err)
 		return err;
-	page = mmap(NULL, sizeof(*ctx->shared), PROT_READ, MAP_SHARED, cmd_fd,
-		    UODP_DOORBELL_PAGE_OFFSET);
+	page = mmap(NULL, MLX5_UAR_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, cmd_fd, UODP_DOORBELL_PAGE_OFFSET);
 	if (page == MAP_FAILED)
 		return errno;
+	ctx->uar = page;
 	ctx->shared = page;
 	err = get_doorbell(ctx);
-	if (err)
+	/* Not offered: doorbells are UAR writes, as on hardware. */
+	if (err && err != EPROTONOSUPPORT && err != EOPNOTSUPP)
 		return err;
 	return query_limits(ctx);
 }
@@ -268,8 +270,8 @@ static void uodp_free_context(struct ibv_context *ibctx)
 
 	/* The engine uses the command fd: stop it first. */
 	uodp_odp_context_fini(ctx);
-	if (ctx->shared)
-		munmap((void *)ctx->shared, sizeof(*ctx->shared));
+	if (ctx->uar)
+		munmap(ctx->uar, MLX5_UAR_PAGE_SIZE);
 	if (ctx->doorbell_fd >= 0)
 		close(ctx->doorbell_fd);
 	table_free(&ctx->qp_table);

@@ -22,6 +22,7 @@
 
 #include "rdma/uodp-emu-abi.h"
 #include "hw/mlx5/cqe.h"
+#include "hw/mlx5/uar.h"
 #include "hw/mlx5/wqe.h"
 #include "log.h"
 #include "odp/backend.h"
@@ -57,9 +58,14 @@ struct uodp_dev_limits {
 
 struct uodp_context {
 	struct verbs_context ibv_ctx;
-	/* the command fd's doorbell page: need_wakeup (emulator only) */
+	/*
+	 * Page 0 of the command fd: mlx5's first UAR, where doorbells are
+	 * rung as on hardware; with the emulator's doorbell (doorbell_fd >= 0)
+	 * the device instead says there whether it sleeps (need_wakeup).
+	 */
+	uint8_t *uar;
 	const struct uodp_shared_page *shared;
-	int doorbell_fd;		/* eventfd: wake the device */
+	int doorbell_fd;		/* eventfd: wake the device, or -1 */
 	uint32_t device_pid;		/* for PR_SET_PTRACER */
 	bool queue_memfd;		/* UODP_EMU_CAP_QUEUE_MEMFD offered */
 	struct uodp_dev_limits attr;	/* device limits, queried once */
@@ -145,6 +151,8 @@ struct uodp_sq {
 	uint32_t max_inline;
 	uint64_t *wrid;			/* by WQEBB slot of WQE start */
 	uint32_t *wqe_head;		/* head when the WQE was posted */
+	uint32_t last_wqe;		/* its slot: the UAR doorbell copies it */
+	uint32_t bf_offset;		/* the BlueFlame buffer rung next */
 };
 
 struct uodp_rq {

@@ -9,8 +9,9 @@
  * loses no event.
  *
  * "uodp-cmdfd queues memfd|anonymous": the provider's rings are in memfds
- * shared with the device, or in its own anonymous memory (as on a kernel),
- * as the device offered.
+ * shared with the device and it holds the device's doorbell eventfd, or
+ * the rings are in its own anonymous memory and there is no eventfd (its
+ * doorbells are UAR writes, as on a kernel), as the device offered.
  *
  * "uodp-cmdfd leader-exit": the main thread sets up, then pthread_exit()s;
  * another thread goes on with RDMA traffic and commands, which the device
@@ -607,6 +608,24 @@ static int count_memfd_maps(const char *name)
 	return n;
 }
 
+/* How many of this process's fds are eventfds. */
+static int count_eventfds(void)
+{
+	char path[64], link[64];
+	int fd, n = 0;
+	ssize_t len;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		n += !strcmp(link, "anon_inode:[eventfd]");
+	}
+	return n;
+}
+
 static int check_queue_memory(const char *mode)
 {
 	struct ibv_context *ctx = test_open_device("uodp0");
@@ -636,6 +655,8 @@ static int check_queue_memory(const char *mode)
 		   count_memfd_maps("uodp-qp") == want &&
 		   count_memfd_maps("uodp-srq") == want,
 		   "CQ, QP and SRQ rings in %s memory", mode);
+	test_check(count_eventfds() == want, "%s doorbell eventfd",
+		   want ? "the emulator's" : "no");
 	ibv_destroy_srq(srq);
 	ibv_destroy_qp(qp);
 	ibv_destroy_cq(cq);

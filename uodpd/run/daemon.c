@@ -40,9 +40,9 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 		"--sysfs", (char *)st->sysfs_root,
 		"--devices", devices,
 		"--ready-fd", fd_text,
-		st->no_queue_memfd ? "--no-queue-memfd" : NULL,
-		NULL,
+		NULL, NULL, NULL,	/* the options below */
 	};
+	int n = 9;
 	sigset_t none;
 	int null_fd;
 
@@ -63,6 +63,10 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 	/* The ready fd is the one descriptor uodpd inherits from here. */
 	if (fcntl(ready_fd, F_SETFD, 0))
 		_exit(RUN_EXIT_FAILURE);
+	if (st->no_queue_memfd)
+		argv[n++] = "--no-queue-memfd";
+	if (st->no_doorbell_fd)
+		argv[n++] = "--no-doorbell-fd";
 	snprintf(devices, sizeof(devices), "%u", st->ndevices);
 	snprintf(fd_text, sizeof(fd_text), "%d", ready_fd);
 	execv(st->daemon_path, argv);

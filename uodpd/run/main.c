@@ -66,13 +66,16 @@ int run_path(char *out, const char *fmt, ...)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: uodp-run [--devices N] [--netdev IF] [--no-queue-memfd] -- CMD [ARGS...]\n"
+		"Usage: uodp-run [--devices N] [--netdev IF] [--no-queue-memfd]\n"
+		"                [--no-doorbell-fd] -- CMD [ARGS...]\n"
 		"Run CMD with emulated uodp RDMA devices served by uodpd.\n"
 		"\n"
 		"  -n, --devices N   number of devices uodp0..uodp<N-1> (1..%d, default 1)\n"
 		"  -i, --netdev IF   netdev whose addresses give the GIDs (default %s)\n"
 		"      --no-queue-memfd  queues in the programs' own memory, as on a\n"
 		"                    kernel (slower: see uodp-run(1))\n"
+		"      --no-doorbell-fd  doorbells are UAR writes the device polls\n"
+		"                    for, as on hardware (see uodp-run(1))\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
@@ -87,6 +90,7 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 		{ "devices", required_argument, NULL, 'n' },
 		{ "netdev", required_argument, NULL, 'i' },
 		{ "no-queue-memfd", no_argument, NULL, 'Q' },
+		{ "no-doorbell-fd", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -114,6 +118,9 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 			break;
 		case 'Q':
 			st->no_queue_memfd = true;
+			break;
+		case 'D':
+			st->no_doorbell_fd = true;
 			break;
 		case 'h':
 			usage(stdout);
