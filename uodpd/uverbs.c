@@ -12,6 +12,7 @@
  * makes a second file on the memfd, so the watch counts opens as well and
  * the release is the close of the last file.  (The reopened file is a plain
  * file on the memfd; a kernel would give it a fresh, unbound uverbs file.)
+ * If the watch's queue overflows, uverbs_holders.c finds the holders.
  * A trapped call on a command fd number is matched to its file by inode
  * (stat of /proc/PID/fd/N), so a dup, a fork or a reused number are all
  * seen as they are.
@@ -62,7 +63,7 @@ int ud_uverbs_init(struct uodpd *d)
 	return ud_loop_watch(d, d->inotify_fd, UD_EP_INOTIFY, 0);
 }
 
-static void ufile_free(struct uodpd *d, struct ud_ufile *f)
+void ud_uverbs_release(struct uodpd *d, struct ud_ufile *f)
 {
 	struct ud_channel *ch;
 
@@ -89,7 +90,7 @@ void ud_uverbs_fini(struct uodpd *d)
 	     id++) {
 		f = ud_idr_find(&d->ufiles, id);
 		if (f)
-			ufile_free(d, f);
+			ud_uverbs_release(d, f);
 	}
 	ud_idr_destroy(&d->ufiles);
 	ud_idr_destroy(&d->listeners);
@@ -245,7 +246,7 @@ void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags)
 
 err:
 	if (f)
-		ufile_free(c->d, f);
+		ud_uverbs_release(c->d, f);
 	if (give >= 0)
 		close(give);
 	close(memfd);
@@ -254,10 +255,19 @@ err:
 
 /* ---- finding and releasing ---- */
 
+struct ud_ufile *ud_uverbs_by_inode(struct uodpd *d, dev_t dev, ino_t ino)
+{
+	struct ud_ufile *f;
+
+	list_for_each(hash_head(d, ino), f, struct ud_ufile, hash_link)
+		if (f->st_ino == ino && f->st_dev == dev)
+			return f;
+	return NULL;
+}
+
 struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd)
 {
 	char path[64];
-	struct ud_ufile *f;
 	struct stat st;
 
 	if (fd < UD_CMDFD_BASE || fd >= UD_CMDFD_BASE + UD_CMDFD_COUNT)
@@ -265,10 +275,7 @@ struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd)
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
 	if (stat(path, &st))
 		return NULL;
-	list_for_each(hash_head(d, st.st_ino), f, struct ud_ufile, hash_link)
-		if (f->st_ino == st.st_ino && f->st_dev == st.st_dev)
-			return f;
-	return NULL;
+	return ud_uverbs_by_inode(d, st.st_dev, st.st_ino);
 }
 
 static struct ud_ufile *ufile_by_wd(struct uodpd *d, int wd)
@@ -285,11 +292,19 @@ static struct ud_ufile *ufile_by_wd(struct uodpd *d, int wd)
 
 static void ufile_event(struct uodpd *d, struct ud_ufile *f, uint32_t mask)
 {
+	bool closed = mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
+
+	if (f->unsure) {
+		/* Its count was lost: a close may have been the last. */
+		if (closed)
+			ud_uverbs_recheck(d);
+		return;
+	}
 	if (mask & IN_OPEN)
 		f->opens++;
-	if (!(mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) || --f->opens)
+	if (!closed || --f->opens)
 		return;
-	ufile_free(d, f);
+	ud_uverbs_release(d, f);
 }
 
 void ud_uverbs_released(struct uodpd *d)
@@ -300,17 +315,22 @@ void ud_uverbs_released(struct uodpd *d)
 	} u;
 	struct inotify_event *ev;
 	struct ud_ufile *f;
+	bool lost = false;
 	ssize_t n, off;
 
 	while ((n = read(d->inotify_fd, u.buf, sizeof(u.buf))) > 0) {
 		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
 		     off += sizeof(*ev) + ev->len) {
 			ev = (struct inotify_event *)(u.buf + off);
+			lost |= ev->mask & IN_Q_OVERFLOW;
 			f = ufile_by_wd(d, ev->wd);
 			if (f)
 				ufile_event(d, f, ev->mask);
 		}
 	}
+	/* After the queue is read: what the scan sees is the present. */
+	if (lost)
+		ud_uverbs_recount(d);
 }
 
 /* ---- fstat ---- */

@@ -69,6 +69,8 @@ struct ud_ufile {
 	ino_t st_ino;
 	int wd;				/* inotify: opens and closes */
 	unsigned int opens;		/* open files on the memfd, ours excepted */
+	bool unsure;			/* opens lost with an inotify overflow */
+	bool held;			/* uverbs_holders.c's scan found it */
 	uid_t uid;
 	struct list_node hash_link;
 	struct stat node;		/* what fstat answers: the device node */
@@ -76,6 +78,17 @@ struct ud_ufile {
 	struct ud_ctx *ctx;		/* after GET_CONTEXT */
 	struct list_head channels;
 };
+
+/* The command fd file on this memfd inode, or NULL. */
+struct ud_ufile *ud_uverbs_by_inode(struct uodpd *d, dev_t dev, ino_t ino);
+/* Release f: its context, its channels, the device's view of it. */
+void ud_uverbs_release(struct uodpd *d, struct ud_ufile *f);
+/*
+ * uverbs_holders.c: after inotify lost events, release every file no
+ * process holds and mark the others unsure; recheck the unsure ones.
+ */
+void ud_uverbs_recount(struct uodpd *d);
+void ud_uverbs_recheck(struct uodpd *d);
 
 int ud_uverbs_init(struct uodpd *d);
 void ud_uverbs_fini(struct uodpd *d);

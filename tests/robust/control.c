@@ -2152,6 +2152,69 @@ static int test_random(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* inotify overflow: the device's count of a command fd's opens is lost   */
+
+/* The device's own mappings of command fd files (one per live file). */
+static int device_files(pid_t device)
+{
+	char path[64], line[512];
+	FILE *maps;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)device);
+	maps = fopen(path, "r");
+	if (!maps)
+		test_die(path, errno);
+	while (fgets(line, sizeof(line), maps))
+		n += strstr(line, "/memfd:uverbs") != NULL;
+	fclose(maps);
+	return n;
+}
+
+/*
+ * With the device stopped, a client reopens its command fd through /proc
+ * 12000 times (24000 inotify events: the queue holds 16384), then another
+ * client closes its own.  Woken, the device must release the closed one,
+ * whose close event was lost, and keep the live one.
+ */
+static int test_inotify_overflow(void)
+{
+	struct raw_dev a, b;
+	char path[64];
+	uint32_t pd;
+	int before, after = -1, i, fd;
+
+	if (raw_open(&a) || raw_open(&b) || raw_alloc_pd(&a, &pd))
+		test_die("two contexts", EIO);
+	before = device_files(a.device_pid);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", a.cmd_fd);
+	if (kill((pid_t)a.device_pid, SIGSTOP))
+		test_die("SIGSTOP the device", errno);
+	for (i = 0; i < 12000; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+	}
+	raw_close(&b);		/* its event finds the queue full */
+	kill((pid_t)a.device_pid, SIGCONT);
+	for (i = 0; i < 500 && after != before - 1; i++) {
+		usleep(10000);
+		after = device_files(a.device_pid);
+	}
+	test_check(after == before - 1,
+		   "the closed command fd is released (%d files, were %d)",
+		   after, before);
+	check_ret(raw_destroy(&a, RAW_PD, pd), 0,
+		  "the reopened one keeps its context");
+	raw_close(&a);
+	for (i = 0; i < 500 && device_files(a.device_pid) != before - 2; i++)
+		usleep(10000);
+	test_check(device_files(a.device_pid) == before - 2,
+		   "and is released at its last close");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
@@ -2165,6 +2228,7 @@ static const struct {
 	{ "fd_hygiene", test_fd_hygiene },
 	{ "random", test_random },
 	{ "idle_cpu", test_idle_cpu },
+	{ "inotify_overflow", test_inotify_overflow },
 };
 
 int main(int argc, char **argv)
