@@ -181,13 +181,9 @@ struct ud_channel *ud_channel_find(struct ud_ufile *f, pid_t pid, int fd,
 				   enum ud_channel_kind kind)
 {
 	struct ud_channel *ch;
-	char path[64];
 	struct stat st;
 
-	if (!f || fd < 0)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
-	if (stat(path, &st))
+	if (!f || fd < 0 || ud_pid_fd_stat(pid, fd, &st))
 		return NULL;
 	list_for_each(&f->channels, ch, struct ud_channel, link)
 		if (ch->st_ino == st.st_ino && ch->st_dev == st.st_dev &&

@@ -6,10 +6,12 @@
  * private XRCD.  An XRCD lives while a context holds it open or an XRC SRQ
  * or XRC_RECV QP uses it.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -82,11 +84,18 @@ static int xrcd_for_file(struct uodpd *d, int fd, uint32_t oflags,
 			 struct ud_xrcd **out)
 {
 	struct ud_xrcd *x;
-	struct stat st;
+	struct statx st;
+	dev_t dev;
 
-	if (fstat(fd, &st))
+	/*
+	 * The client's file may be on FUSE or NFS: cached attributes only, a
+	 * server that does not answer must not block the device.  The inode
+	 * is all the kernel's XRCD uses.
+	 */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &st))
 		return -EBADF;
-	x = xrcd_find_inode(d, st.st_dev, st.st_ino);
+	dev = makedev(st.stx_dev_major, st.stx_dev_minor);
+	x = xrcd_find_inode(d, dev, st.stx_ino);
 	if (x && (oflags & O_EXCL))
 		return -EINVAL;
 	if (!x && !(oflags & O_CREAT))
@@ -96,8 +105,8 @@ static int xrcd_for_file(struct uodpd *d, int fd, uint32_t oflags,
 		if (!x)
 			return -ENOMEM;
 		x->has_inode = true;
-		x->dev = st.st_dev;
-		x->ino = st.st_ino;
+		x->dev = dev;
+		x->ino = st.stx_ino;
 	}
 	*out = x;
 	return 0;

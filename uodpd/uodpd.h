@@ -334,6 +334,15 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx);
 /* Drain the doorbell eventfd of context id. */
 void ud_ctx_kick(struct uodpd *d, uint32_t ctx_id);
 
+/* ---- other processes' fds (proc_fd.c) ---- */
+struct stat;
+/*
+ * stat() of /proc/PID/fd/FD, only if its link names a memfd or a pipe (the
+ * kinds the device hands out): 0, -EXDEV for another kind, or -errno.
+ */
+int ud_proc_fd_stat(const char *pid, const char *fd, struct stat *st);
+int ud_pid_fd_stat(pid_t pid, int fd, struct stat *st);
+
 /* ---- time ---- */
 uint64_t ud_now_ns(void);
 

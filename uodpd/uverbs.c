@@ -267,13 +267,10 @@ struct ud_ufile *ud_uverbs_by_inode(struct uodpd *d, dev_t dev, ino_t ino)
 
 struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd)
 {
-	char path[64];
 	struct stat st;
 
-	if (fd < UD_CMDFD_BASE || fd >= UD_CMDFD_BASE + UD_CMDFD_COUNT)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
-	if (stat(path, &st))
+	if (fd < UD_CMDFD_BASE || fd >= UD_CMDFD_BASE + UD_CMDFD_COUNT ||
+	    ud_pid_fd_stat(pid, fd, &st))
 		return NULL;
 	return ud_uverbs_by_inode(d, st.st_dev, st.st_ino);
 }

@@ -43,11 +43,10 @@ static void scan_fds(struct uodpd *d, const char *pid)
 	dir = opendir(path);
 	if (!dir)
 		return;
-	while ((e = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, e->d_name);
-		if (e->d_name[0] != '.' && !stat(path, &st))
+	while ((e = readdir(dir)))
+		if (e->d_name[0] != '.' &&
+		    !ud_proc_fd_stat(pid, e->d_name, &st))
 			mark(d, st.st_dev, st.st_ino);
-	}
 	closedir(dir);
 }
 

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Looking at another process's fd through /proc without trusting it.
+ *
+ * stat() of /proc/PID/fd/N follows the link into the file's own
+ * filesystem: a client's FUSE or hung NFS file there would block the
+ * single-threaded device for everybody.  The link's text costs nothing and
+ * names the kind of file, so only the kinds the device hands out (its
+ * memfds: command fds, queue memory; pipes: event channels) are stat()ed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "uodpd.h"
+
+static bool device_kind(const char *link)
+{
+	return !strncmp(link, "/memfd:", 7) || !strncmp(link, "pipe:[", 6);
+}
+
+int ud_proc_fd_stat(const char *pid, const char *fd, struct stat *st)
+{
+	char path[96], link[128];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, fd);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		return -errno;
+	link[len] = '\0';
+	if (!device_kind(link))
+		return -EXDEV;
+	return stat(path, st) ? -errno : 0;
+}
+
+int ud_pid_fd_stat(pid_t pid, int fd, struct stat *st)
+{
+	char p[16], n[16];
+
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	snprintf(n, sizeof(n), "%d", fd);
+	return ud_proc_fd_stat(p, n, st);
+}
