@@ -217,7 +217,8 @@ static int open_fd(struct raw_dev *dev, int cmd_fd,
 	}
 	dev->shared = page;
 	ret = get_doorbell(dev);
-	if (ret)
+	/* Not offered (uodpd --no-doorbell-fd): the device polls. */
+	if (ret && ret != -EPROTONOSUPPORT)
 		goto err;
 	/* Where Yama restricts ptrace, the device needs our consent. */
 	prctl(PR_SET_PTRACER, (unsigned long)dev->device_pid, 0, 0, 0);
@@ -623,6 +624,8 @@ static void kick(struct raw_dev *dev)
 {
 	uint64_t one = 1;
 
+	if (dev->doorbell_fd < 0)
+		return;		/* no eventfd: the device polls for doorbells */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&dev->shared->need_wakeup, __ATOMIC_RELAXED) &&
 	    write(dev->doorbell_fd, &one, sizeof(one)) != sizeof(one))
