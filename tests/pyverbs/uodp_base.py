@@ -51,6 +51,9 @@ RC_RTS_MASK = (e.IBV_QP_STATE | e.IBV_QP_TIMEOUT | e.IBV_QP_RETRY_CNT |
                e.IBV_QP_RNR_RETRY | e.IBV_QP_SQ_PSN |
                e.IBV_QP_MAX_QP_RD_ATOMIC)
 XRC_TGT_RTS_MASK = e.IBV_QP_STATE | e.IBV_QP_TIMEOUT | e.IBV_QP_SQ_PSN
+# UC: connected as RC, without responder resources, timeouts or retries.
+UC_RTR_MASK = XRC_INI_RTR_MASK
+UC_RTS_MASK = e.IBV_QP_STATE | e.IBV_QP_SQ_PSN
 
 WC_STATUS_NAMES = {getattr(e, n): n for n in dir(e)
                    if n.startswith('IBV_WC_') and n.endswith('_ERR')}
@@ -250,6 +253,13 @@ class UodpTestCase(unittest.TestCase):
         rc_connect(sqp, self.server, self.client, cqp.qp_num, **skw)
         rc_connect(cqp, self.client, self.server, sqp.qp_num, **ckw)
         return sqp, cqp
+
+    def uc_pair(self, server_kw=None, client_kw=None):
+        """A connected UC QP pair; returns (server_qp, client_qp)."""
+        kw = {'rtr_mask': UC_RTR_MASK, 'rts_mask': UC_RTS_MASK}
+        return self.rc_pair(dict(server_kw or {}, qp_type=e.IBV_QPT_UC),
+                            dict(client_kw or {}, qp_type=e.IBV_QPT_UC),
+                            conn_kw=kw)
 
 
 def make_xrcd(side):
