@@ -11,8 +11,10 @@ import unittest
 
 import pyverbs.enums as e
 from pyverbs.pyverbs_error import PyverbsRDMAError
-from pyverbs.qp import QPAttr, QPCap, QPEx, QPInitAttrEx
+from pyverbs.qp import QPAttr
 from pyverbs.wr import SGE
+
+from test_qpex import new_qpex
 
 from uodp_base import (UC_RTR_MASK, UC_RTS_MASK, UodpTestCase,
                        expect_no_completion, make_srq, pattern, poll_cq,
@@ -21,6 +23,16 @@ from uodp_base import (UC_RTR_MASK, UC_RTS_MASK, UodpTestCase,
 UC_OPS = (e.IBV_QP_EX_WITH_SEND | e.IBV_QP_EX_WITH_SEND_WITH_IMM |
           e.IBV_QP_EX_WITH_RDMA_WRITE | e.IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM)
 BIG = 600 * 1024	# more than one 256 KiB engine step
+
+
+def post_write(qp, wr_id, sge, rkey, addr, imm=None):
+    """A signaled RDMA WRITE, or WRITE_WITH_IMM when imm is given."""
+    opcode = (e.IBV_WR_RDMA_WRITE if imm is None else
+              e.IBV_WR_RDMA_WRITE_WITH_IMM)
+    wr = send_wr(wr_id, [sge], opcode=opcode, flags=e.IBV_SEND_SIGNALED,
+                 imm=imm or 0)
+    wr.set_wr_rdma(rkey, addr)
+    qp.post_send(wr)
 
 
 class UCTrafficTest(UodpTestCase):
@@ -48,20 +60,6 @@ class UCTrafficTest(UodpTestCase):
             self.assertEqual(rmr.read(sizes[i], i * slot),
                              pattern(sizes[i], i))
 
-    def test_send_with_imm(self):
-        sqp, cqp = self.uc_pair()
-        smr, rmr = self.client.mr(64), self.server.mr(64)
-        smr.write(pattern(64, 3), 64, 0)
-        sqp.post_recv(recv_wr(1, [SGE(rmr.buf, 64, rmr.lkey)]))
-        cqp.post_send(send_wr(2, [SGE(smr.buf, 64, smr.lkey)],
-                              opcode=e.IBV_WR_SEND_WITH_IMM, imm=0x12345678))
-        self.assert_wc(poll_cq(self.client.cq)[0], wr_id=2)
-        wc = poll_cq(self.server.cq)[0]
-        self.assert_wc(wc, wr_id=1, opcode=e.IBV_WC_RECV, byte_len=64)
-        self.assertTrue(wc.wc_flags & e.IBV_WC_WITH_IMM)
-        self.assertEqual(wc.imm_data, 0x12345678)
-        self.assertEqual(rmr.read(64, 0), pattern(64, 3))
-
     def test_rdma_write(self):
         """RDMA WRITE, small and multi-step; nothing lands past it."""
         sqp, cqp = self.uc_pair()
@@ -69,11 +67,8 @@ class UCTrafficTest(UodpTestCase):
         rmr.write(bytes(BIG + 64), BIG + 64, 0)
         for n, size in enumerate((100, BIG)):
             smr.write(pattern(size, n), size, 0)
-            wr = send_wr(n, [SGE(smr.buf, size, smr.lkey)],
-                         opcode=e.IBV_WR_RDMA_WRITE,
-                         flags=e.IBV_SEND_SIGNALED)
-            wr.set_wr_rdma(rmr.rkey, rmr.buf)
-            cqp.post_send(wr)
+            post_write(cqp, n, SGE(smr.buf, size, smr.lkey), rmr.rkey,
+                       rmr.buf)
             self.assert_wc(poll_cq(self.client.cq)[0], wr_id=n,
                            opcode=e.IBV_WC_RDMA_WRITE)
             self.assertEqual(rmr.read(size, 0), pattern(size, n))
@@ -85,10 +80,8 @@ class UCTrafficTest(UodpTestCase):
         smr, rmr = self.client.mr(4096), self.server.mr(4096)
         smr.write(pattern(2000, 4), 2000, 0)
         sqp.post_recv(recv_wr(9, [SGE(rmr.buf, 16, rmr.lkey)]))
-        wr = send_wr(3, [SGE(smr.buf, 2000, smr.lkey)],
-                     opcode=e.IBV_WR_RDMA_WRITE_WITH_IMM, imm=0xabcd)
-        wr.set_wr_rdma(rmr.rkey, rmr.buf + 1000)
-        cqp.post_send(wr)
+        post_write(cqp, 3, SGE(smr.buf, 2000, smr.lkey), rmr.rkey,
+                   rmr.buf + 1000, imm=0xabcd)
         self.assert_wc(poll_cq(self.client.cq)[0], wr_id=3)
         wc = poll_cq(self.server.cq)[0]
         self.assert_wc(wc, wr_id=9, opcode=e.IBV_WC_RECV_RDMA_WITH_IMM,
@@ -107,10 +100,13 @@ class UCTrafficTest(UodpTestCase):
         expect_no_completion(self.server.cq)
         srq.post_recv(recv_wr(5, [SGE(rmr.buf, 256, rmr.lkey)]))
         smr.write(pattern(256, 2), 256, 0)
-        cqp.post_send(send_wr(2, [SGE(smr.buf, 200, smr.lkey)]))
+        cqp.post_send(send_wr(2, [SGE(smr.buf, 200, smr.lkey)],
+                              opcode=e.IBV_WR_SEND_WITH_IMM, imm=0x12345678))
         self.assert_wc(poll_cq(self.client.cq)[0], wr_id=2)
         wc = poll_cq(self.server.cq)[0]
-        self.assert_wc(wc, wr_id=5, byte_len=200)
+        self.assert_wc(wc, wr_id=5, opcode=e.IBV_WC_RECV, byte_len=200)
+        self.assertTrue(wc.wc_flags & e.IBV_WC_WITH_IMM)
+        self.assertEqual(wc.imm_data, 0x12345678)
         self.assertEqual(wc.qp_num, sqp.qp_num)
         self.assertEqual(rmr.read(200, 0), pattern(256, 2)[:200])
 
@@ -172,28 +168,20 @@ class UCDropTest(UodpTestCase):
                (rmr.rkey, rmr.buf + 4000),		# past the MR
                (ro.rkey, ro.buf)]			# no remote write
         for i, (rkey, addr) in enumerate(bad):
-            wr = send_wr(i, [SGE(smr.buf, 256, smr.lkey)],
-                         opcode=e.IBV_WR_RDMA_WRITE,
-                         flags=e.IBV_SEND_SIGNALED)
-            wr.set_wr_rdma(rkey, addr)
-            cqp.post_send(wr)
+            post_write(cqp, i, SGE(smr.buf, 256, smr.lkey), rkey, addr)
             self.assert_wc(poll_cq(self.client.cq)[0], wr_id=i,
                            opcode=e.IBV_WC_RDMA_WRITE)
         self.assertEqual(rmr.read(4096, 0), bytes(4096))
         self.assertEqual(ro.read(4096, 0), bytes(4096))
         # WRITE_WITH_IMM under a bad rkey consumes no receive WQE.
         sqp.post_recv(recv_wr(50, [SGE(rmr.buf, 16, rmr.lkey)]))
-        wr = send_wr(10, [SGE(smr.buf, 256, smr.lkey)],
-                     opcode=e.IBV_WR_RDMA_WRITE_WITH_IMM, imm=1)
-        wr.set_wr_rdma(rmr.rkey + 0x100, rmr.buf)
-        cqp.post_send(wr)
+        post_write(cqp, 10, SGE(smr.buf, 256, smr.lkey), rmr.rkey + 0x100,
+                   rmr.buf, imm=1)
         self.assert_wc(poll_cq(self.client.cq)[0], wr_id=10)
         expect_no_completion(self.server.cq)
         self.assert_both_rts(sqp, cqp)
-        wr = send_wr(11, [SGE(smr.buf, 256, smr.lkey)],
-                     opcode=e.IBV_WR_RDMA_WRITE_WITH_IMM, imm=2)
-        wr.set_wr_rdma(rmr.rkey, rmr.buf + 512)
-        cqp.post_send(wr)
+        post_write(cqp, 11, SGE(smr.buf, 256, smr.lkey), rmr.rkey,
+                   rmr.buf + 512, imm=2)
         self.assert_wc(poll_cq(self.client.cq)[0], wr_id=11)
         wc = poll_cq(self.server.cq)[0]
         self.assert_wc(wc, wr_id=50, byte_len=256)
@@ -207,10 +195,7 @@ class UCDropTest(UodpTestCase):
         sqp.modify(QPAttr(qp_state=e.IBV_QPS_ERR), e.IBV_QP_STATE)
         smr.write(pattern(64, 1), 64, 0)
         cqp.post_send(send_wr(1, [SGE(smr.buf, 64, smr.lkey)]))
-        wr = send_wr(2, [SGE(smr.buf, 64, smr.lkey)],
-                     opcode=e.IBV_WR_RDMA_WRITE, flags=e.IBV_SEND_SIGNALED)
-        wr.set_wr_rdma(rmr.rkey, rmr.buf)
-        cqp.post_send(wr)
+        post_write(cqp, 2, SGE(smr.buf, 64, smr.lkey), rmr.rkey, rmr.buf)
         for i, wc in enumerate(poll_cq(self.client.cq, 2)):
             self.assert_wc(wc, wr_id=1 + i)
         self.assertEqual(qp_state(cqp), e.IBV_QPS_RTS)
@@ -235,27 +220,15 @@ class UCOpcodeTest(UodpTestCase):
         expect_no_completion(self.client.cq)
         self.assertEqual(qp_state(cqp), e.IBV_QPS_RTS)
 
-    def new_qpex(self, side, ops):
-        cap = QPCap(max_send_wr=16, max_recv_wr=16, max_send_sge=2,
-                    max_recv_sge=2)
-        init = QPInitAttrEx(qp_type=e.IBV_QPT_UC, scq=side.cq, rcq=side.cq,
-                            cap=cap, pd=side.pd, sq_sig_all=0,
-                            comp_mask=e.IBV_QP_INIT_ATTR_PD |
-                            e.IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
-                            send_ops_flags=ops)
-        qp = QPEx(side.ctx, init)
-        side.qps.append(qp)
-        return qp
-
     def test_qpex_ops(self):
         """libmlx5's UC send ops only; wr_rdma_read/atomics fail the batch."""
         for extra in (e.IBV_QP_EX_WITH_RDMA_READ,
                       e.IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD):
             with self.assertRaises(PyverbsRDMAError) as ctx:
-                self.new_qpex(self.client, UC_OPS | extra)
+                new_qpex(self.client, e.IBV_QPT_UC, UC_OPS | extra)
             self.assert_errno(ctx.exception, 95, 'UC send_ops 0x%x' % extra)
-        sqp = self.new_qpex(self.server, UC_OPS)
-        cqp = self.new_qpex(self.client, UC_OPS)
+        sqp = new_qpex(self.server, e.IBV_QPT_UC, UC_OPS)
+        cqp = new_qpex(self.client, e.IBV_QPT_UC, UC_OPS)
         for qp, local, remote, peer in ((sqp, self.server, self.client, cqp),
                                         (cqp, self.client, self.server, sqp)):
             rc_connect(qp, local, remote, peer.qp_num, rtr_mask=UC_RTR_MASK,
