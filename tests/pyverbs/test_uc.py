@@ -39,26 +39,8 @@ class UCTrafficTest(UodpTestCase):
 
     def test_send_recv(self):
         """SENDs of many sizes, one spanning several steps, in order."""
-        sqp, cqp = self.uc_pair()
-        sizes = [1, 64, 1025, 4096, 65536, BIG]
-        slot = BIG
-        rmr = self.server.mr(slot * len(sizes))
-        smr = self.client.mr(slot * len(sizes))
-        for i, size in enumerate(sizes):
-            sqp.post_recv(recv_wr(100 + i, [SGE(rmr.buf + i * slot, slot,
-                                                rmr.lkey)]))
-        for i, size in enumerate(sizes):
-            smr.write(pattern(size, i), size, i * slot)
-            cqp.post_send(send_wr(200 + i, [SGE(smr.buf + i * slot, size,
-                                                smr.lkey)]))
-        for i, wc in enumerate(poll_cq(self.client.cq, len(sizes))):
-            self.assert_wc(wc, wr_id=200 + i, opcode=e.IBV_WC_SEND)
-        for i, wc in enumerate(poll_cq(self.server.cq, len(sizes))):
-            self.assert_wc(wc, wr_id=100 + i, opcode=e.IBV_WC_RECV,
-                           byte_len=sizes[i])
-            self.assertEqual(wc.qp_num, sqp.qp_num)
-            self.assertEqual(rmr.read(sizes[i], i * slot),
-                             pattern(sizes[i], i))
+        self.check_sends(*self.uc_pair(), [1, 64, 1025, 4096, 65536, BIG],
+                         BIG)
 
     def test_rdma_write(self):
         """RDMA WRITE, small and multi-step; nothing lands past it."""

@@ -24,7 +24,7 @@ from pyverbs.pd import PD
 from pyverbs.pyverbs_error import PyverbsRDMAError
 from pyverbs.qp import QP, QPAttr, QPCap, QPInitAttr, QPInitAttrEx
 from pyverbs.srq import SRQ, SrqAttr, SrqInitAttr, SrqInitAttrEx
-from pyverbs.wr import RecvWR, SendWR
+from pyverbs.wr import SGE, RecvWR, SendWR
 from pyverbs.xrcd import XRCD, XRCDInitAttr
 
 DEV_NAME = os.environ.get('UODP_DEV', 'uodp0')
@@ -241,6 +241,27 @@ class UodpTestCase(unittest.TestCase):
         self.assertIn(code, codes, '%s: got %s (%s), expected %s' %
                       (what, code, err, '/'.join(errno.errorcode[c]
                                                   for c in codes)))
+
+    def check_sends(self, sqp, cqp, sizes, slot):
+        """SENDs of sizes from cqp to sqp, one receive slot each, in order,
+        every byte checked."""
+        rmr = self.server.mr(slot * len(sizes))
+        smr = self.client.mr(slot * len(sizes))
+        for i, size in enumerate(sizes):
+            sqp.post_recv(recv_wr(100 + i, [SGE(rmr.buf + i * slot, slot,
+                                                rmr.lkey)]))
+        for i, size in enumerate(sizes):
+            smr.write(pattern(size, i), size, i * slot)
+            cqp.post_send(send_wr(200 + i, [SGE(smr.buf + i * slot, size,
+                                                smr.lkey)]))
+        for i, wc in enumerate(poll_cq(self.client.cq, len(sizes))):
+            self.assert_wc(wc, wr_id=200 + i, opcode=e.IBV_WC_SEND)
+        for i, wc in enumerate(poll_cq(self.server.cq, len(sizes))):
+            self.assert_wc(wc, wr_id=100 + i, opcode=e.IBV_WC_RECV,
+                           byte_len=sizes[i])
+            self.assertEqual(wc.qp_num, sqp.qp_num)
+            self.assertEqual(rmr.read(sizes[i], i * slot),
+                             pattern(sizes[i], i))
 
     # --- connections ------------------------------------------------------
     def rc_pair(self, server_kw=None, client_kw=None, conn_kw=None,
