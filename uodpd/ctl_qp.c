@@ -105,6 +105,7 @@ static int qp_check_refs(struct ud_cmd *c, const struct ud_create_qp_req *req,
 	memset(r, 0, sizeof(*r));
 	switch (req->qp_type) {
 	case IBV_QPT_RC:
+	case IBV_QPT_UC:
 	case IBV_QPT_UD:
 		r->recv_cq = ud_ctx_cq(d, ctx, req->recv_cqn);
 		if (!r->recv_cq || req->xrcdn != UD_NO_HANDLE)
@@ -122,10 +123,9 @@ static int qp_check_refs(struct ud_cmd *c, const struct ud_create_qp_req *req,
 	case IBV_QPT_XRC_RECV:
 		r->xrcd = ud_ctx_xrcd(d, ctx, req->xrcdn);
 		return r->xrcd ? 0 : -EINVAL;
-	case IBV_QPT_UC:
 	case IBV_QPT_RAW_PACKET:
 	case IBV_QPT_DRIVER:
-		return -EOPNOTSUPP;	/* the engine serves RC, UD and XRC */
+		return -EOPNOTSUPP;	/* the engine serves RC, UC, UD and XRC */
 	default:
 		return -EINVAL;
 	}
@@ -134,7 +134,8 @@ static int qp_check_refs(struct ud_cmd *c, const struct ud_create_qp_req *req,
 static int qp_check_caps(const struct ud_create_qp_req *req,
 			 const struct ud_device_attr *attr)
 {
-	bool has_rq = req->qp_type == IBV_QPT_RC || req->qp_type == IBV_QPT_UD;
+	bool has_rq = req->qp_type == IBV_QPT_RC || req->qp_type == IBV_QPT_UC ||
+		      req->qp_type == IBV_QPT_UD;
 	bool has_sq = req->qp_type != IBV_QPT_XRC_RECV;
 
 	if (req->flags & ~(uint32_t)UD_QP_SQ_SIG_ALL || req->reserved)

@@ -28,8 +28,10 @@
  * engine raises faults for and what the tests exercise: requester faults
  * for RC send/write/read/atomic, UD send and XRC send/write/read/atomic;
  * responder faults on an RC or UD RQ and on SRQs and XRC SRQs; RDMA
- * responder faults for write/read/atomic into an ODP MR.  No UC (the
- * engine has no UC QPs) and no DC.
+ * responder faults for write/read/atomic into an ODP MR.  No DC, and no
+ * UC: mlx5_ib reports no UC ODP either, and a UC responder cannot hold
+ * the requester off while a fault is serviced (the engine drops the
+ * message instead).
  */
 struct odp_cap_bit {
 	uint32_t ibv;			/* enum ibv_odp_transport_cap_bits */

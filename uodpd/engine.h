@@ -173,7 +173,16 @@ void ud_qp_complete_send_vendor(struct uodpd *d, struct ud_qp *qp,
 /* Fail the send WQE at the head of the SQ (stalled, say); QP to error. */
 void ud_sq_fail_current(struct uodpd *d, struct ud_qp *qp, uint8_t syndrome,
 			uint8_t vendor);
-/* RNR NAK: back off the responder's min_rnr_timer (rnr_retry 7: forever). */
+/*
+ * A UC message the responder does not take: dropped there (a receive WQE it
+ * claimed completes in error), complete at the requester, which never knows.
+ */
+enum ud_step ud_uc_drop(struct uodpd *d, struct ud_qp *qp,
+			const struct ud_send_wqe *w);
+/*
+ * RNR NAK: back off the responder's min_rnr_timer (rnr_retry 7: forever).
+ * UC has none: the message is dropped.
+ */
 enum ud_step ud_rnr_backoff(struct uodpd *d, struct ud_qp *qp,
 			    struct ud_qp *peer, const struct ud_send_wqe *w);
 

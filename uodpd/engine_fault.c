@@ -70,6 +70,9 @@ enum ud_step ud_rdma_fault(struct uodpd *d, struct ud_qp *qp,
 {
 	int ret = 0;
 
+	/* No UC ODP (as mlx5_ib) and no RNR to wait with: dropped. */
+	if (qp->type == IBV_QPT_UC)
+		return ud_uc_drop(d, qp, w);
 	if (!peer->rdma_fault.stalled) {
 		ret = ud_odp_raise_rdma_fault(d, peer, w->rkey, w->raddr,
 					      (uint32_t)len,

@@ -67,13 +67,49 @@ static enum ud_step req_error(struct uodpd *d, struct ud_qp *qp,
 	return UD_STEP_DONE;
 }
 
-/* The responder saw a bad request: both ends move to error. */
+enum ud_step ud_uc_drop(struct uodpd *d, struct ud_qp *qp,
+			const struct ud_send_wqe *w)
+{
+	struct ud_cqe_info info = {
+		.opcode = MLX5_CQE_RESP_ERR,
+		.syndrome = MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR,
+	};
+
+	/*
+	 * A receive WQE the message had already claimed completes in error
+	 * and the responder goes on with the next message (class E).
+	 */
+	if (qp->req.claim.valid) {
+		ud_recv_complete(d, &qp->req.claim, &info);
+		qp->req.claim.valid = false;
+	}
+	ud_qp_complete_send(d, qp, w, 0, (uint32_t)w->sgl.total);
+	return UD_STEP_DONE;
+}
+
+/*
+ * The responder refused the message (its own state may have changed).  RC
+ * hears of it in a NAK and fails the WQE with syndrome; UC hears nothing.
+ */
+static enum ud_step resp_refused(struct uodpd *d, struct ud_qp *qp,
+				 const struct ud_send_wqe *w, uint8_t syndrome)
+{
+	if (qp->type == IBV_QPT_UC)
+		return ud_uc_drop(d, qp, w);
+	return req_error(d, qp, w, syndrome);
+}
+
+/*
+ * The responder saw a bad request: both ends move to error.  A UC
+ * responder drops it and stays up (class D, as the kernel's rxe).
+ */
 static enum ud_step remote_error(struct uodpd *d, struct ud_qp *qp,
 				 struct ud_qp *peer,
 				 const struct ud_send_wqe *w, uint8_t syndrome)
 {
-	ud_engine_qp_to_error(d, peer);
-	return req_error(d, qp, w, syndrome);
+	if (qp->type != IBV_QPT_UC)
+		ud_engine_qp_to_error(d, peer);
+	return resp_refused(d, qp, w, syndrome);
 }
 
 /* Fail a claimed receive WQE at the responder, which moves to error. */
@@ -149,6 +185,8 @@ static void local_side(const struct ud_qp *qp, const struct ud_send_wqe *w,
 static enum ud_step transport_retry(struct uodpd *d, struct ud_qp *qp,
 				    const struct ud_send_wqe *w)
 {
+	if (qp->type == IBV_QPT_UC)
+		return ud_uc_drop(d, qp, w);	/* no ACK expected, none missed */
 	if (!qp->req.retries_left)
 		return req_error(d, qp, w,
 				 MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR);
@@ -160,6 +198,9 @@ static enum ud_step transport_retry(struct uodpd *d, struct ud_qp *qp,
 enum ud_step ud_rnr_backoff(struct uodpd *d, struct ud_qp *qp,
 			    struct ud_qp *peer, const struct ud_send_wqe *w)
 {
+	/* UC has no RNR NAK: the responder drops what it cannot take now. */
+	if (qp->type == IBV_QPT_UC)
+		return ud_uc_drop(d, qp, w);
 	if (qp->attr.rnr_retry != 7) {
 		if (!qp->req.rnr_retries_left)
 			return req_error(d, qp, w,
@@ -226,7 +267,7 @@ static enum ud_step rc_claim(struct uodpd *d, struct ud_qp *qp,
 	if (ret) {
 		recv_error(d, peer, &qp->req.claim,
 			   MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
-		return req_error(d, qp, w, MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
+		return resp_refused(d, qp, w, MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
 	}
 	return UD_STEP_MORE;
 }
@@ -249,6 +290,12 @@ static enum ud_step recv_fault_step(struct uodpd *d, struct ud_qp *qp,
 	struct ud_recv_claim *claim = &qp->req.claim;
 	struct ud_srq *srq = NULL;
 
+	/*
+	 * UC cannot hold the requester off while the fault is serviced, and
+	 * mlx5_ib offers no UC ODP: the message is dropped, nothing raised.
+	 */
+	if (qp->type == IBV_QPT_UC)
+		return ud_uc_drop(d, qp, w);
 	if (claim->srqn != UD_NO_HANDLE)
 		srq = ud_srq_lookup(d, claim->srqn);
 	if (ud_recv_fault(d, peer, srq, claim->wqe_counter,
@@ -275,6 +322,23 @@ static void recv_cqe_info(const struct ud_qp *qp, const struct ud_send_wqe *w,
 	};
 }
 
+/*
+ * A UC SEND longer than the receive WQE it claimed in this very step:
+ * dropped, and a WQE of the QP's own RQ waits for the next message (class
+ * D); one from an SRQ completes in error (class E), as the kernel's rxe.
+ */
+static enum ud_step uc_too_long(struct uodpd *d, struct ud_qp *qp,
+				struct ud_qp *peer, const struct ud_send_wqe *w)
+{
+	struct ud_recv_claim *claim = &qp->req.claim;
+
+	if (claim->srqn == UD_NO_HANDLE) {
+		ud_recv_unclaim(peer, NULL, claim);
+		claim->valid = false;
+	}
+	return ud_uc_drop(d, qp, w);
+}
+
 static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 			    struct ud_qp *peer, const struct ud_send_wqe *w)
 {
@@ -295,6 +359,8 @@ static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 	if (step != UD_STEP_MORE)
 		return step;
 	if (w->sgl.total > claim->sgl.total) {
+		if (qp->type == IBV_QPT_UC)
+			return uc_too_long(d, qp, peer, w);
 		recv_error(d, peer, claim, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
 		return req_error(d, qp, w,
 				 MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
@@ -318,7 +384,7 @@ static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
 	case UD_XFER_DST_ERR:
 		recv_error(d, peer, claim, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
-		return req_error(d, qp, w, MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
+		return resp_refused(d, qp, w, MLX5_CQE_SYNDROME_REMOTE_OP_ERR);
 	}
 	qp->req.bytes_done += n;
 	if (qp->req.bytes_done < w->sgl.total)
@@ -572,8 +638,9 @@ static enum ud_step rc_atomic(struct uodpd *d, struct ud_qp *qp,
 static enum ud_step rc_exec(struct uodpd *d, struct ud_qp *qp,
 			    const struct ud_send_wqe *w)
 {
+	/* UC talks to UC, RC to RC, an XRC initiator to an XRC target. */
 	uint32_t want = qp->type == IBV_QPT_XRC_SEND ? IBV_QPT_XRC_RECV :
-						       IBV_QPT_RC;
+						       qp->type;
 	struct ud_qp *peer = ud_qp_lookup(d, qp->attr.dest_qp_num);
 
 	if (w->sgl.total > qp->ctx->dev->attr.max_msg_sz)

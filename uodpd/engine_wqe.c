@@ -54,9 +54,12 @@ static bool opcode_valid_for(uint8_t opcode, uint32_t qp_type)
 		return true;
 	case MLX5_OPCODE_RDMA_WRITE:
 	case MLX5_OPCODE_RDMA_WRITE_IMM:
+		return qp_type == IBV_QPT_RC || qp_type == IBV_QPT_UC ||
+		       qp_type == IBV_QPT_XRC_SEND;
 	case MLX5_OPCODE_RDMA_READ:
 	case MLX5_OPCODE_ATOMIC_CS:
 	case MLX5_OPCODE_ATOMIC_FA:
+		/* Reads and atomics need a response: UC has none. */
 		return qp_type == IBV_QPT_RC || qp_type == IBV_QPT_XRC_SEND;
 	default:
 		return false;

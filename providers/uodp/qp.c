@@ -21,18 +21,23 @@ static const uint64_t rc_send_ops = IBV_QP_EX_WITH_RDMA_WRITE |
 	IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM | IBV_QP_EX_WITH_SEND |
 	IBV_QP_EX_WITH_SEND_WITH_IMM | IBV_QP_EX_WITH_RDMA_READ |
 	IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP | IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
+/* As libmlx5's MLX5_SUPPORTED_SEND_OPS_FLAGS_UC, less what uodp lacks. */
+static const uint64_t uc_send_ops = IBV_QP_EX_WITH_RDMA_WRITE |
+	IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM | IBV_QP_EX_WITH_SEND |
+	IBV_QP_EX_WITH_SEND_WITH_IMM;
 static const uint64_t ud_send_ops = IBV_QP_EX_WITH_SEND |
 	IBV_QP_EX_WITH_SEND_WITH_IMM;
 
 static bool has_sq(enum ibv_qp_type type)
 {
-	return type == IBV_QPT_RC || type == IBV_QPT_UD ||
-	       type == IBV_QPT_XRC_SEND;
+	return type == IBV_QPT_RC || type == IBV_QPT_UC ||
+	       type == IBV_QPT_UD || type == IBV_QPT_XRC_SEND;
 }
 
 static bool has_rq(enum ibv_qp_type type, struct ibv_srq *srq)
 {
-	return (type == IBV_QPT_RC || type == IBV_QPT_UD) && !srq;
+	return (type == IBV_QPT_RC || type == IBV_QPT_UC ||
+		type == IBV_QPT_UD) && !srq;
 }
 
 /* Bytes a WQE of this QP type spends before its data segments. */
@@ -43,6 +48,9 @@ static uint32_t sq_overhead(enum ibv_qp_type type)
 	switch (type) {
 	case IBV_QPT_UD:
 		return ctrl + MLX5_AV_EXTENDED_SIZE;
+	case IBV_QPT_UC:
+		/* libmlx5: no atomic segment, UC has no atomics. */
+		return ctrl + sizeof(struct mlx5_wqe_raddr_seg);
 	case IBV_QPT_XRC_SEND:
 		return ctrl + sizeof(struct mlx5_wqe_xrc_seg) +
 		       sizeof(struct mlx5_wqe_raddr_seg) +
@@ -203,13 +211,15 @@ static int check_init_attr(struct ibv_qp_init_attr_ex *attr)
 
 	switch (attr->qp_type) {
 	case IBV_QPT_RC:
+	case IBV_QPT_UC:
 	case IBV_QPT_UD:
 		if (!attr->pd || !attr->send_cq || !attr->recv_cq)
 			return EINVAL;
 		if (attr->srq && to_usrq(attr->srq)->vsrq.srq_type !=
 					 IBV_SRQT_BASIC)
 			return EINVAL;
-		ops = attr->qp_type == IBV_QPT_RC ? rc_send_ops : ud_send_ops;
+		ops = attr->qp_type == IBV_QPT_RC ? rc_send_ops :
+		      attr->qp_type == IBV_QPT_UC ? uc_send_ops : ud_send_ops;
 		break;
 	case IBV_QPT_XRC_SEND:
 		if (!attr->pd || !attr->send_cq || attr->srq)

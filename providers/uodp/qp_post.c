@@ -57,8 +57,17 @@ static void sq_commit(struct uodp_qp *qp, struct uodp_wqe *w, uint8_t opcode,
 
 static bool opcode_allowed(enum ibv_qp_type type, enum ibv_wr_opcode opcode)
 {
+	bool send = opcode == IBV_WR_SEND || opcode == IBV_WR_SEND_WITH_IMM;
+
 	if (type == IBV_QPT_UD)
-		return opcode == IBV_WR_SEND || opcode == IBV_WR_SEND_WITH_IMM;
+		return send;
+	/*
+	 * UC has no responses, so no reads or atomics.  libmlx5
+	 * would post them for the HCA to fail; refusing them here is kinder.
+	 */
+	if (type == IBV_QPT_UC)
+		return send || opcode == IBV_WR_RDMA_WRITE ||
+		       opcode == IBV_WR_RDMA_WRITE_WITH_IMM;
 	return uodp_wr_opcode_to_mlx5(opcode) >= 0;
 }
 
@@ -348,6 +357,47 @@ static void uodp_wr_rdma_read(struct ibv_qp_ex *qpx, uint32_t rkey,
 	wr_rdma(qpx, MLX5_OPCODE_RDMA_READ, rkey, remote_addr, 0);
 }
 
+/*
+ * A builder UC does not have (libmlx5 leaves it NULL): the batch fails at
+ * wr_complete with EINVAL instead of a call through a NULL pointer.
+ */
+static void wr_refuse(struct uodp_qp *qp)
+{
+	wr_close(qp);
+	if (!qp->wr.err)
+		qp->wr.err = EINVAL;
+}
+
+static void uodp_wr_rdma_read_refused(struct ibv_qp_ex *qpx, uint32_t rkey,
+				      uint64_t remote_addr)
+{
+	(void)rkey;
+	(void)remote_addr;
+	wr_refuse(qpex_to_uqp(qpx));
+}
+
+static void uodp_wr_atomic_cmp_swp_refused(struct ibv_qp_ex *qpx,
+					   uint32_t rkey, uint64_t remote_addr,
+					   uint64_t compare, uint64_t swap)
+{
+	(void)rkey;
+	(void)remote_addr;
+	(void)compare;
+	(void)swap;
+	wr_refuse(qpex_to_uqp(qpx));
+}
+
+static void uodp_wr_atomic_fetch_add_refused(struct ibv_qp_ex *qpx,
+					     uint32_t rkey,
+					     uint64_t remote_addr,
+					     uint64_t add)
+{
+	(void)rkey;
+	(void)remote_addr;
+	(void)add;
+	wr_refuse(qpex_to_uqp(qpx));
+}
+
 static void wr_atomic(struct ibv_qp_ex *qpx, uint8_t opcode, uint32_t rkey,
 		      uint64_t remote_addr, uint64_t swap_add, uint64_t compare)
 {
@@ -489,6 +539,11 @@ void uodp_qp_fill_wr_ops(struct uodp_qp *qp)
 		qpx->wr_rdma_read = uodp_wr_rdma_read;
 		qpx->wr_atomic_cmp_swp = uodp_wr_atomic_cmp_swp;
 		qpx->wr_atomic_fetch_add = uodp_wr_atomic_fetch_add;
+	}
+	if (qp->type == IBV_QPT_UC) {
+		qpx->wr_rdma_read = uodp_wr_rdma_read_refused;
+		qpx->wr_atomic_cmp_swp = uodp_wr_atomic_cmp_swp_refused;
+		qpx->wr_atomic_fetch_add = uodp_wr_atomic_fetch_add_refused;
 	}
 	qpx->wr_set_sge = uodp_wr_set_sge;
 	qpx->wr_set_sge_list = uodp_wr_set_sge_list;

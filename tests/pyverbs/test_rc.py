@@ -14,25 +14,8 @@ class RCTrafficTest(UodpTestCase):
 
     def test_send_recv(self):
         """SEND of many sizes, in order, each byte checked."""
-        sqp, cqp = self.rc_pair()
-        sizes = [1, 7, 64, 1000, 1024, 1025, 4096, 65536]
-        rmr = self.server.mr(65536 * len(sizes))
-        smr = self.client.mr(65536 * len(sizes))
-        for i, size in enumerate(sizes):
-            sqp.post_recv(recv_wr(100 + i, [SGE(rmr.buf + i * 65536, 65536,
-                                                rmr.lkey)]))
-        for i, size in enumerate(sizes):
-            smr.write(pattern(size, i), size, i * 65536)
-            cqp.post_send(send_wr(200 + i, [SGE(smr.buf + i * 65536, size,
-                                                smr.lkey)]))
-        for i, wc in enumerate(poll_cq(self.client.cq, len(sizes))):
-            self.assert_wc(wc, wr_id=200 + i, opcode=e.IBV_WC_SEND)
-        for i, wc in enumerate(poll_cq(self.server.cq, len(sizes))):
-            self.assert_wc(wc, wr_id=100 + i, opcode=e.IBV_WC_RECV,
-                           byte_len=sizes[i])
-            self.assertEqual(wc.qp_num, sqp.qp_num)
-            self.assertEqual(rmr.read(sizes[i], i * 65536),
-                             pattern(sizes[i], i))
+        self.check_sends(*self.rc_pair(),
+                         [1, 7, 64, 1000, 1024, 1025, 4096, 65536], 65536)
 
     def test_send_recv_scatter_gather(self):
         """A send gathered from 3 SGEs lands scattered over 2 SGEs."""

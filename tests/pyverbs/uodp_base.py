@@ -24,7 +24,7 @@ from pyverbs.pd import PD
 from pyverbs.pyverbs_error import PyverbsRDMAError
 from pyverbs.qp import QP, QPAttr, QPCap, QPInitAttr, QPInitAttrEx
 from pyverbs.srq import SRQ, SrqAttr, SrqInitAttr, SrqInitAttrEx
-from pyverbs.wr import RecvWR, SendWR
+from pyverbs.wr import SGE, RecvWR, SendWR
 from pyverbs.xrcd import XRCD, XRCDInitAttr
 
 DEV_NAME = os.environ.get('UODP_DEV', 'uodp0')
@@ -51,6 +51,9 @@ RC_RTS_MASK = (e.IBV_QP_STATE | e.IBV_QP_TIMEOUT | e.IBV_QP_RETRY_CNT |
                e.IBV_QP_RNR_RETRY | e.IBV_QP_SQ_PSN |
                e.IBV_QP_MAX_QP_RD_ATOMIC)
 XRC_TGT_RTS_MASK = e.IBV_QP_STATE | e.IBV_QP_TIMEOUT | e.IBV_QP_SQ_PSN
+# UC: connected as RC, without responder resources, timeouts or retries.
+UC_RTR_MASK = XRC_INI_RTR_MASK
+UC_RTS_MASK = e.IBV_QP_STATE | e.IBV_QP_SQ_PSN
 
 WC_STATUS_NAMES = {getattr(e, n): n for n in dir(e)
                    if n.startswith('IBV_WC_') and n.endswith('_ERR')}
@@ -239,6 +242,27 @@ class UodpTestCase(unittest.TestCase):
                       (what, code, err, '/'.join(errno.errorcode[c]
                                                   for c in codes)))
 
+    def check_sends(self, sqp, cqp, sizes, slot):
+        """SENDs of sizes from cqp to sqp, one receive slot each, in order,
+        every byte checked."""
+        rmr = self.server.mr(slot * len(sizes))
+        smr = self.client.mr(slot * len(sizes))
+        for i, size in enumerate(sizes):
+            sqp.post_recv(recv_wr(100 + i, [SGE(rmr.buf + i * slot, slot,
+                                                rmr.lkey)]))
+        for i, size in enumerate(sizes):
+            smr.write(pattern(size, i), size, i * slot)
+            cqp.post_send(send_wr(200 + i, [SGE(smr.buf + i * slot, size,
+                                                smr.lkey)]))
+        for i, wc in enumerate(poll_cq(self.client.cq, len(sizes))):
+            self.assert_wc(wc, wr_id=200 + i, opcode=e.IBV_WC_SEND)
+        for i, wc in enumerate(poll_cq(self.server.cq, len(sizes))):
+            self.assert_wc(wc, wr_id=100 + i, opcode=e.IBV_WC_RECV,
+                           byte_len=sizes[i])
+            self.assertEqual(wc.qp_num, sqp.qp_num)
+            self.assertEqual(rmr.read(sizes[i], i * slot),
+                             pattern(sizes[i], i))
+
     # --- connections ------------------------------------------------------
     def rc_pair(self, server_kw=None, client_kw=None, conn_kw=None,
                 server_conn_kw=None, client_conn_kw=None):
@@ -250,6 +274,13 @@ class UodpTestCase(unittest.TestCase):
         rc_connect(sqp, self.server, self.client, cqp.qp_num, **skw)
         rc_connect(cqp, self.client, self.server, sqp.qp_num, **ckw)
         return sqp, cqp
+
+    def uc_pair(self, server_kw=None, client_kw=None):
+        """A connected UC QP pair; returns (server_qp, client_qp)."""
+        kw = {'rtr_mask': UC_RTR_MASK, 'rts_mask': UC_RTS_MASK}
+        return self.rc_pair(dict(server_kw or {}, qp_type=e.IBV_QPT_UC),
+                            dict(client_kw or {}, qp_type=e.IBV_QPT_UC),
+                            conn_kw=kw)
 
 
 def make_xrcd(side):

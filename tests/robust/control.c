@@ -802,7 +802,7 @@ static void srq_cases(struct raw_dev *dev, uint32_t pd, uint32_t cq)
 	struct ib_uverbs_query_srq_resp sattr;
 	struct srq_spec ss;
 	struct qp_spec s;
-	uint32_t srq, qpn;
+	uint32_t srq, qpn, uc;
 
 	srq_spec_init(&ss, IBV_SRQT_BASIC, pd, 0, 0);
 	check_ret(create_srq(dev, &ss, &srq), 0, "CREATE_SRQ (basic)");
@@ -812,6 +812,11 @@ static void srq_cases(struct raw_dev *dev, uint32_t pd, uint32_t cq)
 		  "CREATE_QP with an SRQ and a receive queue");
 	s.rq_cnt = 0;
 	check_ret(create_qp(dev, &s, &qpn), 0, "CREATE_QP UD on the SRQ");
+	qp_spec_init(&s, IBV_QPT_UC, pd, cq);
+	s.srq = srq;
+	s.rq_cnt = 0;
+	check_ret(create_qp(dev, &s, &uc), 0, "CREATE_QP UC on the SRQ");
+	check_ret(raw_destroy(dev, RAW_QP, uc), 0, "DESTROY_QP UC on the SRQ");
 	check_ret(raw_destroy(dev, RAW_SRQ, srq), -EBUSY, "DESTROY_SRQ in use");
 	check_ret(modify_srq(dev, srq, IBV_SRQ_LIMIT, 10), 0,
 		  "MODIFY_SRQ limit 10");
@@ -850,8 +855,8 @@ static void bad_qp_cases(struct raw_dev *dev, uint32_t pd, uint32_t cq)
 	} cases[] = {
 #define QP_CASE(what, field, value, want) \
 	{ what, offsetof(struct qp_spec, field), value, want }
-		QP_CASE("CREATE_QP UC (the engine has no UC)", type,
-			IBV_QPT_UC, -EOPNOTSUPP),
+		QP_CASE("CREATE_QP raw packet (the engine has no Ethernet)",
+			type, IBV_QPT_RAW_PACKET, -EOPNOTSUPP),
 		QP_CASE("CREATE_QP of type 77", type, 77, -EINVAL),
 		QP_CASE("CREATE_QP with 48 SQ WQEBBs", sq_cnt, 48, -EINVAL),
 		QP_CASE("CREATE_QP with 17 send SGEs", max_send_sge, 17,
@@ -905,6 +910,11 @@ static void qp_cases(struct raw_dev *dev)
 		  "DEALLOC_PD in use by a QP");
 	check_ret(raw_destroy(dev, RAW_QP, qpn), 0, "DESTROY_QP");
 	check_ret(raw_destroy(dev, RAW_QP, qpn), -ENOENT, "DESTROY_QP twice");
+	/* UC, as mlx5 offers it: an RQ of its own, or an SRQ (srq_cases). */
+	qp_spec_init(&s, IBV_QPT_UC, pd, cq);
+	check_ret(create_qp(dev, &s, &qpn), 0, "CREATE_QP UC");
+	check_ret(raw_qp_state(dev, qpn), IBV_QPS_RESET, "UC starts in RESET");
+	check_ret(raw_destroy(dev, RAW_QP, qpn), 0, "DESTROY_QP UC");
 	srq_cases(dev, pd, cq);
 	bad_qp_cases(dev, pd, cq);
 	/* One left alive: the context's teardown takes it. */
@@ -938,6 +948,10 @@ static int test_objects(void)
 		  IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC)
 #define UD_INIT_MASK (IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | \
 		      IBV_QP_QKEY)
+/* UC is connected like RC but has no responder resources and no retries. */
+#define UC_RTR_MASK (IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | \
+		     IBV_QP_DEST_QPN | IBV_QP_RQ_PSN)
+#define UC_RTS_MASK (IBV_QP_STATE | IBV_QP_SQ_PSN)
 
 /* One MODIFY_QP: the attributes of attrs_init(), one of them maybe bad. */
 struct step {
@@ -1148,6 +1162,68 @@ static void ud_states(struct raw_dev *dev, uint32_t pd, uint32_t cq,
 		   q.sq_psn == 42, "UD reads back RTS, its qkey and SQ PSN");
 }
 
+/* The UC rows of the kernel's qp_state_table (ib_modify_qp_is_ok). */
+static void uc_states(struct raw_dev *dev, uint32_t pd, uint32_t cq,
+		      const struct gids *g)
+{
+	const struct step steps[] = {
+		{ STEP("RESET -> INIT with a qkey (not UC's)",
+		  IBV_QPS_INIT, INIT_MASK | IBV_QP_QKEY, -EINVAL) },
+		{ STEP("RESET -> INIT without access flags",
+		  IBV_QPS_INIT, INIT_MASK & ~IBV_QP_ACCESS_FLAGS, -EINVAL) },
+		{ STEP("RESET -> INIT", IBV_QPS_INIT, INIT_MASK, 0) },
+		{ STEP("INIT -> RTR with RC's responder attributes",
+		  IBV_QPS_RTR, RTR_MASK, -EINVAL) },
+		{ STEP("INIT -> RTR with min_rnr_timer (UC has no RNR)",
+		  IBV_QPS_RTR, UC_RTR_MASK | IBV_QP_MIN_RNR_TIMER, -EINVAL) },
+		{ STEP("INIT -> RTR without the RQ PSN",
+		  IBV_QPS_RTR, UC_RTR_MASK & ~IBV_QP_RQ_PSN, -EINVAL) },
+		{ STEP("INIT -> RTR without the AV",
+		  IBV_QPS_RTR, UC_RTR_MASK & ~IBV_QP_AV, -EINVAL) },
+		{ STEP("INIT -> RTR", IBV_QPS_RTR, UC_RTR_MASK, 0) },
+		{ STEP("RTR -> RTS with RC's retry attributes",
+		  IBV_QPS_RTS, RTS_MASK, -EINVAL) },
+		{ STEP("RTR -> RTS with a timeout (UC has no ACKs)",
+		  IBV_QPS_RTS, UC_RTS_MASK | IBV_QP_TIMEOUT, -EINVAL) },
+		{ STEP("RTR -> RTS with reads in flight (UC has no reads)",
+		  IBV_QPS_RTS, UC_RTS_MASK | IBV_QP_MAX_QP_RD_ATOMIC,
+		  -EINVAL) },
+		{ STEP("RTR -> RTS without the SQ PSN",
+		  IBV_QPS_RTS, IBV_QP_STATE, -EINVAL) },
+		{ STEP("RTR -> RTS", IBV_QPS_RTS, UC_RTS_MASK, 0) },
+		{ STEP("RTS: access flags with CUR_STATE RTS",
+		  0, IBV_QP_ACCESS_FLAGS | IBV_QP_CUR_STATE, 0),
+		  .cur = IBV_QPS_RTS },
+		{ STEP("RTS: min_rnr_timer (not UC's)",
+		  0, IBV_QP_MIN_RNR_TIMER, -EINVAL) },
+		{ STEP("RTS: rnr_retry (not UC's)",
+		  0, IBV_QP_RNR_RETRY, -EINVAL) },
+		{ STEP("RTS -> SQD", IBV_QPS_SQD, IBV_QP_STATE, 0) },
+		{ STEP("SQD -> SQD with a new AV",
+		  IBV_QPS_SQD, IBV_QP_STATE | IBV_QP_AV, 0) },
+		{ STEP("SQD -> SQD with a timeout (not UC's)",
+		  IBV_QPS_SQD, IBV_QP_STATE | IBV_QP_TIMEOUT, -EINVAL) },
+		{ STEP("SQD -> RTS", IBV_QPS_RTS, IBV_QP_STATE, 0) },
+	};
+	struct ib_uverbs_modify_qp base;
+	struct ib_uverbs_query_qp_resp q;
+	struct qp_spec s;
+	uint32_t qpn;
+
+	qp_spec_init(&s, IBV_QPT_UC, pd, cq);
+	check_ret(create_qp(dev, &s, &qpn), 0, "CREATE_QP UC");
+	attrs_init(&base, qpn, g->good);
+	run_steps(dev, qpn, "UC", &base, steps, ARRAY_SIZE(steps));
+	check_ret(query_qp(dev, qpn, &q), 0, "QUERY_QP UC");
+	test_check(q.qp_state == IBV_QPS_RTS && q.dest_qp_num == qpn &&
+		   q.rq_psn == 0x234567 && q.sq_psn == 42 &&
+		   q.path_mtu == IBV_MTU_1024 &&
+		   q.qp_access_flags == IBV_ACCESS_REMOTE_WRITE,
+		   "UC reads back RTS, its PSNs, MTU and access (state %u)",
+		   q.qp_state);
+	check_ret(raw_destroy(dev, RAW_QP, qpn), 0, "DESTROY_QP UC");
+}
+
 static int test_qp_states(void)
 {
 	struct ib_uverbs_modify_qp base;
@@ -1168,6 +1244,7 @@ static int test_qp_states(void)
 	rc_rts_and_back(&dev, qpn, &base);
 	check_ret(raw_qp_state(&dev, qpn), IBV_QPS_RESET, "RC back in RESET");
 	ud_states(&dev, pd, cq, &g);
+	uc_states(&dev, pd, cq, &g);
 	raw_close(&dev);
 	return 0;
 }

@@ -159,6 +159,18 @@ static void test_malformed(void)
 	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_RC, &w) == -EINVAL);
 	memcpy(wqe, rc_write_wqe, sizeof(wqe));
 	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_UD, &w) == -EINVAL); /* RDMA on UD */
+	/* UC: the same WRITE parses as on RC; a READ or an atomic does not. */
+	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_UC, &w) == 0 &&
+	      w.has_raddr && w.rkey == 0x200 && w.sgl.total == 4096);
+	wqe[3] = MLX5_OPCODE_RDMA_WRITE_IMM;
+	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_UC, &w) == 0);
+	wqe[3] = MLX5_OPCODE_RDMA_READ;
+	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_UC, &w) == -EINVAL);
+	wqe[3] = MLX5_OPCODE_ATOMIC_FA;
+	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_UC, &w) == -EINVAL);
+	wqe[3] = MLX5_OPCODE_ATOMIC_CS;
+	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_UC, &w) == -EINVAL);
+	memcpy(wqe, rc_write_wqe, sizeof(wqe));
 	memcpy(wqe, rc_write_wqe, sizeof(wqe));
 	wqe[7] = 2;			/* raddr but no room for data: still valid */
 	CHECK(ud_parse_send_wqe(wqe, 1, IBV_QPT_RC, &w) == 0 && w.sgl.n == 0);
