@@ -9,7 +9,8 @@
 #
 # usage: tests/bench/perf.sh        (from the source tree, after ./build.sh)
 # env:   UODP_BUILD_DIR (default <source>/build), UODP_BENCH_PORT (18700),
-#        UODP_BASE_BUILD (a build tree to compare the control path with)
+#        UODP_BASE_BUILD (a build tree to compare the control path and the
+#        datapath with)
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,6 +26,8 @@ if [ -z "${UODP_SOCKET:-}" ]; then
 	bash "$HERE/syscall_cost.sh" || echo "syscall_cost.sh failed"
 	echo
 	bash "$HERE/verbs_cost.sh" || echo "verbs_cost.sh failed"
+	echo
+	bash "$HERE/datapath_cost.sh" || echo "datapath_cost.sh failed"
 	echo
 	exec "$BUILD/bin/uodp-run" -- /bin/bash "${BASH_SOURCE[0]}" "$@"
 fi
