@@ -22,6 +22,7 @@
 
 #include "ctl.h"
 #include "uverbs.h"
+#include "uverbs_create_attrs.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -107,22 +108,6 @@ static int answer_created(struct ud_call *c, struct ud_ufile *f,
 
 /* ---- CQ_CREATE ---- */
 
-static const struct ud_attr_spec cq_create_attrs[] = {
-	UD_ATTR_NEW_OBJ(UVERBS_ATTR_CREATE_CQ_HANDLE),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_CQ_CQE, uint32_t, true),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_CQ_USER_HANDLE, uint64_t, true),
-	UD_ATTR_FD_OF(UVERBS_ATTR_CREATE_CQ_COMP_CHANNEL,
-		      UVERBS_OBJECT_COMP_CHANNEL, false),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_CQ_COMP_VECTOR, uint32_t, true),
-	UD_ATTR_FLAGS(UVERBS_ATTR_CREATE_CQ_FLAGS, false),
-	UD_ATTR_OUT_TYPE(UVERBS_ATTR_CREATE_CQ_RESP_CQE, uint32_t, true),
-	/* The context has one async event file: events go there anyway. */
-	UD_ATTR_FD_OF(UVERBS_ATTR_CREATE_CQ_EVENT_FD,
-		      UVERBS_OBJECT_ASYNC_EVENT, false),
-	UD_ATTR_UHW_IN(UD_PTR_MAX),
-	UD_ATTR_UHW_OUT,
-};
-
 static int cq_create(struct ud_call *c, struct ud_ufile *f,
 		     const struct ud_ioctl_cmd *cmd)
 {
@@ -163,36 +148,6 @@ static int cq_create(struct ud_call *c, struct ud_ufile *f,
 }
 
 /* ---- QP_CREATE ---- */
-
-static const struct ud_attr_spec qp_create_attrs[] = {
-	UD_ATTR_NEW_OBJ(UVERBS_ATTR_CREATE_QP_HANDLE),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_QP_XRCD_HANDLE, UVERBS_OBJECT_XRCD,
-		       false),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_QP_PD_HANDLE, UVERBS_OBJECT_PD,
-		       false),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_QP_SRQ_HANDLE, UVERBS_OBJECT_SRQ,
-		       false),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_QP_SEND_CQ_HANDLE, UVERBS_OBJECT_CQ,
-		       false),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_QP_RECV_CQ_HANDLE, UVERBS_OBJECT_CQ,
-		       false),
-	/* The device has no indirection tables: never found (ENOENT). */
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_QP_IND_TABLE_HANDLE,
-		       UVERBS_OBJECT_RWQ_IND_TBL, false),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_QP_USER_HANDLE, uint64_t, true),
-	UD_ATTR_IN_STRUCT(UVERBS_ATTR_CREATE_QP_CAP, struct ib_uverbs_qp_cap,
-			  max_inline_data, true),
-	UD_ATTR_CONST(UVERBS_ATTR_CREATE_QP_TYPE, true),
-	UD_ATTR_FLAGS(UVERBS_ATTR_CREATE_QP_FLAGS, false),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_QP_SOURCE_QPN, uint32_t, false),
-	UD_ATTR_FD_OF(UVERBS_ATTR_CREATE_QP_EVENT_FD,
-		      UVERBS_OBJECT_ASYNC_EVENT, false),
-	UD_ATTR_OUT_STRUCT(UVERBS_ATTR_CREATE_QP_RESP_CAP,
-			   struct ib_uverbs_qp_cap, max_inline_data, true),
-	UD_ATTR_OUT_TYPE(UVERBS_ATTR_CREATE_QP_RESP_QP_NUM, uint32_t, true),
-	UD_ATTR_UHW_IN(UD_PTR_MAX),
-	UD_ATTR_UHW_OUT,
-};
 
 #define QP_FLAGS_KNOWN (IB_UVERBS_QP_CREATE_BLOCK_MULTICAST_LOOPBACK | \
 			IB_UVERBS_QP_CREATE_SCATTER_FCS | \
@@ -330,29 +285,6 @@ static int qp_create(struct ud_call *c, struct ud_ufile *f,
 }
 
 /* ---- SRQ_CREATE ---- */
-
-static const struct ud_attr_spec srq_create_attrs[] = {
-	UD_ATTR_NEW_OBJ(UVERBS_ATTR_CREATE_SRQ_HANDLE),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_SRQ_PD_HANDLE, UVERBS_OBJECT_PD,
-		       true),
-	UD_ATTR_CONST(UVERBS_ATTR_CREATE_SRQ_TYPE, true),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_SRQ_USER_HANDLE, uint64_t, true),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_SRQ_MAX_WR, uint32_t, true),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_SRQ_MAX_SGE, uint32_t, true),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_SRQ_LIMIT, uint32_t, true),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_SRQ_XRCD_HANDLE, UVERBS_OBJECT_XRCD,
-		       false),
-	UD_ATTR_IDR_OF(UVERBS_ATTR_CREATE_SRQ_CQ_HANDLE, UVERBS_OBJECT_CQ,
-		       false),
-	UD_ATTR_IN_TYPE(UVERBS_ATTR_CREATE_SRQ_MAX_NUM_TAGS, uint32_t, false),
-	UD_ATTR_FD_OF(UVERBS_ATTR_CREATE_SRQ_EVENT_FD,
-		      UVERBS_OBJECT_ASYNC_EVENT, false),
-	UD_ATTR_OUT_TYPE(UVERBS_ATTR_CREATE_SRQ_RESP_MAX_WR, uint32_t, true),
-	UD_ATTR_OUT_TYPE(UVERBS_ATTR_CREATE_SRQ_RESP_MAX_SGE, uint32_t, true),
-	UD_ATTR_OUT_TYPE(UVERBS_ATTR_CREATE_SRQ_RESP_SRQ_NUM, uint32_t, false),
-	UD_ATTR_UHW_IN(UD_PTR_MAX),
-	UD_ATTR_UHW_OUT,
-};
 
 /* The objects an SRQ type needs: the CQ first, then what the type adds. */
 static int srq_objects(const struct ud_ioctl_cmd *cmd, uint64_t type)
