@@ -410,6 +410,7 @@ static const struct {
 } method_tables[] = {
 	{ ud_device_methods, &ud_device_nmethods },
 	{ ud_destroy_methods, &ud_destroy_nmethods },
+	{ ud_create_methods, &ud_create_nmethods },
 	{ ud_odp_methods, &ud_odp_nmethods },
 	{ ud_ioctl_methods, &ud_ioctl_nmethods },
 };
@@ -452,6 +453,9 @@ static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
 	if (cmd.desc->needs_context && !f->ctx)
 		return -EINVAL;
 	cmd.hdr_addr = addr;
+	ret = ud_ioctl_check_objects(c, f, &cmd);
+	if (ret)
+		return ret;
 	return cmd.desc->fn(c, f, &cmd);
 }
 

@@ -10,6 +10,7 @@
  *  uverbs_ioctl.c   the RDMA_VERBS_IOCTL decoder (pure, fuzzed)
  *  uverbs_device.c  methods of the device and the async event fd
  *  uverbs_destroy.c the DESTROY methods of the core objects
+ *  uverbs_create.c  the CREATE methods of CQ, QP and SRQ
  *  uverbs_methods.c DEVX, ADVISE_MR, the doorbell; uverbs_odp.c ODP's
  *  comp_channel.c   completion channels, CQ arming, completion events
  */
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <rdma/ib_user_ioctl_cmds.h>
+#include <rdma/ib_user_ioctl_verbs.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl_cmds.h>
 
@@ -183,8 +185,23 @@ void ud_uverbs_ucontext_resp(const struct uodpd *d,
 
 /* uverbs_objs.c: helpers of the object commands */
 struct ud_cmd;
+/*
+ * A command's driver data, as ib_udata has it: what the caller sent after
+ * the core request (write) or in UVERBS_ATTR_UHW_IN (ioctl).
+ */
+struct ud_udata {
+	const uint8_t *in;
+	uint32_t inlen;
+};
+
+/* The write command's driver data. */
+static inline struct ud_udata ud_write_udata(const struct ud_write_cmd *cmd)
+{
+	return (struct ud_udata){ .in = cmd->udata, .inlen = cmd->udata_len };
+}
+
 /* The first len bytes of the driver data, or -EINVAL if shorter. */
-int ud_uverbs_udata(const struct ud_write_cmd *cmd, void *dst, size_t len);
+int ud_uverbs_udata(const struct ud_udata *u, void *dst, size_t len);
 /* Run one of the device's operations (ctl_*.c) for the file's context. */
 int ud_uverbs_run(struct ud_ufile *f, struct uodpd *d,
 		  int (*fn)(struct ud_cmd *), const void *req, uint32_t len,
@@ -208,9 +225,67 @@ int ud_uverbs_fetch_fd(struct ud_call *c, int number);
  * emulator's memfd reference at ref_off in the driver data when the device
  * offers it and the command carries one (*fd then holds the memfd).
  */
-int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_write_cmd *cmd,
+int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_udata *u,
 			size_t ref_off, uint64_t buf_addr, uint64_t db_addr,
 			struct ud_queue_mem *mem, int *fd);
+
+/*
+ * The creates both forms share (uverbs_objs.c, uverbs_qp.c): the core's
+ * request however it came, mlx5's driver data and the emulator's queue
+ * memory reference turned into the device's operation, and what the
+ * answers need.  The object exists on success; the caller answers, and
+ * destroys it again if the answer cannot be written.
+ */
+struct ud_cq_create {
+	uint64_t user_handle;
+	uint32_t cqe;
+	int32_t comp_channel;		/* the caller's fd number, or -1 */
+	uint32_t comp_vector;
+	uint32_t flags;			/* IB_UVERBS_CQ_FLAGS_* (ioctl only) */
+};
+
+struct ud_cq_created {
+	uint32_t cqn;			/* also the handle */
+	uint32_t cqe;			/* what the CQ holds */
+	struct mlx5_ib_create_cq_resp drv;
+};
+
+int ud_uverbs_create_cq(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_cq_create *req,
+			const struct ud_udata *u, struct ud_cq_created *out);
+
+struct ud_qp_create {
+	uint64_t user_handle;
+	uint32_t qp_type;		/* enum ibv_qp_type */
+	uint32_t pdn;			/* handles, or UD_NO_HANDLE for none */
+	uint32_t xrcdn;			/* XRC_RECV only */
+	uint32_t send_cqn, recv_cqn, srqn;
+	struct ib_uverbs_qp_cap cap;
+	bool sq_sig_all;
+};
+
+struct ud_qp_created {
+	uint32_t qpn;			/* also the handle */
+	struct ib_uverbs_qp_cap cap;	/* what the QP has */
+	struct mlx5_ib_create_qp_resp drv;
+};
+
+int ud_uverbs_create_qp(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_qp_create *req,
+			const struct ud_udata *u, struct ud_qp_created *out);
+
+/* SRQs: ud_create_srq_req with the core's fields, and its shape asked. */
+struct ud_srq_created {
+	uint32_t srqn;			/* also the handle */
+	uint32_t max_wr, max_sge;	/* what the SRQ has */
+	struct mlx5_ib_create_srq_resp drv;
+};
+
+struct ud_create_srq_req;
+int ud_uverbs_create_srq(struct ud_call *c, struct ud_ufile *f,
+			 const struct ud_udata *u, uint32_t max_wr,
+			 uint32_t max_sge, struct ud_create_srq_req *k,
+			 struct ud_srq_created *out);
 
 /* The port's attributes as QUERY_PORT answers them. */
 void ud_uverbs_port_resp(const struct ud_device *dev,
@@ -261,14 +336,27 @@ enum ud_attr_type {
 	UD_ATTR_IDR,			/* an object handle */
 	UD_ATTR_FD,			/* an fd of the caller */
 	UD_ATTR_NEW_FD,			/* an fd the method installs */
+	UD_ATTR_IDR_NEW,		/* the handle of the object made */
 };
 
 struct ud_attr_spec {
 	uint16_t id;
 	uint8_t type;			/* enum ud_attr_type */
 	bool mandatory;
-	uint16_t min_len, max_len;	/* pointers */
+	/*
+	 * Pointers: their lengths.  IDR and FD attributes have none, and
+	 * min_len names the UVERBS_OBJECT_* the handle or fd must be of this
+	 * file, looked up before the method runs (ENOENT, EBADF) as the
+	 * kernel's attribute processing does; 0: the method looks.
+	 */
+	uint16_t min_len, max_len;
 };
+
+/* The object an IDR or FD attribute's spec names (see above), or 0. */
+static inline uint16_t ud_attr_spec_obj(const struct ud_attr_spec *s)
+{
+	return s->type == UD_ATTR_IDR || s->type == UD_ATTR_FD ? s->min_len : 0;
+}
 
 struct ud_ioctl_cmd;
 typedef int (*ud_ioctl_fn)(struct ud_call *c, struct ud_ufile *f,
@@ -283,7 +371,7 @@ struct ud_ioctl_desc {
 	bool needs_context;
 };
 
-#define UD_IOCTL_MAX_ATTRS 16		/* per method */
+#define UD_IOCTL_MAX_ATTRS 20		/* per method */
 #define UD_IOCTL_MAX_LEN (sizeof(struct ib_uverbs_ioctl_hdr) + \
 			  64 * sizeof(struct ib_uverbs_attr))
 
@@ -335,6 +423,24 @@ struct ud_ioctl_cmd {
 #define UD_ATTR_OUT_STRUCT(id, type, last, mand)			\
 	{ id, UD_ATTR_PTR_OUT, mand,					\
 	  offsetof(type, last) + sizeof(((type *)0)->last), UD_PTR_MAX }
+/* UVERBS_ATTR_TYPE(type) of an input: exactly the type. */
+#define UD_ATTR_IN_TYPE(id, type, mand)					\
+	{ id, UD_ATTR_PTR_IN, mand, sizeof(type), sizeof(type) }
+/*
+ * UVERBS_ATTR_STRUCT(type, last) of an input: at least up to last, any
+ * length, what is beyond the type zero (ud_ioctl_read_struct checks).
+ */
+#define UD_ATTR_IN_STRUCT(id, type, last, mand)				\
+	{ id, UD_ATTR_PTR_IN, mand,					\
+	  offsetof(type, last) + sizeof(((type *)0)->last), UD_PTR_MAX }
+/* UVERBS_ATTR_IDR(id, obj, UVERBS_ACCESS_NEW, UA_MANDATORY). */
+#define UD_ATTR_NEW_OBJ(id) { id, UD_ATTR_IDR_NEW, true, 0, 0 }
+/* UVERBS_ATTR_IDR(id, obj, UVERBS_ACCESS_READ): one of this file's. */
+#define UD_ATTR_IDR_OF(id, object, mand)				\
+	{ id, UD_ATTR_IDR, mand, object, 0 }
+/* UVERBS_ATTR_FD(id, obj, UVERBS_ACCESS_READ): an fd of this file's. */
+#define UD_ATTR_FD_OF(id, object, mand)					\
+	{ id, UD_ATTR_FD, mand, object, 0 }
 /* UVERBS_ATTR_UHW(): the driver's data in and out. */
 #define UD_ATTR_UHW_IN(max)						\
 	{ UVERBS_ATTR_UHW_IN, UD_ATTR_PTR_IN, false, 0, max }
@@ -368,6 +474,9 @@ extern const unsigned int ud_device_nmethods;
 /* The DESTROY methods of PD, MR, XRCD, CQ, QP, SRQ (uverbs_destroy.c). */
 extern const struct ud_ioctl_desc ud_destroy_methods[];
 extern const unsigned int ud_destroy_nmethods;
+/* The CREATE methods of CQ, QP and SRQ (uverbs_create.c). */
+extern const struct ud_ioctl_desc ud_create_methods[];
+extern const unsigned int ud_create_nmethods;
 
 /* uverbs_methods.c: attributes in the caller's memory. */
 /* A PTR_IN's bytes (inline up to 8), exactly a->len of them. */
@@ -399,6 +508,20 @@ int ud_ioctl_write_struct(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
  */
 int ud_ioctl_get_const(const struct ud_ioctl_cmd *cmd, uint16_t id,
 		       uint64_t max, uint64_t *out);
+/*
+ * As uverbs_copy_from_or_zero of a UVERBS_ATTR_STRUCT input: size bytes
+ * into dst (a shorter input zero-filled); an input longer than size must
+ * be zero beyond it (-EOPNOTSUPP).  -EFAULT for an unreadable pointer.
+ */
+int ud_ioctl_read_struct(struct ud_call *c, const struct ud_ioctl_attr *a,
+			 void *dst, size_t size);
+/*
+ * The IDR and FD attributes whose spec names an object: each must be one
+ * of this file's (-ENOENT for a handle, -EBADF for an fd), in the order
+ * the caller gave them, as the kernel looks them up.
+ */
+int ud_ioctl_check_objects(struct ud_call *c, struct ud_ufile *f,
+			   const struct ud_ioctl_cmd *cmd);
 /* As uverbs_get_flags32/64: absent is 0, a bit outside allowed -EINVAL. */
 int ud_ioctl_get_flags(const struct ud_ioctl_cmd *cmd, uint16_t id,
 		       uint64_t allowed, uint64_t *out);

@@ -8,7 +8,8 @@
  * flags only MANDATORY and VALID_OUTPUT, attr_data.reserved zero, no
  * attribute twice (EINVAL); an unknown one is ignored unless it is marked
  * mandatory (EPROTONOSUPPORT); pointers within their spec's lengths, IDR
- * and fd attributes of length zero, an IDR handle within 32 bits (EINVAL);
+ * and fd attributes of length zero, an IDR handle within 32 bits, an fd
+ * within an int (EINVAL);
  * every mandatory attribute of the method present (EINVAL).
  *
  * Pure (no I/O, no state): it runs under the libFuzzer harness.
@@ -50,7 +51,11 @@ static int check_len(const struct ud_attr_spec *spec, uint16_t len,
 	case UD_ATTR_IDR:
 		return len || data >> 32 ? -EINVAL : 0;
 	case UD_ATTR_FD:
+		/* An fd is an int: lookup_get_fd_uobject's fdno != id. */
+		return len || (int64_t)data != (int32_t)data ? -EINVAL : 0;
 	case UD_ATTR_NEW_FD:
+	case UD_ATTR_IDR_NEW:
+		/* What the caller put in the room is overwritten, not read. */
 		return len ? -EINVAL : 0;
 	}
 	return -EINVAL;

@@ -12,8 +12,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <rdma/ib_user_ioctl_cmds.h>
 #include <rdma/mlx5_user_ioctl_cmds.h>
 
@@ -99,6 +101,109 @@ int ud_ioctl_write_struct(struct ud_call *c, const struct ud_ioctl_cmd *cmd,
 	ret = ud_ioctl_write_out(c, cmd, a, buf, a->len);
 	free(buf);
 	return ret;
+}
+
+int ud_ioctl_read_struct(struct ud_call *c, const struct ud_ioctl_attr *a,
+			 void *dst, size_t size)
+{
+	struct ud_ioctl_attr head = *a;
+	uint8_t tail[256];
+	size_t off, n, i;
+
+	memset(dst, 0, size);
+	if (head.len > size)
+		head.len = (uint16_t)size;
+	if (ud_ioctl_read_in(c, &head, dst))
+		return -EFAULT;
+	/* uverbs_is_attr_cleared: a longer struct than ours is all zero. */
+	for (off = size; off < a->len; off += n) {
+		n = a->len - off < sizeof(tail) ? a->len - off : sizeof(tail);
+		if (a->len <= sizeof(a->data))
+			memcpy(tail, (const uint8_t *)&a->data + off, n);
+		else if (ud_pid_read(c->pid, a->data + off, tail, n))
+			return -EFAULT;
+		for (i = 0; i < n; i++)
+			if (tail[i])
+				return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Whether handle names an object of type obj that ctx made or opened. */
+static bool object_of(struct uodpd *d, struct ud_ctx *ctx, uint16_t obj,
+		      uint32_t handle)
+{
+	switch (obj) {
+	case UVERBS_OBJECT_PD:
+		return ud_ctx_pd(d, ctx, handle);
+	case UVERBS_OBJECT_CQ:
+		return ud_ctx_cq(d, ctx, handle);
+	case UVERBS_OBJECT_SRQ:
+		return ud_ctx_srq(d, ctx, handle);
+	case UVERBS_OBJECT_QP:
+		return ud_ctx_qp(d, ctx, handle);
+	case UVERBS_OBJECT_XRCD:
+		return ud_ctx_xrcd(d, ctx, handle);
+	}
+	/* Objects this device makes none of (RWQ_IND_TBL, ...). */
+	return false;
+}
+
+/* Whether fd of process pid is ctx's async event file (the one pipe). */
+static bool async_fd_of(const struct ud_ctx *ctx, pid_t pid, int fd)
+{
+	struct stat ours, theirs;
+	char path[64];
+
+	if (ctx->async_rfd < 0 || fstat(ctx->async_rfd, &ours))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	return !stat(path, &theirs) && theirs.st_ino == ours.st_ino &&
+	       theirs.st_dev == ours.st_dev;
+}
+
+/* lookup_get_idr_uobject, lookup_get_fd_uobject: ENOENT, EBADF. */
+static int check_object(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_attr_spec *s,
+			const struct ud_ioctl_attr *a)
+{
+	int fd = (int)(int64_t)a->data;
+
+	uint16_t obj = ud_attr_spec_obj(s);
+
+	if (s->type == UD_ATTR_IDR)
+		return object_of(c->d, f->ctx, obj, (uint32_t)a->data) ?
+		       0 : -ENOENT;
+	if (obj == UVERBS_OBJECT_COMP_CHANNEL)
+		return ud_channel_lookup(f->ctx, c->pid, fd) ? 0 : -EBADF;
+	if (obj == UVERBS_OBJECT_ASYNC_EVENT)
+		return async_fd_of(f->ctx, c->pid, fd) ? 0 : -EBADF;
+	return -EBADF;
+}
+
+int ud_ioctl_check_objects(struct ud_call *c, struct ud_ufile *f,
+			   const struct ud_ioctl_cmd *cmd)
+{
+	const struct ud_ioctl_desc *desc = cmd->desc;
+	unsigned int idx, i;
+	int ret;
+
+	if (!f->ctx)
+		return 0;
+	for (idx = 0; idx < cmd->num_attrs; idx++) {
+		for (i = 0; i < desc->nattrs; i++) {
+			const struct ud_attr_spec *s = &desc->attrs[i];
+			const struct ud_ioctl_attr *a = &cmd->attrs[i];
+
+			if (!ud_attr_spec_obj(s) || !a->present ||
+			    a->index != idx)
+				continue;
+			ret = check_object(c, f, s, a);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
 }
 
 /* ---- MLX5_IB_OBJECT_DEVX: the general command (DEVX_OTHER) ---- */

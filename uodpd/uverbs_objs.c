@@ -28,11 +28,11 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-int ud_uverbs_udata(const struct ud_write_cmd *cmd, void *dst, size_t len)
+int ud_uverbs_udata(const struct ud_udata *u, void *dst, size_t len)
 {
-	if (cmd->udata_len < len)
+	if (u->inlen < len)
 		return -EINVAL;
-	memcpy(dst, cmd->udata, len);
+	memcpy(dst, u->in, len);
 	return 0;
 }
 
@@ -110,15 +110,15 @@ int ud_uverbs_fetch_fd(struct ud_call *c, int number)
 	return fd < 0 ? -EBADF : fd;
 }
 
-int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_write_cmd *cmd,
+int ud_uverbs_queue_mem(struct ud_call *c, const struct ud_udata *u,
 			size_t ref_off, uint64_t buf_addr, uint64_t db_addr,
 			struct ud_queue_mem *mem, int *fd)
 {
 	struct uodp_qmem_ref ref = { .fd = -1 };
 
 	*fd = -1;
-	if (c->d->queue_memfd && cmd->udata_len >= ref_off + sizeof(ref))
-		memcpy(&ref, cmd->udata + ref_off, sizeof(ref));
+	if (c->d->queue_memfd && u->inlen >= ref_off + sizeof(ref))
+		memcpy(&ref, u->in + ref_off, sizeof(ref));
 	if (ref.fd < 0) {
 		/* The provider's own memory, as a kernel takes it. */
 		*mem = (struct ud_queue_mem){ .buf = buf_addr,
@@ -252,18 +252,25 @@ static uint32_t pow2_above(uint32_t cqe)
 	return n;
 }
 
-int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
-		      const struct ud_write_cmd *cmd)
+int ud_uverbs_create_cq(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_cq_create *req,
+			const struct ud_udata *u, struct ud_cq_created *out)
 {
-	const struct ib_uverbs_create_cq *req = (const void *)cmd->core;
-	struct ib_uverbs_create_cq_resp resp;
-	struct mlx5_ib_create_cq_resp drv = { 0 };
 	struct mlx5_ib_create_cq udata;
-	struct ud_create_cq_resp out;
+	struct ud_create_cq_resp res;
 	struct ud_create_cq_req k;
 	int fd, ret;
 
-	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)) ||
+	/* The core's checks first, as ib_uverbs makes them. */
+	if (req->comp_vector >= UD_NUM_COMP_VECTORS)
+		return -EINVAL;
+	/*
+	 * mlx5_ib takes both flags; this device has no completion
+	 * timestamps and always reports an overrun.
+	 */
+	if (req->flags)
+		return -EOPNOTSUPP;
+	if (ud_uverbs_udata(u, &udata, sizeof(udata)) ||
 	    req->cqe >= UD_NUM_MAX)
 		return -EINVAL;
 	k = (struct ud_create_cq_req){
@@ -273,19 +280,45 @@ int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
 		.comp_channel = req->comp_channel,
 		.comp_vector = req->comp_vector,
 	};
-	ret = ud_uverbs_queue_mem(c, cmd,
+	ret = ud_uverbs_queue_mem(c, u,
 				  offsetof(struct uodp_create_cq_drv, qmem),
 				  udata.buf_addr, udata.db_addr, &k.mem, &fd);
 	if (ret)
 		return ret;
-	ret = ud_uverbs_run(f, c->d, ud_cmd_create_cq, &k, sizeof(k), &out, fd);
+	ret = ud_uverbs_run(f, c->d, ud_cmd_create_cq, &k, sizeof(k), &res, fd);
+	if (ret)
+		return ret;
+	*out = (struct ud_cq_created){
+		.cqn = res.cqn,
+		.cqe = k.cqe_cnt - 1,
+		.drv = { .cqn = res.cqn },
+	};
+	return 0;
+}
+
+int ud_wcmd_create_cq(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd)
+{
+	const struct ib_uverbs_create_cq *req = (const void *)cmd->core;
+	struct ud_cq_create k = {
+		.user_handle = req->user_handle,
+		.cqe = req->cqe,
+		.comp_channel = req->comp_channel,
+		.comp_vector = req->comp_vector,
+	};
+	struct ud_udata u = ud_write_udata(cmd);
+	struct ib_uverbs_create_cq_resp resp;
+	struct ud_cq_created out;
+	int ret;
+
+	ret = ud_uverbs_create_cq(c, f, &k, &u, &out);
 	if (ret)
 		return ret;
 	resp.cq_handle = out.cqn;
-	resp.cqe = k.cqe_cnt - 1;
-	drv.cqn = out.cqn;
-	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
-			       sizeof(drv), ud_cmd_destroy_cq, out.cqn);
+	resp.cqe = out.cqe;
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp),
+					 &out.drv, sizeof(out.drv),
+					 ud_cmd_destroy_cq, out.cqn);
 }
 
 int ud_wcmd_destroy_cq(struct ud_call *c, struct ud_ufile *f,

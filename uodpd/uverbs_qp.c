@@ -31,66 +31,97 @@ static uint32_t handle_or_none(uint32_t handle)
 
 /* ---- QP ---- */
 
-static int create_qp_req(struct ud_call *c, const struct ud_write_cmd *cmd,
-			 struct ud_create_qp_req *k, int *fd)
+int ud_uverbs_create_qp(struct ud_call *c, struct ud_ufile *f,
+			const struct ud_qp_create *req,
+			const struct ud_udata *u, struct ud_qp_created *out)
 {
-	const struct ib_uverbs_create_qp *req = (const void *)cmd->core;
 	struct mlx5_ib_create_qp drv;
-	bool xrc_recv = req->qp_type == IBV_QPT_XRC_RECV;
+	struct ud_create_qp_resp res;
+	struct ud_create_qp_req k;
+	int fd, ret;
 
-	if (ud_uverbs_udata(cmd, &drv, sizeof(drv)))
+	/*
+	 * Even an XRC target QP (which ib_uverbs makes without driver data)
+	 * takes mlx5's: its queue counts must say it has no queues, and a
+	 * queue memfd offered for it is refused (EBADF).
+	 */
+	if (ud_uverbs_udata(u, &drv, sizeof(drv)))
 		return -EINVAL;
-	*k = (struct ud_create_qp_req){
+	k = (struct ud_create_qp_req){
 		.user_handle = req->user_handle,
 		.qp_type = req->qp_type,
 		.flags = req->sq_sig_all ? UD_QP_SQ_SIG_ALL : 0,
-		/* XRC_RECV names its XRCD where others name their PD. */
-		.pdn = xrc_recv ? UD_NO_HANDLE : req->pd_handle,
-		.xrcdn = xrc_recv ? req->pd_handle : UD_NO_HANDLE,
-		.send_cqn = handle_or_none(req->send_cq_handle),
-		.recv_cqn = handle_or_none(req->recv_cq_handle),
-		.srqn = req->is_srq ? req->srq_handle : UD_NO_HANDLE,
+		.pdn = req->pdn,
+		.xrcdn = req->xrcdn,
+		.send_cqn = req->send_cqn,
+		.recv_cqn = req->recv_cqn,
+		.srqn = req->srqn,
 		.sq_wqe_cnt = drv.sq_wqe_count,
 		.rq_wqe_cnt = drv.rq_wqe_count,
 		.rq_wqe_shift = drv.rq_wqe_shift,
-		.max_send_sge = req->max_send_sge,
-		.max_recv_sge = req->max_recv_sge,
-		.max_inline_data = req->max_inline_data,
+		.max_send_sge = req->cap.max_send_sge,
+		.max_recv_sge = req->cap.max_recv_sge,
+		.max_inline_data = req->cap.max_inline_data,
 	};
-	return ud_uverbs_queue_mem(c, cmd,
-				   offsetof(struct uodp_create_qp_drv, qmem),
-				   drv.buf_addr, drv.db_addr, &k->mem, fd);
+	ret = ud_uverbs_queue_mem(c, u,
+				  offsetof(struct uodp_create_qp_drv, qmem),
+				  drv.buf_addr, drv.db_addr, &k.mem, &fd);
+	if (ret)
+		return ret;
+	ret = ud_uverbs_run(f, c->d, ud_cmd_create_qp, &k, sizeof(k), &res,
+			    fd);
+	if (ret)
+		return ret;
+	*out = (struct ud_qp_created){
+		.qpn = res.qpn,
+		.cap = req->cap,
+	};
+	return 0;
 }
 
 int ud_wcmd_create_qp(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_write_cmd *cmd)
 {
 	const struct ib_uverbs_create_qp *req = (const void *)cmd->core;
-	struct mlx5_ib_create_qp_resp drv = { 0 };
+	bool xrc_recv = req->qp_type == IBV_QPT_XRC_RECV;
+	struct ud_qp_create k = {
+		.user_handle = req->user_handle,
+		.qp_type = req->qp_type,
+		/* XRC_RECV names its XRCD where others name their PD. */
+		.pdn = xrc_recv ? UD_NO_HANDLE : req->pd_handle,
+		.xrcdn = xrc_recv ? req->pd_handle : UD_NO_HANDLE,
+		.send_cqn = handle_or_none(req->send_cq_handle),
+		.recv_cqn = handle_or_none(req->recv_cq_handle),
+		.srqn = req->is_srq ? req->srq_handle : UD_NO_HANDLE,
+		.cap = {
+			.max_send_wr = req->max_send_wr,
+			.max_recv_wr = req->max_recv_wr,
+			.max_send_sge = req->max_send_sge,
+			.max_recv_sge = req->max_recv_sge,
+			.max_inline_data = req->max_inline_data,
+		},
+		.sq_sig_all = req->sq_sig_all,
+	};
+	struct ud_udata u = ud_write_udata(cmd);
 	struct ib_uverbs_create_qp_resp resp;
-	struct ud_create_qp_resp out;
-	struct ud_create_qp_req k;
-	int fd, ret;
+	struct ud_qp_created out;
+	int ret;
 
-	ret = create_qp_req(c, cmd, &k, &fd);
-	if (ret)
-		return ret;
-	ret = ud_uverbs_run(f, c->d, ud_cmd_create_qp, &k, sizeof(k), &out,
-			    fd);
+	ret = ud_uverbs_create_qp(c, f, &k, &u, &out);
 	if (ret)
 		return ret;
 	resp = (struct ib_uverbs_create_qp_resp){
 		.qp_handle = out.qpn,
 		.qpn = out.qpn,
-		.max_send_wr = req->max_send_wr,
-		.max_recv_wr = req->max_recv_wr,
-		.max_send_sge = req->max_send_sge,
-		.max_recv_sge = req->max_recv_sge,
-		.max_inline_data = req->max_inline_data,
+		.max_send_wr = out.cap.max_send_wr,
+		.max_recv_wr = out.cap.max_recv_wr,
+		.max_send_sge = out.cap.max_send_sge,
+		.max_recv_sge = out.cap.max_recv_sge,
+		.max_inline_data = out.cap.max_inline_data,
 	};
-	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
-					 sizeof(drv), ud_cmd_destroy_qp,
-					 out.qpn);
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp),
+					 &out.drv, sizeof(out.drv),
+					 ud_cmd_destroy_qp, out.qpn);
 }
 
 static void dest_to_ah(const struct ib_uverbs_qp_dest *d,
@@ -254,38 +285,58 @@ static int srq_shape(uint32_t max_wr, uint32_t max_sge,
 	return 0;
 }
 
-static int create_srq(struct ud_call *c, struct ud_ufile *f,
-		      const struct ud_write_cmd *cmd, uint32_t max_wr,
-		      uint32_t max_sge, struct ud_create_srq_req *k)
+int ud_uverbs_create_srq(struct ud_call *c, struct ud_ufile *f,
+			 const struct ud_udata *u, uint32_t max_wr,
+			 uint32_t max_sge, struct ud_create_srq_req *k,
+			 struct ud_srq_created *out)
 {
-	struct mlx5_ib_create_srq_resp drv = { 0 };
-	struct ib_uverbs_create_srq_resp resp;
-	struct ud_create_srq_resp out;
+	struct ud_create_srq_resp res;
 	struct mlx5_ib_create_srq udata;
 	int fd, ret;
 
-	if (ud_uverbs_udata(cmd, &udata, sizeof(udata)) ||
+	if (ud_uverbs_udata(u, &udata, sizeof(udata)) ||
 	    srq_shape(max_wr, max_sge, k))
 		return -EINVAL;
-	ret = ud_uverbs_queue_mem(c, cmd,
+	ret = ud_uverbs_queue_mem(c, u,
 				  offsetof(struct uodp_create_srq_drv, qmem),
 				  udata.buf_addr, udata.db_addr, &k->mem, &fd);
 	if (ret)
 		return ret;
-	ret = ud_uverbs_run(f, c->d, ud_cmd_create_srq, k, sizeof(*k), &out,
+	ret = ud_uverbs_run(f, c->d, ud_cmd_create_srq, k, sizeof(*k), &res,
 			    fd);
+	if (ret)
+		return ret;
+	*out = (struct ud_srq_created){
+		.srqn = res.srqn,
+		.max_wr = k->wqe_cnt - 1,
+		.max_sge = k->max_sge,
+		.drv = { .srqn = res.srqn },
+	};
+	return 0;
+}
+
+/* CREATE_SRQ and CREATE_XSRQ: one answer, struct ib_uverbs_create_srq_resp. */
+static int create_srq(struct ud_call *c, struct ud_ufile *f,
+		      const struct ud_write_cmd *cmd, uint32_t max_wr,
+		      uint32_t max_sge, struct ud_create_srq_req *k)
+{
+	struct ud_udata u = ud_write_udata(cmd);
+	struct ib_uverbs_create_srq_resp resp;
+	struct ud_srq_created out;
+	int ret;
+
+	ret = ud_uverbs_create_srq(c, f, &u, max_wr, max_sge, k, &out);
 	if (ret)
 		return ret;
 	resp = (struct ib_uverbs_create_srq_resp){
 		.srq_handle = out.srqn,
-		.max_wr = k->wqe_cnt - 1,
-		.max_sge = k->max_sge,
+		.max_wr = out.max_wr,
+		.max_sge = out.max_sge,
 		.srqn = out.srqn,
 	};
-	drv.srqn = out.srqn;
-	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp), &drv,
-					 sizeof(drv), ud_cmd_destroy_srq,
-					 out.srqn);
+	return ud_uverbs_respond_created(c, f, cmd, &resp, sizeof(resp),
+					 &out.drv, sizeof(out.drv),
+					 ud_cmd_destroy_srq, out.srqn);
 }
 
 int ud_wcmd_create_srq(struct ud_call *c, struct ud_ufile *f,

@@ -13,6 +13,7 @@
 #include <rdma/ib_user_ioctl_verbs.h>
 
 #include "uverbs.h"
+#include "uverbs_create_attrs.h"
 
 static int no_handler(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_ioctl_cmd *cmd)
@@ -89,6 +90,13 @@ static const struct ud_ioctl_desc table[] = {
 			      no_handler, get_context),
 	UD_IOCTL_METHOD(UVERBS_OBJECT_CQ, UVERBS_METHOD_CQ_DESTROY, no_handler,
 			cq_destroy),
+	/* The creates' own specs (NEW, IDR/FD of an object, struct in). */
+	UD_IOCTL_METHOD(UVERBS_OBJECT_CQ, UVERBS_METHOD_CQ_CREATE, no_handler,
+			cq_create_attrs),
+	UD_IOCTL_METHOD(UVERBS_OBJECT_QP, UVERBS_METHOD_QP_CREATE, no_handler,
+			qp_create_attrs),
+	UD_IOCTL_METHOD(UVERBS_OBJECT_SRQ, UVERBS_METHOD_SRQ_CREATE,
+			no_handler, srq_create_attrs),
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -118,6 +126,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (a->len < s->min_len || a->len > s->max_len))
 				abort();
 			if (s->type == UD_ATTR_IDR && (a->len || a->data >> 32))
+				abort();
+			if (s->type == UD_ATTR_FD &&
+			    (a->len || (int64_t)a->data != (int32_t)a->data))
+				abort();
+			if (s->type == UD_ATTR_IDR_NEW && a->len)
 				abort();
 		}
 	}

@@ -26,7 +26,7 @@
 
 #define PAGE 4096u
 #define MAX_CMD 1024
-#define MAX_ATTRS 8
+#define MAX_ATTRS 20
 
 static size_t page_align(size_t n)
 {
@@ -190,6 +190,9 @@ static int get_context_ioctl(struct raw_dev *dev)
 	if (ret)
 		return ret;
 	dev->device_pid = drv.device_pid;
+	/* The emulator's tail is the same on both paths. */
+	dev->emu_caps = drv.emu_caps;
+	dev->memfd_queues = !!(dev->emu_caps & UODP_EMU_CAP_QUEUE_MEMFD);
 	ret = raw_ioctl(dev, UVERBS_OBJECT_ASYNC_EVENT,
 			UVERBS_METHOD_ASYNC_EVENT_ALLOC, &fd, 1);
 	if (!ret)
@@ -364,6 +367,31 @@ static size_t cmd_size(size_t full, size_t ref_off, int fd)
 	return fd >= 0 ? full : ref_off;
 }
 
+int raw_cq_prepare(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt,
+		   struct uodp_create_cq_drv *drv, size_t *drv_len, int *fd)
+{
+	uint32_t i;
+
+	memset(cq, 0, sizeof(*cq));
+	memset(drv, 0, sizeof(*drv));
+	cq->cnt = cnt;
+	cq->size = page_align((size_t)cnt * MLX5_CQE_SIZE + 64);
+	*fd = queue_mem(dev, cq->size, &cq->mem);
+	if (!cq->mem)
+		return *fd;
+	for (i = 0; i < cnt; i++)
+		cq->mem[i * MLX5_CQE_SIZE + 63] = MLX5_CQE_INVALID_OP_OWN;
+	cq->dbrec = (volatile uint32_t *)(cq->mem + (size_t)cnt * MLX5_CQE_SIZE);
+	drv->mlx5.buf_addr = (uintptr_t)cq->mem;
+	drv->mlx5.db_addr = (uintptr_t)cq->dbrec;
+	drv->mlx5.cqe_size = MLX5_CQE_SIZE;
+	drv->qmem.fd = *fd;
+	drv->qmem.size = cq->size;
+	drv->qmem.dbrec_offset = (uint64_t)cnt * MLX5_CQE_SIZE;
+	*drv_len = cmd_size(sizeof(*drv), offsetof(typeof(*drv), qmem), *fd);
+	return 0;
+}
+
 int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 {
 	struct {
@@ -374,31 +402,18 @@ int raw_create_cq(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt)
 		struct ib_uverbs_create_cq_resp core;
 		struct mlx5_ib_create_cq_resp drv;
 	} resp;
-	uint32_t i;
+	size_t drv_len;
 	int fd, ret;
 
-	memset(cq, 0, sizeof(*cq));
 	memset(&cmd, 0, sizeof(cmd));
-	cq->cnt = cnt;
-	cq->size = page_align((size_t)cnt * MLX5_CQE_SIZE + 64);
-	fd = queue_mem(dev, cq->size, &cq->mem);
-	if (!cq->mem)
-		return fd;
-	for (i = 0; i < cnt; i++)
-		cq->mem[i * MLX5_CQE_SIZE + 63] = MLX5_CQE_INVALID_OP_OWN;
-	cq->dbrec = (volatile uint32_t *)(cq->mem + (size_t)cnt * MLX5_CQE_SIZE);
+	ret = raw_cq_prepare(dev, cq, cnt, &cmd.drv, &drv_len, &fd);
+	if (ret)
+		return ret;
 	cmd.core.user_handle = 1;
 	cmd.core.cqe = cnt - 1;
 	cmd.core.comp_channel = -1;
-	cmd.drv.mlx5.buf_addr = (uintptr_t)cq->mem;
-	cmd.drv.mlx5.db_addr = (uintptr_t)cq->dbrec;
-	cmd.drv.mlx5.cqe_size = MLX5_CQE_SIZE;
-	cmd.drv.qmem.fd = fd;
-	cmd.drv.qmem.size = cq->size;
-	cmd.drv.qmem.dbrec_offset = (uint64_t)cnt * MLX5_CQE_SIZE;
 	ret = raw_write(dev, IB_USER_VERBS_CMD_CREATE_CQ, &cmd,
-			cmd_size(sizeof(cmd), offsetof(typeof(cmd), drv.qmem),
-				 fd), &resp, sizeof(resp));
+			sizeof(cmd.core) + drv_len, &resp, sizeof(resp));
 	if (fd >= 0)
 		close(fd);
 	if (ret) {
@@ -439,6 +454,29 @@ static int alloc_qp_mem(const struct raw_dev *dev, struct raw_qp *qp,
 	return fd;
 }
 
+int raw_qp_prepare(struct raw_dev *dev, struct raw_qp *qp,
+		   struct uodp_create_qp_drv *drv, size_t *drv_len, int *fd)
+{
+	size_t db_off;
+
+	memset(qp, 0, sizeof(*qp));
+	memset(drv, 0, sizeof(*drv));
+	*fd = alloc_qp_mem(dev, qp, &db_off);
+	if (!qp->mem)
+		return *fd;
+	drv->mlx5.buf_addr = (uintptr_t)qp->mem;
+	drv->mlx5.db_addr = (uintptr_t)qp->dbrec;
+	drv->mlx5.sq_wqe_count = qp->sq_cnt;
+	drv->mlx5.rq_wqe_count = qp->rq_cnt;
+	drv->mlx5.rq_wqe_shift = qp->rq_shift;
+	drv->qmem.fd = *fd;
+	drv->qmem.size = qp->size;
+	drv->qmem.buf_offset = 0;
+	drv->qmem.dbrec_offset = db_off;
+	*drv_len = cmd_size(sizeof(*drv), offsetof(typeof(*drv), qmem), *fd);
+	return 0;
+}
+
 int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 		     const struct raw_cq *cq)
 {
@@ -450,14 +488,13 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 		struct ib_uverbs_create_qp_resp core;
 		struct mlx5_ib_create_qp_resp drv;
 	} resp;
-	size_t db_off;
+	size_t drv_len;
 	int fd, ret;
 
-	memset(qp, 0, sizeof(*qp));
 	memset(&cmd, 0, sizeof(cmd));
-	fd = alloc_qp_mem(dev, qp, &db_off);
-	if (!qp->mem)
-		return fd;
+	ret = raw_qp_prepare(dev, qp, &cmd.drv, &drv_len, &fd);
+	if (ret)
+		return ret;
 	cmd.core.user_handle = 2;
 	cmd.core.pd_handle = pd;
 	cmd.core.send_cq_handle = cq->cqn;
@@ -468,18 +505,8 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 	cmd.core.max_recv_sge = 2;
 	cmd.core.sq_sig_all = 1;
 	cmd.core.qp_type = IBV_QPT_RC;
-	cmd.drv.mlx5.buf_addr = (uintptr_t)qp->mem;
-	cmd.drv.mlx5.db_addr = (uintptr_t)qp->dbrec;
-	cmd.drv.mlx5.sq_wqe_count = qp->sq_cnt;
-	cmd.drv.mlx5.rq_wqe_count = qp->rq_cnt;
-	cmd.drv.mlx5.rq_wqe_shift = qp->rq_shift;
-	cmd.drv.qmem.fd = fd;
-	cmd.drv.qmem.size = qp->size;
-	cmd.drv.qmem.buf_offset = 0;
-	cmd.drv.qmem.dbrec_offset = db_off;
 	ret = raw_write(dev, IB_USER_VERBS_CMD_CREATE_QP, &cmd,
-			cmd_size(sizeof(cmd), offsetof(typeof(cmd), drv.qmem),
-				 fd), &resp, sizeof(resp));
+			sizeof(cmd.core) + drv_len, &resp, sizeof(resp));
 	if (fd >= 0)
 		close(fd);
 	if (ret) {
@@ -488,6 +515,41 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 	}
 	qp->qpn = resp.core.qpn;
 	return 0;
+}
+
+/* mlx5_ib's SRQ: max_wr + 1 WQEs, a stride for max_sge, then the dbrec. */
+int raw_srq_prepare(struct raw_dev *dev, struct raw_srq *srq, uint32_t max_wr,
+		    uint32_t max_sge, struct uodp_create_srq_drv *drv,
+		    size_t *drv_len, int *fd)
+{
+	uint32_t cnt = 1, shift = 5;
+	size_t ring;
+
+	memset(srq, 0, sizeof(*srq));
+	memset(drv, 0, sizeof(*drv));
+	while (cnt < max_wr + 1)
+		cnt <<= 1;
+	while ((1u << shift) < 16 + 16 * max_sge)
+		shift++;
+	ring = (size_t)cnt << shift;
+	srq->size = page_align(ring + 64);
+	*fd = queue_mem(dev, srq->size, &srq->mem);
+	if (!srq->mem)
+		return *fd;
+	drv->mlx5.buf_addr = (uintptr_t)srq->mem;
+	drv->mlx5.db_addr = (uintptr_t)(srq->mem + ring);
+	drv->qmem.fd = *fd;
+	drv->qmem.size = srq->size;
+	drv->qmem.dbrec_offset = ring;
+	*drv_len = cmd_size(sizeof(*drv), offsetof(typeof(*drv), qmem), *fd);
+	return 0;
+}
+
+void raw_free_srq(struct raw_srq *srq)
+{
+	if (srq->mem)
+		munmap(srq->mem, srq->size);
+	srq->mem = NULL;
 }
 
 void raw_free_qp(struct raw_qp *qp)

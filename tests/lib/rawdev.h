@@ -58,6 +58,12 @@ struct raw_qp {
 	volatile uint32_t *dbrec;
 };
 
+struct raw_srq {
+	uint32_t srqn;		/* also the handle */
+	size_t size;
+	uint8_t *mem;
+};
+
 /* The objects raw_destroy() knows. */
 enum raw_obj {
 	RAW_PD,
@@ -107,6 +113,20 @@ void raw_free_cq(struct raw_cq *cq);
 int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 		     const struct raw_cq *cq);
 void raw_free_qp(struct raw_qp *qp);
+/*
+ * A queue's memory and mlx5's driver data (with the emulator's memfd
+ * reference when the device offers it), for a create by write or by
+ * ioctl: *drv_len is what to send, *fd the memfd to close once sent (or
+ * -1).  0 or -errno.  The QP is raw_create_rc_qp's shape.
+ */
+int raw_cq_prepare(struct raw_dev *dev, struct raw_cq *cq, uint32_t cnt,
+		   struct uodp_create_cq_drv *drv, size_t *drv_len, int *fd);
+int raw_qp_prepare(struct raw_dev *dev, struct raw_qp *qp,
+		   struct uodp_create_qp_drv *drv, size_t *drv_len, int *fd);
+int raw_srq_prepare(struct raw_dev *dev, struct raw_srq *srq, uint32_t max_wr,
+		    uint32_t max_sge, struct uodp_create_srq_drv *drv,
+		    size_t *drv_len, int *fd);
+void raw_free_srq(struct raw_srq *srq);
 int raw_modify_qp(struct raw_dev *dev, struct ib_uverbs_modify_qp *cmd);
 int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
 		  uint8_t sgid_index);
