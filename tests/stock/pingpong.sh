@@ -55,7 +55,11 @@ for side in server client; do
 	*xsrq*) check_xsrq "$out" $side ;;
 	*) check_classic "$out" $side ;;
 	esac
-	if grep -Eiq 'failed|error|couldn.t|unable' "$out"; then
+	# ibv_xsrq_pingpong shares its XRCD through /tmp/xrc_domain, created
+	# read-only for its owner: another user's run carries on without it
+	# and says so ("but not stopping"), which is no error of uodp0.
+	if grep -v 'XRC Domain but not stopping' "$out" |
+	   grep -Eiq 'failed|error|couldn.t|unable'; then
 		show "$out"
 		fail "$tool $side reported an error"
 	fi
