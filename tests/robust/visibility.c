@@ -38,6 +38,8 @@
 #define ODP_LW (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND)
 #define NOBODY 65534
 #define OTHER_USER 65533
+/* The counters' answer before it grew the visibility fields. */
+#define OLD_SIZE offsetof(struct uodp_query_counters_resp, flags)
 
 /* What one caller's device scope showed. */
 struct listing {
@@ -261,15 +263,14 @@ static void check_short_buffer(struct client *me)
 	memset(&r, 0xee, sizeof(r));
 	attrs[0] = raw_attr_in(UODP_IB_ATTR_ODP_COUNTERS_REQ, &req,
 			       sizeof(req));
-	attrs[1] = raw_attr_out(UODP_IB_ATTR_ODP_COUNTERS_RESP, &r,
-				offsetof(typeof(r), flags));
+	attrs[1] = raw_attr_out(UODP_IB_ATTR_ODP_COUNTERS_RESP, &r, OLD_SIZE);
 	ret = raw_ioctl(&me->dev, UODP_IB_OBJECT_ODP,
 			UODP_IB_METHOD_ODP_QUERY_COUNTERS, attrs, 2);
 	test_check(!ret && r.nmrs >= 1 && r.flags == 0xeeeeeeee,
 		   "an answer buffer without the grown fields: %d, %u MRs, "
 		   "nothing written past it", ret, r.nmrs);
 	attrs[1] = raw_attr_out(UODP_IB_ATTR_ODP_COUNTERS_RESP, &r,
-				offsetof(typeof(r), flags) - 1);
+				OLD_SIZE - 1);
 	ret = raw_ioctl(&me->dev, UODP_IB_OBJECT_ODP,
 			UODP_IB_METHOD_ODP_QUERY_COUNTERS, attrs, 2);
 	test_check_ret(ret, -EINVAL, "an answer buffer shorter than that");
