@@ -237,21 +237,43 @@ static bool mr_in_scope(const struct ud_mr *mr, const struct ud_ctx *ctx,
 	return mr->ctx->dev == ctx->dev;
 }
 
+/*
+ * Whether ctx sees the objects of every user.  RDMA netlink shows an MR's
+ * keys only to CAP_NET_ADMIN (nldev.c's has_cap_net_admin); a device
+ * shared by users who do not trust each other shows an unprivileged
+ * caller only its own user's MRs (their keys, pids, sizes, activity).
+ * The user uodpd runs as can read every client's memory anyway.
+ */
+static bool sees_all_users(const struct ud_ctx *ctx)
+{
+	return ctx->net_admin || ctx->uid == geteuid();
+}
+
 static void list_mrs(struct uodpd *d, struct ud_ctx *ctx, uint32_t scope,
 		     uint32_t cursor, struct uodp_query_counters_resp *resp)
 {
-	struct uodp_odp_mr_counters *m;
+	bool all = scope == UODP_COUNTERS_CONTEXT || sees_all_users(ctx);
 	uint32_t id, end = d->mrs.min_id + d->mrs.cap;
+	struct uodp_odp_mr_counters *m;
 	struct ud_mr *mr;
 
+	if (!all)
+		resp->flags |= UODP_COUNTERS_F_OWN_USER_ONLY;
 	for (id = d->mrs.min_id; id < end; id++) {
 		mr = ud_idr_find(&d->mrs, id);
-		if (!mr || mr->key <= cursor || !mr_in_scope(mr, ctx, scope))
+		if (!mr || !mr_in_scope(mr, ctx, scope))
+			continue;
+		/* Counted over the whole device, so the tool can say so. */
+		if (!all && mr->ctx->uid != ctx->uid) {
+			resp->mrs_hidden++;
+			continue;
+		}
+		if (mr->key <= cursor || resp->next_cursor)
 			continue;
 		if (resp->nmrs == UODP_COUNTERS_MRS_PER_QUERY) {
 			/* One more exists: the caller continues from here. */
 			resp->next_cursor = resp->mrs[resp->nmrs - 1].mr_key;
-			return;
+			continue;
 		}
 		m = &resp->mrs[resp->nmrs++];
 		m->mr_key = mr->key;
@@ -290,6 +312,8 @@ int ud_cmd_query_counters(struct ud_cmd *c)
 			if (ctx->dev == c->ctx->dev)
 				add_engine(&resp->engine, ctx);
 	}
+	resp->uid = (uint32_t)c->ctx->uid;
+	resp->owner_uid = (uint32_t)geteuid();
 	list_mrs(c->d, c->ctx, req->scope, req->mr_cursor, resp);
 	c->resp_len = sizeof(*resp);
 	return 0;

@@ -10,13 +10,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 
@@ -96,8 +99,21 @@ bool ud_call_valid(const struct ud_call *c)
 	return !ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id);
 }
 
-pid_t ud_call_tgid(const struct ud_call *c)
+/* Whether pid lives in our user namespace: its capabilities are ours. */
+static bool same_user_ns(pid_t pid)
 {
+	struct stat mine, its;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	return !stat("/proc/self/ns/user", &mine) && !stat(path, &its) &&
+	       mine.st_dev == its.st_dev && mine.st_ino == its.st_ino;
+}
+
+int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
+{
+	unsigned long long cap_eff = 0;
+	unsigned long ruid, euid = ULONG_MAX;
 	char path[64], line[128];
 	long tgid = -1;
 	FILE *f;
@@ -106,11 +122,36 @@ pid_t ud_call_tgid(const struct ud_call *c)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			continue;
+		/* Uid: real, effective, saved, fs; as our namespace maps them */
+		if (sscanf(line, "Uid: %lu %lu", &ruid, &euid) == 2)
+			continue;
+		if (sscanf(line, "CapEff: %llx", &cap_eff) == 1)
 			break;
+	}
 	fclose(f);
-	return tgid > 0 ? (pid_t)tgid : -ESRCH;
+	if (tgid <= 0 || euid == ULONG_MAX)
+		return -ESRCH;
+	cr->tgid = (pid_t)tgid;
+	cr->euid = (uid_t)euid;
+	/*
+	 * RDMA netlink shows keys only to netlink_capable(CAP_NET_ADMIN),
+	 * which is capable() in the initial namespace: a capability held in
+	 * a namespace of the caller's own making counts for nothing here.
+	 */
+	cr->net_admin = cap_eff & (1ull << CAP_NET_ADMIN) &&
+			same_user_ns(c->pid);
+	return 0;
+}
+
+pid_t ud_call_tgid(const struct ud_call *c)
+{
+	struct ud_creds cr;
+	int ret = ud_call_creds(c, &cr);
+
+	return ret ? ret : cr.tgid;
 }
 
 /* ---- opens ---- */

@@ -213,7 +213,8 @@ struct ud_ctx {
 	uint32_t id;
 	struct ud_device *dev;
 	pid_t pid;
-	uid_t uid;
+	uid_t uid;			/* its command fd's opener's euid */
+	bool net_admin;			/* ... who had CAP_NET_ADMIN */
 	int kick_fd;			/* eventfd the provider writes */
 	int async_wfd;			/* write end of the async event pipe */
 	int async_drain_fd;		/* our own reader of it, non-blocking */

@@ -149,7 +149,7 @@ static int free_fd_number(pid_t pid, pid_t tgid)
 }
 
 static struct ud_ufile *ufile_new(struct uodpd *d, uint32_t index, int memfd,
-				  uid_t uid)
+				  const struct ud_creds *cr)
 {
 	char path[64], node[64], name[32];
 	struct ud_ufile *f;
@@ -169,7 +169,8 @@ static struct ud_ufile *ufile_new(struct uodpd *d, uint32_t index, int memfd,
 	f->dev = &d->devices[index];
 	f->st_dev = st.st_dev;
 	f->st_ino = st.st_ino;
-	f->uid = uid;
+	f->uid = cr->euid;
+	f->net_admin = cr->net_admin;
 	/* fstat answers what stat() of the node says. */
 	ud_identity_uverbs_name(index, name, sizeof(name));
 	snprintf(node, sizeof(node), "/dev/infiniband/%s", name);
@@ -219,18 +220,23 @@ void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags)
 {
 	struct ud_ufile *f = NULL;
 	int memfd, give = -1, number, ret;
-	pid_t tgid;
+	struct ud_creds cr;
 
-	tgid = ud_call_tgid(c);
-	memfd = make_memfd(index);
-	if (tgid < 0 || memfd < 0) {
-		ud_call_fail(c, tgid < 0 ? tgid : memfd);
+	/*
+	 * The opener's credentials, kept with the file as the kernel keeps
+	 * f_cred: what it may see of other users' objects (ctl_odp.c).  The
+	 * process is still waiting in this open(), so the pid is its own.
+	 */
+	ret = ud_call_creds(c, &cr);
+	memfd = ret ? -1 : make_memfd(index);
+	if (ret || memfd < 0) {
+		ud_call_fail(c, ret ? ret : memfd);
 		return;
 	}
 	give = open_give_file(memfd);
 	ret = give < 0 ? -errno : 0;
-	number = ret ? ret : free_fd_number(c->pid, tgid);
-	f = number < 0 ? NULL : ufile_new(c->d, index, memfd, c->uid);
+	number = ret ? ret : free_fd_number(c->pid, cr.tgid);
+	f = number < 0 ? NULL : ufile_new(c->d, index, memfd, &cr);
 	if (give < 0 || number < 0 || !f) {
 		ret = ret ? ret : number < 0 ? number : -ENOMEM;
 		goto err;

@@ -58,6 +58,16 @@ bool ud_call_valid(const struct ud_call *c);
 /* The caller's thread group id, or -errno. */
 pid_t ud_call_tgid(const struct ud_call *c);
 
+/* Who the caller is, as an open() of a device node records it (f_cred). */
+struct ud_creds {
+	pid_t tgid;
+	uid_t euid;			/* as uodpd's user namespace maps it */
+	bool net_admin;			/* CAP_NET_ADMIN, in uodpd's namespace */
+};
+
+/* The caller's credentials from /proc: 0 or -errno. */
+int ud_call_creds(const struct ud_call *c, struct ud_creds *cr);
+
 /* Attach a listener handed over the service socket (owner uid). */
 int ud_supervise_attach(struct uodpd *d, int fd, uid_t uid);
 void ud_supervise_ready(struct uodpd *d, uint32_t id, uint32_t events);
@@ -73,7 +83,8 @@ struct ud_ufile {
 	unsigned int opens;		/* open files on the memfd, ours excepted */
 	bool unsure;			/* opens lost with an inotify overflow */
 	bool held;			/* uverbs_holders.c's scan found it */
-	uid_t uid;
+	uid_t uid;			/* the opener's euid (its f_cred) */
+	bool net_admin;			/* the opener had CAP_NET_ADMIN */
 	struct list_node hash_link;
 	struct stat node;		/* what fstat answers: the device node */
 	struct uodp_shared_page *page;	/* offset 0 of the file: doorbells */

@@ -54,10 +54,11 @@ void ud_uverbs_ucontext_resp(const struct uodpd *d,
 static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 				  pid_t tgid)
 {
-	struct ud_ctx *ctx = ud_ctx_new(c->d, tgid, c->uid);
+	struct ud_ctx *ctx = ud_ctx_new(c->d, tgid, f->uid);
 
 	if (!ctx)
 		return NULL;
+	ctx->net_admin = f->net_admin;
 	ctx->dev = f->dev;
 	if (!f->dev->gids[0].valid)
 		ud_device_load_gids(f->dev, c->d->sysfs_root);

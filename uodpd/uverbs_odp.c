@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #include <rdma/mlx5_user_ioctl_cmds.h>
@@ -231,8 +232,9 @@ static const struct ud_attr_spec odp_counters_attrs[] = {
 	{ UODP_IB_ATTR_ODP_COUNTERS_REQ, UD_ATTR_PTR_IN, true,
 	  sizeof(struct uodp_query_counters_req),
 	  sizeof(struct uodp_query_counters_req) },
+	/* The answer has grown: an older, shorter buffer gets its part. */
 	{ UODP_IB_ATTR_ODP_COUNTERS_RESP, UD_ATTR_PTR_OUT, true,
-	  sizeof(struct uodp_query_counters_resp),
+	  offsetof(struct uodp_query_counters_resp, flags),
 	  sizeof(struct uodp_query_counters_resp) },
 };
 

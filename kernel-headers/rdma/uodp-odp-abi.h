@@ -150,6 +150,15 @@ struct uodp_odp_mr_counters {
 
 #define UODP_COUNTERS_MRS_PER_QUERY 8
 
+/* uodp_query_counters_resp.flags */
+enum uodp_counters_flags {
+	/*
+	 * Device scope lists only ODP MRs of the caller's user: it is neither
+	 * privileged (CAP_NET_ADMIN) nor the user the device runs as.
+	 */
+	UODP_COUNTERS_F_OWN_USER_ONLY = 1 << 0,
+};
+
 /* The answer to UODP_IB_METHOD_ODP_QUERY_COUNTERS (below). */
 struct uodp_query_counters_resp {
 	struct uodp_odp_device_counters dev;
@@ -157,6 +166,11 @@ struct uodp_query_counters_resp {
 	uint32_t nmrs;
 	uint32_t next_cursor;		/* 0: no more MRs */
 	struct uodp_odp_mr_counters mrs[UODP_COUNTERS_MRS_PER_QUERY];
+	/* Grown: a shorter buffer (ending at mrs) gets the above only. */
+	uint32_t flags;			/* enum uodp_counters_flags */
+	uint32_t mrs_hidden;		/* ODP MRs of other users, not listed */
+	uint32_t uid;			/* the caller's, as the device sees it */
+	uint32_t owner_uid;		/* the user the device runs as */
 };
 
 static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");

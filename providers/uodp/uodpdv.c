@@ -169,3 +169,27 @@ UODPDV_EXPORT int uodpdv_query_mr(struct ibv_mr *mr,
 		return err;
 	return count == 1 && counters->mr_key == mr->lkey ? 0 : ENOENT;
 }
+
+UODPDV_EXPORT int uodpdv_query_mr_visibility(struct ibv_context *context,
+					     struct uodpdv_mr_visibility *vis)
+{
+	struct uodp_context *ctx = uodp_ctx(context);
+	struct uodp_query_counters_resp resp;
+	int err;
+
+	if (!ctx)
+		return EOPNOTSUPP;
+	if (!vis)
+		return EINVAL;
+	/* A cursor past every key: the answer carries no MR, only the count. */
+	err = query(ctx, UODPDV_COUNTERS_DEVICE, UINT32_MAX, &resp);
+	if (err)
+		return err;
+	memset(vis, 0, sizeof(*vis));
+	if (resp.flags & UODP_COUNTERS_F_OWN_USER_ONLY)
+		vis->flags |= UODPDV_MR_VISIBILITY_OWN_USER_ONLY;
+	vis->hidden = resp.mrs_hidden;
+	vis->uid = resp.uid;
+	vis->owner_uid = resp.owner_uid;
+	return 0;
+}

@@ -107,6 +107,28 @@ int uodpdv_query_mr_counters(struct ibv_context *context,
 /* The counters of one ODP MR of this context: 0, ENOENT (not ODP), ... */
 int uodpdv_query_mr(struct ibv_mr *mr, struct uodpdv_mr_counters *counters);
 
+enum uodpdv_mr_visibility_flags {
+	/* The device scope lists only MRs of the caller's own user. */
+	UODPDV_MR_VISIBILITY_OWN_USER_ONLY = 1 << 0,
+};
+
+/* What the device scope of uodpdv_query_mr_counters() lists (UODP_1.1). */
+struct uodpdv_mr_visibility {
+	uint64_t comp_mask;		/* out: 0 today */
+	uint32_t flags;			/* enum uodpdv_mr_visibility_flags */
+	uint32_t hidden;		/* ODP MRs of other users not listed */
+	uint32_t uid;			/* the caller, as the device sees it */
+	uint32_t owner_uid;		/* the user the device runs as */
+};
+
+/*
+ * Whether the device shows this context every user's ODP MRs (it does
+ * to CAP_NET_ADMIN and to the device's own user) and how many it hides
+ * right now.  0 or an errno.
+ */
+int uodpdv_query_mr_visibility(struct ibv_context *context,
+			       struct uodpdv_mr_visibility *vis);
+
 #ifdef __cplusplus
 }
 #endif

@@ -220,6 +220,7 @@ static int resolve_paths(struct run_state *st)
 static int make_tmpdir(struct run_state *st)
 {
 	const char *base = getenv("TMPDIR");
+	int ret;
 
 	if (!base || !*base)
 		base = "/tmp";
@@ -227,13 +228,19 @@ static int make_tmpdir(struct run_state *st)
 	    PATH_MAX - 32)
 		return -ENAMETOOLONG;
 	if (!mkdtemp(st->tmpdir)) {
-		int ret = -errno;
-
+		ret = -errno;
 		run_err("cannot create a directory in %s: %s", base,
 			strerror(-ret));
 		return ret;
 	}
 	st->tmpdir_created = true;
+	/* From here on a SIGKILL must not leave the directory behind. */
+	ret = run_start_janitor(st);
+	if (ret) {
+		run_err("cannot start the janitor of %s: %s", st->tmpdir,
+			strerror(-ret));
+		return ret;
+	}
 	/* Bounded above: the tmpdir leaves room for these names. */
 	run_path(st->sysfs_root, "%s/sys", st->tmpdir);
 	run_path(st->socket_path, "%s/uodpd.sock", st->tmpdir);
@@ -407,10 +414,18 @@ static int set_up(struct run_state *st)
 
 static void tear_down(struct run_state *st)
 {
+	bool removed = false;
+
 	if (st->tmpdir_mounted)
 		run_unmount_private_tmpdir(st->tmpdir);
-	if (st->tmpdir_created && rmdir(st->tmpdir))
-		run_warn("cannot remove %s: %s", st->tmpdir, strerror(errno));
+	if (st->tmpdir_created) {
+		removed = !rmdir(st->tmpdir);
+		/* The janitor retries from the host's namespace. */
+		if (!removed && st->janitor_fd < 0)
+			run_warn("cannot remove %s: %s", st->tmpdir,
+				 strerror(errno));
+	}
+	run_stop_janitor(st, removed);
 	if (st->signal_fd >= 0)
 		close(st->signal_fd);
 }
@@ -421,6 +436,7 @@ int main(int argc, char **argv)
 		.ndevices = 1,
 		.netdev = RUN_DEFAULT_NETDEV,
 		.signal_fd = -1,
+		.janitor_fd = -1,
 	};
 	bool daemon_died = false;
 	bool daemon_clean;

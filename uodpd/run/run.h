@@ -5,7 +5,9 @@
  * netdev via libnl-route), sysfs.c (the sysfs tree libibverbs reads),
  * seccomp.c (the command's filter: no RDMA netlink, the device's calls
  * trapped for uodpd), attach.c (the filter's listener to uodpd), daemon.c
- * (uodpd's life cycle) and main.c (options, environment, the command).
+ * (uodpd's life cycle), janitor.c (the private directory's host side,
+ * should uodp-run be killed) and main.c (options, environment, the
+ * command).
  */
 #ifndef UODP_RUN_H
 #define UODP_RUN_H
@@ -45,6 +47,8 @@ struct run_state {
 	bool tmpdir_created;
 	bool tmpdir_mounted;
 	pid_t daemon_pid;		/* 0 when not running */
+	pid_t janitor_pid;		/* janitor.c; 0 when none */
+	int janitor_fd;			/* its pipe; -1 when none */
 	int signal_fd;			/* SIGCHLD/SIGINT/SIGTERM/SIGHUP */
 };
 
@@ -77,6 +81,14 @@ int run_install_filter(void);
 
 /* attach.c: hands the listener to uodpd and waits until it serves it. */
 int run_attach_listener(const char *socket_path, int listener);
+
+/*
+ * janitor.c: a child left in the host's mount namespace that removes the
+ * private directory if uodp-run dies without doing so (SIGKILL).  Stop it
+ * with removed = true once teardown removed the directory itself.
+ */
+int run_start_janitor(struct run_state *st);
+void run_stop_janitor(struct run_state *st, bool removed);
 
 /* daemon.c */
 int run_start_daemon(struct run_state *st);

@@ -2,8 +2,8 @@
 /*
  * uodp-stat: print the ODP counters of uodp devices (the provider's fault
  * engines summed over every context, and the device side), and with --mrs
- * those of every ODP MR, through the uodpdv API.  Run it under the same
- * uodp-run as the programs it watches.
+ * those of every ODP MR its user may see, through the uodpdv API.  Run it
+ * under the same uodp-run as the programs it watches.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -148,13 +148,38 @@ static void print_mr_text(const struct uodpdv_mr_counters *m)
 	       m->pages_mapped, m->invalidations, m->pages_present);
 }
 
+/*
+ * Say when the device hides other users' MRs, and why: it shows every
+ * user's only to CAP_NET_ADMIN (root) and to the user it runs as.
+ */
+static void print_hidden(const struct uodpdv_mr_visibility *v, bool json)
+{
+	bool own = v->flags & UODPDV_MR_VISIBILITY_OWN_USER_ONLY;
+
+	if (json) {
+		printf(", \"mrs_visible\": \"%s\", \"mrs_hidden\": %u",
+		       own ? "own_user" : "all", v->hidden);
+		return;
+	}
+	if (own && v->hidden)
+		printf("  (%u ODP MR%s of other users hidden: only root or "
+		       "uodpd's user (uid %u) sees them; you are uid %u)\n",
+		       v->hidden, v->hidden == 1 ? "" : "s", v->owner_uid,
+		       v->uid);
+}
+
 static int print_mrs(struct ibv_context *ctx, bool json)
 {
 	struct uodpdv_mr_counters mrs[16];
+	struct uodpdv_mr_visibility vis;
 	uint32_t cursor = 0, n, i;
 	bool first = true;
 	int err;
 
+	/* Asked first: MRs registered during the listing may not add up. */
+	err = uodpdv_query_mr_visibility(ctx, &vis);
+	if (err)
+		return err;
 	if (json)
 		printf(", \"mrs\": [");
 	else
@@ -186,6 +211,7 @@ static int print_mrs(struct ibv_context *ctx, bool json)
 	} while (cursor);
 	if (json)
 		printf("]");
+	print_hidden(&vis, json);
 	return 0;
 }
 
