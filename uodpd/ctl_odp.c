@@ -237,22 +237,42 @@ static bool mr_in_scope(const struct ud_mr *mr, const struct ud_ctx *ctx,
 	return mr->ctx->dev == ctx->dev;
 }
 
+/*
+ * Insert mr into the sorted first[] of *n (at most max) MRs of smallest
+ * key: the table is in slot order, the listing in key order.
+ */
+static void keep_smallest(struct ud_mr **first, uint32_t *n, uint32_t max,
+			  struct ud_mr *mr)
+{
+	uint32_t i = *n;
+
+	if (i == max && first[max - 1]->key < mr->key)
+		return;
+	if (i < max)
+		(*n)++;
+	else
+		i--;
+	for (; i && first[i - 1]->key > mr->key; i--)
+		first[i] = first[i - 1];
+	first[i] = mr;
+}
+
 static void list_mrs(struct uodpd *d, struct ud_ctx *ctx, uint32_t scope,
 		     uint32_t cursor, struct uodp_query_counters_resp *resp)
 {
+	/* One more than a page: whether the caller must continue. */
+	struct ud_mr *first[UODP_COUNTERS_MRS_PER_QUERY + 1], *mr;
 	struct uodp_odp_mr_counters *m;
-	uint32_t id, end = d->mrs.min_id + d->mrs.cap;
-	struct ud_mr *mr;
+	uint32_t i, n = 0;
 
-	for (id = d->mrs.min_id; id < end; id++) {
-		mr = ud_idr_find(&d->mrs, id);
-		if (!mr || mr->key <= cursor || !mr_in_scope(mr, ctx, scope))
-			continue;
-		if (resp->nmrs == UODP_COUNTERS_MRS_PER_QUERY) {
-			/* One more exists: the caller continues from here. */
-			resp->next_cursor = resp->mrs[resp->nmrs - 1].mr_key;
-			return;
-		}
+	for (i = 0; i < d->mrs.cap; i++) {
+		mr = ud_idr_at(&d->mrs, i);
+		if (mr && mr->key > cursor && mr_in_scope(mr, ctx, scope))
+			keep_smallest(first, &n, UODP_COUNTERS_MRS_PER_QUERY + 1,
+				      mr);
+	}
+	for (i = 0; i < n && i < UODP_COUNTERS_MRS_PER_QUERY; i++) {
+		mr = first[i];
 		m = &resp->mrs[resp->nmrs++];
 		m->mr_key = mr->key;
 		m->owner_pid = (uint32_t)mr->ctx->pid;
@@ -262,6 +282,8 @@ static void list_mrs(struct uodpd *d, struct ud_ctx *ctx, uint32_t scope,
 		m->invalidations = mr->odp_tbl->invalidations;
 		m->pages_present = mr->odp_tbl->pages_present;
 	}
+	if (n > UODP_COUNTERS_MRS_PER_QUERY)
+		resp->next_cursor = resp->mrs[resp->nmrs - 1].mr_key;
 }
 
 int ud_cmd_query_counters(struct ud_cmd *c)

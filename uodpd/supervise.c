@@ -327,11 +327,10 @@ int ud_supervise_attach(struct uodpd *d, int fd, uid_t uid)
 void ud_supervise_fini(struct uodpd *d)
 {
 	struct ud_listener *l;
-	uint32_t id;
+	uint32_t i;
 
-	for (id = d->listeners.min_id;
-	     id - d->listeners.min_id < d->listeners.cap; id++) {
-		l = ud_idr_find(&d->listeners, id);
+	for (i = 0; i < d->listeners.cap; i++) {
+		l = ud_idr_at(&d->listeners, i);
 		if (l)
 			listener_close(d, l);
 	}
