@@ -238,6 +238,7 @@ struct uodpd {
 	struct list_head active_qps;	/* QPs with a send queue */
 	struct list_head xrcds;
 	struct ud_idr pds, mrs, cqs, srqs, qps, xrcd_ids;
+	uint8_t mr_variant;		/* key byte of the next MR (mem.c) */
 	int epfd;
 	int listen_fd;
 	/* the supervisor (supervise.c, uverbs.c) */
