@@ -167,7 +167,8 @@ enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 
 	if (!mr)
 		return UD_MR_BAD_KEY;
-	if (pdn != UD_NO_HANDLE && mr->pdn != pdn)
+	/* No caller may pass for "any PD": an rkey is always a PD's. */
+	if (mr->pdn != pdn)
 		return UD_MR_BAD_PD;
 	if (va < mr->iova || va - mr->iova > mr->length ||
 	    len > mr->length - (va - mr->iova))

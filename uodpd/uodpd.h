@@ -364,8 +364,9 @@ enum ud_mr_status {
 };
 
 /*
- * Check that [va, va+len) under key is usable by pdn (UD_NO_HANDLE: any
- * PD, for XRC targets) with need_access (IBV_ACCESS_* bits; 0 for local read).  On UD_MR_OK *mr is set; on
+ * Check that [va, va+len) under key is usable by pdn (an XRC target
+ * passes the PD of the XRC SRQ the request names) with need_access
+ * (IBV_ACCESS_* bits; 0 for local read).  On UD_MR_OK *mr is set; on
  * UD_MR_FAULT *fault_va is the first absent page's address.
  */
 enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,

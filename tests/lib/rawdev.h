@@ -108,6 +108,9 @@ int raw_create_rc_qp(struct raw_dev *dev, struct raw_qp *qp, uint32_t pd,
 		     const struct raw_cq *cq);
 void raw_free_qp(struct raw_qp *qp);
 int raw_modify_qp(struct raw_dev *dev, struct ib_uverbs_modify_qp *cmd);
+/* GID index of port 1 (QUERY_GID_ENTRY); 0 or -errno. */
+int raw_query_gid(struct raw_dev *dev, uint32_t index, uint8_t gid[16]);
+/* INIT, RTR, RTS to dest_qpn, the path from and to GID sgid_index. */
 int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
 		  uint8_t sgid_index);
 /* The QP's state (enum ibv_qp_state), or -errno. */
