@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/openat2.h>
@@ -111,6 +112,42 @@ pid_t ud_call_tgid(const struct ud_call *c)
 			break;
 	fclose(f);
 	return tgid > 0 ? (pid_t)tgid : -ESRCH;
+}
+
+/* Whether /proc/PID/ns/user is our own user namespace. */
+static bool same_user_ns(pid_t pid)
+{
+	struct stat ours, theirs;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	return !stat("/proc/self/ns/user", &ours) && !stat(path, &theirs) &&
+	       ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+bool ud_call_capable(const struct ud_call *c, int cap)
+{
+	unsigned long long eff = 0;
+	char path[64], line[128];
+	bool found = false;
+	FILE *f;
+
+	if (cap < 0 || cap > 63)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	/*
+	 * A capability held in a namespace of its own is none in ours; and
+	 * the answer counts only if the thread that asked is still the one
+	 * waiting (the pid was not reused while we read).
+	 */
+	return found && (eff >> cap & 1) && same_user_ns(c->pid) &&
+	       ud_call_valid(c);
 }
 
 /* ---- opens ---- */

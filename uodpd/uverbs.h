@@ -55,6 +55,11 @@ int ud_call_install_fd(struct ud_call *c, int fd, int newfd, bool cloexec,
 bool ud_call_valid(const struct ud_call *c);
 /* The caller's thread group id, or -errno. */
 pid_t ud_call_tgid(const struct ud_call *c);
+/*
+ * Whether the calling thread has capability cap (CAP_*) in the device's
+ * user namespace (uodpd's own), as ns_capable() asks.
+ */
+bool ud_call_capable(const struct ud_call *c, int cap);
 
 /* Attach a listener handed over the service socket (owner uid). */
 int ud_supervise_attach(struct uodpd *d, int fd, uid_t uid);
