@@ -276,10 +276,19 @@ struct ud_qp_attr {
 	uint8_t reserved;
 };
 
+/* The high bit of a Q_Key: a controlled Q_Key (IB_QP_SET_QKEY). */
+#define UD_QKEY_CONTROLLED 0x80000000u
+
+enum ud_modify_qp_flags {
+	/* The caller may set a controlled Q_Key (CAP_NET_RAW). */
+	UD_MODIFY_QP_PRIVILEGED_QKEY = 1 << 0,
+};
+
 struct ud_modify_qp_req {
 	uint32_t qpn;
 	uint32_t attr_mask;
 	struct ud_qp_attr attr;
+	uint32_t flags;			/* enum ud_modify_qp_flags */
 };
 
 struct ud_query_qp_resp {

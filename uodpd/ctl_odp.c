@@ -249,18 +249,39 @@ static bool sees_all_users(const struct ud_ctx *ctx)
 	return ctx->net_admin || ctx->uid == geteuid();
 }
 
+/*
+ * Insert mr into the sorted first[] of *n (at most max) MRs of smallest
+ * key: the table is in slot order, the listing in key order.
+ */
+static void keep_smallest(struct ud_mr **first, uint32_t *n, uint32_t max,
+			  struct ud_mr *mr)
+{
+	uint32_t i = *n;
+
+	if (i == max && first[max - 1]->key < mr->key)
+		return;
+	if (i < max)
+		(*n)++;
+	else
+		i--;
+	for (; i && first[i - 1]->key > mr->key; i--)
+		first[i] = first[i - 1];
+	first[i] = mr;
+}
+
 static void list_mrs(struct uodpd *d, struct ud_ctx *ctx, uint32_t scope,
 		     uint32_t cursor, struct uodp_query_counters_resp *resp)
 {
 	bool all = scope == UODP_COUNTERS_CONTEXT || sees_all_users(ctx);
-	uint32_t id, end = d->mrs.min_id + d->mrs.cap;
+	/* One more than a page: whether the caller must continue. */
+	struct ud_mr *first[UODP_COUNTERS_MRS_PER_QUERY + 1], *mr;
 	struct uodp_odp_mr_counters *m;
-	struct ud_mr *mr;
+	uint32_t i, n = 0;
 
 	if (!all)
 		resp->flags |= UODP_COUNTERS_F_OWN_USER_ONLY;
-	for (id = d->mrs.min_id; id < end; id++) {
-		mr = ud_idr_find(&d->mrs, id);
+	for (i = 0; i < d->mrs.cap; i++) {
+		mr = ud_idr_at(&d->mrs, i);
 		if (!mr || !mr_in_scope(mr, ctx, scope))
 			continue;
 		/* Counted over the whole device, so the tool can say so. */
@@ -268,13 +289,12 @@ static void list_mrs(struct uodpd *d, struct ud_ctx *ctx, uint32_t scope,
 			resp->mrs_hidden++;
 			continue;
 		}
-		if (mr->key <= cursor || resp->next_cursor)
-			continue;
-		if (resp->nmrs == UODP_COUNTERS_MRS_PER_QUERY) {
-			/* One more exists: the caller continues from here. */
-			resp->next_cursor = resp->mrs[resp->nmrs - 1].mr_key;
-			continue;
-		}
+		if (mr->key > cursor)
+			keep_smallest(first, &n, UODP_COUNTERS_MRS_PER_QUERY + 1,
+				      mr);
+	}
+	for (i = 0; i < n && i < UODP_COUNTERS_MRS_PER_QUERY; i++) {
+		mr = first[i];
 		m = &resp->mrs[resp->nmrs++];
 		m->mr_key = mr->key;
 		m->owner_pid = (uint32_t)mr->ctx->pid;
@@ -284,6 +304,8 @@ static void list_mrs(struct uodpd *d, struct ud_ctx *ctx, uint32_t scope,
 		m->invalidations = mr->odp_tbl->invalidations;
 		m->pages_present = mr->odp_tbl->pages_present;
 	}
+	if (n > UODP_COUNTERS_MRS_PER_QUERY)
+		resp->next_cursor = resp->mrs[resp->nmrs - 1].mr_key;
 }
 
 int ud_cmd_query_counters(struct ud_cmd *c)

@@ -379,6 +379,14 @@ int ud_cmd_modify_qp(struct ud_cmd *c)
 
 	if (!qp)
 		return -EINVAL;
+	/*
+	 * A controlled Q_Key is for the privileged only, as ib_uverbs has it
+	 * since Linux 6.5 ("RDMA/uverbs: Restrict usage of privileged
+	 * QKEYs"): otherwise anyone could join a QP that relies on one.
+	 */
+	if ((mask & IBV_QP_QKEY) && (a->qkey & UD_QKEY_CONTROLLED) &&
+	    !(req->flags & UD_MODIFY_QP_PRIVILEGED_QKEY))
+		return -EPERM;
 	if (mask & ~(uint32_t)QP_MASK_KNOWN)
 		return -EOPNOTSUPP;
 	/* No alternate path fields in the ABI, no resize of a live QP. */

@@ -110,7 +110,7 @@ int ud_cq_push(struct uodpd *d, uint32_t cqn, const struct ud_cqe_info *info);
 
 /* ---- engine_xfer.c: move message bytes through MRs ---- */
 struct ud_xfer_side {
-	uint32_t pdn;			/* UD_NO_HANDLE: any PD */
+	uint32_t pdn;			/* the PD the keys must be in */
 	uint32_t access;		/* IBV_ACCESS_* needed */
 	const struct ud_sgl *sgl;	/* MR-described memory, or */
 	const uint8_t *data;		/* daemon memory (inline, GRH, atomics) */

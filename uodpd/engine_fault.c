@@ -103,7 +103,10 @@ static void fail_waiting_requester(struct uodpd *d, struct ud_fault_ctx *fc,
 	struct ud_qp *req = ud_qp_lookup(d, fc->requester_qpn);
 	struct ud_recv_claim *claim;
 
-	if (!req || !req->req.active)
+	/* Only a requester still connected to that responder waits on it. */
+	if (!req || !req->req.active ||
+	    (responder_qpn != UD_NO_HANDLE &&
+	     req->attr.dest_qp_num != responder_qpn))
 		return;
 	claim = &req->req.claim;
 	if (claim->valid && claim->qpn == responder_qpn) {

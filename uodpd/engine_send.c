@@ -219,7 +219,50 @@ static bool peer_receives(const struct ud_qp *peer, uint32_t want_type)
 		peer->state == IBV_QPS_SQD || peer->state == IBV_QPS_SQE);
 }
 
+/*
+ * Whether a packet of qp reaches peer and peer takes it, as on a fabric:
+ * the fabric delivers by qp's destination QPN and path, and a connected
+ * responder accepts only what arrives on its own connection.  The peer
+ * must be connected back to qp (an RC or UC QP context serves one
+ * requester), and the path must match both ways as the kernel's rxe checks
+ * it (check_addr): a GRH exactly when the responder's AV is global, the
+ * packet's destination GID the responder's source GID and its source GID
+ * the responder's destination GID.  Cheap: two QPN compares and, for
+ * RoCE, two 16-byte compares.
+ */
+static bool peer_connected(const struct ud_qp *qp, const struct ud_qp *peer)
+{
+	const struct ud_ah_attr *req = &qp->attr.ah_attr;
+	const struct ud_ah_attr *resp = &peer->attr.ah_attr;
+
+	if (peer->attr.dest_qp_num != qp->qpn)
+		return false;
+	if (req->is_global != resp->is_global)
+		return false;
+	if (!req->is_global)
+		return true;
+	/* sgid_index was checked against the GID table by MODIFY_QP. */
+	return !memcmp(req->dgid, peer->ctx->dev->gids[resp->sgid_index].raw,
+		       sizeof(req->dgid)) &&
+	       !memcmp(resp->dgid, qp->ctx->dev->gids[req->sgid_index].raw,
+		       sizeof(resp->dgid));
+}
+
 /* ---- RC and XRC ---- */
+
+/*
+ * The XRC SRQ an XRC request names, if it is in the target QP's domain
+ * (rxe's check_xrcd); NULL otherwise.
+ */
+static struct ud_srq *xrc_target_srq(struct uodpd *d, const struct ud_qp *peer,
+				     const struct ud_send_wqe *w)
+{
+	struct ud_srq *srq = ud_srq_lookup(d, w->xrc_srqn);
+
+	if (!srq || srq->type != IBV_SRQT_XRC || srq->xrcdn != peer->xrcdn)
+		return NULL;
+	return srq;
+}
 
 static struct ud_srq *rc_peer_srq(struct uodpd *d, struct ud_qp *peer,
 				  const struct ud_send_wqe *w, bool *bad)
@@ -228,10 +271,8 @@ static struct ud_srq *rc_peer_srq(struct uodpd *d, struct ud_qp *peer,
 
 	*bad = false;
 	if (peer->type == IBV_QPT_XRC_RECV) {
-		srq = ud_srq_lookup(d, w->xrc_srqn);
-		if (!srq || srq->type != IBV_SRQT_XRC ||
-		    srq->xrcdn != peer->xrcdn)
-			*bad = true;
+		srq = xrc_target_srq(d, peer, w);
+		*bad = !srq;
 		return srq;
 	}
 	if (peer->srqn == UD_NO_HANDLE)
@@ -399,19 +440,29 @@ static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 }
 
 /* The remote side of RDMA and atomics: one segment under the rkey. */
-static void remote_sgl(const struct ud_send_wqe *w, uint64_t len,
-		       struct ud_sgl *sgl)
-{
-	sgl->n = 1;
-	sgl->total = len;
-	sgl->seg[0] = (struct ud_seg){ .key = w->rkey, .va = w->raddr,
-				       .len = len };
-}
 
-static uint32_t peer_pdn(const struct ud_qp *peer)
+/*
+ * The PD an rkey is checked against at the responder.  An XRC target QP
+ * has no PD of its own: the XRC SRQ the request names (which must be in
+ * the target's XRC domain) lends its PD, as the IB spec's XRC annex has
+ * it, so an rkey reaches through an XRC target only the memory of the PD
+ * whose SRQ the sender was given.  UD_NO_HANDLE is never returned: no
+ * request passes for "any PD".
+ */
+static bool peer_pdn(struct uodpd *d, const struct ud_qp *peer,
+		     const struct ud_send_wqe *w, uint32_t *pdn)
 {
-	/* XRC target QPs have no PD of their own: any PD of the domain. */
-	return peer->type == IBV_QPT_XRC_RECV ? UD_NO_HANDLE : peer->pdn;
+	struct ud_srq *srq;
+
+	if (peer->type != IBV_QPT_XRC_RECV) {
+		*pdn = peer->pdn;
+		return true;
+	}
+	srq = xrc_target_srq(d, peer, w);
+	if (!srq)
+		return false;
+	*pdn = srq->pdn;
+	return true;
 }
 
 /*
@@ -431,14 +482,16 @@ static enum ud_step rdma_checks(struct uodpd *d, struct ud_qp *qp,
 	enum ud_step step;
 	struct ud_mr *mr;
 	uint64_t fault_va;
+	uint32_t pdn;
 
-	if (!(peer->attr.qp_access_flags & qp_access))
+	if (!(peer->attr.qp_access_flags & qp_access) ||
+	    !peer_pdn(d, peer, w, &pdn))
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
 	step = local_precheck(d, qp, w, local_access, fault_type);
 	if (step != UD_STEP_MORE)
 		return step;
-	ret = ud_mr_check(d, w->rkey, peer_pdn(peer), w->raddr, len, qp_access,
+	ret = ud_mr_check(d, w->rkey, pdn, w->raddr, len, qp_access,
 			  &mr, &fault_va);
 	if (ret != UD_MR_OK && ret != UD_MR_FAULT)
 		return remote_error(d, qp, peer, w,
@@ -446,6 +499,27 @@ static enum ud_step rdma_checks(struct uodpd *d, struct ud_qp *qp,
 	if (peer->rdma_fault.stalled)
 		return ud_rnr_backoff(d, qp, peer, w);
 	return UD_STEP_MORE;
+}
+
+/*
+ * The responder's side of RDMA under the rkey, checked against its PD
+ * (again at every step: an XRC SRQ may be gone since the last one).
+ */
+static bool remote_side(struct uodpd *d, const struct ud_qp *peer,
+			const struct ud_send_wqe *w, uint32_t access,
+			struct ud_sgl *sgl, struct ud_xfer_side *side)
+{
+	uint32_t pdn;
+
+	if (!peer_pdn(d, peer, w, &pdn))
+		return false;
+	sgl->n = 1;
+	sgl->total = w->sgl.total;
+	sgl->seg[0] = (struct ud_seg){ .key = w->rkey, .va = w->raddr,
+				       .len = w->sgl.total };
+	*side = (struct ud_xfer_side){ .pdn = pdn, .access = access,
+				       .sgl = sgl };
+	return true;
 }
 
 /* What a failed RDMA chunk means, by side: local or remote (rkey). */
@@ -503,11 +577,10 @@ static enum ud_step rc_write(struct uodpd *d, struct ud_qp *qp,
 		if (step != UD_STEP_MORE)
 			return step;
 	}
-	remote_sgl(w, w->sgl.total, &rsgl);
+	if (!remote_side(d, peer, w, IBV_ACCESS_REMOTE_WRITE, &rsgl, &dst))
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
 	local_side(qp, w, 0, &src);
-	dst = (struct ud_xfer_side){ .pdn = peer_pdn(peer),
-				     .access = IBV_ACCESS_REMOTE_WRITE,
-				     .sgl = &rsgl };
 	n = step_len(qp, w->sgl.total);
 	step = rdma_xfer_result(d, qp, peer, w,
 				ud_xfer(d, &src, qp->req.bytes_done, &dst,
@@ -546,10 +619,9 @@ static enum ud_step rc_read(struct uodpd *d, struct ud_qp *qp,
 		if (step != UD_STEP_MORE)
 			return step;
 	}
-	remote_sgl(w, w->sgl.total, &rsgl);
-	src = (struct ud_xfer_side){ .pdn = peer_pdn(peer),
-				     .access = IBV_ACCESS_REMOTE_READ,
-				     .sgl = &rsgl };
+	if (!remote_side(d, peer, w, IBV_ACCESS_REMOTE_READ, &rsgl, &src))
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
 	local_side(qp, w, IBV_ACCESS_LOCAL_WRITE, &dst);
 	n = step_len(qp, w->sgl.total);
 	step = rdma_xfer_result(d, qp, peer, w,
@@ -573,8 +645,13 @@ static enum ud_step atomic_target(struct uodpd *d, struct ud_qp *qp,
 				  const struct ud_send_wqe *w, struct ud_mr **mr)
 {
 	uint64_t fault_va;
+	uint32_t pdn;
 
-	if (ud_mr_check(d, w->rkey, peer_pdn(peer), w->raddr, MLX5_ATOMIC_SIZE,
+	/* rdma_checks() found the PD in this very step. */
+	if (!peer_pdn(d, peer, w, &pdn))
+		return remote_error(d, qp, peer, w,
+				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
+	if (ud_mr_check(d, w->rkey, pdn, w->raddr, MLX5_ATOMIC_SIZE,
 			IBV_ACCESS_REMOTE_ATOMIC, mr, &fault_va) != UD_MR_OK)
 		return ud_rdma_fault(d, qp, peer, w, MLX5_ATOMIC_SIZE,
 				     MLX5_ATOMIC_SIZE, true);
@@ -645,8 +722,11 @@ static enum ud_step rc_exec(struct uodpd *d, struct ud_qp *qp,
 
 	if (w->sgl.total > qp->ctx->dev->attr.max_msg_sz)
 		return req_error(d, qp, w, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
-	/* A vanished or non-receiving peer drops packets: retry, time out. */
-	if (!peer || !peer_receives(peer, want)) {
+	/*
+	 * A vanished or non-receiving peer, or one not connected to this QP
+	 * along this path, drops packets: retry, time out (UC: lost).
+	 */
+	if (!peer || !peer_receives(peer, want) || !peer_connected(qp, peer)) {
 		qp->req.claim.valid = false;
 		return transport_retry(d, qp, w);
 	}

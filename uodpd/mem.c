@@ -167,7 +167,8 @@ enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 
 	if (!mr)
 		return UD_MR_BAD_KEY;
-	if (pdn != UD_NO_HANDLE && mr->pdn != pdn)
+	/* No caller may pass for "any PD": an rkey is always a PD's. */
+	if (mr->pdn != pdn)
 		return UD_MR_BAD_PD;
 	if (va < mr->iova || va - mr->iova > mr->length ||
 	    len > mr->length - (va - mr->iova))
@@ -297,11 +298,21 @@ static int mr_validate(struct uodpd *d, struct ud_ctx *ctx, uint64_t addr,
 	return ret;
 }
 
-static void mr_fill(struct ud_mr *mr, uint32_t id, struct ud_ctx *ctx,
+/*
+ * mlx5's key: the mkey index above an 8-bit variant that changes with every
+ * registration (mlx5_ib's mkey_var), so a key kept past its MR's
+ * deregistration does not name a later MR that gets the same index.
+ */
+static uint32_t mr_make_key(struct uodpd *d, uint32_t id)
+{
+	return id << MR_KEY_SHIFT | d->mr_variant++;
+}
+
+static void mr_fill(struct ud_mr *mr, uint32_t key, struct ud_ctx *ctx,
 		    uint32_t pdn, uint64_t addr, uint64_t length,
 		    uint64_t iova, uint32_t access)
 {
-	mr->key = id << MR_KEY_SHIFT;
+	mr->key = key;
 	mr->pdn = pdn;
 	mr->ctx = ctx;
 	mr->iova = iova;
@@ -341,7 +352,7 @@ static int odp_mr_register(struct uodpd *d, struct ud_ctx *ctx,
 		free(mr);
 		return ret;
 	}
-	mr->key = id << MR_KEY_SHIFT;
+	mr->key = mr_make_key(d, id);
 	list_add_tail(&ctx->mrs, &mr->ctx_link);
 	*out = mr;
 	return 0;
@@ -381,7 +392,7 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 		ret = errno == ENOSPC ? -ENOSPC : -ENOMEM;
 		goto err_free_present;
 	}
-	mr_fill(mr, id, ctx, pdn, addr, length, iova, access);
+	mr_fill(mr, mr_make_key(d, id), ctx, pdn, addr, length, iova, access);
 	list_add_tail(&ctx->mrs, &mr->ctx_link);
 	*out = mr;
 	return 0;

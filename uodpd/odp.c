@@ -390,12 +390,23 @@ void ud_odp_resume_all_error(struct uodpd *d, struct ud_ctx *ctx)
 
 void ud_odp_qp_gone(struct uodpd *d, struct ud_qp *qp)
 {
+	struct ud_fault_ctx *fc;
 	struct ud_odp_fault *f;
+	struct ud_srq *srq;
+	struct ud_qp *rqp;
 
 	if (!d->odp)
 		return;
 	list_for_each_safe(&d->odp->faults, f, t, struct ud_odp_fault,
 			   dev_link) {
+		/*
+		 * A responder stalled on a fault forgets qp as the requester
+		 * waiting on it: a resume with error then fails nobody, not
+		 * whatever QP is reset or numbered alike later.
+		 */
+		if (fault_target(d, f, &rqp, &srq, &fc) &&
+		    fc->requester_qpn == qp->qpn)
+			fc->requester_qpn = UD_NO_HANDLE;
 		if (f->qpn != qp->qpn)
 			continue;
 		if (f->kind == UD_FC_SRQ)

@@ -136,13 +136,14 @@ int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
 		return -ESRCH;
 	cr->tgid = (pid_t)tgid;
 	cr->euid = (uid_t)euid;
+	cr->cap_eff = cap_eff;
+	cr->our_user_ns = same_user_ns(c->pid);
 	/*
 	 * RDMA netlink shows keys only to netlink_capable(CAP_NET_ADMIN),
 	 * which is capable() in the initial namespace: a capability held in
 	 * a namespace of the caller's own making counts for nothing here.
 	 */
-	cr->net_admin = cap_eff & (1ull << CAP_NET_ADMIN) &&
-			same_user_ns(c->pid);
+	cr->net_admin = cap_eff & (1ull << CAP_NET_ADMIN) && cr->our_user_ns;
 	return 0;
 }
 
@@ -152,6 +153,20 @@ pid_t ud_call_tgid(const struct ud_call *c)
 	int ret = ud_call_creds(c, &cr);
 
 	return ret ? ret : cr.tgid;
+}
+
+bool ud_call_capable(const struct ud_call *c, int cap)
+{
+	struct ud_creds cr;
+
+	if (cap < 0 || cap > 63 || ud_call_creds(c, &cr))
+		return false;
+	/*
+	 * A capability held in a namespace of its own is none in ours; and
+	 * the answer counts only if the thread that asked is still the one
+	 * waiting (the pid was not reused while we read).
+	 */
+	return (cr.cap_eff >> cap & 1) && cr.our_user_ns && ud_call_valid(c);
 }
 
 /* ---- opens ---- */
@@ -368,11 +383,10 @@ int ud_supervise_attach(struct uodpd *d, int fd, uid_t uid)
 void ud_supervise_fini(struct uodpd *d)
 {
 	struct ud_listener *l;
-	uint32_t id;
+	uint32_t i;
 
-	for (id = d->listeners.min_id;
-	     id - d->listeners.min_id < d->listeners.cap; id++) {
-		l = ud_idr_find(&d->listeners, id);
+	for (i = 0; i < d->listeners.cap; i++) {
+		l = ud_idr_at(&d->listeners, i);
 		if (l)
 			listener_close(d, l);
 	}

@@ -239,6 +239,7 @@ struct uodpd {
 	struct list_head active_qps;	/* QPs with a send queue */
 	struct list_head xrcds;
 	struct ud_idr pds, mrs, cqs, srqs, qps, xrcd_ids;
+	uint8_t mr_variant;		/* key byte of the next MR (mem.c) */
 	int epfd;
 	int listen_fd;
 	/* the supervisor (supervise.c, uverbs.c) */
@@ -364,8 +365,9 @@ enum ud_mr_status {
 };
 
 /*
- * Check that [va, va+len) under key is usable by pdn (UD_NO_HANDLE: any
- * PD, for XRC targets) with need_access (IBV_ACCESS_* bits; 0 for local read).  On UD_MR_OK *mr is set; on
+ * Check that [va, va+len) under key is usable by pdn (an XRC target
+ * passes the PD of the XRC SRQ the request names) with need_access
+ * (IBV_ACCESS_* bits; 0 for local read).  On UD_MR_OK *mr is set; on
  * UD_MR_FAULT *fault_va is the first absent page's address.
  */
 enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,

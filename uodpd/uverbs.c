@@ -84,11 +84,10 @@ void ud_uverbs_release(struct uodpd *d, struct ud_ufile *f)
 void ud_uverbs_fini(struct uodpd *d)
 {
 	struct ud_ufile *f;
-	uint32_t id;
+	uint32_t i;
 
-	for (id = d->ufiles.min_id; id - d->ufiles.min_id < d->ufiles.cap;
-	     id++) {
-		f = ud_idr_find(&d->ufiles, id);
+	for (i = 0; i < d->ufiles.cap; i++) {
+		f = ud_idr_at(&d->ufiles, i);
 		if (f)
 			ud_uverbs_release(d, f);
 	}

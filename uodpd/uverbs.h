@@ -57,11 +57,18 @@ int ud_call_install_fd(struct ud_call *c, int fd, int newfd, bool cloexec,
 bool ud_call_valid(const struct ud_call *c);
 /* The caller's thread group id, or -errno. */
 pid_t ud_call_tgid(const struct ud_call *c);
+/*
+ * Whether the calling thread has capability cap (CAP_*) in the device's
+ * user namespace (uodpd's own), as ns_capable() asks.
+ */
+bool ud_call_capable(const struct ud_call *c, int cap);
 
 /* Who the caller is, as an open() of a device node records it (f_cred). */
 struct ud_creds {
 	pid_t tgid;
 	uid_t euid;			/* as uodpd's user namespace maps it */
+	unsigned long long cap_eff;	/* CapEff */
+	bool our_user_ns;		/* so its capabilities are ours */
 	bool net_admin;			/* CAP_NET_ADMIN, in uodpd's namespace */
 };
 

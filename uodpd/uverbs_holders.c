@@ -91,18 +91,16 @@ static void scan_all(struct uodpd *d)
 static void scan_marked(struct uodpd *d, bool all)
 {
 	struct ud_ufile *f;
-	uint32_t id;
+	uint32_t i;
 
-	for (id = d->ufiles.min_id; id - d->ufiles.min_id < d->ufiles.cap;
-	     id++) {
-		f = ud_idr_find(&d->ufiles, id);
+	for (i = 0; i < d->ufiles.cap; i++) {
+		f = ud_idr_at(&d->ufiles, i);
 		if (f && (all || f->unsure))
 			f->held = false;
 	}
 	scan_all(d);
-	for (id = d->ufiles.min_id; id - d->ufiles.min_id < d->ufiles.cap;
-	     id++) {
-		f = ud_idr_find(&d->ufiles, id);
+	for (i = 0; i < d->ufiles.cap; i++) {
+		f = ud_idr_at(&d->ufiles, i);
 		if (!f || !(all || f->unsure))
 			continue;
 		if (f->held)

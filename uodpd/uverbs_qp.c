@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <infiniband/verbs.h>
 
 #include "ctl.h"
@@ -183,6 +184,11 @@ int ud_wcmd_modify_qp(struct ud_call *c, struct ud_ufile *f,
 	};
 
 	dest_to_ah(&req->dest, &k.attr.ah_attr);
+	/* Asked only when it matters: it reads the caller's /proc status. */
+	if ((req->attr_mask & IBV_QP_QKEY) &&
+	    (req->qkey & UD_QKEY_CONTROLLED) &&
+	    ud_call_capable(c, CAP_NET_RAW))
+		k.flags |= UD_MODIFY_QP_PRIVILEGED_QKEY;
 	return ud_uverbs_run(f, c->d, ud_cmd_modify_qp, &k, sizeof(k), NULL,
 			     -1);
 }

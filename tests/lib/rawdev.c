@@ -565,11 +565,36 @@ int raw_modify_qp(struct raw_dev *dev, struct ib_uverbs_modify_qp *cmd)
 			 NULL, 0);
 }
 
+int raw_query_gid(struct raw_dev *dev, uint32_t index, uint8_t gid[16])
+{
+	struct ib_uverbs_gid_entry e;
+	uint32_t flags = 0;
+	struct ib_uverbs_attr a[] = {
+		raw_attr_const(UVERBS_ATTR_QUERY_GID_ENTRY_PORT, 1),
+		raw_attr_const(UVERBS_ATTR_QUERY_GID_ENTRY_GID_INDEX, index),
+		raw_attr_in(UVERBS_ATTR_QUERY_GID_ENTRY_FLAGS, &flags, 4),
+		raw_attr_out(UVERBS_ATTR_QUERY_GID_ENTRY_RESP_ENTRY, &e,
+			     sizeof(e)),
+	};
+	int ret;
+
+	ret = raw_ioctl(dev, UVERBS_OBJECT_DEVICE,
+			UVERBS_METHOD_QUERY_GID_ENTRY, a, 4);
+	if (!ret)
+		memcpy(gid, &e.gid, 16);
+	return ret;
+}
+
 int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
 		  uint8_t sgid_index)
 {
 	struct ib_uverbs_modify_qp a = { .qp_handle = qp->qpn };
 	int ret;
+
+	/* Both ends on this device and GID: the path leads back here. */
+	ret = raw_query_gid(dev, sgid_index, a.dest.dgid);
+	if (ret)
+		return ret;
 
 	a.qp_state = IBV_QPS_INIT;
 	a.port_num = 1;

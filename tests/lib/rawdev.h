@@ -128,6 +128,9 @@ int raw_srq_prepare(struct raw_dev *dev, struct raw_srq *srq, uint32_t max_wr,
 		    size_t *drv_len, int *fd);
 void raw_free_srq(struct raw_srq *srq);
 int raw_modify_qp(struct raw_dev *dev, struct ib_uverbs_modify_qp *cmd);
+/* GID index of port 1 (QUERY_GID_ENTRY); 0 or -errno. */
+int raw_query_gid(struct raw_dev *dev, uint32_t index, uint8_t gid[16]);
+/* INIT, RTR, RTS to dest_qpn, the path from and to GID sgid_index. */
 int raw_qp_to_rts(struct raw_dev *dev, struct raw_qp *qp, uint32_t dest_qpn,
 		  uint8_t sgid_index);
 /* The QP's state (enum ibv_qp_state), or -errno. */
