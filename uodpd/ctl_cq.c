@@ -28,6 +28,7 @@ void ud_cq_destroy(struct uodpd *d, struct ud_cq *cq)
 	ud_channel_unbind_cq(cq);
 	ud_idr_remove(&d->cqs, cq->cqn);
 	list_del(&cq->ctx_link);
+	ud_res_put(cq->ctx, UD_RES_CQ);
 	ud_qmem_detach(&cq->mem);
 	free(cq);
 }
@@ -66,6 +67,11 @@ int ud_cmd_create_cq(struct ud_cmd *c)
 		close(fd);
 		return -EINVAL;
 	}
+	ret = ud_res_check(c->ctx, UD_RES_CQ);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	cq = calloc(1, sizeof(*cq));
 	if (!cq) {
 		close(fd);
@@ -84,6 +90,7 @@ int ud_cmd_create_cq(struct ud_cmd *c)
 	cq->user_handle = req->user_handle;
 	cq->comp_vector = req->comp_vector;
 	list_add_tail(&c->ctx->cqs, &cq->ctx_link);
+	ud_res_get(c->ctx, UD_RES_CQ);
 	if (channel)
 		ud_channel_bind_cq(channel, cq);
 	resp->cqn = cq->cqn;

@@ -16,6 +16,7 @@ void ud_pd_destroy(struct uodpd *d, struct ud_pd *pd)
 {
 	ud_idr_remove(&d->pds, pd->pdn);
 	list_del(&pd->ctx_link);
+	ud_res_put(pd->ctx, UD_RES_PD);
 	free(pd);
 }
 
@@ -23,7 +24,10 @@ int ud_cmd_alloc_pd(struct ud_cmd *c)
 {
 	struct ud_alloc_pd_resp *resp = c->resp;
 	struct ud_pd *pd;
+	int ret = ud_res_check(c->ctx, UD_RES_PD);
 
+	if (ret)
+		return ret;
 	pd = calloc(1, sizeof(*pd));
 	if (!pd)
 		return -ENOMEM;
@@ -34,6 +38,7 @@ int ud_cmd_alloc_pd(struct ud_cmd *c)
 	}
 	pd->ctx = c->ctx;
 	list_add_tail(&c->ctx->pds, &pd->ctx_link);
+	ud_res_get(c->ctx, UD_RES_PD);
 	resp->pdn = pd->pdn;
 	resp->reserved = 0;
 	c->resp_len = sizeof(*resp);

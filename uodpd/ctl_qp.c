@@ -89,6 +89,7 @@ void ud_qp_destroy(struct uodpd *d, struct ud_qp *qp)
 	ud_idr_remove(&d->qps, qp->qpn);
 	list_del(&qp->active_link);
 	list_del(&qp->ctx_link);
+	ud_res_put(qp->ctx, UD_RES_QP);
 	ud_qmem_detach(&qp->mem);
 	free(qp);
 }
@@ -217,6 +218,8 @@ int ud_cmd_create_qp(struct ud_cmd *c)
 	ret = qp_check_refs(c, req, &r);
 	if (!ret)
 		ret = qp_check_caps(req, &c->ctx->dev->attr);
+	if (!ret)
+		ret = ud_res_check(c->ctx, UD_RES_QP);
 	if (ret)
 		goto err_close;
 	ret = -ENOMEM;
@@ -237,6 +240,7 @@ int ud_cmd_create_qp(struct ud_cmd *c)
 	qp_init_fields(qp, c->ctx, req, &r);
 	qp_refs_get(&r);
 	list_add_tail(&c->ctx->qps, &qp->ctx_link);
+	ud_res_get(c->ctx, UD_RES_QP);
 	if (qp->sq.wqe_cnt)
 		list_add_tail(&c->d->active_qps, &qp->active_link);
 	resp->qpn = qp->qpn;

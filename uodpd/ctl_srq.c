@@ -48,6 +48,7 @@ void ud_srq_destroy(struct uodpd *d, struct ud_srq *srq)
 	srq_put_refs(d, srq);
 	ud_idr_remove(&d->srqs, srq->srqn);
 	list_del(&srq->ctx_link);
+	ud_res_put(srq->ctx, UD_RES_SRQ);
 	ud_qmem_detach(&srq->mem);
 	free(srq);
 }
@@ -112,6 +113,8 @@ int ud_cmd_create_srq(struct ud_cmd *c)
 	ret = srq_check_refs(c, req, &pd, &cq, &x);
 	if (!ret)
 		ret = srq_check_shape(req, &c->ctx->dev->attr);
+	if (!ret)
+		ret = ud_res_check(c->ctx, UD_RES_SRQ);
 	if (ret)
 		goto err_close;
 	ret = -ENOMEM;
@@ -145,6 +148,7 @@ int ud_cmd_create_srq(struct ud_cmd *c)
 	if (x)
 		ud_xrcd_get_user(x);
 	list_add_tail(&c->ctx->srqs, &srq->ctx_link);
+	ud_res_get(c->ctx, UD_RES_SRQ);
 	resp->srqn = srq->srqn;
 	resp->reserved = 0;
 	c->resp_len = sizeof(*resp);

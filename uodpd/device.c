@@ -248,6 +248,8 @@ int ud_device_init(struct ud_device *dev, uint32_t index,
 	if (ret < 0)
 		return ret;
 	device_attr_init(&dev->attr, index);
+	/* uodpd's --context-share, if any, replaces it (ud_daemon_init). */
+	ud_limits_init(dev, UD_DEFAULT_CONTEXT_SHARE);
 	port_attr_init(&dev->port);
 	ret = ud_device_load_gids(dev, sysfs_root);
 	if (ret < 0)

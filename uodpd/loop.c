@@ -283,6 +283,8 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		ret = ud_device_init(&d->devices[i], i, d->sysfs_root);
 		if (ret)
 			return ret;
+		ud_limits_init(&d->devices[i], opt->context_share ?
+			       opt->context_share : UD_DEFAULT_CONTEXT_SHARE);
 	}
 	d->bounce = malloc(UD_BOUNCE_SIZE);
 	if (!d->bounce)

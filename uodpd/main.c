@@ -19,7 +19,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: uodpd --socket PATH --sysfs SYSFS_ROOT --devices N\n"
 		"             [--ready-fd FD] [--idle-spin-us N] [--no-queue-memfd]\n"
-		"             [--no-doorbell-fd]\n"
+		"             [--no-doorbell-fd] [--context-share PERCENT]\n"
 		"environment: UODPD_IDLE_SPIN_US, UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
 }
 
@@ -48,6 +48,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		{ "idle-spin-us", required_argument, NULL, 'i' },
 		{ "no-queue-memfd", no_argument, NULL, 'Q' },
 		{ "no-doorbell-fd", no_argument, NULL, 'D' },
+		{ "context-share", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -57,6 +58,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 
 	opt->ndevices = 1;
 	opt->ready_fd = -1;
+	opt->context_share = UD_DEFAULT_CONTEXT_SHARE;
 	opt->idle_spin_ns = UD_DEFAULT_IDLE_SPIN_NS;
 	if (env && *env) {
 		if (parse_u64(env, 10000000, &v))
@@ -92,6 +94,11 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 			break;
 		case 'D':
 			opt->no_doorbell_fd = true;
+			break;
+		case 'c':
+			if (parse_u64(optarg, 100, &v) || !v)
+				goto bad;
+			opt->context_share = v;
 			break;
 		case 'h':
 			usage(stdout);

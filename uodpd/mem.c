@@ -354,6 +354,7 @@ static int odp_mr_register(struct uodpd *d, struct ud_ctx *ctx,
 	}
 	mr->key = mr_make_key(d, id);
 	list_add_tail(&ctx->mrs, &mr->ctx_link);
+	ud_res_get(ctx, UD_RES_MR);
 	*out = mr;
 	return 0;
 }
@@ -368,6 +369,8 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 	int ret;
 
 	ret = mr_validate(d, ctx, addr, length, iova, access);
+	if (!ret)
+		ret = ud_res_check(ctx, UD_RES_MR);
 	if (ret)
 		return ret;
 	mr = calloc(1, sizeof(*mr));
@@ -394,6 +397,7 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 	}
 	mr_fill(mr, mr_make_key(d, id), ctx, pdn, addr, length, iova, access);
 	list_add_tail(&ctx->mrs, &mr->ctx_link);
+	ud_res_get(ctx, UD_RES_MR);
 	*out = mr;
 	return 0;
 
@@ -408,6 +412,7 @@ void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr)
 {
 	ud_idr_remove(&d->mrs, mr->key >> MR_KEY_SHIFT);
 	list_del(&mr->ctx_link);
+	ud_res_put(mr->ctx, UD_RES_MR);
 	if (mr->odp)
 		ud_odp_mr_fini(d, mr);
 	free(mr->present);

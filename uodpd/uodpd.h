@@ -65,12 +65,30 @@ struct ud_gid {
 	bool valid;
 };
 
+/*
+ * The objects a device counts (limits.c): each is bounded device-wide by
+ * the advertised max_* and per context by a share of it, so that one
+ * context cannot take the device (or the daemon's memory maps: a queue
+ * in a memfd is one mapping) from the others.  AHs are not here: as in
+ * libmlx5 the provider builds them in its own memory, the device has none.
+ */
+enum ud_res {
+	UD_RES_PD,
+	UD_RES_MR,
+	UD_RES_CQ,
+	UD_RES_QP,
+	UD_RES_SRQ,
+	UD_RES_NR,
+};
+
 struct ud_device {
 	uint32_t index;
 	char name[UD_IBDEV_NAME_MAX];
 	struct ud_device_attr attr;
 	struct ud_port_attr port;
 	struct ud_gid gids[UODPD_GID_TBL_LEN];
+	uint32_t res_used[UD_RES_NR];	/* objects of all contexts */
+	uint32_t res_ctx_max[UD_RES_NR];	/* one context's share */
 };
 
 struct ud_pd {
@@ -223,6 +241,7 @@ struct ud_ctx {
 	struct list_head pds, mrs, cqs, srqs, qps;
 	uint32_t xrcds[64];		/* XRCD numbers this context holds */
 	uint32_t nxrcds;
+	uint32_t res_used[UD_RES_NR];	/* its objects (limits.c) */
 	/* control path private */
 	bool dead;			/* being torn down */
 	struct ud_odp_ctx *odp;		/* ODP channel, faults (odp_priv.h) */
@@ -293,7 +312,15 @@ struct ud_options {
 	uint64_t idle_spin_ns;
 	bool no_queue_memfd;		/* rings in the providers' memory */
 	bool no_doorbell_fd;		/* doorbells are UAR writes: poll */
+	uint32_t context_share;		/* percent of each max_* a context gets */
 };
+
+/*
+ * One context may hold this share of each advertised max_* by default: a
+ * quarter is 4096 QPs, CQs and SRQs and 262144 MRs and PDs, far more than a
+ * verbs program uses, yet four greedy contexts are needed to fill a device.
+ */
+#define UD_DEFAULT_CONTEXT_SHARE 25u
 
 /*
  * Measured on the 2-core development machine with ib_write_lat (two clients
@@ -315,6 +342,19 @@ int ud_device_init(struct ud_device *dev, uint32_t index,
 /* Re-read the GID table from sysfs; number of valid GIDs or -errno. */
 int ud_device_load_gids(struct ud_device *dev, const char *sysfs_root);
 struct ud_device *ud_device_by_name(struct uodpd *d, const char *name);
+
+/* ---- per-context and device-wide object limits (limits.c) ---- */
+/* Each context's share of dev's max_*: share percent, at least 1. */
+void ud_limits_init(struct ud_device *dev, uint32_t share);
+/*
+ * Whether ctx may create one more r: 0, or -ENOMEM (its share or the
+ * device is full), what mlx5 answers when the HCA is out of a resource.
+ * Check before creating, then ud_res_get once made; ud_res_put on every
+ * destroy (the object's destroy function, which teardown calls too).
+ */
+int ud_res_check(const struct ud_ctx *ctx, enum ud_res r);
+void ud_res_get(struct ud_ctx *ctx, enum ud_res r);
+void ud_res_put(struct ud_ctx *ctx, enum ud_res r);
 
 /* ---- QP state machine (qp_state.c) ---- */
 /*

@@ -40,7 +40,7 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 		"--sysfs", (char *)st->sysfs_root,
 		"--devices", devices,
 		"--ready-fd", fd_text,
-		NULL, NULL, NULL,	/* the options below */
+		NULL, NULL, NULL, NULL, NULL,	/* the options below */
 	};
 	int n = 9;
 	sigset_t none;
@@ -67,6 +67,10 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 		argv[n++] = "--no-queue-memfd";
 	if (st->no_doorbell_fd)
 		argv[n++] = "--no-doorbell-fd";
+	if (st->context_share) {
+		argv[n++] = "--context-share";
+		argv[n++] = (char *)st->context_share;
+	}
 	snprintf(devices, sizeof(devices), "%u", st->ndevices);
 	snprintf(fd_text, sizeof(fd_text), "%d", ready_fd);
 	execv(st->daemon_path, argv);

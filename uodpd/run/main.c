@@ -67,7 +67,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: uodp-run [--devices N] [--netdev IF] [--no-queue-memfd]\n"
-		"                [--no-doorbell-fd] -- CMD [ARGS...]\n"
+		"                [--no-doorbell-fd] [--context-share PERCENT]\n"
+		"                -- CMD [ARGS...]\n"
 		"Run CMD with emulated uodp RDMA devices served by uodpd.\n"
 		"\n"
 		"  -n, --devices N   number of devices uodp0..uodp<N-1> (1..%d, default 1)\n"
@@ -76,11 +77,13 @@ static void usage(FILE *out)
 		"                    kernel (slower: see uodp-run(1))\n"
 		"      --no-doorbell-fd  doorbells are UAR writes the device polls\n"
 		"                    for, as on hardware (see uodp-run(1))\n"
+		"      --context-share PERCENT  what one context may hold of each\n"
+		"                    max_qp, max_cq, ... (1..100, default %u)\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
 		"Environment: UODPD_PATH, UODP_PROVIDER_PATH, TMPDIR (see uodp-run(1)).\n",
-		UODPD_MAX_DEVICES, RUN_DEFAULT_NETDEV);
+		UODPD_MAX_DEVICES, RUN_DEFAULT_NETDEV, UD_DEFAULT_CONTEXT_SHARE);
 }
 
 /* Returns the index of CMD in argv, or -1 after printing why. */
@@ -91,6 +94,7 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 		{ "netdev", required_argument, NULL, 'i' },
 		{ "no-queue-memfd", no_argument, NULL, 'Q' },
 		{ "no-doorbell-fd", no_argument, NULL, 'D' },
+		{ "context-share", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -121,6 +125,18 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 			break;
 		case 'D':
 			st->no_doorbell_fd = true;
+			break;
+		case 'c':
+			/* Checked here, so that a typo fails before CMD runs. */
+			errno = 0;
+			value = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || value < 1 ||
+			    value > 100) {
+				run_err("--context-share must be 1..100, not '%s'",
+					optarg);
+				return -1;
+			}
+			st->context_share = optarg;
 			break;
 		case 'h':
 			usage(stdout);

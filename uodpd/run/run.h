@@ -39,6 +39,7 @@ struct run_state {
 	const char *netdev;
 	bool no_queue_memfd;		/* uodpd --no-queue-memfd */
 	bool no_doorbell_fd;		/* uodpd --no-doorbell-fd */
+	const char *context_share;	/* uodpd --context-share, or NULL */
 	char tmpdir[PATH_MAX];		/* private dir, a tmpfs in our ns */
 	char sysfs_root[PATH_MAX];	/* <tmpdir>/sys */
 	char socket_path[PATH_MAX];	/* <tmpdir>/uodpd.sock */
