@@ -791,3 +791,27 @@ int raw_poll_cq(struct raw_cq *cq, void *out64, int timeout_ms)
 		usleep(50);
 	}
 }
+
+/* An RC QP to itself, a SEND through it, both completions on cq. */
+bool raw_loopback_send(struct raw_dev *dev, struct raw_qp *qp,
+		       struct raw_cq *cq, uint32_t pd)
+{
+	static char buf[2][64];
+	uint8_t cqe[64];
+	uint32_t mr;
+	int got = 0;
+
+	if (raw_reg_mr(dev, pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE, &mr))
+		return false;
+	strcpy(buf[0], "a SEND to itself");
+	memset(buf[1], 0, sizeof(buf[1]));
+	if (!raw_qp_to_rts(dev, qp, qp->qpn, 1)) {
+		raw_post_recv(dev, qp, (uintptr_t)buf[1], sizeof(buf[1]), mr);
+		raw_post_send(dev, qp, MLX5_OPCODE_SEND, (uintptr_t)buf[0],
+			      sizeof(buf[0]), mr);
+		while (got < 2 && raw_poll_cq(cq, cqe, 2000))
+			got++;
+	}
+	raw_destroy(dev, RAW_MR, mr);
+	return got == 2 && !strcmp(buf[1], buf[0]);
+}

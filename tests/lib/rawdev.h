@@ -11,6 +11,7 @@
 #ifndef UODP_TESTS_RAWDEV_H
 #define UODP_TESTS_RAWDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <rdma/ib_user_verbs.h>
@@ -151,5 +152,11 @@ void raw_post_recv(struct raw_dev *dev, struct raw_qp *qp, uint64_t addr,
 void raw_ring_sq(struct raw_dev *dev, struct raw_qp *qp, uint32_t bbs);
 /* 1 with the next CQE copied to out, 0 on timeout. */
 int raw_poll_cq(struct raw_cq *cq, void *out64, int timeout_ms);
+/*
+ * Traffic: qp (RC, RESET) to RTS connected to itself, a SEND through it
+ * with an MR of pd; true when both completions came on cq and the data.
+ */
+bool raw_loopback_send(struct raw_dev *dev, struct raw_qp *qp,
+		       struct raw_cq *cq, uint32_t pd);
 
 #endif /* UODP_TESTS_RAWDEV_H */

@@ -20,6 +20,12 @@
  *   uodp-control random       random, well-formed commands over live
  *                             handles, garbage in every queue
  *   uodp-control idle_cpu     an idle device with an open context sleeps
+ *   uodp-control limits SHARE a hostile context creates PDs, MRs, CQs,
+ *                             QPs and SRQs until refused: ENOMEM at SHARE
+ *                             percent of max_* (uodp-run --context-share
+ *                             SHARE); a bystander context keeps creating
+ *                             and running traffic, and gets its own
+ *                             share once the hostile one is closed
  *
  * Errnos are the kernel's (ib_uverbs and mlx5_ib) where the daemon gives
  * them.  Exit status 0 when every check passed; each check is printed.
@@ -303,7 +309,7 @@ static int create_cq(struct raw_dev *dev, struct cq_cmd *c,
 }
 
 /* A CQ the device keeps mapped; we need not see its ring. */
-static uint32_t cq_or_die(struct raw_dev *dev, uint32_t cnt)
+static int mapped_cq(struct raw_dev *dev, uint32_t cnt, uint32_t *cqn)
 {
 	uint64_t size = ((uint64_t)cnt * 64 + 64 + PAGE - 1) & ~(PAGE - 1ull);
 	int fd = raw_make_memfd(size, 1);
@@ -316,9 +322,18 @@ static uint32_t cq_or_die(struct raw_dev *dev, uint32_t cnt)
 	cq_cmd_init(&c, cnt - 1, fd, size);
 	ret = create_cq(dev, &c, &resp);
 	close(fd);
+	*cqn = resp.core.cq_handle;
+	return ret;
+}
+
+static uint32_t cq_or_die(struct raw_dev *dev, uint32_t cnt)
+{
+	uint32_t cqn;
+	int ret = mapped_cq(dev, cnt, &cqn);
+
 	if (ret)
 		test_die("CREATE_CQ", -ret);
-	return resp.core.cq_handle;
+	return cqn;
 }
 
 /* What an SRQ is made of: CREATE_SRQ for basic ones, CREATE_XSRQ for XRC. */
@@ -2292,6 +2307,170 @@ static int test_inotify_overflow(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* per-context limits                                                  */
+
+static unsigned int limits_share;	/* uodp-control limits SHARE */
+
+static const struct {
+	const char *name;
+	enum raw_obj kind;
+} limit_kinds[] = {
+	{ "PD", RAW_PD },
+	{ "MR", RAW_MR },
+	{ "CQ", RAW_CQ },
+	{ "QP", RAW_QP },
+	{ "SRQ", RAW_SRQ },
+};
+
+/* What one context may hold of each kind: SHARE percent of max_*. */
+static void limit_shares(struct raw_dev *dev, uint32_t share[])
+{
+	struct ib_uverbs_ex_query_device_resp r;
+	uint32_t max[ARRAY_SIZE(limit_kinds)];
+	size_t i;
+
+	if (ex_query_device(dev, &r))
+		test_die("EX_QUERY_DEVICE", EIO);
+	max[0] = r.base.max_pd;
+	max[1] = r.base.max_mr;
+	max[2] = r.base.max_cq;
+	max[3] = r.base.max_qp;
+	max[4] = r.base.max_srq;
+	for (i = 0; i < ARRAY_SIZE(limit_kinds); i++) {
+		share[i] = (uint64_t)max[i] * limits_share / 100;
+		if (!share[i])
+			share[i] = 1;
+	}
+}
+
+/* The objects a context made; pd and cq are its first PD and CQ. */
+struct limit_ctx {
+	struct raw_dev dev;
+	uint32_t pd, cq;
+	uint32_t n[ARRAY_SIZE(limit_kinds)];
+};
+
+static int limit_create(struct limit_ctx *l, size_t i)
+{
+	static char page[PAGE] __attribute__((aligned(PAGE)));
+	struct srq_spec ss;
+	struct qp_spec qs;
+	uint32_t h;
+	int ret;
+
+	switch (limit_kinds[i].kind) {
+	case RAW_PD:
+		ret = raw_alloc_pd(&l->dev, &h);
+		if (!ret && !l->n[i])
+			l->pd = h;
+		break;
+	case RAW_MR:
+		ret = reg_mr(&l->dev, l->pd, page, PAGE, IBV_ACCESS_LOCAL_WRITE);
+		break;
+	case RAW_CQ:
+		ret = mapped_cq(&l->dev, 8, &h);
+		if (!ret && !l->n[i])
+			l->cq = h;
+		break;
+	case RAW_QP:
+		qp_spec_init(&qs, IBV_QPT_RC, l->pd, l->cq);
+		ret = create_qp(&l->dev, &qs, NULL);
+		break;
+	default:
+		srq_spec_init(&ss, IBV_SRQT_BASIC, l->pd, 0, 0);
+		ret = create_srq(&l->dev, &ss, NULL);
+		break;
+	}
+	if (!ret)
+		l->n[i]++;
+	return ret;
+}
+
+/* Create kind i until refused (or far past want): the refusal's errno. */
+static int limit_fill(struct limit_ctx *l, size_t i, uint32_t want)
+{
+	int ret;
+
+	do
+		ret = limit_create(l, i);
+	while (!ret && l->n[i] <= want);
+	return ret;
+}
+
+/* The bystander's traffic: a fresh CQ and RC QP, a SEND to itself. */
+static bool limit_traffic(struct limit_ctx *l)
+{
+	struct raw_cq cq;
+	struct raw_qp qp;
+	bool ok;
+
+	if (raw_create_cq(&l->dev, &cq, 16))
+		return false;
+	ok = !raw_create_rc_qp(&l->dev, &qp, l->pd, &cq) &&
+	     raw_loopback_send(&l->dev, &qp, &cq, l->pd);
+	if (ok) {
+		raw_destroy(&l->dev, RAW_QP, qp.qpn);
+		raw_free_qp(&qp);
+	}
+	raw_destroy(&l->dev, RAW_CQ, cq.cqn);
+	raw_free_cq(&cq);
+	return ok;
+}
+
+static int test_limits(void)
+{
+	static struct limit_ctx host, by;
+	uint32_t share[ARRAY_SIZE(limit_kinds)];
+	struct usage before;
+	size_t i;
+	int ret;
+
+	if (!limits_share)
+		test_die("usage: uodp-control limits SHARE", EINVAL);
+	open_or_die(&by.dev);
+	limit_shares(&by.dev, share);
+	/* The bystander first holds one of each. */
+	for (i = 0; i < ARRAY_SIZE(limit_kinds); i++)
+		check_ret(limit_create(&by, i), 0, "bystander: a %s",
+			  limit_kinds[i].name);
+	steady_usage(by.dev.device_pid, &before);
+
+	open_or_die(&host.dev);
+	for (i = 0; i < ARRAY_SIZE(limit_kinds); i++) {
+		ret = limit_fill(&host, i, share[i]);
+		test_check(ret == -ENOMEM && host.n[i] == share[i],
+			   "hostile: %s refused with ENOMEM after %u (its share %u; got %s)",
+			   limit_kinds[i].name, host.n[i], share[i],
+			   strerror(-ret));
+		/* Refused again, not once: the count is not off by one. */
+		check_ret(limit_create(&host, i), -ENOMEM,
+			  "hostile: and the next %s too", limit_kinds[i].name);
+		check_ret(limit_create(&by, i), 0,
+			  "bystander: still gets a %s", limit_kinds[i].name);
+	}
+	test_check(limit_traffic(&by),
+		   "bystander: a new CQ and QP and a SEND on them, while the hostile context is full");
+
+	raw_close(&host.dev);
+	/*
+	 * The device learns of the close asynchronously: the hostile
+	 * context's queue mappings go, the bystander's three new queues
+	 * (CQ, QP, SRQ) stay.
+	 */
+	before.qmaps += 3;
+	check_usage_back(by.dev.device_pid, &before, "hostile context closed");
+	for (i = 0; i < ARRAY_SIZE(limit_kinds); i++) {
+		ret = limit_fill(&by, i, share[i]);
+		test_check(ret == -ENOMEM && by.n[i] == share[i],
+			   "bystander: %s up to its share %u (got %u, then %s)",
+			   limit_kinds[i].name, share[i], by.n[i],
+			   strerror(-ret));
+	}
+	raw_close(&by.dev);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
@@ -2306,6 +2485,7 @@ static const struct {
 	{ "random", test_random },
 	{ "idle_cpu", test_idle_cpu },
 	{ "inotify_overflow", test_inotify_overflow },
+	{ "limits", test_limits },
 };
 
 int main(int argc, char **argv)
@@ -2317,7 +2497,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: run me inside uodp-run\n", argv[0]);
 		return 2;
 	}
-	for (i = 0; argc == 2 && i < ARRAY_SIZE(modes); i++) {
+	/* limits takes the share uodp-run was given. */
+	if (argc == 3 && !strcmp(argv[1], "limits"))
+		limits_share = (unsigned int)atoi(argv[2]);
+	for (i = 0; (argc == 2 || limits_share) && i < ARRAY_SIZE(modes); i++) {
 		if (strcmp(argv[1], modes[i].name))
 			continue;
 		modes[i].fn();

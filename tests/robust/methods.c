@@ -1009,29 +1009,6 @@ static void qp_bad(struct raw_dev *dev, uint32_t pd, uint32_t cqn,
 			   "  no QP left behind");
 }
 
-/* An RC QP to itself, a SEND through it, both completions on cq. */
-static bool loopback_send(struct raw_dev *dev, struct raw_qp *qp,
-			  struct raw_cq *cq, uint32_t pd)
-{
-	static char buf[2][64];
-	uint8_t cqe[64];
-	uint32_t mr;
-	int got = 0;
-
-	if (raw_reg_mr(dev, pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE, &mr))
-		return false;
-	strcpy(buf[0], "by ioctl, used by write");
-	if (!raw_qp_to_rts(dev, qp, qp->qpn, 1)) {
-		raw_post_recv(dev, qp, (uintptr_t)buf[1], sizeof(buf[1]), mr);
-		raw_post_send(dev, qp, MLX5_OPCODE_SEND, (uintptr_t)buf[0],
-			      sizeof(buf[0]), mr);
-		while (got < 2 && raw_poll_cq(cq, cqe, 2000))
-			got++;
-	}
-	raw_destroy(dev, RAW_MR, mr);
-	return got == 2 && !strcmp(buf[1], buf[0]);
-}
-
 static void qp_create_cases(struct raw_dev *dev, struct raw_dev *other)
 {
 	uint32_t pd, foreign_pd, xrcd, cqn;
@@ -1060,7 +1037,7 @@ static void qp_create_cases(struct raw_dev *dev, struct raw_dev *other)
 		   k.qp.qpn);
 	test_check(raw_qp_state(dev, k.qp.qpn) == IBV_QPS_RESET,
 		   "  QUERY_QP by write: RESET");
-	test_check(loopback_send(dev, &k.qp, &kc.cq, pd),
+	test_check(raw_loopback_send(dev, &k.qp, &kc.cq, pd),
 		   "  MODIFY_QP by write to RTS, a SEND to itself completes "
 		   "on the ioctl CQ");
 	qp_call_fini(dev, &k, true);
@@ -1071,7 +1048,7 @@ static void qp_create_cases(struct raw_dev *dev, struct raw_dev *other)
 		test_die("CQ by write", EIO);
 	qp_call_init(dev, &k, pd, cq.cqn);
 	test_check_ret(qp_call(dev, &k), 0, "QP_CREATE on a CQ made by write");
-	test_check(loopback_send(dev, &k.qp, &cq, pd),
+	test_check(raw_loopback_send(dev, &k.qp, &cq, pd),
 		   "  a SEND to itself completes on it");
 	test_check_ret(raw_destroy(dev, RAW_CQ, cq.cqn), -EBUSY,
 		   "  DESTROY_CQ by write while the QP uses it");

@@ -22,7 +22,7 @@
 static void test_mr(void)
 {
 	static struct uodpd d;
-	struct ud_ctx ctx = { .pid = getpid() };
+	struct ud_ctx ctx = { .pid = getpid(), .dev = &d.devices[0] };
 	char *buf = aligned_alloc(4096, 3 * 4096), out[64];
 	uint64_t iova = 0x100000, fault_va = 0;
 	struct ud_mr *mr, *found, *odp;
@@ -30,6 +30,8 @@ static void test_mr(void)
 
 	ud_idr_init(&d.mrs, 2, 0xffffff);
 	d.devices[0].attr.max_mr_size = 1ull << 38;
+	d.devices[0].attr.max_mr = 1u << 20;
+	ud_limits_init(&d.devices[0], 100);
 	list_head_init(&ctx.mrs);
 	memset(buf, 'a', 3 * 4096);
 

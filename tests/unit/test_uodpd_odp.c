@@ -70,6 +70,8 @@ static void setup(void)
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	d.ndevices = 1;
 	d.devices[0].attr.max_mr_size = 1ull << 38;
+	d.devices[0].attr.max_mr = 1u << 20;
+	ud_limits_init(&d.devices[0], 100);
 	list_head_init(&d.ctxs);
 	ud_idr_init(&d.qps, 0x100, 0xffffff);
 	ud_idr_init(&d.srqs, 1, 0xffffff);
