@@ -45,6 +45,15 @@
 
 /* ---- creation ---- */
 
+/*
+ * The daemon's fds a channel holds: the write end, and a completion
+ * channel's drain (an event channel has none: see ud_channel_create).
+ */
+static uint32_t channel_fds(enum ud_channel_kind kind)
+{
+	return kind == UD_CHANNEL_COMP ? 2 : 1;
+}
+
 static int channel_count(const struct ud_ufile *f)
 {
 	const struct ud_channel *ch;
@@ -96,14 +105,22 @@ int ud_channel_create(struct ud_call *c, struct ud_ufile *f,
 
 	if ((unsigned int)channel_count(f) >= MAX_CHANNELS_PER_FILE)
 		return -EMFILE;
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
+	fd = ud_fds_take(c->d, f, channel_fds(kind));
+	if (fd)
+		return fd;
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		fd = -errno;
+		ud_fds_give(c->d, f, channel_fds(kind));
+		return fd;
+	}
 	ch = channel_new(f, pipefd);
 	if (!ch) {
 		close(pipefd[0]);
 		close(pipefd[1]);
+		ud_fds_give(c->d, f, channel_fds(kind));
 		return -ENOMEM;
 	}
+	/* From here on, ud_channel_destroy gives the fds back. */
 	ch->kind = kind;
 	/*
 	 * Only completion channels have events to take back.  An event
@@ -174,6 +191,7 @@ void ud_channel_destroy(struct uodpd *d, struct ud_channel *ch)
 	close(ch->wfd);		/* and out of epoll: nobody else holds it */
 	if (ch->drain_fd >= 0)
 		close(ch->drain_fd);
+	ud_fds_give(d, ch->ufile, channel_fds(ch->kind));
 	free(ch);
 }
 

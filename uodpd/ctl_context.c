@@ -66,6 +66,8 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	struct ud_pd *pd;
 
 	ctx->dead = true;
+	if (ctx->ufile)		/* new_context's failure gives them back */
+		ud_fds_give(d, ctx->ufile, UD_CTX_FDS);
 	ud_uverbs_ctx_gone(ctx);
 	/* Its faults first, resumed with error while their queues exist. */
 	ud_odp_ctx_destroy(d, ctx);

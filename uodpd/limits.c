@@ -7,8 +7,17 @@
  * memfd mapping, an MR's tables) is thereby bounded per context too.
  */
 #include <errno.h>
+#include <sys/resource.h>
 
 #include "uodpd.h"
+#include "uverbs.h"
+
+/*
+ * Not lent to files: the daemon's own (epoll, inotify, signalfd, the
+ * socket, listeners, the ODP counters' memfd) and those a command holds
+ * briefly (a memfd it installs, /proc files, a queue's memfd).
+ */
+#define UD_FD_RESERVE 256u
 
 static uint32_t dev_max(const struct ud_device *dev, enum ud_res r)
 {
@@ -61,4 +70,40 @@ void ud_res_put(struct ud_ctx *ctx, enum ud_res r)
 {
 	ctx->res_used[r]--;
 	ctx->dev->res_used[r]--;
+}
+
+void ud_fd_budget_init(struct uodpd *d, uint32_t share)
+{
+	struct rlimit rl;
+	uint64_t n = 1024;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		n = rl.rlim_cur;
+	else if (!getrlimit(RLIMIT_NOFILE, &rl))
+		n = UINT32_MAX;
+	/* A tiny limit still lends half of itself. */
+	n = n > 2 * UD_FD_RESERVE ? n - UD_FD_RESERVE : n / 2;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	d->fd_budget = n;
+	n = n * share / 100;
+	/* A file can always hold its context and one channel. */
+	d->file_fd_max = n > UD_CTX_FDS + 2 ? n : UD_CTX_FDS + 2;
+}
+
+int ud_fds_take(struct uodpd *d, struct ud_ufile *f, uint32_t n)
+{
+	if (f->fds + n > d->file_fd_max)
+		return -EMFILE;
+	if (d->fds_used + n > d->fd_budget)
+		return -ENFILE;
+	f->fds += n;
+	d->fds_used += n;
+	return 0;
+}
+
+void ud_fds_give(struct uodpd *d, struct ud_ufile *f, uint32_t n)
+{
+	f->fds -= n;
+	d->fds_used -= n;
 }

@@ -286,6 +286,9 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		ud_limits_init(&d->devices[i], opt->context_share ?
 			       opt->context_share : UD_DEFAULT_CONTEXT_SHARE);
 	}
+	/* After main() raised RLIMIT_NOFILE. */
+	ud_fd_budget_init(d, opt->context_share ? opt->context_share :
+			  UD_DEFAULT_CONTEXT_SHARE);
 	d->bounce = malloc(UD_BOUNCE_SIZE);
 	if (!d->bounce)
 		return -ENOMEM;

@@ -278,6 +278,10 @@ struct uodpd {
 	bool stop;
 	uint8_t *bounce;		/* copy buffer, UD_BOUNCE_SIZE */
 	struct ud_odp_dev *odp;		/* ODP tokens, counters (odp_priv.h) */
+	/* fds the command fds' contexts and channels hold (limits.c) */
+	uint32_t fd_budget;		/* all files together */
+	uint32_t file_fd_max;		/* one file's share of it */
+	uint32_t fds_used;
 };
 
 #define UD_BOUNCE_SIZE (1u << 20)
@@ -355,6 +359,19 @@ void ud_limits_init(struct ud_device *dev, uint32_t share);
 int ud_res_check(const struct ud_ctx *ctx, enum ud_res r);
 void ud_res_get(struct ud_ctx *ctx, enum ud_res r);
 void ud_res_put(struct ud_ctx *ctx, enum ud_res r);
+/*
+ * The daemon's fds: a context keeps UD_CTX_FDS (async pipe and its drain,
+ * doorbell eventfd, pidfd), a completion channel 2 (pipe, drain), a DEVX
+ * event channel 1.  The budget is RLIMIT_NOFILE less what the daemon
+ * keeps for itself, so that a full budget never stops it serving the
+ * contexts it has; one command fd (one context) takes share percent of
+ * it.  ud_fds_take: 0, -EMFILE over the file's share (the process's own
+ * limit, as get_unused_fd_flags answers), -ENFILE over the budget.
+ */
+#define UD_CTX_FDS 5u
+void ud_fd_budget_init(struct uodpd *d, uint32_t share);
+int ud_fds_take(struct uodpd *d, struct ud_ufile *f, uint32_t n);
+void ud_fds_give(struct uodpd *d, struct ud_ufile *f, uint32_t n);
 
 /* ---- QP state machine (qp_state.c) ---- */
 /*

@@ -97,6 +97,7 @@ struct ud_ufile {
 	struct uodp_shared_page *page;	/* offset 0 of the file: doorbells */
 	struct ud_ctx *ctx;		/* after GET_CONTEXT */
 	struct list_head channels;
+	uint32_t fds;			/* the daemon's fds it holds (limits.c) */
 };
 
 /* The command fd file on this memfd inode, or NULL. */

@@ -77,16 +77,22 @@ int ud_uverbs_new_context(struct ud_call *c, struct ud_ufile *f)
 {
 	struct ud_ctx *ctx;
 	pid_t tgid;
+	int ret;
 
 	if (f->ctx)
 		return -EINVAL;		/* one context per file */
 	tgid = ud_call_tgid(c);
 	if (tgid < 0)
 		return tgid;
+	ret = ud_fds_take(c->d, f, UD_CTX_FDS);
+	if (ret)
+		return ret;
 	/* mlx5's request sizes bfregs: one UAR page is all there is here. */
 	ctx = new_context(c, f, tgid);
-	if (!ctx)
+	if (!ctx) {
+		ud_fds_give(c->d, f, UD_CTX_FDS);
 		return -ENOMEM;
+	}
 	ctx->ufile = f;
 	f->ctx = ctx;
 	ud_dbg("command fd %u: context %u", f->id, ctx->id);

@@ -2397,6 +2397,55 @@ static int limit_fill(struct limit_ctx *l, size_t i, uint32_t want)
 	return ret;
 }
 
+/*
+ * How many completion channels (2 daemon fds each) one file gets after
+ * its context (5): SHARE percent of the device's RLIMIT_NOFILE less the
+ * 256 it keeps for itself, at least room for the context and one channel.
+ */
+static int limit_channels(pid_t device)
+{
+	unsigned long long soft = 0, n;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)device);
+	f = fopen(path, "r");
+	if (!f)
+		test_die(path, errno);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Max open files %llu", &soft) == 1)
+			break;
+	fclose(f);
+	if (!soft)
+		test_die("the device's Max open files", EIO);
+	n = soft > 512 ? soft - 256 : soft / 2;
+	n = n * limits_share / 100;
+	if (n < 7)
+		n = 7;
+	return (int)((n - 5) / 2);
+}
+
+/* Completion channels until refused: the refusal; their fds in fds[]. */
+static int limit_fill_channels(struct raw_dev *dev, int *fds, int max,
+			       int *n)
+{
+	int fd;
+
+	for (*n = 0; *n <= max; (*n)++) {
+		fd = create_channel(dev);
+		if (fd < 0)
+			return fd;
+		fds[*n] = fd;
+	}
+	return 0;
+}
+
+static void close_all(int *fds, int n)
+{
+	while (n--)
+		close(fds[n]);
+}
+
 /* The bystander's traffic: a fresh CQ and RC QP, a SEND to itself. */
 static bool limit_traffic(struct limit_ctx *l)
 {
@@ -2421,6 +2470,7 @@ static int test_limits(void)
 {
 	static struct limit_ctx host, by;
 	uint32_t share[ARRAY_SIZE(limit_kinds)];
+	int *chan, nchan, want_chan, by_chan;
 	struct usage before;
 	size_t i;
 	int ret;
@@ -2448,16 +2498,32 @@ static int test_limits(void)
 		check_ret(limit_create(&by, i), 0,
 			  "bystander: still gets a %s", limit_kinds[i].name);
 	}
+	/* The daemon's fds: completion channels hold two each. */
+	want_chan = limit_channels((pid_t)by.dev.device_pid);
+	chan = calloc((size_t)want_chan + 2, sizeof(*chan));
+	if (!chan)
+		test_die("calloc", ENOMEM);
+	ret = limit_fill_channels(&host.dev, chan, want_chan, &nchan);
+	test_check(ret == -EMFILE && nchan == want_chan,
+		   "hostile: completion channel refused with EMFILE after %d (its share of the device's fds: %d; got %s)",
+		   nchan, want_chan, strerror(-ret));
+	close_all(chan, nchan);
+	by_chan = create_channel(&by.dev);
+	test_check(by_chan >= 0, "bystander: still gets a completion channel (%s)",
+		   by_chan < 0 ? strerror(-by_chan) : "ok");
+	if (by_chan >= 0)
+		close(by_chan);
 	test_check(limit_traffic(&by),
 		   "bystander: a new CQ and QP and a SEND on them, while the hostile context is full");
 
 	raw_close(&host.dev);
 	/*
 	 * The device learns of the close asynchronously: the hostile
-	 * context's queue mappings go, the bystander's three new queues
-	 * (CQ, QP, SRQ) stay.
+	 * context's queue mappings and fds go, the bystander's three new
+	 * queues (CQ, QP, SRQ) and its channel's two fds stay.
 	 */
 	before.qmaps += 3;
+	before.fds += 2;
 	check_usage_back(by.dev.device_pid, &before, "hostile context closed");
 	for (i = 0; i < ARRAY_SIZE(limit_kinds); i++) {
 		ret = limit_fill(&by, i, share[i]);
@@ -2466,6 +2532,13 @@ static int test_limits(void)
 			   limit_kinds[i].name, share[i], by.n[i],
 			   strerror(-ret));
 	}
+	/* Its one channel is still held by the device (ufile's lifetime). */
+	ret = limit_fill_channels(&by.dev, chan, want_chan, &nchan);
+	test_check(ret == -EMFILE && nchan == want_chan - 1,
+		   "bystander: completion channels up to its share %d (got %d more, then %s)",
+		   want_chan, nchan, strerror(-ret));
+	close_all(chan, nchan);
+	free(chan);
 	raw_close(&by.dev);
 	return 0;
 }
