@@ -75,12 +75,10 @@ void ud_res_put(struct ud_ctx *ctx, enum ud_res r)
 void ud_fd_budget_init(struct uodpd *d, uint32_t share)
 {
 	struct rlimit rl;
-	uint64_t n = 1024;
+	uint64_t n = 1024;		/* the usual soft limit, if unreadable */
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
-		n = rl.rlim_cur;
-	else if (!getrlimit(RLIMIT_NOFILE, &rl))
-		n = UINT32_MAX;
+	if (!getrlimit(RLIMIT_NOFILE, &rl))
+		n = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
 	/* A tiny limit still lends half of itself. */
 	n = n > 2 * UD_FD_RESERVE ? n - UD_FD_RESERVE : n / 2;
 	if (n > UINT32_MAX)
