@@ -7,6 +7,7 @@
  * memfd mapping, an MR's tables) is thereby bounded per context too.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <sys/resource.h>
 
 #include "uodpd.h"
@@ -19,7 +20,14 @@
  */
 #define UD_FD_RESERVE 256u
 
-static uint32_t dev_max(const struct ud_device *dev, enum ud_res r)
+/*
+ * Memory maps not lent: the daemon's libraries and stacks, malloc's
+ * mmapped chunks (large MR tables), the ODP engine's tables.
+ */
+#define UD_MAP_RESERVE 4096u
+
+/* The device's own max_* for r; UD_RES_QUEUE is their sum at most. */
+static uint32_t attr_max(const struct ud_device *dev, enum ud_res r)
 {
 	const struct ud_device_attr *a = &dev->attr;
 
@@ -34,42 +42,77 @@ static uint32_t dev_max(const struct ud_device *dev, enum ud_res r)
 		return a->max_qp;
 	case UD_RES_SRQ:
 		return a->max_srq;
+	case UD_RES_QUEUE:
+		return a->max_cq + a->max_qp + a->max_srq;
 	default:
 		return 0;
 	}
 }
 
+static void set_share(struct ud_device *dev, enum ud_res r, uint32_t share)
+{
+	uint64_t n = (uint64_t)dev->res_max[r] * share / 100;
+
+	dev->res_ctx_max[r] = n ? n : 1;
+}
+
 void ud_limits_init(struct ud_device *dev, uint32_t share)
 {
-	uint64_t n;
 	int r;
 
+	dev->res_share = share;
 	for (r = 0; r < UD_RES_NR; r++) {
-		n = (uint64_t)dev_max(dev, r) * share / 100;
-		dev->res_ctx_max[r] = n ? n : 1;
+		dev->res_max[r] = attr_max(dev, r);
+		set_share(dev, r, share);
 	}
+}
+
+void ud_limits_cap_queues(struct ud_device *dev, uint32_t max)
+{
+	if (max && max < dev->res_max[UD_RES_QUEUE]) {
+		dev->res_max[UD_RES_QUEUE] = max;
+		set_share(dev, UD_RES_QUEUE, dev->res_share);
+	}
+}
+
+static bool is_queue(enum ud_res r)
+{
+	return r == UD_RES_CQ || r == UD_RES_QP || r == UD_RES_SRQ;
+}
+
+static bool full(const struct ud_ctx *ctx, enum ud_res r)
+{
+	const struct ud_device *dev = ctx->dev;
+
+	return ctx->res_used[r] >= dev->res_ctx_max[r] ||
+	       dev->res_used[r] >= dev->res_max[r];
 }
 
 int ud_res_check(const struct ud_ctx *ctx, enum ud_res r)
 {
-	const struct ud_device *dev = ctx->dev;
-
-	if (ctx->res_used[r] >= dev->res_ctx_max[r] ||
-	    dev->res_used[r] >= dev_max(dev, r))
+	if (full(ctx, r) || (is_queue(r) && full(ctx, UD_RES_QUEUE)))
 		return -ENOMEM;
 	return 0;
 }
 
+static void count(struct ud_ctx *ctx, enum ud_res r, int by)
+{
+	ctx->res_used[r] += by;
+	ctx->dev->res_used[r] += by;
+	if (is_queue(r)) {
+		ctx->res_used[UD_RES_QUEUE] += by;
+		ctx->dev->res_used[UD_RES_QUEUE] += by;
+	}
+}
+
 void ud_res_get(struct ud_ctx *ctx, enum ud_res r)
 {
-	ctx->res_used[r]++;
-	ctx->dev->res_used[r]++;
+	count(ctx, r, 1);
 }
 
 void ud_res_put(struct ud_ctx *ctx, enum ud_res r)
 {
-	ctx->res_used[r]--;
-	ctx->dev->res_used[r]--;
+	count(ctx, r, -1);
 }
 
 void ud_fd_budget_init(struct uodpd *d, uint32_t share)
@@ -104,4 +147,40 @@ void ud_fds_give(struct uodpd *d, struct ud_ufile *f, uint32_t n)
 {
 	f->fds -= n;
 	d->fds_used -= n;
+}
+
+/* vm.max_map_count: what the kernel lets one process map. */
+static uint64_t max_map_count(void)
+{
+	unsigned long long n = 65530;	/* the kernel's default */
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu", &n) != 1)
+			n = 65530;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * Every mapping the daemon makes for its clients is bounded, so that
+ * they cannot fill its map count: a command fd's doorbell page and its
+ * context's ODP counters page (so command fds are at most a share of the
+ * map budget, and never more than the fd budget gives contexts to), and
+ * a queue's memfd (the rest, split between the devices).
+ */
+void ud_map_budget_init(struct uodpd *d)
+{
+	uint64_t maps = max_map_count(), files, queues;
+	uint32_t i;
+
+	maps = maps > 2 * UD_MAP_RESERVE ? maps - UD_MAP_RESERVE : maps / 2;
+	files = d->fd_budget / UD_CTX_FDS;
+	if (files > maps / 8)
+		files = maps / 8;
+	d->file_max = files ? files : 1;
+	queues = (maps - 2 * files) / (d->ndevices ? d->ndevices : 1);
+	for (i = 0; i < d->ndevices; i++)
+		ud_limits_cap_queues(&d->devices[i], queues ? queues : 1);
 }

@@ -289,6 +289,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	/* After main() raised RLIMIT_NOFILE. */
 	ud_fd_budget_init(d, opt->context_share ? opt->context_share :
 			  UD_DEFAULT_CONTEXT_SHARE);
+	ud_map_budget_init(d);
 	d->bounce = malloc(UD_BOUNCE_SIZE);
 	if (!d->bounce)
 		return -ENOMEM;

@@ -167,6 +167,9 @@ int main(int argc, char **argv)
 	ud_info("listening on %s, %u device(s), idle spin %llu us",
 		opt.socket_path, d->ndevices,
 		(unsigned long long)d->idle_spin_ns / 1000);
+	ud_info("limits: a context %u%% of each max_*, %u of %u fds; %u command fds, %u queues a device",
+		opt.context_share, d->file_fd_max, d->fd_budget, d->file_max,
+		d->devices[0].res_max[UD_RES_QUEUE]);
 	signal_ready(opt.ready_fd);
 	ret = ud_daemon_run(d);
 out:

@@ -78,6 +78,7 @@ enum ud_res {
 	UD_RES_CQ,
 	UD_RES_QP,
 	UD_RES_SRQ,
+	UD_RES_QUEUE,		/* CQs, QPs and SRQs: a memfd mapping each */
 	UD_RES_NR,
 };
 
@@ -88,7 +89,9 @@ struct ud_device {
 	struct ud_port_attr port;
 	struct ud_gid gids[UODPD_GID_TBL_LEN];
 	uint32_t res_used[UD_RES_NR];	/* objects of all contexts */
+	uint32_t res_max[UD_RES_NR];	/* of all contexts: max_* */
 	uint32_t res_ctx_max[UD_RES_NR];	/* one context's share */
+	uint32_t res_share;		/* percent */
 };
 
 struct ud_pd {
@@ -282,6 +285,7 @@ struct uodpd {
 	uint32_t fd_budget;		/* all files together */
 	uint32_t file_fd_max;		/* one file's share of it */
 	uint32_t fds_used;
+	uint32_t file_max;		/* command fds, for the map count */
 };
 
 #define UD_BOUNCE_SIZE (1u << 20)
@@ -350,6 +354,13 @@ struct ud_device *ud_device_by_name(struct uodpd *d, const char *name);
 /* ---- per-context and device-wide object limits (limits.c) ---- */
 /* Each context's share of dev's max_*: share percent, at least 1. */
 void ud_limits_init(struct ud_device *dev, uint32_t share);
+/* Fewer queues (CQs, QPs, SRQs together) than max_*: the map budget. */
+void ud_limits_cap_queues(struct ud_device *dev, uint32_t max);
+/*
+ * After ud_fd_budget_init: how many command fds may be open (file_max)
+ * and each device's queues, from vm.max_map_count.
+ */
+void ud_map_budget_init(struct uodpd *d);
 /*
  * Whether ctx may create one more r: 0, or -ENOMEM (its share or the
  * device is full), what mlx5 answers when the HCA is out of a resource.

@@ -227,6 +227,9 @@ void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags)
 	 * process is still waiting in this open(), so the pid is its own.
 	 */
 	ret = ud_call_creds(c, &cr);
+	/* The daemon's maps are bounded (limits.c): the kernel's ENFILE. */
+	if (!ret && c->d->ufiles.count >= c->d->file_max)
+		ret = -ENFILE;
 	memfd = ret ? -1 : make_memfd(index);
 	if (ret || memfd < 0) {
 		ud_call_fail(c, ret ? ret : memfd);

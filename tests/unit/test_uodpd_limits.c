@@ -20,6 +20,43 @@ static void fill(struct ud_ctx *ctx, enum ud_res r, unsigned int n)
 	}
 }
 
+/*
+ * The map budget caps CQs, QPs and SRQs together (each is a mapping of
+ * its queue memfd) below the sum of their max_*.
+ */
+static int queue_cap(void)
+{
+	static struct ud_device dev;
+	struct ud_ctx a = { .dev = &dev }, b = { .dev = &dev };
+
+	dev.attr.max_qp = 10;
+	dev.attr.max_cq = 3;
+	dev.attr.max_srq = 10;
+	ud_limits_init(&dev, 50);
+	CHECK_EQ(dev.res_max[UD_RES_QUEUE], 23);
+	CHECK_EQ(dev.res_ctx_max[UD_RES_QUEUE], 11);
+	ud_limits_cap_queues(&dev, 100);	/* no more than the sum */
+	CHECK_EQ(dev.res_max[UD_RES_QUEUE], 23);
+	ud_limits_cap_queues(&dev, 8);
+	CHECK_EQ(dev.res_max[UD_RES_QUEUE], 8);
+	CHECK_EQ(dev.res_ctx_max[UD_RES_QUEUE], 4);
+	/* a: 1 CQ (its share of 3) and 3 QPs, then its 4 queues are up. */
+	fill(&a, UD_RES_CQ, 1);
+	fill(&a, UD_RES_QP, 3);
+	CHECK_EQ(ud_res_check(&a, UD_RES_QP), -ENOMEM);
+	CHECK_EQ(ud_res_check(&a, UD_RES_SRQ), -ENOMEM);
+	/* PDs and MRs are not queues. */
+	dev.res_max[UD_RES_PD] = dev.res_ctx_max[UD_RES_PD] = 1;
+	CHECK_EQ(ud_res_check(&a, UD_RES_PD), 0);
+	/* b: its own 4 SRQs fill the device's 8 queues. */
+	fill(&b, UD_RES_SRQ, 4);
+	CHECK_EQ(dev.res_used[UD_RES_QUEUE], 8);
+	ud_res_put(&a, UD_RES_QP);
+	CHECK_EQ(dev.res_used[UD_RES_QUEUE], 7);
+	CHECK_EQ(ud_res_check(&a, UD_RES_SRQ), 0);
+	return 0;
+}
+
 int main(void)
 {
 	static struct ud_device dev;
@@ -74,5 +111,5 @@ int main(void)
 	fill(&a, UD_RES_MR, 7);
 	CHECK_EQ(ud_res_check(&a, UD_RES_MR), -ENOMEM);
 	CHECK_EQ(ud_res_check(&b, UD_RES_MR), -ENOMEM);
-	return check_report("test_uodpd_limits");
+	return queue_cap() + check_report("test_uodpd_limits");
 }
