@@ -20,6 +20,18 @@ static void fill(struct ud_ctx *ctx, enum ud_res r, unsigned int n)
 	}
 }
 
+/* A device with these max_*, each context share percent of them. */
+static void device(struct ud_device *dev, uint32_t qp, uint32_t cq,
+		   uint32_t srq, uint32_t mr, uint32_t pd, uint32_t share)
+{
+	dev->attr.max_qp = qp;
+	dev->attr.max_cq = cq;
+	dev->attr.max_srq = srq;
+	dev->attr.max_mr = mr;
+	dev->attr.max_pd = pd;
+	ud_limits_init(dev, share);
+}
+
 /*
  * The map budget caps CQs, QPs and SRQs together (each is a mapping of
  * its queue memfd) below the sum of their max_*.
@@ -29,10 +41,7 @@ static int queue_cap(void)
 	static struct ud_device dev;
 	struct ud_ctx a = { .dev = &dev }, b = { .dev = &dev };
 
-	dev.attr.max_qp = 10;
-	dev.attr.max_cq = 3;
-	dev.attr.max_srq = 10;
-	ud_limits_init(&dev, 50);
+	device(&dev, 10, 3, 10, 1, 1, 50);
 	CHECK_EQ(dev.res_max[UD_RES_QUEUE], 23);
 	CHECK_EQ(dev.res_ctx_max[UD_RES_QUEUE], 11);
 	ud_limits_cap_queues(&dev, 100);	/* no more than the sum */
@@ -46,7 +55,6 @@ static int queue_cap(void)
 	CHECK_EQ(ud_res_check(&a, UD_RES_QP), -ENOMEM);
 	CHECK_EQ(ud_res_check(&a, UD_RES_SRQ), -ENOMEM);
 	/* PDs and MRs are not queues. */
-	dev.res_max[UD_RES_PD] = dev.res_ctx_max[UD_RES_PD] = 1;
 	CHECK_EQ(ud_res_check(&a, UD_RES_PD), 0);
 	/* b: its own 4 SRQs fill the device's 8 queues. */
 	fill(&b, UD_RES_SRQ, 4);
@@ -63,14 +71,8 @@ int main(void)
 	struct ud_ctx a = { .dev = &dev }, b = { .dev = &dev },
 		      c = { .dev = &dev };
 
-	dev.attr.max_qp = 10;
-	dev.attr.max_cq = 3;
-	dev.attr.max_srq = 1000;
-	dev.attr.max_mr = 7;
-	dev.attr.max_pd = 1;
-
 	/* 40%: 4 QPs, 1 CQ (rounded down), 400 SRQs, 2 MRs, 1 PD (at least 1) */
-	ud_limits_init(&dev, 40);
+	device(&dev, 10, 3, 1000, 7, 1, 40);
 	CHECK_EQ(dev.res_ctx_max[UD_RES_QP], 4);
 	CHECK_EQ(dev.res_ctx_max[UD_RES_CQ], 1);
 	CHECK_EQ(dev.res_ctx_max[UD_RES_SRQ], 400);
