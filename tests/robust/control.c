@@ -26,6 +26,9 @@
  *                             SHARE); a bystander context keeps creating
  *                             and running traffic, and gets its own
  *                             share once the hostile one is closed
+ *   uodp-control files        command fds opened until the device refuses
+ *                             (under prlimit --nofile=1024): ENFILE at its
+ *                             budget, a bystander unharmed
  *
  * Errnos are the kernel's (ib_uverbs and mlx5_ib) where the daemon gives
  * them.  Exit status 0 when every check passed; each check is printed.
@@ -2397,14 +2400,10 @@ static int limit_fill(struct limit_ctx *l, size_t i, uint32_t want)
 	return ret;
 }
 
-/*
- * How many completion channels (2 daemon fds each) one file gets after
- * its context (5): SHARE percent of the device's RLIMIT_NOFILE less the
- * 256 it keeps for itself, at least room for the context and one channel.
- */
-static int limit_channels(pid_t device)
+/* The fds the device lends: its RLIMIT_NOFILE less 256 it keeps. */
+static unsigned long long device_fd_budget(pid_t device)
 {
-	unsigned long long soft = 0, n;
+	unsigned long long soft = 0;
 	char path[64], line[256];
 	FILE *f;
 
@@ -2418,8 +2417,18 @@ static int limit_channels(pid_t device)
 	fclose(f);
 	if (!soft)
 		test_die("the device's Max open files", EIO);
-	n = soft > 512 ? soft - 256 : soft / 2;
-	n = n * limits_share / 100;
+	return soft > 512 ? soft - 256 : soft / 2;
+}
+
+/*
+ * How many completion channels (2 daemon fds each) one file gets after
+ * its context (5): SHARE percent of the fd budget, at least room for the
+ * context and one channel.
+ */
+static int limit_channels(pid_t device)
+{
+	unsigned long long n = device_fd_budget(device) * limits_share / 100;
+
 	if (n < 7)
 		n = 7;
 	return (int)((n - 5) / 2);
@@ -2543,6 +2552,75 @@ static int test_limits(void)
 	return 0;
 }
 
+/*
+ * How many command fds the device keeps open: as many as the fd budget
+ * gives contexts (5 fds each) to, at most an eighth of its map budget
+ * (vm.max_map_count less 4096).
+ */
+static int limit_files(pid_t device)
+{
+	unsigned long long maps = 65530, files;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &maps) != 1)
+			maps = 65530;
+		fclose(f);
+	}
+	maps = maps > 8192 ? maps - 4096 : maps / 2;
+	files = device_fd_budget(device) / 5;
+	return (int)(files < maps / 8 ? files : maps / 8);
+}
+
+/*
+ * A hostile process opens command fds until the device refuses (run
+ * under prlimit --nofile=1024, so that the device's budget is small):
+ * ENFILE at the budget, a bystander's context works on, and once they
+ * are closed a new one opens.
+ */
+static int test_files(void)
+{
+	static struct limit_ctx by;
+	double end;
+	int *fds, n = 0, fd = -1, err = 0, want;
+
+	open_or_die(&by.dev);
+	want = limit_files((pid_t)by.dev.device_pid) - 1;	/* by's */
+	fds = calloc((size_t)want + 2, sizeof(*fds));
+	if (!fds)
+		test_die("calloc", ENOMEM);
+	while (n <= want) {
+		fd = open(RAW_DEV_PATH, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		fds[n++] = fd;
+	}
+	test_check(fd < 0 && err == ENFILE && n == want,
+		   "hostile: command fds refused with ENFILE after %d (the device's budget less the bystander's: %d; got %s)",
+		   n, want, fd < 0 ? strerror(err) : "none");
+	check_ret(limit_create(&by, 0), 0, "bystander: a PD");
+	test_check(limit_traffic(&by),
+		   "bystander: a new CQ and QP and a SEND on them, while the device's command fds are used up");
+	close_all(fds, n);
+	free(fds);
+	/* The device learns of the closes asynchronously. */
+	end = test_now() + SETTLE_MS / 1000.0;
+	do {
+		fd = open(RAW_DEV_PATH, O_RDWR | O_CLOEXEC);
+		err = fd < 0 ? errno : 0;
+		if (fd < 0)
+			usleep(20 * 1000);
+	} while (fd < 0 && test_now() < end);
+	test_check(fd >= 0, "a command fd opens again once they are closed (%s)",
+		   fd < 0 ? strerror(err) : "ok");
+	if (fd >= 0)
+		close(fd);
+	raw_close(&by.dev);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 
 static const struct {
@@ -2559,6 +2637,7 @@ static const struct {
 	{ "idle_cpu", test_idle_cpu },
 	{ "inotify_overflow", test_inotify_overflow },
 	{ "limits", test_limits },
+	{ "files", test_files },
 };
 
 int main(int argc, char **argv)
