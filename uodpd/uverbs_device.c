@@ -31,6 +31,7 @@
 #include "ctl.h"
 #include "rdma/uodp-emu-abi.h"
 #include "uverbs.h"
+#include "uverbs_device_attrs.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -129,12 +130,6 @@ static int query_context(struct ud_call *c, struct ud_ufile *f,
 }
 
 /* ---- QUERY_PORT ---- */
-
-static const struct ud_attr_spec query_port_attrs[] = {
-	UD_ATTR_CONST(UVERBS_ATTR_QUERY_PORT_PORT_NUM, true),
-	UD_ATTR_OUT_STRUCT(UVERBS_ATTR_QUERY_PORT_RESP,
-			   struct ib_uverbs_query_port_resp_ex, reserved, true),
-};
 
 /* rdma_is_port_valid, for a port number of any width. */
 static bool port_valid(const struct ud_device *dev, uint64_t port)
@@ -249,14 +244,6 @@ static int query_gid_table(struct ud_call *c, struct ud_ufile *f,
 					UVERBS_ATTR_QUERY_GID_TABLE_RESP_NUM_ENTRIES),
 				  &num, sizeof(num));
 }
-
-static const struct ud_attr_spec query_gid_entry_attrs[] = {
-	UD_ATTR_CONST(UVERBS_ATTR_QUERY_GID_ENTRY_PORT, true),
-	UD_ATTR_CONST(UVERBS_ATTR_QUERY_GID_ENTRY_GID_INDEX, true),
-	UD_ATTR_FLAGS(UVERBS_ATTR_QUERY_GID_ENTRY_FLAGS, true),
-	UD_ATTR_OUT_STRUCT(UVERBS_ATTR_QUERY_GID_ENTRY_RESP_ENTRY,
-			   struct ib_uverbs_gid_entry, netdev_ifindex, true),
-};
 
 static int query_gid_entry(struct ud_call *c, struct ud_ufile *f,
 			   const struct ud_ioctl_cmd *cmd)

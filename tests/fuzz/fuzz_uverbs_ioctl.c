@@ -14,6 +14,7 @@
 
 #include "uverbs.h"
 #include "uverbs_create_attrs.h"
+#include "uverbs_device_attrs.h"
 
 static int no_handler(struct ud_call *c, struct ud_ufile *f,
 		      const struct ud_ioctl_cmd *cmd)
@@ -39,20 +40,6 @@ static const struct ud_attr_spec specs[] = {
  * struct and typed outputs, UHW (QUERY_PORT, QUERY_GID_ENTRY,
  * INVOKE_WRITE, GET_CONTEXT), and CQ_DESTROY's IDR and response.
  */
-static const struct ud_attr_spec query_port[] = {
-	UD_ATTR_CONST(UVERBS_ATTR_QUERY_PORT_PORT_NUM, true),
-	UD_ATTR_OUT_STRUCT(UVERBS_ATTR_QUERY_PORT_RESP,
-			   struct ib_uverbs_query_port_resp_ex, reserved, true),
-};
-
-static const struct ud_attr_spec gid_entry[] = {
-	UD_ATTR_CONST(UVERBS_ATTR_QUERY_GID_ENTRY_PORT, true),
-	UD_ATTR_CONST(UVERBS_ATTR_QUERY_GID_ENTRY_GID_INDEX, true),
-	UD_ATTR_FLAGS(UVERBS_ATTR_QUERY_GID_ENTRY_FLAGS, true),
-	UD_ATTR_OUT_STRUCT(UVERBS_ATTR_QUERY_GID_ENTRY_RESP_ENTRY,
-			   struct ib_uverbs_gid_entry, netdev_ifindex, true),
-};
-
 static const struct ud_attr_spec invoke_write[] = {
 	UD_ATTR_CONST(UVERBS_ATTR_WRITE_CMD, true),
 	{ UVERBS_ATTR_CORE_IN, UD_ATTR_PTR_IN, false, 4, UD_WRITE_MAX_LEN },
@@ -80,9 +67,9 @@ static const struct ud_ioctl_desc table[] = {
 	{ 0x1000, 0x1000, no_handler, specs, 2, true },
 	{ 7, 2, no_handler, specs, sizeof(specs) / sizeof(specs[0]), true },
 	UD_IOCTL_METHOD(UVERBS_OBJECT_DEVICE, UVERBS_METHOD_QUERY_PORT,
-			no_handler, query_port),
+			no_handler, query_port_attrs),
 	UD_IOCTL_METHOD(UVERBS_OBJECT_DEVICE, UVERBS_METHOD_QUERY_GID_ENTRY,
-			no_handler, gid_entry),
+			no_handler, query_gid_entry_attrs),
 	UD_IOCTL_METHOD_NOCTX(UVERBS_OBJECT_DEVICE,
 			      UVERBS_METHOD_INVOKE_WRITE, no_handler,
 			      invoke_write),
