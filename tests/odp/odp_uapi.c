@@ -1788,6 +1788,113 @@ out:
 	munmap(buf, LEN);
 }
 
+/* The QP a completion names (the same word in both frames). */
+static uint32_t cqe_qpn(const uint8_t *cqe)
+{
+	const struct mlx5_cqe64 *c = (const void *)cqe;
+
+	return be32toh(c->sop_drop_qpn) & MLX5_CQE_QPN_MASK;
+}
+
+/* Back to RESET: the device's queues start over, and so do ours. */
+static int qp_reset(struct qenv *e, struct raw_qp *qp)
+{
+	struct ib_uverbs_modify_qp a = { .qp_handle = qp->qpn,
+					 .qp_state = IBV_QPS_RESET,
+					 .attr_mask = IBV_QP_STATE };
+	int ret = raw_modify_qp(&e->c.dev, &a);
+
+	qp->sq_pi = qp->rq_pi = 0;
+	qp->dbrec[0] = qp->dbrec[1] = 0;
+	return ret;
+}
+
+/*
+ * Wait for the successful completions of want[0] and want[1] (QPNs); any
+ * error completion of either fails the check.  Completions of other QPs
+ * are skipped.
+ */
+static bool both_complete(struct qenv *e, const uint32_t want[2])
+{
+	bool done[2] = { false, false };
+	uint8_t cqe[64];
+	int i;
+
+	while (!done[0] || !done[1]) {
+		if (!raw_poll_cq(&e->cq, cqe, DEADLINE_MS))
+			return false;
+		for (i = 0; i < 2; i++) {
+			if (cqe_qpn(cqe) != want[i])
+				continue;
+			if (cqe_opcode(cqe) >= MLX5_CQE_REQ_ERR)
+				return false;
+			done[i] = true;
+		}
+	}
+	return true;
+}
+
+/*
+ * A responder stalled on a fault names the requester that waits on it.
+ * That requester is reset and connected elsewhere before the responder's
+ * owner resumes the fault with error: the error fails the responder, not
+ * the requester's new life (issue 8: destroy and reset clear every
+ * reference; a resume fails only a requester still connected to it).
+ */
+static void test_stale_requester(void)
+{
+	uint8_t *buf = odp_fresh(LEN);
+	struct wqe_fault f;
+	struct raw_qp c;
+	struct record r;
+	struct qenv e;
+	uint32_t key, want[2];
+	int st;
+
+	qenv_open(&e, ALL_FEATURES);
+	if (reg_at(&e.c, buf, LEN, ODP_LW, &key) ||
+	    raw_create_rc_qp(&e.c.dev, &c, e.c.pd, &e.cq))
+		test_die("REG_MR, CREATE_QP", EIO);
+	raw_post_recv(&e.c.dev, &e.b, (uintptr_t)buf, LEN, key);
+	raw_post_send(&e.c.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)e.pinned,
+		      100, e.pinned_key);
+	if (!read_record(e.c.chan, &r) ||
+	    !check_wqe_record(&r, e.b.qpn, MLX5_WQE_PF_TYPE_RESP, 0, &f)) {
+		test_check(false, "b's receive faults, a waits on it");
+		goto out;
+	}
+	/* a starts over towards c, and waits there (no receive: RNR). */
+	st = qp_reset(&e, &e.a);
+	if (!st)
+		st = raw_qp_to_rts(&e.c.dev, &c, e.a.qpn, sgid_index);
+	if (!st)
+		st = raw_qp_to_rts(&e.c.dev, &e.a, c.qpn, sgid_index);
+	test_check(!st, "a reset and connected to c: %d", st);
+	raw_post_send(&e.c.dev, &e.a, MLX5_OPCODE_SEND, (uintptr_t)e.pinned,
+		      100, e.pinned_key);
+	usleep(20 * 1000);
+	st = resume(&e.c, f.token, f.wq, f.type, true);
+	test_check(st == MLX5_CMD_STAT_OK, "b's fault resumed with error: 0x%x",
+		   st);
+	usleep(20 * 1000);
+	raw_post_recv(&e.c.dev, &c, (uintptr_t)e.pinned + ODP_PAGE, ODP_PAGE,
+		      e.pinned_key);
+	want[0] = e.a.qpn;
+	want[1] = c.qpn;
+	test_check(both_complete(&e, want), "a's send to c and c's receive "
+		   "complete without error: the stale error failed nobody");
+	test_check(raw_qp_state(&e.c.dev, e.a.qpn) == IBV_QPS_RTS &&
+		   raw_qp_state(&e.c.dev, e.b.qpn) == IBV_QPS_ERR,
+		   "a still RTS (%d), b in error (%d)",
+		   raw_qp_state(&e.c.dev, e.a.qpn),
+		   raw_qp_state(&e.c.dev, e.b.qpn));
+out:
+	raw_destroy(&e.c.dev, RAW_QP, c.qpn);
+	raw_free_qp(&c);
+	qenv_close(&e);
+	munmap(buf, LEN);
+}
+
 /* An RDMA WRITE into absent pages: a responder fault by rkey. */
 static void test_rdma(void)
 {
@@ -1935,6 +2042,7 @@ static void run_faults(const char *argv0)
 	test_no_channel();
 	test_requester(argv0);
 	test_responder();
+	test_stale_requester();
 	test_rdma();
 	test_batch();
 }
