@@ -4,14 +4,18 @@ Transport isolation between clients of one device (issue 8, items 1-2).
 
 Each test is one hostile client against one rule.  The victim is a context
 of its own with a legitimate peer (another context); the attacker is a
-third, unrelated context that knows every number the victim has (QPNs are
+third, unrelated context (in test_attacker_process, a process of its own:
+hostile_client.py) that knows every number the victim has (QPNs are
 guessable, and here it is simply told the victim's QPNs, rkeys and
 addresses).  Each test asserts what a fabric gives the attacker (no ACK, a
 silent drop, a NAK), that the victim's memory is unchanged and that the
 victim's own traffic still works.
 """
 
+import json
 import os
+import subprocess
+import sys
 import unittest
 
 import pyverbs.enums as e
@@ -287,6 +291,38 @@ class IsolationTest(UodpTestCase):
             qp.close()
         self.assertEqual(len(set(seen)), len(seen),
                          'a destroyed QP number came back')
+
+    # --- items 1 and 8: the same from another process -----------------------
+    def test_attacker_process(self):
+        """The attacker is another process (hostile_client.py) with
+        contexts of its own: the rules hold between processes as between
+        contexts."""
+        vqp, pqp = self.victim_rc_pair()
+        imr = implicit_mr(self.victim.pd)
+        xrcd, tmp, fd = make_xrcd(self.victim)
+        self.addCleanup(tmp.close)
+        self.addCleanup(os.close, fd)
+        vsrq = make_xrc_srq(self.victim, xrcd)
+        victim = dict(qpn=vqp.qp_num, rkey=self.vmr.rkey,
+                      implicit_rkey=imr.rkey, addr=self.vmr.buf,
+                      srqn=vsrq.get_srq_num(), seed=99)
+        run = subprocess.run([sys.executable, 'hostile_client.py',
+                              json.dumps(victim)], capture_output=True,
+                             text=True, timeout=120, check=False)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        out = json.loads(run.stdout)
+        self.assertEqual(out['rc'], [e.IBV_WC_RETRY_EXC_ERR] * 4,
+                         'RC requests from a QP the victim is not '
+                         'connected to')
+        self.assertEqual(out['xrc_own_srq'], [e.IBV_WC_REM_ACCESS_ERR] * 2,
+                         "the victim's rkeys through the attacker's own "
+                         "XRC target")
+        self.assertEqual(out['xrc_victim_srq'], e.IBV_WC_REM_INV_REQ_ERR,
+                         "the victim's XRC SRQ, from another domain")
+        self.assertFalse(out['read_back_victim'],
+                         'the attacker read the victim')
+        self.assert_victim_intact()
+        self.assert_bystander(vqp, pqp)
 
 
 if __name__ == '__main__':
