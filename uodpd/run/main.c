@@ -158,18 +158,29 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 }
 
 /*
- * uodpd sits next to uodp-run (bin/), the provider in ../lib: the layout of
- * the build tree and of an installed prefix alike.
+ * Run from the build tree, uodpd sits next to uodp-run (build/bin) and the
+ * plugin in ../lib; installed, they are where CMake put them, compiled in
+ * (uodpd in sbindir, the plugin in libibverbs' provider directory).  The
+ * build tree wins when its file is there, so that build/bin/uodp-run runs
+ * the build's own daemon and provider even beside an installed package.
  */
+#if !defined(UODP_INSTALL_UODPD) || !defined(UODP_INSTALL_PROVIDER)
+#error "the build defines UODP_INSTALL_UODPD and UODP_INSTALL_PROVIDER"
+#endif
+
 static int resolve_daemon_path(struct run_state *st, const char *bindir)
 {
 	const char *env = getenv("UODPD_PATH");
 	int ret;
 
-	if (env && *env)
+	if (env && *env) {
 		ret = run_path(st->daemon_path, "%s", env);
-	else
+	} else {
 		ret = run_path(st->daemon_path, "%s/uodpd", bindir);
+		if (!ret && access(st->daemon_path, X_OK))
+			ret = run_path(st->daemon_path, "%s",
+				       UODP_INSTALL_UODPD);
+	}
 	if (ret)
 		return ret;
 	if (access(st->daemon_path, X_OK)) {
@@ -180,10 +191,20 @@ static int resolve_daemon_path(struct run_state *st, const char *bindir)
 	return 0;
 }
 
+/* 0 if libibverbs would find a plugin file for the entry @path. */
+static int provider_file_exists(const char *path)
+{
+	char file[PATH_MAX];
+
+	if (run_path(file, "%s%s", path, PROVIDER_ABI_SUFFIX))
+		return -ENAMETOOLONG;
+	return access(file, R_OK) ? -errno : 0;
+}
+
 static int resolve_provider_path(struct run_state *st, const char *bindir)
 {
 	const char *env = getenv("UODP_PROVIDER_PATH");
-	char lib[PATH_MAX], lib_abs[PATH_MAX], file[PATH_MAX];
+	char lib[PATH_MAX], lib_abs[PATH_MAX];
 	int ret;
 
 	if (env && *env) {
@@ -196,20 +217,18 @@ static int resolve_provider_path(struct run_state *st, const char *bindir)
 		if (!realpath(lib, lib_abs))
 			strcpy(lib_abs, lib);
 		ret = run_path(st->provider_path, "%s/libuodp", lib_abs);
+		if (!ret && provider_file_exists(st->provider_path))
+			ret = run_path(st->provider_path, "%s",
+				       UODP_INSTALL_PROVIDER);
 	}
 	if (ret)
 		return ret;
-	if (run_path(file, "%s%s", st->provider_path, PROVIDER_ABI_SUFFIX) ||
-	    access(file, R_OK))
+	if (provider_file_exists(st->provider_path))
 		run_warn("provider %s%s not found: libibverbs will not see uodp devices",
 			 st->provider_path, PROVIDER_ABI_SUFFIX);
 	return 0;
 }
 
-/*
- * uodpd sits next to uodp-run (bin/), the provider in ../lib: the layout of
- * the build tree and of an installed prefix alike.
- */
 static int resolve_paths(struct run_state *st)
 {
 	char exe[PATH_MAX];
