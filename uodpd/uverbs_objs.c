@@ -222,6 +222,12 @@ int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
 	struct ud_reg_mr_resp out;
 	int ret;
 
+	/* Asked only when it matters: it reads the caller's /proc status. */
+	if (!(k.access & IB_UVERBS_ACCESS_ON_DEMAND)) {
+		ret = ud_pin_caller_limit(c, &k.memlock_pages);
+		if (ret)
+			return ret;
+	}
 	ret = ud_uverbs_run(f, c->d, ud_cmd_reg_mr, &k, sizeof(k), &out, -1);
 	if (ret)
 		return ret;
