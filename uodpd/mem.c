@@ -382,14 +382,6 @@ static int odp_mr_register(struct uodpd *d, struct ud_ctx *ctx,
 	return 0;
 }
 
-static uint64_t pinned_pages(uint64_t addr, uint64_t length)
-{
-	uint64_t first = addr & ~(UODPD_PAGE_SIZE - 1);
-
-	return (addr + length - first + UODPD_PAGE_SIZE - 1) >>
-	       UODPD_PAGE_SHIFT;
-}
-
 /*
  * A pinned MR: charged to its process's pinned pages first, as
  * ib_umem_get charges pinned_vm before it faults a page, so a refused
@@ -403,8 +395,8 @@ static int pinned_mr_register(struct uodpd *d, struct ud_ctx *ctx,
 	uint32_t id;
 	int ret;
 
-	mr->npages = pinned_pages(addr, length);
-	ret = ud_pin_charge(d, ctx->pid, mr->npages, memlock_pages, &mr->pin);
+	mr->npages = ud_pin_npages(addr, length);
+	ret = ud_pin_charge(d, ctx, mr->npages, memlock_pages, &mr->pin);
 	if (ret)
 		goto err_free;
 	ret = pinned_mr_check(ctx, addr, length, access);

@@ -63,6 +63,17 @@ static int read_start_time(pid_t pid, uint64_t *start_time)
 	return 0;
 }
 
+/* Read once: the context dies with its process (0: not read yet). */
+static int ctx_start_time(struct ud_ctx *ctx, uint64_t *start_time)
+{
+	int ret = 0;
+
+	if (!ctx->pin_start_time)
+		ret = read_start_time(ctx->pid, &ctx->pin_start_time);
+	*start_time = ctx->pin_start_time;
+	return ret;
+}
+
 static struct ud_pin_acct **chain(struct uodpd *d, pid_t tgid)
 {
 	return &d->pin_hash[(uint32_t)tgid % UD_PIN_HASH];
@@ -96,17 +107,25 @@ static void drop(struct uodpd *d, struct ud_pin_acct *acct)
 	free(acct);
 }
 
-int ud_pin_charge(struct uodpd *d, pid_t tgid, uint64_t npages,
+uint64_t ud_pin_npages(uint64_t addr, uint64_t length)
+{
+	uint64_t first = addr & ~(UODPD_PAGE_SIZE - 1);
+
+	return (addr + length - first + UODPD_PAGE_SIZE - 1) >>
+	       UODPD_PAGE_SHIFT;
+}
+
+int ud_pin_charge(struct uodpd *d, struct ud_ctx *ctx, uint64_t npages,
 		  uint64_t limit_pages, struct ud_pin_acct **out)
 {
 	struct ud_pin_acct *acct;
 	uint64_t start_time;
 	int ret;
 
-	ret = read_start_time(tgid, &start_time);
+	ret = ctx_start_time(ctx, &start_time);
 	if (ret)
 		return ret;
-	acct = find_or_add(d, tgid, start_time);
+	acct = find_or_add(d, ctx->pid, start_time);
 	if (!acct)
 		return -ENOMEM;
 	/* new_pinned > lock_limit, as ib_umem_get compares them */
@@ -141,30 +160,35 @@ uint64_t ud_pin_pages(struct uodpd *d, pid_t tgid)
 	return pages;
 }
 
-int ud_pin_caller_limit(const struct ud_call *c, uint64_t *limit_pages)
+int ud_pin_caller_limit(const struct ud_call *c, struct uodpd *d,
+			const struct ud_ctx *ctx, uint64_t addr,
+			uint64_t length, uint64_t *limit_pages)
 {
-	struct ud_creds cr;
+	uint64_t limit, npages;
 	struct rlimit rl;
-	int ret;
 
-	ret = ud_call_creds(c, &cr);
-	if (ret)
-		return ret;
 	/*
-	 * A process the daemon may not prlimit (another user's, a set-id
-	 * program) is one it could not reach with process_vm_readv either.
+	 * rlimit(RLIMIT_MEMLOCK) of the calling thread's process (rlimits
+	 * are the thread group's).  A process the daemon may not prlimit
+	 * (another user's, a set-id program) is one it could not reach with
+	 * process_vm_readv either.
 	 */
-	if (prlimit(cr.tgid, RLIMIT_MEMLOCK, NULL, &rl))
+	if (prlimit(c->pid, RLIMIT_MEMLOCK, NULL, &rl))
 		return errno == ESRCH ? -ESRCH : -EPERM;
-	/* rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT; infinity stays unbounded */
-	*limit_pages = rl.rlim_cur == RLIM_INFINITY ? UD_PIN_UNLIMITED :
-		       (uint64_t)rl.rlim_cur >> UODPD_PAGE_SHIFT;
+	limit = rl.rlim_cur == RLIM_INFINITY ? UD_PIN_UNLIMITED :
+		(uint64_t)rl.rlim_cur >> UODPD_PAGE_SHIFT;
+	npages = addr + length < addr ? UINT64_MAX :
+		 ud_pin_npages(addr, length);
 	/*
-	 * capable(CAP_IPC_LOCK): in the device's user namespace (one held
-	 * in a namespace of the caller's making is none here), and only if
-	 * the thread that asked still waits (its pid was not reused).
+	 * capable(CAP_IPC_LOCK) only past the limit, as ib_umem_get asks
+	 * it (it reads /proc/PID/status: the dearest part here).  It is the
+	 * device's user namespace's, and counts only while the thread that
+	 * asked still waits (its pid was not reused).
 	 */
-	if ((cr.cap_eff >> CAP_IPC_LOCK & 1) && cr.our_user_ns)
-		*limit_pages = UD_PIN_UNLIMITED;
+	if (limit != UD_PIN_UNLIMITED &&
+	    (npages > limit || ud_pin_pages(d, ctx->pid) > limit - npages) &&
+	    ud_call_capable(c, CAP_IPC_LOCK))
+		limit = UD_PIN_UNLIMITED;
+	*limit_pages = limit;
 	return ud_call_valid(c) ? 0 : -ESRCH;
 }

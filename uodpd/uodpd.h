@@ -255,6 +255,7 @@ struct ud_ctx {
 	struct ud_ufile *ufile;
 	int async_rfd;			/* read end of the async pipe, or -1 */
 	int owner_pidfd;		/* the process whose memory it reaches */
+	uint64_t pin_start_time;	/* its start time (pin.c), 0: unread */
 };
 
 struct uodpd {
@@ -296,18 +297,20 @@ struct uodpd {
 #define UD_BOUNCE_SIZE (1u << 20)
 
 /* ---- pinned pages per process (pin.c) ---- */
+/* Pages of [addr, addr+length) (ib_umem_num_pages); no overflow. */
+uint64_t ud_pin_npages(uint64_t addr, uint64_t length);
 /*
- * Charge npages to the process tgid (as ib_umem_get adds them to the mm's
+ * Charge npages to ctx's process (as ib_umem_get adds them to the mm's
  * pinned_vm): 0 and *acct, or -ENOMEM when its pinned pages would pass
- * limit_pages (the caller's RLIMIT_MEMLOCK in pages, UINT64_MAX when
- * exempt), -ESRCH when tgid is gone.  O(1) in npages.
+ * limit_pages (the caller's RLIMIT_MEMLOCK in pages, UD_PIN_UNLIMITED
+ * when exempt), -ESRCH when the process is gone.  O(1) in npages.
  */
-int ud_pin_charge(struct uodpd *d, pid_t tgid, uint64_t npages,
+int ud_pin_charge(struct uodpd *d, struct ud_ctx *ctx, uint64_t npages,
 		  uint64_t limit_pages, struct ud_pin_acct **acct);
 /* Give them back (deregistration, teardown); the last MR frees acct. */
 void ud_pin_uncharge(struct uodpd *d, struct ud_pin_acct *acct,
 		     uint64_t npages);
-/* Pages charged to tgid now (the unit test asks). */
+/* Pages charged to tgid now, over all its accounts (stale ones too). */
 uint64_t ud_pin_pages(struct uodpd *d, pid_t tgid);
 
 /* ---- logging (log.c): stderr, "uodpd[pid]: level: message" ---- */

@@ -222,9 +222,10 @@ int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
 	struct ud_reg_mr_resp out;
 	int ret;
 
-	/* Asked only when it matters: it reads the caller's /proc status. */
-	if (!(k.access & IB_UVERBS_ACCESS_ON_DEMAND)) {
-		ret = ud_pin_caller_limit(c, &k.memlock_pages);
+	/* What ib_umem_get asks of current; no context, no MR anyway. */
+	if (!(k.access & IB_UVERBS_ACCESS_ON_DEMAND) && f->ctx) {
+		ret = ud_pin_caller_limit(c, c->d, f->ctx, k.addr, k.length,
+					  &k.memlock_pages);
 		if (ret)
 			return ret;
 	}

@@ -31,21 +31,22 @@ int main(void)
 	static struct uodpd d;
 	struct ud_pin_acct *a, *b, *c, *x;
 	pid_t self = getpid(), other;
+	struct ud_ctx me = { .pid = self }, them = { 0 }, late;
 	int st;
 
 	/* A refused first charge leaves no account behind. */
-	CHECK_EQ(ud_pin_charge(&d, self, 200, 150, &a), -ENOMEM);
+	CHECK_EQ(ud_pin_charge(&d, &me, 200, 150, &a), -ENOMEM);
 	CHECK(no_accounts(&d));
 
-	CHECK_EQ(ud_pin_charge(&d, self, 100, 150, &a), 0);
-	CHECK_EQ(ud_pin_charge(&d, self, 60, 150, &x), -ENOMEM);
-	CHECK_EQ(ud_pin_charge(&d, self, 50, 150, &b), 0);	/* 150: fits */
+	CHECK_EQ(ud_pin_charge(&d, &me, 100, 150, &a), 0);
+	CHECK_EQ(ud_pin_charge(&d, &me, 60, 150, &x), -ENOMEM);
+	CHECK_EQ(ud_pin_charge(&d, &me, 50, 150, &b), 0);	/* 150: fits */
 	CHECK(a == b);
 	CHECK_EQ(ud_pin_pages(&d, self), 150);
 	/* The limit is the caller's: a higher one lets more in. */
-	CHECK_EQ(ud_pin_charge(&d, self, UINT64_MAX, UD_PIN_UNLIMITED, &x),
+	CHECK_EQ(ud_pin_charge(&d, &me, UINT64_MAX, UD_PIN_UNLIMITED, &x),
 		 -ENOMEM);				/* would wrap */
-	CHECK_EQ(ud_pin_charge(&d, self, 10, UD_PIN_UNLIMITED, &c), 0);
+	CHECK_EQ(ud_pin_charge(&d, &me, 10, UD_PIN_UNLIMITED, &c), 0);
 	CHECK_EQ(ud_pin_pages(&d, self), 160);
 
 	/* Another process: its own account, ours untouched. */
@@ -54,7 +55,9 @@ int main(void)
 		pause();
 		_exit(0);
 	}
-	CHECK_EQ(ud_pin_charge(&d, other, 150, 150, &x), 0);
+	them.pid = other;
+	late = them;
+	CHECK_EQ(ud_pin_charge(&d, &them, 150, 150, &x), 0);
 	CHECK(x != a);
 	CHECK_EQ(ud_pin_pages(&d, other), 150);
 	CHECK_EQ(ud_pin_pages(&d, self), 160);
@@ -62,7 +65,8 @@ int main(void)
 	CHECK_EQ(ud_pin_pages(&d, other), 0);
 	kill(other, SIGKILL);
 	waitpid(other, &st, 0);
-	CHECK_EQ(ud_pin_charge(&d, other, 1, 150, &x), -ESRCH);
+	/* A context that first charges once its process is gone. */
+	CHECK_EQ(ud_pin_charge(&d, &late, 1, 150, &x), -ESRCH);
 
 	/* Given back, MR by MR; the last one forgets the process. */
 	ud_pin_uncharge(&d, a, 100);
