@@ -114,6 +114,7 @@ struct ud_reg_mr_req {
 	uint64_t addr;			/* process virtual address */
 	uint64_t length;
 	uint64_t iova;			/* address the keys are used with */
+	uint64_t memlock_pages;		/* pinned: the caller's limit (pin.c) */
 };
 
 struct ud_reg_mr_resp {

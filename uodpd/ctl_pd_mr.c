@@ -69,7 +69,7 @@ int ud_cmd_reg_mr(struct ud_cmd *c)
 	if (!pd)
 		return -EINVAL;
 	ret = ud_mr_register(c->d, c->ctx, pd->pdn, req->addr, req->length,
-			     req->iova, req->access, &mr);
+			     req->iova, req->access, req->memlock_pages, &mr);
 	if (ret)
 		return ret;
 	pd->refs++;

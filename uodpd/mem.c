@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * The memory layer: memory regions (pinned ones with a per-page present
- * bitmap, ODP ones with the translation tables of odp_mr.c), the key check
+ * The memory layer: memory regions (pinned ones present everywhere and
+ * charged to their process, pin.c; ODP ones with the translation tables
+ * of odp_mr.c), the key check
  * the engine runs on every scatter entry, application memory access with
  * process_vm_readv/writev (queue memory is qmem.c's).
  */
@@ -189,7 +190,11 @@ enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 			d->odp->last_fault_key = mr->key;
 		return UD_MR_FAULT;
 	}
-	/* Pinned MRs are present everywhere from registration on. */
+	/*
+	 * Pinned MRs are present everywhere from registration on: the
+	 * device reaches their pages with process_vm_readv/writev, which
+	 * fault in any the process let go (it cannot hold them as a pin).
+	 */
 ok:
 	if (out)
 		*out = mr;
@@ -212,6 +217,13 @@ static int check_access(uint32_t access)
 	    !(access & IBV_ACCESS_LOCAL_WRITE))
 		return -EINVAL;
 	return 0;
+}
+
+/* ib_access_writable(): pinned with FOLL_WRITE, so a write fault. */
+static bool access_writable(uint32_t access)
+{
+	return access & (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			 IBV_ACCESS_REMOTE_ATOMIC | IBV_ACCESS_MW_BIND);
 }
 
 /*
@@ -272,8 +284,8 @@ static bool mr_is_implicit(uint64_t addr, uint64_t length, uint32_t access)
 	       length == UINT64_MAX;
 }
 
-static int mr_validate(struct uodpd *d, struct ud_ctx *ctx, uint64_t addr,
-		       uint64_t length, uint64_t iova, uint32_t access)
+static int mr_validate(struct uodpd *d, uint64_t addr, uint64_t length,
+		       uint64_t iova, uint32_t access)
 {
 	uint64_t max = d->devices[0].attr.max_mr_size;
 	int ret;
@@ -289,13 +301,24 @@ static int mr_validate(struct uodpd *d, struct ud_ctx *ctx, uint64_t addr,
 	/* ODP: nothing is pinned; pages may be mapped later. */
 	if (access & IBV_ACCESS_ON_DEMAND)
 		return addr + length <= UD_ODP_USER_VA_END ? 0 : -EINVAL;
-	ret = check_mapped(ctx->pid, addr, addr + length,
-			   access & (IBV_ACCESS_LOCAL_WRITE |
-				     IBV_ACCESS_REMOTE_WRITE |
-				     IBV_ACCESS_REMOTE_ATOMIC));
-	if (!ret)
-		ret = probe_ends(ctx, addr, length);
-	return ret;
+	return 0;	/* pinned: charged, then pinned_mr_check */
+}
+
+/*
+ * What get_user_pages would refuse of a pinned MR: a hole, or a mapping
+ * without the access.  O(mappings), not O(pages), so a huge MR does not
+ * hold the device.  The pages themselves are the provider's to populate
+ * (UODP_EMU_CAP_POPULATE_PINNED) and are not walked here: the device
+ * reaches them with process_vm_readv/writev, which faults in any that are
+ * missing, so a provider that skips it costs only its own process.
+ */
+static int pinned_mr_check(struct ud_ctx *ctx, uint64_t addr,
+			   uint64_t length, uint32_t access)
+{
+	int ret = check_mapped(ctx->pid, addr, addr + length,
+			       access_writable(access));
+
+	return ret ? ret : probe_ends(ctx, addr, length);
 }
 
 /*
@@ -359,16 +382,53 @@ static int odp_mr_register(struct uodpd *d, struct ud_ctx *ctx,
 	return 0;
 }
 
-int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
-		   uint64_t addr, uint64_t length, uint64_t iova,
-		   uint32_t access, struct ud_mr **out)
+/*
+ * A pinned MR: charged to its process's pinned pages first, as
+ * ib_umem_get charges pinned_vm before it faults a page, so a refused
+ * one touches nothing; nothing is kept per page.
+ */
+static int pinned_mr_register(struct uodpd *d, struct ud_ctx *ctx,
+			      struct ud_mr *mr, uint32_t pdn, uint64_t addr,
+			      uint64_t length, uint64_t iova, uint32_t access,
+			      uint64_t memlock_pages, struct ud_mr **out)
 {
-	struct ud_mr *mr;
-	uint64_t first, nbytes;
 	uint32_t id;
 	int ret;
 
-	ret = mr_validate(d, ctx, addr, length, iova, access);
+	mr->npages = ud_pin_npages(addr, length);
+	ret = ud_pin_charge(d, ctx, mr->npages, memlock_pages, &mr->pin);
+	if (ret)
+		goto err_free;
+	ret = pinned_mr_check(ctx, addr, length, access);
+	if (ret)
+		goto err_uncharge;
+	id = ud_idr_alloc(&d->mrs, mr);
+	if (!id) {
+		ret = errno == ENOSPC ? -ENOSPC : -ENOMEM;
+		goto err_uncharge;
+	}
+	mr_fill(mr, mr_make_key(d, id), ctx, pdn, addr, length, iova, access);
+	list_add_tail(&ctx->mrs, &mr->ctx_link);
+	ud_res_get(ctx, UD_RES_MR);
+	*out = mr;
+	return 0;
+
+err_uncharge:
+	ud_pin_uncharge(d, mr->pin, mr->npages);
+err_free:
+	free(mr);
+	return ret;
+}
+
+int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
+		   uint64_t addr, uint64_t length, uint64_t iova,
+		   uint32_t access, uint64_t memlock_pages,
+		   struct ud_mr **out)
+{
+	struct ud_mr *mr;
+	int ret;
+
+	ret = mr_validate(d, addr, length, iova, access);
 	if (!ret)
 		ret = ud_res_check(ctx, UD_RES_MR);
 	if (ret)
@@ -379,33 +439,8 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 	if (access & IBV_ACCESS_ON_DEMAND)
 		return odp_mr_register(d, ctx, mr, pdn, addr, length, iova,
 				       access, out);
-	first = addr & ~(UODPD_PAGE_SIZE - 1);
-	mr->npages = (addr + length - first + UODPD_PAGE_SIZE - 1) >>
-		     UODPD_PAGE_SHIFT;
-	nbytes = (mr->npages + 7) / 8;
-	mr->present = malloc(nbytes);
-	if (!mr->present) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
-	/* Pinned: every page is present from registration on. */
-	memset(mr->present, 0xff, nbytes);
-	id = ud_idr_alloc(&d->mrs, mr);
-	if (!id) {
-		ret = errno == ENOSPC ? -ENOSPC : -ENOMEM;
-		goto err_free_present;
-	}
-	mr_fill(mr, mr_make_key(d, id), ctx, pdn, addr, length, iova, access);
-	list_add_tail(&ctx->mrs, &mr->ctx_link);
-	ud_res_get(ctx, UD_RES_MR);
-	*out = mr;
-	return 0;
-
-err_free_present:
-	free(mr->present);
-err_free:
-	free(mr);
-	return ret;
+	return pinned_mr_register(d, ctx, mr, pdn, addr, length, iova, access,
+				  memlock_pages, out);
 }
 
 void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr)
@@ -415,6 +450,7 @@ void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr)
 	ud_res_put(mr->ctx, UD_RES_MR);
 	if (mr->odp)
 		ud_odp_mr_fini(d, mr);
-	free(mr->present);
+	else
+		ud_pin_uncharge(d, mr->pin, mr->npages);
 	free(mr);
 }

@@ -28,6 +28,7 @@
 #define UODPD_GID_TBL_LEN 16
 #define UODPD_PAGE_SHIFT 12
 #define UODPD_PAGE_SIZE (1ull << UODPD_PAGE_SHIFT)
+#define UD_PIN_HASH 64			/* pinned-page accounts' buckets */
 
 struct ud_ctx;
 struct ud_odp_mr;
@@ -35,6 +36,7 @@ struct ud_odp_ctx;
 struct ud_odp_dev;
 struct ud_ufile;
 struct ud_channel;
+struct ud_pin_acct;
 
 /*
  * A view of queue memory as the device reaches it: into the sealed memfd a
@@ -102,9 +104,10 @@ struct ud_pd {
 };
 
 /*
- * A memory region.  Every MR has a translation table with a present bit per
- * page: pinned MRs are all present from registration, ODP MRs start absent
- * and fault (the next issue).
+ * A memory region.  A pinned MR is present everywhere from registration
+ * and needs no table (its cost is O(1) in its size: ud_mr_check asks
+ * nothing per page); an ODP MR has odp_mr.c's translation table, whose
+ * pages start absent and fault.
  */
 struct ud_mr {
 	uint32_t key;			/* lkey == rkey */
@@ -118,7 +121,7 @@ struct ud_mr {
 	bool odp;
 	bool implicit;
 	uint64_t npages;
-	uint8_t *present;		/* bitmap, npages bits */
+	struct ud_pin_acct *pin;	/* pinned: its process's account */
 	struct ud_odp_mr *odp_tbl;	/* ODP MRs: 2-bit entries (odp_priv.h) */
 };
 
@@ -252,6 +255,7 @@ struct ud_ctx {
 	struct ud_ufile *ufile;
 	int async_rfd;			/* read end of the async pipe, or -1 */
 	int owner_pidfd;		/* the process whose memory it reaches */
+	uint64_t pin_start_time;	/* its start time (pin.c), 0: unread */
 };
 
 struct uodpd {
@@ -286,9 +290,28 @@ struct uodpd {
 	uint32_t file_fd_max;		/* one file's share of it */
 	uint32_t fds_used;
 	uint32_t file_max;		/* command fds, for the map count */
+	/* pinned pages by process (pin.c): ib_umem_get's pinned_vm */
+	struct ud_pin_acct *pin_hash[UD_PIN_HASH];
 };
 
 #define UD_BOUNCE_SIZE (1u << 20)
+
+/* ---- pinned pages per process (pin.c) ---- */
+/* Pages of [addr, addr+length) (ib_umem_num_pages); no overflow. */
+uint64_t ud_pin_npages(uint64_t addr, uint64_t length);
+/*
+ * Charge npages to ctx's process (as ib_umem_get adds them to the mm's
+ * pinned_vm): 0 and *acct, or -ENOMEM when its pinned pages would pass
+ * limit_pages (the caller's RLIMIT_MEMLOCK in pages, UD_PIN_UNLIMITED
+ * when exempt), -ESRCH when the process is gone.  O(1) in npages.
+ */
+int ud_pin_charge(struct uodpd *d, struct ud_ctx *ctx, uint64_t npages,
+		  uint64_t limit_pages, struct ud_pin_acct **acct);
+/* Give them back (deregistration, teardown); the last MR frees acct. */
+void ud_pin_uncharge(struct uodpd *d, struct ud_pin_acct *acct,
+		     uint64_t npages);
+/* Pages charged to tgid now, over all its accounts (stale ones too). */
+uint64_t ud_pin_pages(struct uodpd *d, pid_t tgid);
 
 /* ---- logging (log.c): stderr, "uodpd[pid]: level: message" ---- */
 enum ud_log_level {
@@ -443,13 +466,18 @@ enum ud_mr_status ud_mr_check(struct uodpd *d, uint32_t key, uint32_t pdn,
 			      struct ud_mr **mr, uint64_t *fault_va);
 
 /*
- * Register [addr, addr+length) of ctx's process, pinned: verify it is mapped
- * with the permissions access needs, every page present.  0 and *out, or
- * -EINVAL, -EFAULT, -EOPNOTSUPP (ODP, the next issue), -ENOMEM, -ENOSPC.
+ * Register [addr, addr+length) of ctx's process.  Pinned (no
+ * IBV_ACCESS_ON_DEMAND): verify it is mapped with the permissions access
+ * needs and charge its pages to the process, refused past memlock_pages
+ * (the caller's RLIMIT_MEMLOCK in pages, UD_PIN_UNLIMITED for
+ * CAP_IPC_LOCK: ud_pin_caller_limit); ODP MRs ignore it.  0 and *out, or
+ * -EINVAL, -EFAULT, -ENOMEM, -ENOSPC, -ESRCH.
  */
+#define UD_PIN_UNLIMITED UINT64_MAX
 int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 		   uint64_t addr, uint64_t length, uint64_t iova,
-		   uint32_t access, struct ud_mr **out);
+		   uint32_t access, uint64_t memlock_pages,
+		   struct ud_mr **out);
 /* Unlink from the key table and the context, free. */
 void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr);
 

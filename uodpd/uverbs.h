@@ -74,6 +74,15 @@ struct ud_creds {
 
 /* The caller's credentials from /proc: 0 or -errno. */
 int ud_call_creds(const struct ud_call *c, struct ud_creds *cr);
+/*
+ * What the caller may pin into ctx's process (pin.c): its RLIMIT_MEMLOCK
+ * in pages, or UD_PIN_UNLIMITED if [addr, addr+length) would pass it and
+ * the caller has CAP_IPC_LOCK, as ib_umem_get asks rlimit() and
+ * capable() of current.  0, or -ESRCH, -EPERM.
+ */
+int ud_pin_caller_limit(const struct ud_call *c, struct uodpd *d,
+			const struct ud_ctx *ctx, uint64_t addr,
+			uint64_t length, uint64_t *limit_pages);
 
 /* Attach a listener handed over the service socket (owner uid). */
 int ud_supervise_attach(struct uodpd *d, int fd, uid_t uid);

@@ -45,6 +45,8 @@ void ud_uverbs_ucontext_resp(const struct uodpd *d,
 	drv->max_inline_data = dev->attr.max_inline_data;
 	drv->device_pid = (uint32_t)getpid();
 	drv->emu_caps = d->queue_memfd ? UODP_EMU_CAP_QUEUE_MEMFD : 0;
+	/* The device cannot fault a pinned MR's pages in: always asked. */
+	drv->emu_caps |= UODP_EMU_CAP_POPULATE_PINNED;
 }
 
 /*

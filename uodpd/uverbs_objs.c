@@ -222,6 +222,13 @@ int ud_wcmd_reg_mr(struct ud_call *c, struct ud_ufile *f,
 	struct ud_reg_mr_resp out;
 	int ret;
 
+	/* What ib_umem_get asks of current; no context, no MR anyway. */
+	if (!(k.access & IB_UVERBS_ACCESS_ON_DEMAND) && f->ctx) {
+		ret = ud_pin_caller_limit(c, c->d, f->ctx, k.addr, k.length,
+					  &k.memlock_pages);
+		if (ret)
+			return ret;
+	}
 	ret = ud_uverbs_run(f, c->d, ud_cmd_reg_mr, &k, sizeof(k), &out, -1);
 	if (ret)
 		return ret;

@@ -15,6 +15,8 @@
  *  - The doorbell: the page at mmap offset 0 of the command fd says
  *    whether the device sleeps, and an eventfd wakes it (a UAR write on
  *    hardware).
+ *  - Pinned MRs are populated by the provider (UODP_EMU_CAP_POPULATE_PINNED),
+ *    as the kernel's get_user_pages would fault them in at REG_MR.
  *  - GET_CONTEXT's driver response ends with the inline limit, the
  *    device's pid and the emulator capabilities it offers (all zero from
  *    a kernel, whose response is mlx5's alone).
@@ -30,6 +32,15 @@
 
 enum uodp_emu_caps {
 	UODP_EMU_CAP_QUEUE_MEMFD = 1 << 0,	/* struct uodp_qmem_ref */
+	/*
+	 * The device cannot fault pages in the caller's mm as
+	 * get_user_pages does (a write fault from another process would
+	 * race with the program's own stores): after a pinned REG_MR
+	 * succeeds, the provider populates the range itself
+	 * (MADV_POPULATE_WRITE for writable access, else _READ) and
+	 * deregisters it on failure, with get_user_pages' errno.
+	 */
+	UODP_EMU_CAP_POPULATE_PINNED = 1 << 1,
 };
 
 /*

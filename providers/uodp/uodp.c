@@ -154,6 +154,7 @@ static int get_context(struct uodp_context *ctx)
 	ctx->attr.max_inline_data = resp.drv.max_inline_data;
 	ctx->device_pid = resp.drv.device_pid;
 	ctx->queue_memfd = resp.drv.emu_caps & UODP_EMU_CAP_QUEUE_MEMFD;
+	ctx->populate_pinned = resp.drv.emu_caps & UODP_EMU_CAP_POPULATE_PINNED;
 	return 0;
 }
 

@@ -68,6 +68,7 @@ struct uodp_context {
 	int doorbell_fd;		/* eventfd: wake the device, or -1 */
 	uint32_t device_pid;		/* for PR_SET_PTRACER */
 	bool queue_memfd;		/* UODP_EMU_CAP_QUEUE_MEMFD offered */
+	bool populate_pinned;		/* UODP_EMU_CAP_POPULATE_PINNED asked */
 	struct uodp_dev_limits attr;	/* device limits, queried once */
 	uint32_t gid_tbl_len;
 	pthread_mutex_t table_lock;	/* writers of the tables below */

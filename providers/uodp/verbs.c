@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "uodp.h"
 
@@ -118,6 +120,33 @@ static void fill_mr(struct uodp_mr *mr, struct ibv_pd *ibpd, void *addr,
 }
 
 /*
+ * Emulator only (UODP_EMU_CAP_POPULATE_PINNED): fault a pinned MR's pages
+ * in as get_user_pages does at REG_MR on a kernel (a write fault for
+ * writable access, else a read fault), which a device in another process
+ * cannot do without racing the program's stores.  After the device took
+ * the registration, so that its checks and RLIMIT_MEMLOCK refuse first,
+ * as ib_umem_get's do, before any page is touched.  0 or get_user_pages'
+ * errno: ENOMEM out of memory, EFAULT for a page that cannot be had.
+ */
+static int populate_pinned(void *addr, size_t length, int access)
+{
+	const int writable = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			     IBV_ACCESS_REMOTE_ATOMIC | IBV_ACCESS_MW_BIND;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)addr & ~(page - 1);
+	uintptr_t end = ((uintptr_t)addr + length + page - 1) & ~(page - 1);
+	int advice = access & writable ? MADV_POPULATE_WRITE :
+					 MADV_POPULATE_READ;
+
+	while (madvise((void *)start, end - start, advice)) {
+		if (errno == EINTR || errno == EAGAIN)
+			continue;
+		return errno == ENOMEM ? ENOMEM : EFAULT;
+	}
+	return 0;
+}
+
+/*
  * With IBV_ACCESS_ON_DEMAND an ODP MR: explicit, or implicit for
  * (NULL, SIZE_MAX), the whole address space.  Its faults are served by the
  * context's fault engine, which starts here with the first ODP MR.
@@ -152,6 +181,13 @@ struct ibv_mr *uodp_reg_mr(struct ibv_pd *ibpd, void *addr, size_t length,
 	if (err)
 		goto err_free;
 	fill_mr(mr, ibpd, addr, length, iova, access, &resp);
+	if (!odp && ctx->populate_pinned) {
+		err = populate_pinned(addr, length, dev_access);
+		if (err) {
+			ibv_cmd_dereg_mr(&mr->vmr);
+			goto err_free;
+		}
+	}
 	err = uodp_odp_mr_add(ctx, mr, to_upd(ibpd)->pdn, odp);
 	if (err) {
 		ibv_cmd_dereg_mr(&mr->vmr);

@@ -2368,7 +2368,13 @@ static int limit_create(struct limit_ctx *l, size_t i)
 			l->pd = h;
 		break;
 	case RAW_MR:
-		ret = reg_mr(&l->dev, l->pd, page, PAGE, IBV_ACCESS_LOCAL_WRITE);
+		/*
+		 * ODP: the count is max_mr's.  Pinned ones would meet the
+		 * process's RLIMIT_MEMLOCK first (as an ordinary user, 8 MiB:
+		 * 2048 pages), which every context of the process shares.
+		 */
+		ret = reg_mr(&l->dev, l->pd, page, PAGE,
+			     IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND);
 		break;
 	case RAW_CQ:
 		ret = mapped_cq(&l->dev, 8, &h);

@@ -37,7 +37,8 @@ static void test_mr(void)
 
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf + 100, 8000,
 				iova, IBV_ACCESS_LOCAL_WRITE |
-				IBV_ACCESS_REMOTE_READ, &mr), 0);
+				IBV_ACCESS_REMOTE_READ, UD_PIN_UNLIMITED, &mr),
+		 0);
 	CHECK_EQ(mr->key >= 0x200, 1);
 	CHECK_EQ(mr->npages, 2);
 	CHECK_EQ(ud_mr_lookup(&d, mr->key) == mr, 1);
@@ -70,7 +71,7 @@ static void test_mr(void)
 	 */
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf + 100, 8000,
 				iova, IBV_ACCESS_LOCAL_WRITE |
-				IBV_ACCESS_ON_DEMAND, &odp), 0);
+				IBV_ACCESS_ON_DEMAND, 0, &odp), 0);
 	CHECK_EQ(ud_mr_check(&d, odp->key, 7, iova, 8000,
 			     IBV_ACCESS_LOCAL_WRITE, NULL, &fault_va),
 		 UD_MR_OK);
@@ -100,13 +101,15 @@ static void test_mr(void)
 
 	/* Registration rules. */
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf, 10,
-				0, IBV_ACCESS_REMOTE_WRITE, &found), -EINVAL);
+				0, IBV_ACCESS_REMOTE_WRITE, UD_PIN_UNLIMITED,
+				&found), -EINVAL);
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf, 10,
 				0, IBV_ACCESS_ON_DEMAND | IBV_ACCESS_REMOTE_WRITE,
-				&found), -EINVAL);
+				0, &found), -EINVAL);
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, UINT64_MAX - 5, 10,
-				0, 0, &found), -EINVAL);
-	CHECK_EQ(ud_mr_register(&d, &ctx, 7, 4096, 10, 0, 0, &found), -EFAULT);
+				0, 0, UD_PIN_UNLIMITED, &found), -EINVAL);
+	CHECK_EQ(ud_mr_register(&d, &ctx, 7, 4096, 10, 0, 0, UD_PIN_UNLIMITED,
+				&found), -EFAULT);
 
 	/*
 	 * A stale key: deregistered, and its index handed out again (forced
@@ -117,7 +120,8 @@ static void test_mr(void)
 	ud_mr_destroy(&d, mr);
 	d.mrs.next = stale >> 8;
 	CHECK_EQ(ud_mr_register(&d, &ctx, 7, (uintptr_t)buf, 4096, iova,
-				IBV_ACCESS_REMOTE_READ, &mr), 0);
+				IBV_ACCESS_REMOTE_READ, UD_PIN_UNLIMITED, &mr),
+		 0);
 	CHECK_EQ(mr->key >> 8, stale >> 8);
 	CHECK_EQ(mr->key != stale, 1);
 	CHECK_EQ(ud_mr_lookup(&d, stale) == NULL, 1);

@@ -249,7 +249,7 @@ static void test_invalidate_overflow(void)
 
 	CHECK_EQ(ud_mr_register(&d, ctx, 1, (uintptr_t)buf, npages * PAGE,
 				(uintptr_t)buf, IBV_ACCESS_LOCAL_WRITE |
-				IBV_ACCESS_ON_DEMAND, &mr), 0);
+				IBV_ACCESS_ON_DEMAND, 0, &mr), 0);
 	CHECK_EQ(mr->odp_tbl->pages_present, 0);
 	r = (struct uodp_odp_map_range){ .mr_key = mr->key,
 					 .flags = UODP_ODP_MAP_WRITE,
@@ -409,13 +409,13 @@ static void test_table_scan(void)
 	/* Explicit, not mapped: starts absent. */
 	CHECK_EQ(ud_mr_register(&d, ctx, 1, 0x500000000000ull + 3 * PAGE,
 				300 * PAGE, 0x1000, IBV_ACCESS_LOCAL_WRITE |
-				IBV_ACCESS_ON_DEMAND, &mr), 0);
+				IBV_ACCESS_ON_DEMAND, 0, &mr), 0);
 	scan_compare(mr, 0x500000000000ull / PAGE + 3, 300);
 	ud_mr_destroy(&d, mr);
 	/* Implicit, across a 1 GiB child boundary. */
 	CHECK_EQ(ud_mr_register(&d, ctx, 1, 0, UINT64_MAX, 0,
 				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND,
-				&mr), 0);
+				0, &mr), 0);
 	scan_compare(mr, (1ull << 30) / PAGE - 150, 300);
 	CHECK_EQ(mr->odp_tbl->nchildren <= 2, 1);
 	ud_mr_destroy(&d, mr);
