@@ -247,11 +247,12 @@ static int map_resident(struct ud_mr *mr, uint64_t pn, uint64_t end,
 			break;
 		if (!v->read)
 			continue;
-		ret = ud_odp_mark_resident(mr, fd, lo > pn ? lo : pn,
-					   hi < end ? hi : end,
+		lo = lo > pn ? lo : pn;
+		ret = ud_odp_mark_resident(mr, fd, &lo, hi < end ? hi : end,
 					   UD_PTE_PRESENT |
 					   (writable && v->write ?
-					    UD_PTE_WRITABLE : 0), mapped);
+					    UD_PTE_WRITABLE : 0), UINT64_MAX,
+					   mapped);
 	}
 	close(fd);
 	return ret;

@@ -22,7 +22,11 @@ enum {
 	UD_PTES_PER_BYTE = 4,
 };
 
-/* Implicit ODP MRs: children of 1 GiB made on first MAP (mlx5's KSM). */
+/*
+ * Every ODP MR's table is sparse: children of 1 GiB made on first MAP and
+ * freed when invalidation empties them (mlx5's KSM parent over MTT
+ * children), so an MR costs what is mapped of it, not its size.
+ */
 #define UD_ODP_CHILD_SHIFT 30
 #define UD_ODP_CHILD_PAGES (1ull << (UD_ODP_CHILD_SHIFT - UODPD_PAGE_SHIFT))
 /* Highest user address on x86-64 with 5-level paging. */
@@ -31,15 +35,15 @@ enum {
 struct ud_odp_child {
 	uint64_t first_page;		/* process page number of its start */
 	uint64_t npresent;
+	uint64_t nwritable;		/* a full child is skipped at once */
 	uint8_t pte[UD_ODP_CHILD_PAGES / UD_PTES_PER_BYTE];
 };
 
 struct ud_odp_mr {
-	/* explicit: [first_page, first_page + npages) of the process */
+	/* pages [first_page, first_page + npages) of the process */
 	uint64_t first_page;
 	uint64_t npages;
-	uint8_t *pte;
-	/* implicit: children sorted by first_page */
+	/* children sorted by first_page */
 	struct ud_odp_child **children;
 	uint32_t nchildren, children_cap;
 	/* counters (struct uodp_odp_mr_counters) */
@@ -48,6 +52,9 @@ struct ud_odp_mr {
 	uint64_t pages_mapped;
 	uint64_t invalidations;
 };
+
+/* Pages of an explicit MR whose residency registration snapshots. */
+#define UD_ODP_SNAPSHOT_PAGES (1ull << 16)
 
 /* Whether an ODP access with need_access (IBV_ACCESS_*) writes. */
 bool ud_odp_access_writes(uint32_t need_access);
@@ -76,12 +83,14 @@ bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn);
 #define PAGEMAP_CHUNK 512		/* entries per pread */
 
 /*
- * Raise to bits the pages of [lo, hi) (page numbers) that the pagemap
- * (fd) says are resident; *mapped counts those that changed.  0, or the
- * first ud_odp_pte_raise error.
+ * Raise to bits the pages of [*lo, hi) (page numbers) that the pagemap
+ * (fd) says are resident; *mapped counts those that changed, *lo ends
+ * where it stopped.  0; -EAGAIN when deadline_ns (ud_now_ns) passed with
+ * pages left; or the first ud_odp_pte_raise error.
  */
-int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
-			 uint64_t hi, uint8_t bits, uint64_t *mapped);
+int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
+			 uint64_t hi, uint8_t bits, uint64_t deadline_ns,
+			 uint64_t *mapped);
 
 /* ---- event channel and faults (odp.c, odp_channel.c) ---- */
 
