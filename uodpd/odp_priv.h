@@ -251,9 +251,21 @@ uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
 		      uint32_t wq_num, uint8_t type, bool error,
 		      uint32_t *syndrome);
 
-/* MAP (odp_map.c): one range; 0 or -errno, *mapped pages changed. */
+/*
+ * How long one command may hold the device's one thread with ODP work
+ * before other contexts are served.
+ */
+#define UD_ODP_SLICE_NS 1000000ull
+
+/*
+ * MAP (odp_map.c): one range; *mapped pages changed, *done bytes of it
+ * (from r->va) gone through.  0, -errno, or -EAGAIN when deadline_ns
+ * (ud_now_ns) passed first: the rest of the range is still to do.  At
+ * least one chunk of the range is always done.
+ */
 int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
-		     const struct uodp_odp_map_range *r, uint64_t *mapped);
+		     const struct uodp_odp_map_range *r, uint64_t deadline_ns,
+		     uint64_t *mapped, uint64_t *done);
 void ud_odp_vmas_forget(struct ud_ctx *ctx);
 
 /* Capabilities (device.c): the PRM ODP capability block. */

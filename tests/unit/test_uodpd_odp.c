@@ -255,7 +255,7 @@ static void test_invalidate_overflow(void)
 					 .flags = UODP_ODP_MAP_WRITE,
 					 .va = (uintptr_t)buf,
 					 .length = npages * PAGE };
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, &mapped), 0);
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, NULL), 0);
 	CHECK_EQ(mapped, npages);
 	/* Fill the pipe with faults, then invalidate. */
 	for (i = 0; i < NQPS; i++)
