@@ -59,6 +59,27 @@ static void map_and_resume(struct ud_cmd *c,
 			   const struct ud_odp_map_req *req,
 			   struct uodp_odp_map_resp *resp);
 
+/*
+ * What the slice left of the batch goes to the background prefetch; if
+ * even that cannot be queued, the answer says how far the device got.
+ */
+static void queue_rest(struct ud_cmd *c, const struct ud_odp_map_req *req,
+		       struct uodp_odp_map_resp *resp)
+{
+	uint64_t done = resp->range_done;
+	uint32_t i;
+	int ret;
+
+	for (i = resp->ranges_done; i < req->nranges; i++, done = 0) {
+		ret = ud_odp_prefetch_queue(c->d, c->ctx, &req->ranges[i],
+					    done);
+		if (ret) {
+			resp->status = ret;
+			return;
+		}
+	}
+}
+
 int ud_cmd_odp_map(struct ud_cmd *c)
 {
 	const struct ud_odp_map_req *req = c->req;
@@ -69,7 +90,8 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 	int ret = 0;
 
 	if (req->nranges > UODP_ODP_MAX_MAP_RANGES ||
-	    (req->flags & ~(uint32_t)UD_ODP_MAP_RESUME) ||
+	    (req->flags & ~(uint32_t)(UD_ODP_MAP_RESUME |
+				      UD_ODP_MAP_BACKGROUND)) ||
 	    c->req_len < offsetof(struct ud_odp_map_req, ranges) +
 			 req->nranges * sizeof(req->ranges[0]))
 		return -EINVAL;
@@ -99,6 +121,8 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 	}
 	resp->ranges_done = i;
 	resp->status = ret;
+	if (ret == -EAGAIN && (req->flags & UD_ODP_MAP_BACKGROUND))
+		queue_rest(c, req, resp);
 	if (req->flags & UD_ODP_MAP_RESUME)
 		map_and_resume(c, req, resp);
 	c->resp_len = sizeof(*resp);

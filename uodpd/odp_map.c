@@ -358,3 +358,91 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 		*done = r->length;
 	return ret;
 }
+
+/* ---- background prefetch: ADVISE_MR's work queue ---- */
+
+struct ud_odp_prefetch {
+	struct list_node link;
+	struct uodp_odp_map_range r;	/* what is left of it */
+};
+
+int ud_odp_prefetch_queue(struct uodpd *d, struct ud_ctx *ctx,
+			  const struct uodp_odp_map_range *r, uint64_t done)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	struct ud_odp_prefetch *p;
+
+	if (!o || o->nprefetch >= UD_ODP_MAX_PREFETCH)
+		return -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->r = *r;
+	p->r.va += done;
+	p->r.length -= done;
+	list_add_tail(&o->prefetch, &p->link);
+	o->nprefetch++;
+	if (!o->prefetch_listed) {
+		list_add_tail(&d->odp->prefetch_ctxs, &o->prefetch_link);
+		o->prefetch_listed = true;
+	}
+	return 0;
+}
+
+static void prefetch_free(struct ud_odp_ctx *o, struct ud_odp_prefetch *p)
+{
+	list_del(&p->link);
+	o->nprefetch--;
+	free(p);
+}
+
+bool ud_odp_prefetch_run(struct uodpd *d)
+{
+	struct ud_odp_prefetch *p;
+	struct ud_odp_ctx *o;
+	uint64_t mapped, done;
+	int ret;
+
+	if (!d->odp || list_empty(&d->odp->prefetch_ctxs))
+		return false;
+	o = list_entry(d->odp->prefetch_ctxs.n.next, struct ud_odp_ctx,
+		       prefetch_link);
+	p = list_entry(o->prefetch.n.next, struct ud_odp_prefetch, link);
+	ret = ud_odp_map_range(d, o->ctx, &p->r, ud_now_ns() + UD_ODP_SLICE_NS,
+			       &mapped, &done);
+	if (ret == -EAGAIN) {
+		p->r.va += done;
+		p->r.length -= done;
+	} else {
+		/* Done, or failed: as the kernel's prefetch work, unreported. */
+		if (ret)
+			ud_dbg("context %u: prefetch of MR 0x%x at 0x%" PRIx64 ": %s",
+			       o->ctx->id, p->r.mr_key, p->r.va,
+			       strerror(-ret));
+		else
+			UD_ODP_COUNT(d, o->ctx, map_ranges, 1);
+		prefetch_free(o, p);
+	}
+	/* The next context's turn: round robin. */
+	list_del(&o->prefetch_link);
+	if (o->nprefetch)
+		list_add_tail(&d->odp->prefetch_ctxs, &o->prefetch_link);
+	else
+		o->prefetch_listed = false;
+	return true;
+}
+
+void ud_odp_prefetch_drop(struct uodpd *d, struct ud_ctx *ctx)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	struct ud_odp_prefetch *p;
+
+	(void)d;
+	if (!o)
+		return;
+	list_for_each_safe(&o->prefetch, p, t, struct ud_odp_prefetch, link)
+		prefetch_free(o, p);
+	if (o->prefetch_listed)
+		list_del(&o->prefetch_link);
+	o->prefetch_listed = false;
+}

@@ -154,6 +154,7 @@ struct ud_odp_vma {
 };
 
 struct ud_odp_ctx {
+	struct ud_ctx *ctx;		/* whose */
 	bool api_done;
 	uint32_t api_version;
 	uint64_t features;		/* granted */
@@ -178,6 +179,11 @@ struct ud_odp_ctx {
 	struct ud_odp_vma *vmas;
 	uint32_t nvmas;
 	bool vmas_valid;
+	/* ADVISE_MR's work left over (struct ud_odp_prefetch), in order */
+	struct list_head prefetch;
+	uint32_t nprefetch;
+	struct list_node prefetch_link;	/* in ud_odp_dev.prefetch_ctxs */
+	bool prefetch_listed;
 };
 
 struct ud_odp_dev {
@@ -188,6 +194,7 @@ struct ud_odp_dev {
 	uint32_t next_token;
 	bool tokens_wrapped;
 	uint32_t last_fault_key;	/* the MR ud_mr_check last found absent */
+	struct list_head prefetch_ctxs;	/* with prefetch left: round robin */
 };
 
 /* Non-fault events one context may have queued before they are lost. */
@@ -252,8 +259,8 @@ uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
 		      uint32_t *syndrome);
 
 /*
- * How long one command may hold the device's one thread with ODP work
- * before other contexts are served.
+ * How long one command, or one slice of background prefetch, may hold
+ * the device's one thread with ODP work before other contexts are served.
  */
 #define UD_ODP_SLICE_NS 1000000ull
 
@@ -267,6 +274,20 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 		     const struct uodp_odp_map_range *r, uint64_t deadline_ns,
 		     uint64_t *mapped, uint64_t *done);
 void ud_odp_vmas_forget(struct ud_ctx *ctx);
+
+/*
+ * Background prefetch (odp_map.c), the kernel's prefetch work of an
+ * ADVISE_MR without FLUSH: range r less its first done bytes is mapped in
+ * slices between other work.  0, or -ENOMEM past UD_ODP_MAX_PREFETCH
+ * ranges queued by one context.
+ */
+#define UD_ODP_MAX_PREFETCH 256
+int ud_odp_prefetch_queue(struct uodpd *d, struct ud_ctx *ctx,
+			  const struct uodp_odp_map_range *r, uint64_t done);
+/* One slice of the next context's prefetch; false: there was none. */
+bool ud_odp_prefetch_run(struct uodpd *d);
+/* Forget ctx's prefetch (it goes away). */
+void ud_odp_prefetch_drop(struct uodpd *d, struct ud_ctx *ctx);
 
 /* Capabilities (device.c): the PRM ODP capability block. */
 #define UD_ODP_CAPS_BLOCK_SIZE 0x40
