@@ -256,6 +256,50 @@ static bool rdma_write_check(struct odp_side *s, struct ibv_qp *qp,
 	return !memcmp(src->addr, dst, len);
 }
 
+/*
+ * A big asynchronous ibv_advise_mr (16 SGEs of 4 GiB) is served a chunk
+ * at a time by the provider's fault engine: a fault meanwhile is served
+ * while the advice is still going on, not after it.
+ */
+static void advise_meanwhile(struct odp_side *s, struct ibv_qp *qp,
+			     struct ibv_mr *src, struct ibv_mr *huge,
+			     uint8_t *base, uint32_t len)
+{
+	const uint32_t nsge = 16, sge_len = UINT32_MAX & ~4095u;
+	struct uodp_odp_mr_counters m;
+	struct ibv_sge sg[16];
+	uint64_t advised = 0;
+	double t0, dt;
+	bool found;
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < nsge; i++) {
+		sg[i] = (struct ibv_sge){
+			.addr = (uintptr_t)base + 64 * GIB + i * 4 * GIB,
+			.length = sge_len, .lkey = huge->lkey,
+		};
+		advised += sge_len / ODP_PAGE;
+	}
+	t0 = test_now();
+	ret = ibv_advise_mr(s->pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0, sg,
+			    nsge);
+	dt = test_now() - t0;
+	test_check(!ret && dt < CALL_MAX_S, "ibv_advise_mr of 64 GiB without "
+		   "FLUSH returns at once: %d (%.3f ms)", ret, dt * 1e3);
+	t0 = test_now();
+	test_check(rdma_write_check(s, qp, src, base + 900 * GIB, huge->rkey,
+				    len, 4),
+		   "an RDMA write faulting meanwhile lands, data checked");
+	dt = test_now() - t0;
+	found = odp_mr_counters(huge->lkey, &m);
+	test_check(found && m.pages_present < advised,
+		   "its fault was served while the advice went on (%.3f ms, "
+		   "%llu of %llu advised pages present)", dt * 1e3,
+		   (unsigned long long)m.pages_present,
+		   (unsigned long long)advised);
+}
+
 static void run_register(void)
 {
 	const uint32_t len = 64 * 1024;
@@ -320,6 +364,7 @@ static void run_register(void)
 			   "implicit MR lands, data checked");
 		ibv_dereg_mr(implicit);
 	}
+	advise_meanwhile(&s, qp, src, huge, base, len);
 	test_check(!ibv_dereg_mr(huge), "the TiB MR deregisters");
 
 	/* What no MR may cover: beyond the address space, or wrapping. */
