@@ -5,6 +5,8 @@
  * access) and the process (mapped, readable, writable for a writable
  * mapping), faults the pages in for read with process_vm_readv, then sets
  * the translation entries.  NO_FAULT maps only what is resident now.
+ * One call does a bounded amount of it (UD_ODP_SLICE_NS) and says how far
+ * it got; ADVISE_MR's leftovers are mapped in slices between other work.
  *
  * The process's mappings are read from /proc/PID/maps once and cached per
  * context: a cache that says "covered" is confirmed by the fault-in itself

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
@@ -237,14 +238,110 @@ uint64_t ud_odp_mr_first_missing(const struct ud_mr *mr, uint64_t pva,
 
 /* ---- initial presence of an explicit MR ---- */
 
+#ifndef PAGEMAP_SCAN
+/*
+ * PAGEMAP_SCAN of <linux/fs.h> (Linux 6.7), which older headers lack:
+ * the stretches of a range that hold pages of a kind, found by walking
+ * the page tables, so that empty tables are skipped whole.
+ */
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask;
+	uint64_t return_mask;
+};
+
+struct page_region {
+	uint64_t start, end, categories;
+};
+
+#define PAGE_IS_PRESENT (1 << 3)
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#endif
+
+#define SCAN_REGIONS 64
+#define SCAN_PAGES (8 * PAGEMAP_CHUNK)	/* present pages per walk */
+
+/* A kernel before 6.7: the pagemap is read entry by entry instead. */
+static bool pagemap_scan_missing;
+
+/*
+ * ud_odp_mark_resident by PAGEMAP_SCAN: a TiB without page tables costs
+ * one walk over its upper levels, not 2 GiB of pagemap entries read.
+ * -EOPNOTSUPP when the kernel has no PAGEMAP_SCAN.
+ */
+static int mark_scanned(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
+			uint64_t hi, uint8_t bits, uint64_t deadline_ns,
+			uint64_t *mapped)
+{
+	struct page_region regs[SCAN_REGIONS];
+	uint64_t pn = *lo, looked = 0, p, end;
+	struct pm_scan_arg arg;
+	bool changed;
+	int n, i, ret = 0;
+
+	while (pn < hi && !ret) {
+		arg = (struct pm_scan_arg){
+			.size = sizeof(arg),
+			.start = pn << UODPD_PAGE_SHIFT,
+			.end = hi << UODPD_PAGE_SHIFT,
+			.vec = (uintptr_t)regs,
+			.vec_len = SCAN_REGIONS,
+			/* The walk stops there: its cost is bounded too. */
+			.max_pages = SCAN_PAGES,
+			.category_mask = PAGE_IS_PRESENT,
+			.return_mask = PAGE_IS_PRESENT,
+		};
+		n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == ENOTTY || errno == EINVAL) &&
+		    pn == *lo)
+			return -EOPNOTSUPP;
+		if (n < 0)
+			break;		/* nothing readable: nothing resident */
+		for (i = 0; i < n && !ret; i++) {
+			end = regs[i].end >> UODPD_PAGE_SHIFT;
+			for (p = regs[i].start >> UODPD_PAGE_SHIFT;
+			     p < end && !ret; p++) {
+				ret = ud_odp_pte_raise(mr, p, bits, &changed);
+				*mapped += changed;
+				/* A slice's worth, checked as a chunk's. */
+				if (!ret && ++looked % PAGEMAP_CHUNK == 0 &&
+				    p + 1 < hi && ud_now_ns() >= deadline_ns) {
+					*lo = p + 1;
+					return -EAGAIN;
+				}
+			}
+		}
+		if (ret)
+			break;
+		if (arg.walk_end >> UODPD_PAGE_SHIFT <= pn)
+			break;		/* no progress: take it as the end */
+		pn = arg.walk_end >> UODPD_PAGE_SHIFT;
+		if (pn < hi && ud_now_ns() >= deadline_ns)
+			ret = -EAGAIN;
+	}
+	*lo = ret ? pn : hi;
+	return ret;
+}
+
 int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
 			 uint64_t hi, uint8_t bits, uint64_t deadline_ns,
 			 uint64_t *mapped)
 {
-	uint64_t entries[PAGEMAP_CHUNK], pn = *lo;
+	uint64_t entries[PAGEMAP_CHUNK], pn;
 	bool changed;
 	int ret = 0;
 
+	if (!pagemap_scan_missing) {
+		ret = mark_scanned(mr, pagemap_fd, lo, hi, bits, deadline_ns,
+				   mapped);
+		if (ret != -EOPNOTSUPP)
+			return ret;
+		pagemap_scan_missing = true;
+		ret = 0;
+	}
+	pn = *lo;
 	while (pn < hi && !ret) {
 		uint64_t n = hi - pn < PAGEMAP_CHUNK ? hi - pn : PAGEMAP_CHUNK;
 		ssize_t got = pread(pagemap_fd, entries, n * sizeof(uint64_t),
