@@ -257,6 +257,36 @@ static bool rdma_write_check(struct odp_side *s, struct ibv_qp *qp,
 }
 
 /*
+ * A 256 MiB RDMA write into fresh memory of the TiB MR: its faults' MAPs
+ * take the device several slices each, continued by the fault engine and
+ * raced by the resumed queue faulting again; the data must all be there.
+ */
+static void big_write(struct odp_side *s, struct ibv_qp *qp,
+		      struct ibv_mr *huge, uint8_t *base)
+{
+	const uint32_t len = 256u << 20;
+	uint8_t *buf = odp_fresh(len);
+	struct ibv_mr *src = odp_reg(s, buf, len, ODP_ACCESS_ALL);
+	struct uodp_query_counters_resp c0, c1;
+	double t0 = test_now();
+	bool ok;
+
+	odp_counters(&c0);
+	ok = src && rdma_write_check(s, qp, src, base + 800 * GIB + 64,
+				     huge->rkey, len, 5);
+	odp_counters(&c1);
+	test_check(ok, "a 256 MiB RDMA write, mapped in slices, lands, data "
+		   "checked (%.0f ms, %llu MAP calls)", (test_now() - t0) * 1e3,
+		   (unsigned long long)(c1.engine.map_calls -
+					c0.engine.map_calls));
+	if (src)
+		ibv_dereg_mr(src);
+	munmap(buf, len);
+	/* Its pages go back: the rest of the test needs no such memory. */
+	madvise(base + 800 * GIB, len + ODP_PAGE, MADV_DONTNEED);
+}
+
+/*
  * A big asynchronous ibv_advise_mr (16 SGEs of 4 GiB) is served a chunk
  * at a time by the provider's fault engine: a fault meanwhile is served
  * while the advice is still going on, not after it.
@@ -364,6 +394,7 @@ static void run_register(void)
 			   "implicit MR lands, data checked");
 		ibv_dereg_mr(implicit);
 	}
+	big_write(&s, qp, huge, base);
 	advise_meanwhile(&s, qp, src, huge, base, len);
 	test_check(!ibv_dereg_mr(huge), "the TiB MR deregisters");
 
