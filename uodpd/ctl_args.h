@@ -326,6 +326,11 @@ enum ud_odp_map_req_flags {
 	 * in one call.  Without it, MAPs batch and one RESUME follows.
 	 */
 	UD_ODP_MAP_RESUME = 1 << 0,
+	/*
+	 * What one slice of the device leaves undone is queued and served
+	 * in slices between other work: ADVISE_MR's prefetch work queue.
+	 */
+	UD_ODP_MAP_BACKGROUND = 1 << 1,
 };
 
 struct ud_odp_map_req {

@@ -59,16 +59,39 @@ static void map_and_resume(struct ud_cmd *c,
 			   const struct ud_odp_map_req *req,
 			   struct uodp_odp_map_resp *resp);
 
+/*
+ * What the slice left of the batch goes to the background prefetch; if
+ * even that cannot be queued, the answer says how far the device got.
+ */
+static void queue_rest(struct ud_cmd *c, const struct ud_odp_map_req *req,
+		       struct uodp_odp_map_resp *resp)
+{
+	uint64_t done = resp->range_done;
+	uint32_t i;
+	int ret;
+
+	for (i = resp->ranges_done; i < req->nranges; i++, done = 0) {
+		ret = ud_odp_prefetch_queue(c->d, c->ctx, &req->ranges[i],
+					    done);
+		if (ret) {
+			resp->status = ret;
+			return;
+		}
+	}
+}
+
 int ud_cmd_odp_map(struct ud_cmd *c)
 {
 	const struct ud_odp_map_req *req = c->req;
 	struct uodp_odp_map_resp *resp = c->resp;
-	uint64_t mapped;
+	/* One slice of the device per call: the caller continues the rest. */
+	uint64_t deadline = ud_now_ns() + UD_ODP_SLICE_NS, mapped, done;
 	uint32_t i;
 	int ret = 0;
 
 	if (req->nranges > UODP_ODP_MAX_MAP_RANGES ||
-	    (req->flags & ~(uint32_t)UD_ODP_MAP_RESUME) ||
+	    (req->flags & ~(uint32_t)(UD_ODP_MAP_RESUME |
+				      UD_ODP_MAP_BACKGROUND)) ||
 	    c->req_len < offsetof(struct ud_odp_map_req, ranges) +
 			 req->nranges * sizeof(req->ranges[0]))
 		return -EINVAL;
@@ -76,8 +99,13 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 		return -ENOMEM;
 	memset(resp, 0, sizeof(*resp));
 	for (i = 0; i < req->nranges; i++) {
-		ret = ud_odp_map_range(c->d, c->ctx, &req->ranges[i], &mapped);
+		ret = ud_odp_map_range(c->d, c->ctx, &req->ranges[i], deadline,
+				       &mapped, &done);
 		resp->pages_mapped += mapped;
+		if (ret == -EAGAIN) {
+			resp->range_done = done;
+			break;
+		}
 		if (ret && (req->ranges[i].flags & UODP_ODP_MAP_OPTIONAL)) {
 			ret = 0;	/* read-ahead the process lacks */
 			continue;
@@ -85,9 +113,16 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 		if (ret)
 			break;
 		UD_ODP_COUNT(c->d, c->ctx, map_ranges, 1);
+		if (i + 1 < req->nranges && ud_now_ns() >= deadline) {
+			ret = -EAGAIN;	/* the next range is still to do */
+			i++;
+			break;
+		}
 	}
 	resp->ranges_done = i;
 	resp->status = ret;
+	if (ret == -EAGAIN && (req->flags & UD_ODP_MAP_BACKGROUND))
+		queue_rest(c, req, resp);
 	if (req->flags & UD_ODP_MAP_RESUME)
 		map_and_resume(c, req, resp);
 	c->resp_len = sizeof(*resp);
@@ -140,8 +175,10 @@ static void map_and_resume(struct ud_cmd *c,
 		status = MLX5_CMD_STAT_BAD_OP_ERR;
 		syndrome = UD_SYND_BAD_OP;
 	} else {
+		/* Unfinished is no failure: the queue faults again. */
 		status = resume_mailbox(c, req->resume, sizeof(req->resume),
-					resp->status != 0, &syndrome);
+					resp->status && resp->status != -EAGAIN,
+					&syndrome);
 	}
 	put_out_hdr(resp->resume_out, status, syndrome);
 }

@@ -114,7 +114,12 @@ static void device_attr_init(struct ud_device_attr *a, uint32_t index)
 	snprintf(a->fw_ver, sizeof(a->fw_ver), "%s", UD_IDENTITY_FW_VER);
 	a->node_guid = htobe64(ud_identity_node_guid(index));
 	a->sys_image_guid = htobe64(ud_identity_sys_image_guid(index));
-	a->max_mr_size = 1ull << 38;
+	/*
+	 * What mlx5_ib reports (~0ull): no size limit of the device's own.
+	 * Registration checks what the address space allows, and an ODP MR's
+	 * table grows with what is mapped of it.
+	 */
+	a->max_mr_size = UINT64_MAX;
 	a->page_size_cap = UODPD_PAGE_SIZE;
 	a->vendor_id = UD_IDENTITY_VENDOR_ID;
 	a->vendor_part_id = UD_IDENTITY_VENDOR_PART_ID;

@@ -206,6 +206,10 @@ int ud_daemon_run(struct uodpd *d)
 	while (!d->stop) {
 		bool progressed = ud_engine_poll(d);
 
+		/* ADVISE_MR's prefetch, one slice a pass: between other work. */
+		if (ud_odp_prefetch_run(d))
+			progressed = true;
+
 		now = ud_now_ns();
 		/*
 		 * Busy: a look at the control fds now and then.  Idle: on every

@@ -295,7 +295,9 @@ static int mr_validate(struct uodpd *d, uint64_t addr, uint64_t length,
 		return ret;
 	if (mr_is_implicit(addr, length, access))
 		return iova || (access & IBV_ACCESS_ZERO_BASED) ? -EINVAL : 0;
+	/* As ib_umem_get: the end, rounded up to a page, must not wrap. */
 	if (!length || length > max || addr + length < addr ||
+	    addr + length > UINT64_MAX - UODPD_PAGE_SIZE + 1 ||
 	    iova + length < iova)
 		return -EINVAL;
 	/* ODP: nothing is pinned; pages may be mapped later. */

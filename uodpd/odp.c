@@ -26,6 +26,7 @@ int ud_odp_init(struct uodpd *d)
 	if (!d->odp)
 		return -ENOMEM;
 	list_head_init(&d->odp->faults);
+	list_head_init(&d->odp->prefetch_ctxs);
 	d->odp->next_token = 1;
 	return 0;
 }
@@ -46,9 +47,11 @@ struct ud_odp_ctx *ud_odp_ctx_get(struct ud_ctx *ctx)
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
+	o->ctx = ctx;
 	o->chan_wfd = -1;
 	o->stats_fd = -1;
 	list_head_init(&o->pending);
+	list_head_init(&o->prefetch);
 	list_head_init(&o->faults);
 	ctx->odp = o;
 	return o;
@@ -440,6 +443,7 @@ void ud_odp_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 		return;
 	/* The channel goes, and every fault the context owns with it. */
 	ud_odp_channel_close(d, ctx);
+	ud_odp_prefetch_drop(d, ctx);
 	ud_odp_vmas_forget(ctx);
 	if (o->stats_fd >= 0)
 		close(o->stats_fd);

@@ -5,6 +5,8 @@
  * access) and the process (mapped, readable, writable for a writable
  * mapping), faults the pages in for read with process_vm_readv, then sets
  * the translation entries.  NO_FAULT maps only what is resident now.
+ * One call does a bounded amount of it (UD_ODP_SLICE_NS) and says how far
+ * it got; ADVISE_MR's leftovers are mapped in slices between other work.
  *
  * The process's mappings are read from /proc/PID/maps once and cached per
  * context: a cache that says "covered" is confirmed by the fault-in itself
@@ -26,7 +28,7 @@
 
 #include "odp_priv.h"
 
-#define FAULT_IOV 512			/* pages faulted in per syscall */
+#define FAULT_IOV PAGEMAP_CHUNK		/* pages faulted in per syscall */
 
 void ud_odp_vmas_forget(struct ud_ctx *ctx)
 {
@@ -176,55 +178,78 @@ static void resident_pages(int fd, uint64_t pn, uint64_t n, bool *resident)
 }
 
 /*
- * Pages of [pn, end) lacking bits: those the process does not have
- * resident are faulted in, batch by batch (a hole fails the range
- * untouched), then all are set.  The provider has normally populated them
- * already with madvise: one pagemap read then replaces a fault-in per page,
- * which would hold the device's one thread for as long as a copy.
+ * One chunk [pn, pn + n) of a MAP: the pages lacking bits that the
+ * process does not have resident are faulted in (one system call), then
+ * all are set.  The provider has normally populated them already with
+ * madvise: one pagemap read then replaces a fault-in per page, which
+ * would hold the device's one thread for as long as a copy.
  */
-static int map_faulting(struct ud_mr *mr, uint64_t pn, uint64_t end,
-			uint8_t bits, uint64_t *mapped)
+static int map_chunk(struct ud_mr *mr, int pagemap_fd, uint64_t pn,
+		     uint64_t n, uint8_t bits, uint64_t *mapped)
 {
-	uint64_t batch[FAULT_IOV], first = pn, i, n_chunk;
+	uint64_t batch[PAGEMAP_CHUNK], i;
 	bool resident[PAGEMAP_CHUNK], changed;
+	uint32_t nfault = 0;
+	int ret;
+
+	resident_pages(pagemap_fd, pn, n, resident);
+	for (i = 0; i < n; i++)
+		if (!resident[i] &&
+		    !(ud_odp_pte_get(mr, pn + i) & UD_PTE_PRESENT))
+			batch[nfault++] = pn + i;
+	ret = nfault ? fault_in(mr->ctx, batch, nfault) : 0;
+	for (i = 0; i < n && !ret; i++) {
+		ret = ud_odp_pte_raise(mr, pn + i, bits, &changed);
+		*mapped += changed;
+	}
+	return ret;
+}
+
+/*
+ * Pages of [*pn, end) lacking bits, chunk by chunk until deadline_ns;
+ * *pn ends where it stopped.  A hole fails its chunk untouched (the VMAs
+ * were checked first, so only a racing munmap makes one).
+ */
+static int map_faulting(struct ud_mr *mr, uint64_t *pn, uint64_t end,
+			uint8_t bits, uint64_t deadline_ns, uint64_t *mapped)
+{
 	char path[64];
-	uint32_t n = 0;
 	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)mr->ctx->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	for (; pn < end && !ret; pn += n_chunk) {
-		n_chunk = end - pn < PAGEMAP_CHUNK ? end - pn : PAGEMAP_CHUNK;
-		resident_pages(fd, pn, n_chunk, resident);
-		for (i = 0; i < n_chunk && !ret; i++) {
-			if (resident[i] ||
-			    (ud_odp_pte_get(mr, pn + i) & UD_PTE_PRESENT))
-				continue;
-			batch[n++] = pn + i;
-			if (n == FAULT_IOV) {
-				ret = fault_in(mr->ctx, batch, n);
-				n = 0;
-			}
+	while (*pn < end && !ret) {
+		uint64_t n = end - *pn < UD_ODP_CHILD_PAGES ? end - *pn :
+							 UD_ODP_CHILD_PAGES;
+		uint64_t missing;
+
+		/* What is mapped already is skipped by the GiB: a retry's. */
+		missing = ud_odp_mr_first_missing(mr, *pn << UODPD_PAGE_SHIFT,
+						  n << UODPD_PAGE_SHIFT,
+						  bits & UD_PTE_WRITABLE);
+		if (missing != UINT64_MAX) {
+			*pn = missing;
+			n = end - *pn < PAGEMAP_CHUNK ? end - *pn :
+							PAGEMAP_CHUNK;
+			ret = map_chunk(mr, fd, *pn, n, bits, mapped);
 		}
+		if (ret)
+			break;
+		*pn += n;
+		if (*pn < end && ud_now_ns() >= deadline_ns)
+			ret = -EAGAIN;
 	}
 	if (fd >= 0)
 		close(fd);
-	if (!ret && n)
-		ret = fault_in(mr->ctx, batch, n);
-	if (ret)
-		return ret;
-	for (pn = first; pn < end; pn++) {
-		ret = ud_odp_pte_raise(mr, pn, bits, &changed);
-		if (ret)
-			return ret;
-		*mapped += changed;
-	}
-	return 0;
+	return ret;
 }
 
-/* NO_FAULT: pages the pagemap marks present, in readable mappings. */
-static int map_resident(struct ud_mr *mr, uint64_t pn, uint64_t end,
-			bool writable, uint64_t *mapped)
+/*
+ * NO_FAULT: pages the pagemap marks present, in readable mappings, until
+ * deadline_ns; *pn ends where it stopped.
+ */
+static int map_resident(struct ud_mr *mr, uint64_t *pn, uint64_t end,
+			bool writable, uint64_t deadline_ns, uint64_t *mapped)
 {
 	struct ud_odp_ctx *o = mr->ctx->odp;
 	const struct ud_odp_vma *v, *last;
@@ -238,7 +263,7 @@ static int map_resident(struct ud_mr *mr, uint64_t pn, uint64_t end,
 	if (fd < 0)
 		return -EFAULT;
 	last = o->vmas + o->nvmas;
-	for (v = vma_from(o, pn << UODPD_PAGE_SHIFT); v && v < last && !ret;
+	for (v = vma_from(o, *pn << UODPD_PAGE_SHIFT); v && v < last && !ret;
 	     v++) {
 		uint64_t lo = v->lo >> UODPD_PAGE_SHIFT;
 		uint64_t hi = v->hi >> UODPD_PAGE_SHIFT;
@@ -247,13 +272,20 @@ static int map_resident(struct ud_mr *mr, uint64_t pn, uint64_t end,
 			break;
 		if (!v->read)
 			continue;
-		ret = ud_odp_mark_resident(mr, fd, lo > pn ? lo : pn,
-					   hi < end ? hi : end,
+		/* Holes between VMAs are skipped at once: nothing is there. */
+		if (lo > *pn)
+			*pn = lo;
+		ret = ud_odp_mark_resident(mr, fd, pn, hi < end ? hi : end,
 					   UD_PTE_PRESENT |
 					   (writable && v->write ?
-					    UD_PTE_WRITABLE : 0), mapped);
+					    UD_PTE_WRITABLE : 0),
+					   deadline_ns, mapped);
+		if (!ret && *pn < end && ud_now_ns() >= deadline_ns)
+			ret = -EAGAIN;
 	}
 	close(fd);
+	if (!ret)
+		*pn = end;
 	return ret;
 }
 
@@ -282,14 +314,17 @@ static int map_check(struct uodpd *d, struct ud_ctx *ctx,
 }
 
 int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
-		     const struct uodp_odp_map_range *r, uint64_t *mapped)
+		     const struct uodp_odp_map_range *r, uint64_t deadline_ns,
+		     uint64_t *mapped, uint64_t *done)
 {
 	bool write = r->flags & UODP_ODP_MAP_WRITE;
-	uint64_t start, end, pva, n = 0;
+	uint64_t start, end, pva, pn, n = 0;
 	struct ud_mr *mr;
 	int ret;
 
 	*mapped = 0;
+	if (done)
+		*done = 0;
 	ret = map_check(d, ctx, r, &mr);
 	if (ret)
 		return ret;
@@ -300,22 +335,116 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 	start = pva & ~(UODPD_PAGE_SIZE - 1);
 	end = (pva + r->length + UODPD_PAGE_SIZE - 1) &
 	      ~(UODPD_PAGE_SIZE - 1);
+	pn = start >> UODPD_PAGE_SHIFT;
 	if (r->flags & UODP_ODP_MAP_NO_FAULT) {
 		/* A snapshot keeps the MR's full access, like Linux's. */
-		ret = map_resident(mr, start >> UODPD_PAGE_SHIFT,
-				   end >> UODPD_PAGE_SHIFT,
-				   ud_odp_access_writes(mr->access), &n);
+		ret = map_resident(mr, &pn, end >> UODPD_PAGE_SHIFT,
+				   ud_odp_access_writes(mr->access),
+				   deadline_ns, &n);
 	} else {
 		ret = check_mapped(ctx, start, end, write);
 		if (!ret)
-			ret = map_faulting(mr, start >> UODPD_PAGE_SHIFT,
-					   end >> UODPD_PAGE_SHIFT,
+			ret = map_faulting(mr, &pn, end >> UODPD_PAGE_SHIFT,
 					   UD_PTE_PRESENT |
-					   (write ? UD_PTE_WRITABLE : 0), &n);
+					   (write ? UD_PTE_WRITABLE : 0),
+					   deadline_ns, &n);
 	}
 	/* Pages set before a failure (out of memory) stay mapped: count them. */
 	mr->odp_tbl->pages_mapped += n;
 	UD_ODP_COUNT(d, ctx, pages_mapped, n);
 	*mapped = n;
+	/* Bytes of the range, from its va, behind the page MAP stopped at. */
+	if (done && ret == -EAGAIN)
+		*done = (pn << UODPD_PAGE_SHIFT) - pva;
+	else if (done && !ret)
+		*done = r->length;
 	return ret;
+}
+
+/* ---- background prefetch: ADVISE_MR's work queue ---- */
+
+struct ud_odp_prefetch {
+	struct list_node link;
+	struct uodp_odp_map_range r;	/* what is left of it */
+};
+
+int ud_odp_prefetch_queue(struct uodpd *d, struct ud_ctx *ctx,
+			  const struct uodp_odp_map_range *r, uint64_t done)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	struct ud_odp_prefetch *p;
+
+	if (!o || o->nprefetch >= UD_ODP_MAX_PREFETCH)
+		return -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->r = *r;
+	p->r.va += done;
+	p->r.length -= done;
+	list_add_tail(&o->prefetch, &p->link);
+	o->nprefetch++;
+	if (!o->prefetch_listed) {
+		list_add_tail(&d->odp->prefetch_ctxs, &o->prefetch_link);
+		o->prefetch_listed = true;
+	}
+	return 0;
+}
+
+static void prefetch_free(struct ud_odp_ctx *o, struct ud_odp_prefetch *p)
+{
+	list_del(&p->link);
+	o->nprefetch--;
+	free(p);
+}
+
+bool ud_odp_prefetch_run(struct uodpd *d)
+{
+	struct ud_odp_prefetch *p;
+	struct ud_odp_ctx *o;
+	uint64_t mapped, done;
+	int ret;
+
+	if (!d->odp || list_empty(&d->odp->prefetch_ctxs))
+		return false;
+	o = list_entry(d->odp->prefetch_ctxs.n.next, struct ud_odp_ctx,
+		       prefetch_link);
+	p = list_entry(o->prefetch.n.next, struct ud_odp_prefetch, link);
+	ret = ud_odp_map_range(d, o->ctx, &p->r, ud_now_ns() + UD_ODP_SLICE_NS,
+			       &mapped, &done);
+	if (ret == -EAGAIN) {
+		p->r.va += done;
+		p->r.length -= done;
+	} else {
+		/* Done, or failed: as the kernel's prefetch work, unreported. */
+		if (ret)
+			ud_dbg("context %u: prefetch of MR 0x%x at 0x%" PRIx64 ": %s",
+			       o->ctx->id, p->r.mr_key, p->r.va,
+			       strerror(-ret));
+		else
+			UD_ODP_COUNT(d, o->ctx, map_ranges, 1);
+		prefetch_free(o, p);
+	}
+	/* The next context's turn: round robin. */
+	list_del(&o->prefetch_link);
+	if (o->nprefetch)
+		list_add_tail(&d->odp->prefetch_ctxs, &o->prefetch_link);
+	else
+		o->prefetch_listed = false;
+	return true;
+}
+
+void ud_odp_prefetch_drop(struct uodpd *d, struct ud_ctx *ctx)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	struct ud_odp_prefetch *p;
+
+	(void)d;
+	if (!o)
+		return;
+	list_for_each_safe(&o->prefetch, p, t, struct ud_odp_prefetch, link)
+		prefetch_free(o, p);
+	if (o->prefetch_listed)
+		list_del(&o->prefetch_link);
+	o->prefetch_listed = false;
 }

@@ -2,9 +2,10 @@
 /*
  * ODP MR translation tables: a 2-bit entry (present, writable) per 4 KiB
  * page of the process, what an MTT entry's READ/WRITE bits are to mlx5.
- * An explicit ODP MR has one flat table over its pages; an implicit one
- * (the whole address space) has 1 GiB children made on first MAP and freed
- * when invalidation empties them, like mlx5's KSM parent over MTT children.
+ * Explicit and implicit (the whole address space) MRs alike have 1 GiB
+ * children made on first MAP and freed when invalidation empties them, like
+ * mlx5's KSM parent over MTT children: registration costs O(1) whatever
+ * the size (up to max_mr_size), and the table grows with what is mapped.
  *
  * Entries are indexed by process page number (pva >> 12), so MAP and the
  * engine's checks need no iova arithmetic beyond ud_mr_pva().
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
@@ -112,16 +114,18 @@ static void child_free_if_empty(struct ud_odp_mr *t, uint64_t pn)
 	t->nchildren--;
 }
 
+static bool in_bounds(const struct ud_odp_mr *t, uint64_t pn)
+{
+	return pn >= t->first_page && pn - t->first_page < t->npages;
+}
+
 uint8_t ud_odp_pte_get(const struct ud_mr *mr, uint64_t pn)
 {
 	const struct ud_odp_mr *t = mr->odp_tbl;
 	const struct ud_odp_child *c;
 
-	if (!mr->implicit) {
-		if (pn < t->first_page || pn - t->first_page >= t->npages)
-			return 0;
-		return pte_read(t->pte, pn - t->first_page);
-	}
+	if (!in_bounds(t, pn))
+		return 0;
 	c = child_find(t, pn);
 	return c ? pte_read(c->pte, pn - c->first_page) : 0;
 }
@@ -130,33 +134,27 @@ int ud_odp_pte_raise(struct ud_mr *mr, uint64_t pn, uint8_t bits,
 		     bool *changed)
 {
 	struct ud_odp_mr *t = mr->odp_tbl;
-	struct ud_odp_child *c = NULL;
-	uint8_t *tbl;
+	struct ud_odp_child *c;
 	uint64_t i;
 	uint8_t old;
 
 	*changed = false;
-	if (!mr->implicit) {
-		if (pn < t->first_page || pn - t->first_page >= t->npages)
-			return -EINVAL;
-		tbl = t->pte;
-		i = pn - t->first_page;
-	} else {
-		c = child_get(t, pn);
-		if (!c)
-			return -ENOMEM;
-		tbl = c->pte;
-		i = pn - c->first_page;
-	}
-	old = pte_read(tbl, i);
+	if (!in_bounds(t, pn))
+		return -EINVAL;
+	c = child_get(t, pn);
+	if (!c)
+		return -ENOMEM;
+	i = pn - c->first_page;
+	old = pte_read(c->pte, i);
 	if ((old | bits) == old)
 		return 0;
-	pte_write(tbl, i, old | bits);
+	pte_write(c->pte, i, old | bits);
 	*changed = true;
+	if ((bits & UD_PTE_WRITABLE) && !(old & UD_PTE_WRITABLE))
+		c->nwritable++;
 	if (!(old & UD_PTE_PRESENT)) {
 		t->pages_present++;
-		if (c)
-			c->npresent++;
+		c->npresent++;
 	}
 	return 0;
 }
@@ -166,17 +164,11 @@ bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn)
 	struct ud_odp_mr *t = mr->odp_tbl;
 	struct ud_odp_child *c;
 
-	if (!mr->implicit) {
-		if (pn < t->first_page || pn - t->first_page >= t->npages ||
-		    !pte_read(t->pte, pn - t->first_page))
-			return false;
-		pte_write(t->pte, pn - t->first_page, 0);
-		t->pages_present--;
-		return true;
-	}
-	c = child_find(t, pn);
+	c = in_bounds(t, pn) ? child_find(t, pn) : NULL;
 	if (!c || !pte_read(c->pte, pn - c->first_page))
 		return false;
+	if (pte_read(c->pte, pn - c->first_page) & UD_PTE_WRITABLE)
+		c->nwritable--;
 	pte_write(c->pte, pn - c->first_page, 0);
 	c->npresent--;
 	t->pages_present--;
@@ -221,14 +213,8 @@ uint64_t ud_odp_mr_first_missing(const struct ud_mr *mr, uint64_t pva,
 	const struct ud_odp_child *c;
 	uint64_t stop, i;
 
-	if (!mr->implicit) {
-		if (pn < t->first_page || end > t->first_page + t->npages)
-			return pn;	/* cannot happen: bounds are checked */
-		i = tbl_first_missing(t->pte, pn - t->first_page,
-				      end - t->first_page, need);
-		return i == end - t->first_page ? UINT64_MAX :
-						  t->first_page + i;
-	}
+	if (!in_bounds(t, pn) || end - t->first_page > t->npages)
+		return pn;	/* cannot happen: bounds are checked */
 	while (pn < end) {
 		c = child_find(t, pn);
 		if (!c)
@@ -236,6 +222,11 @@ uint64_t ud_odp_mr_first_missing(const struct ud_mr *mr, uint64_t pva,
 		stop = c->first_page + UD_ODP_CHILD_PAGES;
 		if (stop > end)
 			stop = end;
+		if (c->npresent == UD_ODP_CHILD_PAGES &&
+		    (!write || c->nwritable == UD_ODP_CHILD_PAGES)) {
+			pn = stop;	/* a whole GiB mapped: no need to look */
+			continue;
+		}
 		i = tbl_first_missing(c->pte, pn - c->first_page,
 				      stop - c->first_page, need);
 		if (i != stop - c->first_page)
@@ -247,45 +238,150 @@ uint64_t ud_odp_mr_first_missing(const struct ud_mr *mr, uint64_t pva,
 
 /* ---- initial presence of an explicit MR ---- */
 
-int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
-			 uint64_t hi, uint8_t bits, uint64_t *mapped)
+#ifndef PAGEMAP_SCAN
+/*
+ * PAGEMAP_SCAN of <linux/fs.h> (Linux 6.7), which older headers lack:
+ * the stretches of a range that hold pages of a kind, found by walking
+ * the page tables, so that empty tables are skipped whole.
+ */
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask;
+	uint64_t return_mask;
+};
+
+struct page_region {
+	uint64_t start, end, categories;
+};
+
+#define PAGE_IS_PRESENT (1 << 3)
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#endif
+
+#define SCAN_REGIONS 64
+#define SCAN_PAGES (8 * PAGEMAP_CHUNK)	/* present pages per walk */
+
+/* A kernel before 6.7: the pagemap is read entry by entry instead. */
+static bool pagemap_scan_missing;
+
+/*
+ * ud_odp_mark_resident by PAGEMAP_SCAN: a TiB without page tables costs
+ * one walk over its upper levels, not 2 GiB of pagemap entries read.
+ * -EOPNOTSUPP when the kernel has no PAGEMAP_SCAN.
+ */
+static int mark_scanned(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
+			uint64_t hi, uint8_t bits, uint64_t deadline_ns,
+			uint64_t *mapped)
 {
-	uint64_t entries[PAGEMAP_CHUNK];
+	struct page_region regs[SCAN_REGIONS];
+	uint64_t pn = *lo, looked = 0, p, end;
+	struct pm_scan_arg arg;
+	bool changed;
+	int n, i, ret = 0;
+
+	while (pn < hi && !ret) {
+		arg = (struct pm_scan_arg){
+			.size = sizeof(arg),
+			.start = pn << UODPD_PAGE_SHIFT,
+			.end = hi << UODPD_PAGE_SHIFT,
+			.vec = (uintptr_t)regs,
+			.vec_len = SCAN_REGIONS,
+			/* The walk stops there: its cost is bounded too. */
+			.max_pages = SCAN_PAGES,
+			.category_mask = PAGE_IS_PRESENT,
+			.return_mask = PAGE_IS_PRESENT,
+		};
+		n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == ENOTTY || errno == EINVAL) &&
+		    pn == *lo)
+			return -EOPNOTSUPP;
+		if (n < 0)
+			break;		/* nothing readable: nothing resident */
+		for (i = 0; i < n && !ret; i++) {
+			end = regs[i].end >> UODPD_PAGE_SHIFT;
+			for (p = regs[i].start >> UODPD_PAGE_SHIFT;
+			     p < end && !ret; p++) {
+				ret = ud_odp_pte_raise(mr, p, bits, &changed);
+				*mapped += changed;
+				/* A slice's worth, checked as a chunk's. */
+				if (!ret && ++looked % PAGEMAP_CHUNK == 0 &&
+				    p + 1 < hi && ud_now_ns() >= deadline_ns) {
+					*lo = p + 1;
+					return -EAGAIN;
+				}
+			}
+		}
+		if (ret)
+			break;
+		if (arg.walk_end >> UODPD_PAGE_SHIFT <= pn)
+			break;		/* no progress: take it as the end */
+		pn = arg.walk_end >> UODPD_PAGE_SHIFT;
+		if (pn < hi && ud_now_ns() >= deadline_ns)
+			ret = -EAGAIN;
+	}
+	*lo = ret ? pn : hi;
+	return ret;
+}
+
+int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
+			 uint64_t hi, uint8_t bits, uint64_t deadline_ns,
+			 uint64_t *mapped)
+{
+	uint64_t entries[PAGEMAP_CHUNK], pn;
 	bool changed;
 	int ret = 0;
 
-	while (lo < hi && !ret) {
-		uint64_t n = hi - lo < PAGEMAP_CHUNK ? hi - lo : PAGEMAP_CHUNK;
+	if (!pagemap_scan_missing) {
+		ret = mark_scanned(mr, pagemap_fd, lo, hi, bits, deadline_ns,
+				   mapped);
+		if (ret != -EOPNOTSUPP)
+			return ret;
+		pagemap_scan_missing = true;
+		ret = 0;
+	}
+	pn = *lo;
+	while (pn < hi && !ret) {
+		uint64_t n = hi - pn < PAGEMAP_CHUNK ? hi - pn : PAGEMAP_CHUNK;
 		ssize_t got = pread(pagemap_fd, entries, n * sizeof(uint64_t),
-				    (off_t)(lo * sizeof(uint64_t)));
+				    (off_t)(pn * sizeof(uint64_t)));
 		uint64_t i;
 
-		if (got <= 0)
+		if (got <= 0) {
+			pn = hi;	/* nothing readable: nothing resident */
 			break;
+		}
 		n = (uint64_t)got / sizeof(uint64_t);
 		for (i = 0; i < n && !ret; i++) {
 			if (!(entries[i] & PAGEMAP_PRESENT))
 				continue;
-			ret = ud_odp_pte_raise(mr, lo + i, bits, &changed);
+			ret = ud_odp_pte_raise(mr, pn + i, bits, &changed);
 			*mapped += changed;
 		}
-		lo += n;
+		pn += n;
+		if (!ret && pn < hi && ud_now_ns() >= deadline_ns)
+			ret = -EAGAIN;
 	}
+	*lo = pn;
 	return ret;
 }
 
 /*
- * Pages already resident at registration start present (what Linux maps
- * without faulting): those the pagemap marks present, in readable VMAs;
- * writable only if the MR allows writes and the VMA is writable.
+ * Pages already resident at registration start present (what mlx5_ib's
+ * snapshot at registration maps without faulting): those the pagemap marks
+ * present, in readable VMAs; writable only if the MR allows writes and the
+ * VMA is writable.  Only the first UD_ODP_SNAPSHOT_PAGES pages of readable
+ * mappings are looked at, so that registering a TiB costs no more than
+ * registering a GiB: the rest starts absent and faults in when used.
  */
 static void initial_presence(struct ud_ctx *ctx, struct ud_mr *mr)
 {
 	const struct ud_odp_mr *t = mr->odp_tbl;
 	uint64_t start = t->first_page, end = t->first_page + t->npages;
+	uint64_t lo, hi, mapped = 0, budget = UD_ODP_SNAPSHOT_PAGES;
 	bool mr_write = ud_odp_access_writes(mr->access);
 	char path[64], perms[8], *line = NULL;
-	uint64_t lo, hi, mapped = 0;
 	size_t cap = 0;
 	int pm;
 	FILE *maps;
@@ -299,7 +395,7 @@ static void initial_presence(struct ud_ctx *ctx, struct ud_mr *mr)
 		       ctx->id, (int)ctx->pid);
 		goto out;
 	}
-	while (getline(&line, &cap, maps) > 0) {
+	while (budget && getline(&line, &cap, maps) > 0) {
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &lo, &hi,
 			   perms) != 3)
 			continue;
@@ -311,12 +407,16 @@ static void initial_presence(struct ud_ctx *ctx, struct ud_mr *mr)
 			break;
 		if (perms[0] != 'r')
 			continue;
-		/* an explicit MR's table is whole: raising cannot fail */
-		ud_odp_mark_resident(mr, pm, lo > start ? lo : start,
-				     hi < end ? hi : end,
-				     UD_PTE_PRESENT |
+		lo = lo > start ? lo : start;
+		hi = hi < end ? hi : end;
+		if (hi - lo > budget)
+			hi = lo + budget;
+		budget -= hi - lo;
+		/* Out of memory leaves pages absent: they fault in later. */
+		ud_odp_mark_resident(mr, pm, &lo, hi, UD_PTE_PRESENT |
 				     (mr_write && perms[1] == 'w' ?
-				      UD_PTE_WRITABLE : 0), &mapped);
+				      UD_PTE_WRITABLE : 0), UINT64_MAX,
+				     &mapped);
 	}
 out:
 	free(line);
@@ -330,27 +430,18 @@ int ud_odp_mr_init(struct uodpd *d, struct ud_ctx *ctx, struct ud_mr *mr)
 {
 	struct ud_odp_mr *t;
 
+	if (!ud_odp_ctx_get(ctx))
+		return -ENOMEM;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	mr->odp_tbl = t;
-	if (!mr->implicit) {
+	if (mr->implicit) {
+		t->npages = UD_ODP_USER_VA_END >> UODPD_PAGE_SHIFT;
+	} else {
 		t->first_page = mr->addr >> UODPD_PAGE_SHIFT;
 		t->npages = mr->npages;
-		t->pte = calloc((t->npages + UD_PTES_PER_BYTE - 1) /
-				UD_PTES_PER_BYTE, 1);
-		if (!t->pte) {
-			free(t);
-			mr->odp_tbl = NULL;
-			return -ENOMEM;
-		}
 		initial_presence(ctx, mr);
-	}
-	if (!ud_odp_ctx_get(ctx)) {
-		free(t->pte);
-		free(t);
-		mr->odp_tbl = NULL;
-		return -ENOMEM;
 	}
 	UD_ODP_COUNT(d, ctx, odp_mrs, 1);
 	return 0;
@@ -372,7 +463,6 @@ void ud_odp_mr_fini(struct uodpd *d, struct ud_mr *mr)
 	for (i = 0; i < t->nchildren; i++)
 		free(t->children[i]);
 	free(t->children);
-	free(t->pte);
 	free(t);
 	mr->odp_tbl = NULL;
 }

@@ -22,7 +22,11 @@ enum {
 	UD_PTES_PER_BYTE = 4,
 };
 
-/* Implicit ODP MRs: children of 1 GiB made on first MAP (mlx5's KSM). */
+/*
+ * Every ODP MR's table is sparse: children of 1 GiB made on first MAP and
+ * freed when invalidation empties them (mlx5's KSM parent over MTT
+ * children), so an MR costs what is mapped of it, not its size.
+ */
 #define UD_ODP_CHILD_SHIFT 30
 #define UD_ODP_CHILD_PAGES (1ull << (UD_ODP_CHILD_SHIFT - UODPD_PAGE_SHIFT))
 /* Highest user address on x86-64 with 5-level paging. */
@@ -31,15 +35,15 @@ enum {
 struct ud_odp_child {
 	uint64_t first_page;		/* process page number of its start */
 	uint64_t npresent;
+	uint64_t nwritable;		/* a full child is skipped at once */
 	uint8_t pte[UD_ODP_CHILD_PAGES / UD_PTES_PER_BYTE];
 };
 
 struct ud_odp_mr {
-	/* explicit: [first_page, first_page + npages) of the process */
+	/* pages [first_page, first_page + npages) of the process */
 	uint64_t first_page;
 	uint64_t npages;
-	uint8_t *pte;
-	/* implicit: children sorted by first_page */
+	/* children sorted by first_page */
 	struct ud_odp_child **children;
 	uint32_t nchildren, children_cap;
 	/* counters (struct uodp_odp_mr_counters) */
@@ -48,6 +52,9 @@ struct ud_odp_mr {
 	uint64_t pages_mapped;
 	uint64_t invalidations;
 };
+
+/* Pages of an explicit MR whose residency registration snapshots. */
+#define UD_ODP_SNAPSHOT_PAGES (1ull << 16)
 
 /* Whether an ODP access with need_access (IBV_ACCESS_*) writes. */
 bool ud_odp_access_writes(uint32_t need_access);
@@ -76,12 +83,14 @@ bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn);
 #define PAGEMAP_CHUNK 512		/* entries per pread */
 
 /*
- * Raise to bits the pages of [lo, hi) (page numbers) that the pagemap
- * (fd) says are resident; *mapped counts those that changed.  0, or the
- * first ud_odp_pte_raise error.
+ * Raise to bits the pages of [*lo, hi) (page numbers) that the pagemap
+ * (fd) says are resident; *mapped counts those that changed, *lo ends
+ * where it stopped.  0; -EAGAIN when deadline_ns (ud_now_ns) passed with
+ * pages left; or the first ud_odp_pte_raise error.
  */
-int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t lo,
-			 uint64_t hi, uint8_t bits, uint64_t *mapped);
+int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
+			 uint64_t hi, uint8_t bits, uint64_t deadline_ns,
+			 uint64_t *mapped);
 
 /* ---- event channel and faults (odp.c, odp_channel.c) ---- */
 
@@ -145,6 +154,7 @@ struct ud_odp_vma {
 };
 
 struct ud_odp_ctx {
+	struct ud_ctx *ctx;		/* whose */
 	bool api_done;
 	uint32_t api_version;
 	uint64_t features;		/* granted */
@@ -169,6 +179,11 @@ struct ud_odp_ctx {
 	struct ud_odp_vma *vmas;
 	uint32_t nvmas;
 	bool vmas_valid;
+	/* ADVISE_MR's work left over (struct ud_odp_prefetch), in order */
+	struct list_head prefetch;
+	uint32_t nprefetch;
+	struct list_node prefetch_link;	/* in ud_odp_dev.prefetch_ctxs */
+	bool prefetch_listed;
 };
 
 struct ud_odp_dev {
@@ -179,6 +194,7 @@ struct ud_odp_dev {
 	uint32_t next_token;
 	bool tokens_wrapped;
 	uint32_t last_fault_key;	/* the MR ud_mr_check last found absent */
+	struct list_head prefetch_ctxs;	/* with prefetch left: round robin */
 };
 
 /* Non-fault events one context may have queued before they are lost. */
@@ -242,10 +258,36 @@ uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
 		      uint32_t wq_num, uint8_t type, bool error,
 		      uint32_t *syndrome);
 
-/* MAP (odp_map.c): one range; 0 or -errno, *mapped pages changed. */
+/*
+ * How long one command, or one slice of background prefetch, may hold
+ * the device's one thread with ODP work before other contexts are served.
+ */
+#define UD_ODP_SLICE_NS 1000000ull
+
+/*
+ * MAP (odp_map.c): one range; *mapped pages changed, *done bytes of it
+ * (from r->va) gone through.  0, -errno, or -EAGAIN when deadline_ns
+ * (ud_now_ns) passed first: the rest of the range is still to do.  At
+ * least one chunk of the range is always done.
+ */
 int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
-		     const struct uodp_odp_map_range *r, uint64_t *mapped);
+		     const struct uodp_odp_map_range *r, uint64_t deadline_ns,
+		     uint64_t *mapped, uint64_t *done);
 void ud_odp_vmas_forget(struct ud_ctx *ctx);
+
+/*
+ * Background prefetch (odp_map.c), the kernel's prefetch work of an
+ * ADVISE_MR without FLUSH: range r less its first done bytes is mapped in
+ * slices between other work.  0, or -ENOMEM past UD_ODP_MAX_PREFETCH
+ * ranges queued by one context.
+ */
+#define UD_ODP_MAX_PREFETCH 256
+int ud_odp_prefetch_queue(struct uodpd *d, struct ud_ctx *ctx,
+			  const struct uodp_odp_map_range *r, uint64_t done);
+/* One slice of the next context's prefetch; false: there was none. */
+bool ud_odp_prefetch_run(struct uodpd *d);
+/* Forget ctx's prefetch (it goes away). */
+void ud_odp_prefetch_drop(struct uodpd *d, struct ud_ctx *ctx);
 
 /* Capabilities (device.c): the PRM ODP capability block. */
 #define UD_ODP_CAPS_BLOCK_SIZE 0x40

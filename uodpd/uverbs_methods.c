@@ -310,10 +310,18 @@ static int advise_mr(struct ud_call *c, struct ud_ufile *f,
 	if (!ret)
 		ret = advise_ranges(f, c->d, (uint32_t)cmd->attrs[0].data, sge,
 				    list->len / sizeof(sge[0]), map_flags, &k);
+	/*
+	 * One slice of the device now, the rest in slices between other work
+	 * (mlx5_ib queues non-FLUSH advice to a work queue): a FLUSH whose
+	 * ranges are not all done yet answers EAGAIN, to be retried.
+	 */
+	k.flags = UD_ODP_MAP_BACKGROUND;
 	if (!ret)
 		ret = ud_uverbs_run(f, c->d, ud_cmd_odp_map, &k, sizeof(k),
 				    &resp, -1);
-	/* Synchronous either way: FLUSH asks for what every MAP does. */
+	if (!ret && resp.status == -EAGAIN &&
+	    !(flags & IB_UVERBS_ADVISE_MR_FLAG_FLUSH))
+		return 0;
 	return ret ? ret : resp.status;
 }
 

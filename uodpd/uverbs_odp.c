@@ -199,8 +199,9 @@ static const struct ud_attr_spec odp_map_attrs[] = {
 	{ UODP_IB_ATTR_ODP_MAP_RESUME, UD_ATTR_PTR_IN, false,
 	  sizeof(((struct ud_odp_map_req *)0)->resume),
 	  sizeof(((struct ud_odp_map_req *)0)->resume) },
+	/* The answer has grown: an older, shorter buffer gets its part. */
 	{ UODP_IB_ATTR_ODP_MAP_RESP, UD_ATTR_PTR_OUT, true,
-	  sizeof(struct uodp_odp_map_resp),
+	  offsetof(struct uodp_odp_map_resp, range_done),
 	  sizeof(struct uodp_odp_map_resp) },
 };
 

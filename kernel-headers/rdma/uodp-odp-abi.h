@@ -74,14 +74,24 @@ struct uodp_odp_map_range {
  * first failure of another stops the batch: ranges_done says how many
  * were gone through, status why the next failed (-ENOENT unknown key or
  * another context's, -EINVAL not ODP or out of bounds, -EPERM write to a
- * read-only MR, -EFAULT not mapped in the process, -EAGAIN raced an
- * invalidation: retry).  resume_out is the PRM output of resume[].
+ * read-only MR, -EFAULT not mapped in the process, -EAGAIN not finished:
+ * continue).  resume_out is the PRM output of resume[].
+ *
+ * -EAGAIN: the device side does a bounded amount of work per call (the
+ * emulator about a millisecond; a kernel stops at a race with an
+ * invalidation, or a pending signal, as UFFDIO_COPY does).  range_done
+ * bytes of range ranges_done, from its va, were gone through and stay
+ * mapped: the caller continues from va + range_done (with the remaining
+ * ranges).  It never forces the resume's error bit: a resume sent with it
+ * runs the queue, which faults again on what is still missing.
  */
 struct uodp_odp_map_resp {
 	uint32_t ranges_done;
 	int32_t status;
 	uint64_t pages_mapped;	/* pages that became present */
 	uint8_t resume_out[16];	/* struct mlx5_cmd_out_hdr, with MAP_RESUME */
+	/* Grown: a buffer ending at resume_out gets the above only. */
+	uint64_t range_done;	/* -EAGAIN: bytes of range ranges_done done */
 };
 
 /*
@@ -174,7 +184,7 @@ struct uodp_query_counters_resp {
 };
 
 static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");
-static_assert(sizeof(struct uodp_odp_map_resp) == 32, "map resp");
+static_assert(sizeof(struct uodp_odp_map_resp) == 40, "map resp");
 
 /*
  * ---- The uverbs methods a Linux patch would add (mlx5_ib, next to DEVX) ----

@@ -1266,7 +1266,7 @@ static void test_advise(void)
 		   "present", ret, (unsigned long long)n);
 	ret = advise(&c, c.pd, IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH, 0, sge,
 		     sizeof(sge[0]));
-	test_check(!ret, "PREFETCH without FLUSH: %d (synchronous anyway)",
+	test_check(!ret, "PREFETCH without FLUSH: %d (within one slice)",
 		   ret);
 
 	/* What is not an ODP MR of this PD and context. */

@@ -7,7 +7,8 @@
  * that fills up (faults held and delivered as it drains, never dropped;
  * INVALIDATE events beyond the limit counted and reported by OVERFLOW),
  * orphans of destroyed queues, and the resume-with-error of everything
- * outstanding when the reader closes its end.
+ * outstanding when the reader closes its end; the sparse translation
+ * tables of explicit and implicit MRs, and MAP's slices.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -69,7 +70,7 @@ static void setup(void)
 
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	d.ndevices = 1;
-	d.devices[0].attr.max_mr_size = 1ull << 38;
+	d.devices[0].attr.max_mr_size = UINT64_MAX;	/* as the device */
 	d.devices[0].attr.max_mr = 1u << 20;
 	ud_limits_init(&d.devices[0], 100);
 	list_head_init(&d.ctxs);
@@ -255,7 +256,7 @@ static void test_invalidate_overflow(void)
 					 .flags = UODP_ODP_MAP_WRITE,
 					 .va = (uintptr_t)buf,
 					 .length = npages * PAGE };
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, &mapped), 0);
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, NULL), 0);
 	CHECK_EQ(mapped, npages);
 	/* Fill the pipe with faults, then invalidate. */
 	for (i = 0; i < NQPS; i++)
@@ -419,6 +420,105 @@ static void test_table_scan(void)
 	scan_compare(mr, (1ull << 30) / PAGE - 150, 300);
 	CHECK_EQ(mr->odp_tbl->nchildren <= 2, 1);
 	ud_mr_destroy(&d, mr);
+	/* Explicit, across a 1 GiB child boundary: the same children. */
+	CHECK_EQ(ud_mr_register(&d, ctx, 1, (1ull << 30) - 150 * PAGE,
+				300 * PAGE, 0x1000, IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_ON_DEMAND, &mr), 0);
+	scan_compare(mr, (1ull << 30) / PAGE - 150, 300);
+	CHECK_EQ(mr->odp_tbl->nchildren <= 2, 1);
+	ud_mr_destroy(&d, mr);
+}
+
+/*
+ * A TiB explicit MR costs nothing until mapped; a child full of present
+ * (and writable) pages is skipped whole, and is not once a page goes.
+ */
+static void test_sparse_explicit(void)
+{
+	/*
+	 * Reserved, unreadable: nothing there is resident at registration.
+	 * A GiB more, for a start on a child's boundary.
+	 */
+	const uint64_t span = (1ull << 40) + (1ull << 30);
+	void *tib = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_NORESERVE, -1, 0);
+	const uint64_t base = ((uintptr_t)tib + (1ull << 30) - 1) &
+			      ~((1ull << 30) - 1);
+	const uint64_t first = base / PAGE;
+	struct ud_mr *mr;
+	bool changed;
+	uint64_t i;
+
+	CHECK(tib != MAP_FAILED);
+	CHECK_EQ(ud_mr_register(&d, ctx, 1, base, 1ull << 40, base,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND,
+				&mr), 0);
+	CHECK_EQ(mr->odp_tbl->nchildren, 0);
+	CHECK_EQ(mr->odp_tbl->pages_present, 0);
+	for (i = 0; i < UD_ODP_CHILD_PAGES; i++)
+		ud_odp_pte_raise(mr, first + i, UD_PTE_PRESENT, &changed);
+	CHECK_EQ(mr->odp_tbl->nchildren, 1);
+	CHECK_EQ(ud_odp_mr_first_missing(mr, base, 1ull << 30, false),
+		 UINT64_MAX);
+	CHECK_EQ(ud_odp_mr_first_missing(mr, base, 1ull << 30, true), first);
+	for (i = 0; i < UD_ODP_CHILD_PAGES; i++)
+		ud_odp_pte_raise(mr, first + i, UD_PTE_WRITABLE, &changed);
+	CHECK_EQ(ud_odp_mr_first_missing(mr, base, 1ull << 30, true),
+		 UINT64_MAX);
+	CHECK_EQ(ud_odp_mr_first_missing(mr, base, (1ull << 30) + 1, true),
+		 first + UD_ODP_CHILD_PAGES);
+	CHECK_EQ(ud_odp_pte_zap(mr, first + 77777), 1);
+	CHECK_EQ(ud_odp_mr_first_missing(mr, base, 1ull << 30, false),
+		 first + 77777);
+	CHECK_EQ(ud_odp_pte_raise(mr, first + 77777, UD_PTE_PRESENT,
+				  &changed), 0);
+	CHECK_EQ(ud_odp_mr_first_missing(mr, base, 1ull << 30, true),
+		 first + 77777);
+	/* Outside the MR nothing is raised. */
+	CHECK_EQ(ud_odp_pte_raise(mr, first - 1, UD_PTE_PRESENT, &changed),
+		 -EINVAL);
+	CHECK_EQ(ud_odp_pte_raise(mr, first + (1ull << 28), UD_PTE_PRESENT,
+				  &changed), -EINVAL);
+	ud_mr_destroy(&d, mr);
+	munmap(tib, span);
+}
+
+/*
+ * MAP with its deadline gone does one chunk and says how far it got;
+ * continued, it finishes; a range mapped already goes through at once.
+ */
+static void test_map_slices(void)
+{
+	const uint64_t npages = 4 * PAGEMAP_CHUNK;
+	uint8_t *buf = mmap(NULL, npages * PAGE, PROT_READ,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uodp_odp_map_range r;
+	uint64_t mapped, done;
+	struct ud_mr *mr;
+
+	CHECK_EQ(ud_mr_register(&d, ctx, 1, (uintptr_t)buf, npages * PAGE,
+				(uintptr_t)buf, IBV_ACCESS_ON_DEMAND, &mr), 0);
+	r = (struct uodp_odp_map_range){ .mr_key = mr->key,
+					 .va = (uintptr_t)buf + 100,
+					 .length = npages * PAGE - 100 };
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, 0, &mapped, &done), -EAGAIN);
+	CHECK_EQ(mapped, PAGEMAP_CHUNK);
+	CHECK_EQ(done, PAGEMAP_CHUNK * PAGE - 100);
+	r.va += done;
+	r.length -= done;
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, &done), 0);
+	CHECK_EQ(mapped, npages - PAGEMAP_CHUNK);
+	CHECK_EQ(done, r.length);
+	r.va = (uintptr_t)buf;
+	r.length = npages * PAGE;
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, 0, &mapped, &done), 0);
+	CHECK_EQ(mapped, 0);
+	r.flags = UODP_ODP_MAP_NO_FAULT;
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, 0, &mapped, &done), -EAGAIN);
+	CHECK_EQ(done, PAGEMAP_CHUNK * PAGE);
+	CHECK_EQ(mr->odp_tbl->pages_present, npages);
+	ud_mr_destroy(&d, mr);
+	munmap(buf, npages * PAGE);
 }
 
 int main(void)
@@ -429,6 +529,8 @@ int main(void)
 	for (i = 0; i < NQPS; i++)
 		qps[i] = qp_new(i);
 	test_table_scan();
+	test_sparse_explicit();
+	test_map_slices();
 	test_eqe_bytes();
 	test_full_channel();
 	test_invalidate_overflow();

@@ -6,7 +6,8 @@
  * does (EINVAL bad arguments, ENOENT an lkey that is no ODP MR, EPERM
  * another PD's MR, EFAULT outside the MR); with IBV_ADVISE_MR_FLAG_FLUSH
  * the work is done before returning, otherwise it is queued to the engine
- * thread and its errors are only counted (prefetch_errors).
+ * thread, which serves it a chunk at a time between faults, and its
+ * errors are only counted (prefetch_errors).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -132,22 +133,59 @@ static struct uodp_odp_advise_job *take_jobs(struct uodp_odp_engine *e)
 	return head;
 }
 
-void uodp_odp_run_advise_jobs(struct uodp_odp_engine *e)
+void uodp_odp_take_advise_jobs(struct uodp_odp_engine *e)
 {
-	struct uodp_odp_advise_job *j = take_jobs(e), *next;
+	struct uodp_odp_advise_job *j = take_jobs(e);
+
+	for (; j; j = j->next) {
+		/* One stretch per MR region, as a synchronous advice maps. */
+		j->nranges = uodp_odp_coalesce(j->ranges, j->nranges);
+		*e->advising_tail = j;
+		e->advising_tail = &j->next;
+	}
+}
+
+/* The head job is done (or failed): the next one's turn. */
+static void advise_job_done(struct uodp_odp_engine *e)
+{
+	struct uodp_odp_advise_job *j = e->advising;
+
+	e->advising = j->next;
+	if (!e->advising)
+		e->advising_tail = &e->advising;
+	free(j);
+}
+
+bool uodp_odp_run_advise_chunk(struct uodp_odp_engine *e)
+{
+	struct uodp_odp_advise_job *j = e->advising;
+	struct uodp_odp_range chunk;
+	uint64_t left;
 	int err;
 
-	for (; j; j = next) {
-		next = j->next;
-		err = uodp_odp_fetch_and_map(e, j->ranges, j->nranges, NULL,
-					     0, NULL, NULL);
-		if (err) {
-			odp_count(e, prefetch_errors, 1);
-			uodp_dbg("asynchronous ibv_advise_mr failed: %s",
-				 strerror(-err));
-		}
-		free(j);
+	if (!j)
+		return false;
+	chunk = j->ranges[j->cur];
+	left = chunk.length - j->done;
+	chunk.va += j->done;
+	chunk.addr += j->done;
+	chunk.length = left < UODP_ODP_ADVISE_CHUNK ? left :
+						    UODP_ODP_ADVISE_CHUNK;
+	err = uodp_odp_fetch_and_map(e, &chunk, 1, NULL, 0, NULL, NULL);
+	if (err) {
+		odp_count(e, prefetch_errors, 1);
+		uodp_dbg("asynchronous ibv_advise_mr failed: %s",
+			 strerror(-err));
+		advise_job_done(e);
+		return e->advising;
 	}
+	j->done += chunk.length;
+	if (j->done == j->ranges[j->cur].length) {
+		j->done = 0;
+		if (++j->cur == j->nranges)
+			advise_job_done(e);
+	}
+	return e->advising;
 }
 
 void uodp_odp_drop_advise_jobs(struct uodp_odp_engine *e)
@@ -158,4 +196,6 @@ void uodp_odp_drop_advise_jobs(struct uodp_odp_engine *e)
 		next = j->next;
 		free(j);
 	}
+	while (e->advising)
+		advise_job_done(e);
 }

@@ -2,7 +2,8 @@
 /*
  * The engine's life: the handshake, the counters page, the event channel
  * and the servicing thread, which polls the channel and a wake eventfd
- * (stop, queued advice) and never touches the application's signals.
+ * (stop, queued advice), serves asynchronous advice a chunk at a time
+ * between faults, and never touches the application's signals.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -109,8 +110,11 @@ static void *engine_thread(void *arg)
 		{ .fd = e->wake_fd, .events = POLLIN },
 	};
 
+	bool advising = false;
+
 	while (!__atomic_load_n(&e->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(pfd, 2, -1) < 0) {
+		/* Advice left to serve: only look at the fds, then go on. */
+		if (poll(pfd, 2, advising ? 0 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			uodp_err("ODP engine poll: %s", strerror(errno));
@@ -118,10 +122,12 @@ static void *engine_thread(void *arg)
 		}
 		if (pfd[1].revents) {
 			drain_wake(e);
-			uodp_odp_run_advise_jobs(e);
+			uodp_odp_take_advise_jobs(e);
 		}
 		if (pfd[0].revents && !serve_channel(e))
 			pfd[0].fd = -1;	/* keep serving advice until stop */
+		/* Faults first, then a chunk of advice. */
+		advising = uodp_odp_run_advise_chunk(e);
 	}
 	return NULL;
 }
@@ -190,6 +196,7 @@ int uodp_odp_engine_start(const struct uodp_odp_host *host,
 	e->resolver.arg = e;
 	e->event_fd = -1;
 	e->advise_tail = &e->advise_head;
+	e->advising_tail = &e->advising;
 	pthread_mutex_init(&e->advise_lock, NULL);
 	configure(e);
 	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -31,9 +31,17 @@ enum {
  */
 #define UODP_ODP_READAHEAD_CHUNK (2ull << 20)
 
+/*
+ * Asynchronous advice is served this much at a time (madvise, then MAP),
+ * faults in between: a TiB of advice must not hold the context's faults.
+ */
+#define UODP_ODP_ADVISE_CHUNK (32ull << 20)
+
 struct uodp_odp_advise_job {
 	struct uodp_odp_advise_job *next;
 	uint32_t nranges;
+	uint32_t cur;			/* the range being served */
+	uint64_t done;			/* bytes of it served */
 	struct uodp_odp_range ranges[];
 };
 
@@ -57,6 +65,8 @@ struct uodp_odp_engine {
 
 	pthread_mutex_t advise_lock;
 	struct uodp_odp_advise_job *advise_head, **advise_tail;
+	/* Taken from the queue, served a chunk at a time (engine thread). */
+	struct uodp_odp_advise_job *advising, **advising_tail;
 
 	/* Scratch of the engine thread. */
 	struct uodp_odp_range need[UODP_ODP_NEED_RANGES];
@@ -98,8 +108,12 @@ void uodp_odp_map_behind(struct uodp_odp_engine *e, struct uodp_odp_range *r,
 int uodp_odp_resume(struct uodp_odp_engine *e,
 		    const struct uodp_odp_fault *f, bool error);
 
-/* advise.c: run queued asynchronous advice (engine thread). */
-void uodp_odp_run_advise_jobs(struct uodp_odp_engine *e);
+/*
+ * advise.c: take the queued asynchronous advice (engine thread), and serve
+ * one chunk of it; whether any is left to serve.
+ */
+void uodp_odp_take_advise_jobs(struct uodp_odp_engine *e);
+bool uodp_odp_run_advise_chunk(struct uodp_odp_engine *e);
 void uodp_odp_drop_advise_jobs(struct uodp_odp_engine *e);
 
 #endif /* UODP_ODP_ENGINE_INT_H */

@@ -99,9 +99,12 @@ static int resume_status(const struct uodp_odp_fault *f,
 struct map_list {
 	const struct uodp_odp_range *a, *b;
 	uint32_t na, nb, next;
+	uint64_t skip;		/* bytes of range next the device did */
 };
 
-static bool map_list_next(struct map_list *l, struct uodp_odp_map_range *m)
+/* The next range to MAP into *m, its position in *pos. */
+static bool map_list_next(struct map_list *l, struct uodp_odp_map_range *m,
+			  uint32_t *pos)
 {
 	const struct uodp_odp_range *r;
 	bool optional;
@@ -111,13 +114,18 @@ static bool map_list_next(struct map_list *l, struct uodp_odp_map_range *m)
 			return false;
 		optional = l->next >= l->na;
 		r = optional ? &l->b[l->next - l->na] : &l->a[l->next];
-		l->next++;
-	} while (!r->length);		/* dropped by prefetch */
+		*pos = l->next++;
+		if (l->skip >= r->length)	/* done, or dropped by prefetch */
+			l->skip = 0;
+		else
+			break;
+	} while (true);
 	m->mr_key = r->mr_key;
 	m->flags = (r->flags & UODP_ODP_MAP_FLAGS_MASK) |
 		   (optional ? UODP_ODP_MAP_OPTIONAL : 0);
-	m->va = r->va;
-	m->length = r->length;
+	m->va = r->va + l->skip;
+	m->length = r->length - l->skip;
+	l->skip = 0;
 	return true;
 }
 
@@ -132,25 +140,57 @@ static void log_refused(const struct uodp_odp_map_range *m, int err)
 }
 
 /*
+ * Calls in a row in which the device reported no progress before a MAP
+ * gives up (a kernel's -EAGAIN of a race is retried as often).
+ */
+#define MAP_STALLS_MAX 16
+
+/*
+ * The device stopped within the batch (-EAGAIN: it does a bounded amount
+ * of work per call, or raced an invalidation): the list continues from
+ * where it stopped.  False when it made no progress too often.
+ */
+static bool map_continue(struct map_list *l, const uint32_t *pos, uint32_t k,
+			 const struct uodp_odp_map_resp *resp,
+			 unsigned int *stalls)
+{
+	if (resp->ranges_done >= k) {
+		*stalls = 0;
+		return true;	/* the whole batch, then it stopped */
+	}
+	l->next = pos[resp->ranges_done];
+	l->skip = resp->range_done;
+	if (resp->ranges_done || resp->range_done || resp->pages_mapped)
+		*stalls = 0;
+	else if (++*stalls >= MAP_STALLS_MAX)
+		return false;
+	return true;
+}
+
+/*
  * MAP the list in batches; with f, the last batch also resumes f's queue
  * (the device sets the error bit itself if a required range failed) and
  * *resumed says so.  A failed optional range is skipped by the device.
+ * The device may stop early (-EAGAIN): the rest follows in more calls, and
+ * if the resume went with a call that stopped early, its queue runs and
+ * faults again on what is not mapped yet, if it gets there first.
  */
 static int map_ranges(struct uodp_odp_engine *e, struct map_list *l,
 		      const struct uodp_odp_fault *f, bool *resumed)
 {
 	struct uodp_odp_map_range batch[UODP_ODP_MAX_MAP_RANGES];
+	uint32_t pos[UODP_ODP_MAX_MAP_RANGES], k;
 	struct mlx5_page_fault_resume_in in;
 	struct uodp_odp_map_resp resp;
+	unsigned int stalls = 0;
 	bool more = true, last;
-	uint32_t k;
 	int err;
 
 	if (resumed)
 		*resumed = false;
 	while (more) {
 		for (k = 0; k < e->max_map_ranges &&
-			    (more = map_list_next(l, &batch[k])); k++)
+			    (more = map_list_next(l, &batch[k], &pos[k])); k++)
 			;
 		last = !more || l->next >= l->na + l->nb;
 		if (!k && !(last && f))
@@ -166,9 +206,18 @@ static int map_ranges(struct uodp_odp_engine *e, struct map_list *l,
 			return err;
 		}
 		odp_count(e, pages_mapped, resp.pages_mapped);
+		err = 0;
 		if (last && f) {
 			*resumed = true;
 			err = resume_status(f, (const void *)resp.resume_out);
+			f = NULL;	/* it went: the rest maps behind it */
+		}
+		if (resp.status == -EAGAIN &&
+		    map_continue(l, pos, k, &resp, &stalls)) {
+			more = true;
+			if (err)
+				return err;
+			continue;
 		}
 		if (resp.status) {
 			err = resp.status < 0 && resp.status > -4096 ?
@@ -177,7 +226,7 @@ static int map_ranges(struct uodp_odp_engine *e, struct map_list *l,
 					   resp.ranges_done : 0], err);
 			return err;
 		}
-		if (last && f)
+		if (err || (last && !more))
 			return err;
 	}
 	return 0;
