@@ -423,7 +423,7 @@ static void test_table_scan(void)
 	/* Explicit, across a 1 GiB child boundary: the same children. */
 	CHECK_EQ(ud_mr_register(&d, ctx, 1, (1ull << 30) - 150 * PAGE,
 				300 * PAGE, 0x1000, IBV_ACCESS_LOCAL_WRITE |
-				IBV_ACCESS_ON_DEMAND, &mr), 0);
+				IBV_ACCESS_ON_DEMAND, 0, &mr), 0);
 	scan_compare(mr, (1ull << 30) / PAGE - 150, 300);
 	CHECK_EQ(mr->odp_tbl->nchildren <= 2, 1);
 	ud_mr_destroy(&d, mr);
@@ -452,7 +452,7 @@ static void test_sparse_explicit(void)
 	CHECK(tib != MAP_FAILED);
 	CHECK_EQ(ud_mr_register(&d, ctx, 1, base, 1ull << 40, base,
 				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND,
-				&mr), 0);
+				0, &mr), 0);
 	CHECK_EQ(mr->odp_tbl->nchildren, 0);
 	CHECK_EQ(mr->odp_tbl->pages_present, 0);
 	for (i = 0; i < UD_ODP_CHILD_PAGES; i++)
@@ -497,7 +497,8 @@ static void test_map_slices(void)
 	struct ud_mr *mr;
 
 	CHECK_EQ(ud_mr_register(&d, ctx, 1, (uintptr_t)buf, npages * PAGE,
-				(uintptr_t)buf, IBV_ACCESS_ON_DEMAND, &mr), 0);
+				(uintptr_t)buf, IBV_ACCESS_ON_DEMAND, 0, &mr),
+		 0);
 	r = (struct uodp_odp_map_range){ .mr_key = mr->key,
 					 .va = (uintptr_t)buf + 100,
 					 .length = npages * PAGE - 100 };
