@@ -3,9 +3,10 @@
  * The streamer of the fairness benchmark (tests/bench/fairness.sh): on
  * uodp0 (run inside uodp-run), in a context of its own, two RC QPs
  * connected to each other stream RDMA READs of 1 GiB, each made of 16 SGEs
- * of 64 MiB, with DEPTH of them in flight, busy-polling the CQ, until
- * SECONDS pass or SIGTERM/SIGINT arrives.  It prints "streaming" once the
- * first READ is posted, then its bandwidth.
+ * of 64 MiB, with DEPTH of them in flight, until SECONDS pass or
+ * SIGTERM/SIGINT arrives.  It busy-polls its CQ, or with "events" waits on
+ * a completion channel (so that the CPU it would spin on is the others').
+ * It prints "streaming" once the first READ is posted, then its bandwidth.
  *
  * The buffer is registered without ODP (uodp's "pinned": every page is
  * mapped and checked at ibv_reg_mr): what is measured is how the device
@@ -15,11 +16,12 @@
  * READ's remote source and its local destination (the bytes read are the
  * bytes already there), which keeps the footprint at 1 GiB.
  *
- * usage: fairness [SECONDS [DEPTH]]     (defaults 30 and 2)
+ * usage: fairness [SECONDS [DEPTH [busy|events]]]   (30, 2, busy)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@
 
 struct streamer {
 	struct ibv_context *ctx;
+	struct ibv_comp_channel *channel;	/* NULL: busy polling */
 	struct ibv_pd *pd;
 	struct ibv_cq *cq;
 	struct ibv_qp *reader, *target;
@@ -83,7 +86,7 @@ static struct ibv_qp *new_qp(struct streamer *s)
 	return qp;
 }
 
-static void setup(struct streamer *s, const char *dev_name)
+static void setup(struct streamer *s, const char *dev_name, bool events)
 {
 	s->ctx = test_open_device(dev_name);
 	if (!s->ctx)
@@ -93,9 +96,14 @@ static void setup(struct streamer *s, const char *dev_name)
 		errno = -s->gid_index;
 		die("RoCE v2 GID");
 	}
+	if (events) {
+		s->channel = ibv_create_comp_channel(s->ctx);
+		if (!s->channel)
+			die("ibv_create_comp_channel");
+	}
 	s->pd = ibv_alloc_pd(s->ctx);
-	s->cq = s->pd ? ibv_create_cq(s->ctx, 2 * MAX_DEPTH, NULL, NULL, 0) :
-		NULL;
+	s->cq = s->pd ? ibv_create_cq(s->ctx, 2 * MAX_DEPTH, NULL, s->channel,
+				      0) : NULL;
 	if (!s->cq)
 		die("ibv_alloc_pd/ibv_create_cq");
 	s->buf = mmap(NULL, READ_BYTES, PROT_READ | PROT_WRITE,
@@ -143,15 +151,36 @@ static void post_read(struct streamer *s)
 		die("ibv_post_send");
 }
 
-/* Busy-poll one completion; a failed READ ends the run. */
+/*
+ * Poll once more after arming: a completion that came before the arm
+ * fires nothing.  Sleep only if there was none.
+ */
+static int arm_and_poll(struct streamer *s, struct ibv_wc *wc)
+{
+	struct ibv_cq *cq;
+	void *cq_ctx;
+	int n;
+
+	if (ibv_req_notify_cq(s->cq, 0))
+		die("ibv_req_notify_cq");
+	n = ibv_poll_cq(s->cq, 1, wc);
+	if (n)
+		return n;
+	if (ibv_get_cq_event(s->channel, &cq, &cq_ctx))
+		die("ibv_get_cq_event");
+	ibv_ack_cq_events(cq, 1);
+	return 0;
+}
+
+/* Wait for one completion; a failed READ ends the run. */
 static void reap_one(struct streamer *s)
 {
 	struct ibv_wc wc;
 	int n;
 
-	do
-		n = ibv_poll_cq(s->cq, 1, &wc);
-	while (!n);
+	while (!(n = ibv_poll_cq(s->cq, 1, &wc)))
+		if (s->channel && (n = arm_and_poll(s, &wc)))
+			break;
 	if (n < 0 || wc.status != IBV_WC_SUCCESS) {
 		fprintf(stderr, "fairness: READ failed: %s\n",
 			n < 0 ? "ibv_poll_cq" : ibv_wc_status_str(wc.status));
@@ -184,19 +213,22 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 30;
 	int depth = argc > 2 ? atoi(argv[2]) : 2;
+	const char *mode = argc > 3 ? argv[3] : "busy";
 	const char *dev = getenv("UODP_DEV") ? getenv("UODP_DEV") : "uodp0";
 	struct streamer s = { 0 };
 	unsigned long reads;
 	double t0, t;
 
-	if (seconds <= 0 || depth < 1 || depth > MAX_DEPTH) {
-		fprintf(stderr, "usage: fairness [SECONDS [DEPTH 1..%d]]\n",
+	if (seconds <= 0 || depth < 1 || depth > MAX_DEPTH ||
+	    (strcmp(mode, "busy") && strcmp(mode, "events"))) {
+		fprintf(stderr,
+			"usage: fairness [SECONDS [DEPTH 1..%d [busy|events]]]\n",
 			MAX_DEPTH);
 		return 2;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	setup(&s, dev);
+	setup(&s, dev, !strcmp(mode, "events"));
 	t0 = now_s();
 	reads = stream(&s, seconds, depth);
 	t = now_s() - t0;
@@ -208,6 +240,8 @@ int main(int argc, char **argv)
 	munmap(s.buf, READ_BYTES);
 	ibv_destroy_cq(s.cq);
 	ibv_dealloc_pd(s.pd);
+	if (s.channel)
+		ibv_destroy_comp_channel(s.channel);
 	ibv_close_device(s.ctx);
 	return 0;
 }
