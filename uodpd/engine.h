@@ -14,7 +14,7 @@
 #include "hw/mlx5/wqe.h"
 #include "hw/mlx5/cqe.h"
 
-#define UD_STEP_BYTES (256u << 10)	/* message bytes moved per step */
+#define UD_STEP_BYTES (256u << 10)	/* per step, if the quantum allows */
 #define UD_WQES_PER_POLL 16		/* WQEs or steps of a QP per poll */
 /*
  * What a completed WQE costs its context beyond the bytes it moved, so a
