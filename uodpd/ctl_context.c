@@ -46,6 +46,8 @@ struct ud_ctx *ud_ctx_new(struct uodpd *d, pid_t pid, uid_t uid)
 	list_head_init(&ctx->cqs);
 	list_head_init(&ctx->srqs);
 	list_head_init(&ctx->qps);
+	list_head_init(&ctx->sched.qps);
+	list_node_init(&ctx->sched.link);
 	list_add_tail(&d->ctxs, &ctx->link);
 	return ctx;
 }
@@ -94,6 +96,7 @@ void ud_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 		ud_loop_unwatch(d, ctx->owner_pidfd);
 	close_fd(&ctx->owner_pidfd);
 	list_del(&ctx->link);
+	list_del(&ctx->sched.link);	/* left with its last QP; never stale */
 	ud_idr_remove(&d->ctx_ids, ctx->id);
 	ud_info("context %u: pid %d gone", ctx->id, (int)ctx->pid);
 	free(ctx);

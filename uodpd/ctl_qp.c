@@ -87,7 +87,7 @@ void ud_qp_destroy(struct uodpd *d, struct ud_qp *qp)
 	qp_refs_find(d, qp, &r);
 	qp_refs_put(d, &r);
 	ud_idr_remove(&d->qps, qp->qpn);
-	list_del(&qp->active_link);
+	ud_engine_qp_remove(d, qp);
 	list_del(&qp->ctx_link);
 	ud_res_put(qp->ctx, UD_RES_QP);
 	ud_qmem_detach(&qp->mem);
@@ -242,7 +242,7 @@ int ud_cmd_create_qp(struct ud_cmd *c)
 	list_add_tail(&c->ctx->qps, &qp->ctx_link);
 	ud_res_get(c->ctx, UD_RES_QP);
 	if (qp->sq.wqe_cnt)
-		list_add_tail(&c->d->active_qps, &qp->active_link);
+		ud_engine_qp_add(c->d, qp);
 	resp->qpn = qp->qpn;
 	resp->reserved = 0;
 	c->resp_len = sizeof(*resp);

@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * The execution engine's main loop: walk the QPs, execute posted send WQEs
- * in order, flush queues of QPs in error.
+ * The execution engine's main loop: give each context its turn, execute
+ * its QPs' posted send WQEs in order, flush queues of QPs in error.
+ *
+ * Contexts share the device by deficit round robin (Shreedhar and
+ * Varghese): each poll is a round in which every context with a send queue
+ * gets d->quantum more bytes to move (its deficit) and runs its QPs in turn
+ * until they are spent.  A step never moves more than what is left
+ * (step_len() in engine_send.c), so one context's 1 GiB READ moves one
+ * quantum, then every other context with work has its turn: a ping-pong's
+ * small WQE waits behind at most a quantum of each other context, however
+ * many QPs those have.  The next turn of a context starts at the QP after
+ * the one that spent its deficit, so its QPs share its turns as the
+ * contexts share the rounds.  A context that runs out of work keeps no
+ * credit (DRR's empty queue): idling buys no burst later.  Each QP is
+ * looked at once per round, so a poll costs O(QPs with a send queue).
  */
 #include <endian.h>
 #include <errno.h>
@@ -10,6 +23,10 @@
 #include <infiniband/verbs.h>
 
 #include "engine.h"
+
+/* A turn's steps (sq_run's WQE budget) can spend the largest quantum. */
+_Static_assert(UD_QUANTUM_MAX <= (uint64_t)UD_WQES_PER_POLL * UD_STEP_BYTES,
+	       "a quantum the steps of one poll cannot move");
 
 static const uint32_t rnr_timer_us[32] = {
 	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
@@ -120,20 +137,28 @@ void ud_sq_fail_current(struct uodpd *d, struct ud_qp *qp, uint8_t syndrome,
 		    syndrome, vendor);
 }
 
+/*
+ * Run qp's WQEs, or steps of a long one, while its context has bytes left
+ * this round: each step is charged what it moved (every ud_xfer counts in
+ * d->engine_bytes), each completed WQE UD_WQE_COST_BYTES more.
+ */
 static bool sq_run(struct uodpd *d, struct ud_qp *qp)
 {
+	struct ud_sched *sched = &qp->ctx->sched;
 	uint8_t buf[UD_MAX_WQE_BYTES];
 	struct ud_send_wqe w;
 	bool progress = false;
 	enum ud_step step;
 	int budget, nbbs;
 	uint16_t pending;
+	uint64_t moved;
 
 	if (qp->sq_fault.stalled)
 		return false;		/* until userspace resumes it */
 	if (qp->req.wait_until_ns && ud_now_ns() < qp->req.wait_until_ns)
 		return false;
-	for (budget = UD_WQES_PER_POLL; budget; budget--) {
+	for (budget = UD_WQES_PER_POLL; budget && sched->deficit > 0;
+	     budget--) {
 		pending = qp->state == IBV_QPS_RTS ? sq_pending(d, qp) : 0;
 		if (!pending)
 			break;
@@ -152,13 +177,16 @@ static bool sq_run(struct uodpd *d, struct ud_qp *qp)
 			return true;
 		}
 		qp->req.wqe_ci = qp->sq.ci;
+		moved = d->engine_bytes;
 		step = ud_exec_send_wqe(d, qp, &w);
+		sched->deficit -= (int64_t)(d->engine_bytes - moved);
 		if (step == UD_STEP_WAIT)
 			break;
 		progress = true;
 		if (step == UD_STEP_MORE)
-			break;		/* let other QPs move before the next chunk */
+			continue;	/* its next step, if the turn allows */
 		/* Done, in success or error: an error CQE covers this WQE. */
+		sched->deficit -= UD_WQE_COST_BYTES;
 		qp->sq.ci += nbbs;
 	}
 	return progress;
@@ -181,27 +209,77 @@ static bool qp_poll(struct uodpd *d, struct ud_qp *qp)
 	}
 }
 
-bool ud_engine_poll(struct uodpd *d)
+/*
+ * ctx's turn in this round: its QPs in turn until its deficit is spent.  A
+ * deficit that starts a turn is at most 0 (what the last step overdrew:
+ * below UD_QUANTUM_MIN, see UD_WQE_COST_BYTES), so every turn can move.
+ */
+static bool ctx_turn(struct uodpd *d, struct ud_ctx *ctx)
 {
+	struct ud_sched *sched = &ctx->sched;
 	bool progress = false;
 	struct ud_qp *qp;
 
-	list_for_each_safe(&d->active_qps, qp, tmp, struct ud_qp, active_link)
+	sched->deficit += (int64_t)d->quantum;
+	list_for_each_safe(&sched->qps, qp, tmp, struct ud_qp, active_link) {
 		progress |= qp_poll(d, qp);
+		if (sched->deficit <= 0) {
+			/* Spent: its next turn starts after qp. */
+			list_rotate_after(&sched->qps, &qp->active_link);
+			return progress;
+		}
+	}
+	sched->deficit = 0;	/* out of work for now: no credit kept */
+	return progress;
+}
+
+bool ud_engine_poll(struct uodpd *d)
+{
+	bool progress = false;
+	struct ud_ctx *ctx;
+
+	list_for_each_safe(&d->sched_ctxs, ctx, tmp, struct ud_ctx, sched.link)
+		progress |= ctx_turn(d, ctx);
 	return progress;
 }
 
 uint64_t ud_engine_next_deadline(struct uodpd *d)
 {
 	uint64_t next = UINT64_MAX;
+	struct ud_ctx *ctx;
 	struct ud_qp *qp;
 
-	list_for_each_safe(&d->active_qps, qp, tmp, struct ud_qp, active_link) {
-		if (qp->state == IBV_QPS_RTS && qp->req.wait_until_ns &&
-		    qp->req.wait_until_ns < next)
-			next = qp->req.wait_until_ns;
+	list_for_each(&d->sched_ctxs, ctx, struct ud_ctx, sched.link) {
+		list_for_each(&ctx->sched.qps, qp, struct ud_qp, active_link) {
+			if (qp->state == IBV_QPS_RTS && qp->req.wait_until_ns &&
+			    qp->req.wait_until_ns < next)
+				next = qp->req.wait_until_ns;
+		}
 	}
 	return next;
+}
+
+void ud_engine_qp_add(struct uodpd *d, struct ud_qp *qp)
+{
+	struct ud_sched *sched = &qp->ctx->sched;
+
+	if (list_empty(&sched->qps)) {
+		sched->deficit = 0;
+		list_add_tail(&d->sched_ctxs, &sched->link);
+	}
+	list_add_tail(&sched->qps, &qp->active_link);
+}
+
+void ud_engine_qp_remove(struct uodpd *d, struct ud_qp *qp)
+{
+	struct ud_sched *sched = &qp->ctx->sched;
+	bool scheduled = qp->active_link.next != &qp->active_link;
+
+	(void)d;
+	list_del(&qp->active_link);
+	/* Its last QP gone, the context leaves the rounds: it may be freed. */
+	if (scheduled && list_empty(&sched->qps))
+		list_del(&sched->link);
 }
 
 void ud_engine_qp_to_error(struct uodpd *d, struct ud_qp *qp)

@@ -14,8 +14,15 @@
 #include "hw/mlx5/wqe.h"
 #include "hw/mlx5/cqe.h"
 
-#define UD_STEP_BYTES (256u << 10)	/* message bytes moved per step */
-#define UD_WQES_PER_POLL 16		/* WQEs one QP may run per poll */
+#define UD_STEP_BYTES (256u << 10)	/* per step, if the quantum allows */
+#define UD_WQES_PER_POLL 16		/* WQEs or steps of a QP per poll */
+/*
+ * What a completed WQE costs its context beyond the bytes it moved, so a
+ * context of empty WQEs (NOPs, zero-length SENDs) spends its turn too:
+ * about its 64-byte WQE and CQE.  A turn overdraws its deficit by at most
+ * this plus a UD message (an MTU and the GRH), below UD_QUANTUM_MIN.
+ */
+#define UD_WQE_COST_BYTES 64
 #define UD_MAX_WQE_BYTES (MLX5_SEND_WQE_MAX_WQEBBS * MLX5_SEND_WQE_BB)
 #define UD_GRH_BYTES 40
 

@@ -313,11 +313,19 @@ static enum ud_step rc_claim(struct uodpd *d, struct ud_qp *qp,
 	return UD_STEP_MORE;
 }
 
+/*
+ * The bytes of the current WQE's next step: at most UD_STEP_BYTES, and at
+ * most what the QP's context may still move this round (engine.c), so its
+ * turn ends at its quantum, not a step later.
+ */
 static uint64_t step_len(const struct ud_qp *qp, uint64_t total)
 {
-	uint64_t left = total - qp->req.bytes_done;
+	uint64_t left = total - qp->req.bytes_done, max = UD_STEP_BYTES;
+	int64_t deficit = qp->ctx->sched.deficit;
 
-	return left < UD_STEP_BYTES ? left : UD_STEP_BYTES;
+	if (deficit > 0 && (uint64_t)deficit < max)
+		max = (uint64_t)deficit;
+	return left < max ? left : max;
 }
 
 /*

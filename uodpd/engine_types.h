@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
 /*
- * Engine state embedded in the daemon's objects: a parsed scatter list and
- * the progress of the send WQE a QP is executing.  The control path only
- * zeroes it (QP create, RESET); the engine owns its contents.
+ * Engine state embedded in the daemon's objects: a parsed scatter list, the
+ * progress of the send WQE a QP is executing and a context's share of the
+ * engine.  The control path only zeroes it (QP create, RESET) and enters
+ * QPs through ud_engine_qp_add/remove; the engine owns its contents.
  */
 #ifndef UODPD_ENGINE_TYPES_H
 #define UODPD_ENGINE_TYPES_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "list.h"
 
 #define UD_MAX_SGE 64			/* a 16-WQEBB WQE holds at most 63 DS */
 
@@ -45,6 +48,17 @@ struct ud_req_state {
 	uint8_t rnr_retries_left;
 	uint64_t wait_until_ns;		/* RNR or retry back-off */
 	struct ud_recv_claim claim;
+};
+
+/*
+ * A context's place in the engine's deficit round robin (engine.c): every
+ * poll is a round that gives each context with a send queue its turn, and
+ * the bytes it may move in it.
+ */
+struct ud_sched {
+	struct list_node link;		/* the daemon's scheduled contexts */
+	struct list_head qps;		/* its QPs with a send queue, in turn */
+	int64_t deficit;		/* bytes it may still move this round */
 };
 
 #endif /* UODPD_ENGINE_TYPES_H */

@@ -149,6 +149,7 @@ enum ud_xfer_result ud_xfer(struct uodpd *d, const struct ud_xfer_side *src,
 			return side_fail(st, UD_MR_BAD_BOUNDS, false);
 		if (xfer_piece(d, src, src_off, dst, dst_off, piece, st))
 			return st->result;
+		d->engine_bytes += piece;	/* what the requester is charged */
 		src_off += piece;
 		dst_off += piece;
 		len -= piece;

@@ -48,6 +48,22 @@ static inline void list_del(struct list_node *n)
 	list_node_init(n);
 }
 
+/*
+ * Rotate h so that the entry after n comes first and n last; the circular
+ * order stays.  n must be on h.
+ */
+static inline void list_rotate_after(struct list_head *h, struct list_node *n)
+{
+	if (n->next == &h->n)
+		return;			/* n is last already */
+	h->n.prev->next = h->n.next;
+	h->n.next->prev = h->n.prev;
+	h->n.next = n->next;
+	h->n.prev = n;
+	n->next->prev = &h->n;
+	n->next = &h->n;
+}
+
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 
 #define list_for_each(h, pos, type, member)				\

@@ -256,7 +256,7 @@ static int setup_signals(struct uodpd *d)
 static void init_tables(struct uodpd *d)
 {
 	list_head_init(&d->ctxs);
-	list_head_init(&d->active_qps);
+	list_head_init(&d->sched_ctxs);
 	list_head_init(&d->xrcds);
 	ud_idr_init(&d->pds, UD_PDN_MIN, UD_NUM_MAX);
 	ud_idr_init(&d->mrs, UD_MR_ID_MIN, UD_NUM_MAX);
@@ -280,6 +280,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		return -EINVAL;
 	strcpy(d->sysfs_root, opt->sysfs_root);
 	d->idle_spin_ns = opt->idle_spin_ns;
+	d->quantum = opt->quantum ? opt->quantum : UD_DEFAULT_QUANTUM;
 	d->queue_memfd = !opt->no_queue_memfd;
 	d->doorbell_fd = !opt->no_doorbell_fd;
 	d->ndevices = opt->ndevices;

@@ -20,7 +20,9 @@ static void usage(FILE *out)
 		"usage: uodpd --socket PATH --sysfs SYSFS_ROOT --devices N\n"
 		"             [--ready-fd FD] [--idle-spin-us N] [--no-queue-memfd]\n"
 		"             [--no-doorbell-fd] [--context-share PERCENT]\n"
-		"environment: UODPD_IDLE_SPIN_US, UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
+		"             [--quantum-kib N]\n"
+		"environment: UODPD_IDLE_SPIN_US, UODPD_QUANTUM_KIB,\n"
+		"             UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -38,6 +40,35 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* The engine's quantum in KiB, UD_QUANTUM_MIN to UD_QUANTUM_MAX. */
+static int parse_quantum(const char *s, uint64_t *bytes)
+{
+	uint64_t kib;
+
+	if (parse_u64(s, UD_QUANTUM_MAX >> 10, &kib) ||
+	    kib < UD_QUANTUM_MIN >> 10)
+		return -EINVAL;
+	*bytes = kib << 10;
+	return 0;
+}
+
+/* Defaults from the environment; a bad value is ignored with a warning. */
+static void parse_env(struct ud_options *opt)
+{
+	const char *spin = getenv("UODPD_IDLE_SPIN_US");
+	const char *quantum = getenv("UODPD_QUANTUM_KIB");
+	uint64_t v;
+
+	if (spin && *spin) {
+		if (parse_u64(spin, 10000000, &v))
+			ud_warn("ignoring UODPD_IDLE_SPIN_US=%s", spin);
+		else
+			opt->idle_spin_ns = v * 1000;
+	}
+	if (quantum && *quantum && parse_quantum(quantum, &opt->quantum))
+		ud_warn("ignoring UODPD_QUANTUM_KIB=%s", quantum);
+}
+
 static int parse_args(int argc, char **argv, struct ud_options *opt)
 {
 	static const struct option longopts[] = {
@@ -49,10 +80,10 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		{ "no-queue-memfd", no_argument, NULL, 'Q' },
 		{ "no-doorbell-fd", no_argument, NULL, 'D' },
 		{ "context-share", required_argument, NULL, 'c' },
+		{ "quantum-kib", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *env = getenv("UODPD_IDLE_SPIN_US");
 	uint64_t v;
 	int c;
 
@@ -60,12 +91,8 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 	opt->ready_fd = -1;
 	opt->context_share = UD_DEFAULT_CONTEXT_SHARE;
 	opt->idle_spin_ns = UD_DEFAULT_IDLE_SPIN_NS;
-	if (env && *env) {
-		if (parse_u64(env, 10000000, &v))
-			ud_warn("ignoring UODPD_IDLE_SPIN_US=%s", env);
-		else
-			opt->idle_spin_ns = v * 1000;
-	}
+	opt->quantum = UD_DEFAULT_QUANTUM;
+	parse_env(opt);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -99,6 +126,10 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 			if (parse_u64(optarg, 100, &v) || !v)
 				goto bad;
 			opt->context_share = v;
+			break;
+		case 'q':
+			if (parse_quantum(optarg, &opt->quantum))
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);
@@ -164,9 +195,10 @@ int main(int argc, char **argv)
 		ud_err("cannot start: %s", strerror(-ret));
 		goto out;
 	}
-	ud_info("listening on %s, %u device(s), idle spin %llu us",
+	ud_info("listening on %s, %u device(s), idle spin %llu us, quantum %llu KiB",
 		opt.socket_path, d->ndevices,
-		(unsigned long long)d->idle_spin_ns / 1000);
+		(unsigned long long)d->idle_spin_ns / 1000,
+		(unsigned long long)d->quantum >> 10);
 	ud_info("limits: a context %u%% of each max_*, %u of %u fds; %u command fds, %u queues a device",
 		opt.context_share, d->file_fd_max, d->fd_budget, d->file_max,
 		d->devices[0].res_max[UD_RES_QUEUE]);

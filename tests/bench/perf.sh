@@ -140,3 +140,8 @@ printf '%-44s %11s us\n' "ib_send_lat -e, 8 B, 99th percentile" "$ev_p99"
 # The ODP figures (issue 3), measured in the same run.
 echo
 bash "$HERE/odp_bench.sh" || echo "odp_bench.sh: some ODP measurements failed (see above)"
+
+# Fairness between contexts (issue 8): a bystander ping-pong alone and
+# next to a context streaming 1 GiB RDMA READs.
+echo
+bash "$HERE/fairness.sh" || echo "fairness.sh failed"
