@@ -77,7 +77,8 @@ static void client_init(struct client *c, uint32_t pdn)
 	CHECK_EQ(ud_mr_register(&d, c->ctx, pdn, (uintptr_t)c->buf,
 				2 * STREAM_BYTES, (uintptr_t)c->buf,
 				IBV_ACCESS_LOCAL_WRITE |
-				IBV_ACCESS_REMOTE_READ, &c->mr), 0);
+				IBV_ACCESS_REMOTE_READ, UD_PIN_UNLIMITED,
+				&c->mr), 0);
 }
 
 static struct ud_qp *rc_qp(struct client *c)
