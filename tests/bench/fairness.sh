@@ -11,9 +11,11 @@
 # processes (two ping-pong sides, the streamer, uodpd) on the cores.
 # Prints figures; it is not a pass/fail test.
 #
+# The last row is the control: a process that only spins, no RDMA.
+#
 # usage: tests/bench/fairness.sh     (from the source tree, after ./build.sh)
 # env:   UODP_BUILD_DIR (default <source>/build), UODP_FAIRNESS_PORT (18790,
-#        uses eight ports from it), UODP_FAIRNESS_ITERS (ping-pong
+#        uses ten ports from it), UODP_FAIRNESS_ITERS (ping-pong
 #        iterations, 2000), UODP_FAIRNESS_REPS (3: each figure is the
 #        median of that many runs, alone and loaded interleaved, as the
 #        machine may be shared), UODPD_PATH (the uodpd to measure, as
@@ -54,7 +56,13 @@ start_streamer()
 {
 	local out=$1 mode=$2 i
 
-	timeout -k 5 300 "$streamer_bin" 240 2 "$mode" >"$out" 2>&1 &
+	if [ "$mode" = spinner ]; then
+		# The control: a process that only spins, no RDMA at all.
+		timeout -k 5 300 /bin/sh -c 'echo streaming; while :; do :; done' \
+			>"$out" 2>&1 &
+	else
+		timeout -k 5 300 "$streamer_bin" 240 2 "$mode" >"$out" 2>&1 &
+	fi
 	STREAMER_PID=$!
 	for i in $(seq 1 200); do
 		grep -q '^streaming' "$out" && return 0
@@ -97,6 +105,7 @@ measure()
 	alone=$(median <"$out.alone")
 	loaded=$(median <"$out.loaded")
 	bw=$(median <"$out.bw")
+	[ "$mode" = spinner ] && bw=-
 	[ -n "$alone" ] && [ -n "$loaded" ] && [ -n "$bw" ] ||
 		{ show "$out.streamer"; fail "$name: no figures"; }
 	printf '%-34s %10s %12s %8s %10s\n' "$name" "$alone" "$loaded" \
@@ -115,3 +124,7 @@ measure "busy poll / busy poll" busy "$PORT"
 measure "events (-e) / busy poll" busy $((PORT + 2)) -e
 measure "busy poll / events" events $((PORT + 4))
 measure "events (-e) / events" events $((PORT + 6)) -e
+# The control row: the same ping-pong next to one spinning process that
+# does no RDMA.  Its ratio is what one more busy process costs on these
+# cores, whatever the device does.
+measure "busy poll / a plain CPU spinner" spinner $((PORT + 8))
