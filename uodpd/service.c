@@ -8,12 +8,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <grp.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -84,6 +85,19 @@ static int bind_socket(int fd, const struct sockaddr_un *addr, gid_t gid)
 	return 0;
 }
 
+/* Whether a daemon answers at addr: its socket is no stale one to replace. */
+static bool socket_is_live(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	live = !connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	close(fd);
+	return live;
+}
+
 int ud_service_listen(struct uodpd *d, const char *path, const char *group)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -101,9 +115,17 @@ int ud_service_listen(struct uodpd *d, const char *path, const char *group)
 		ret = make_socket_dir(d, path);
 	if (ret)
 		return ret;
-	/* A stale socket of a previous daemon; never remove anything else. */
-	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
+	/*
+	 * A stale socket of a previous daemon; never remove anything else,
+	 * nor the socket of a daemon that still serves its commands.
+	 */
+	if (!lstat(path, &st) && S_ISSOCK(st.st_mode)) {
+		if (socket_is_live(&addr)) {
+			ud_err("another uodpd listens on %s", path);
+			return -EADDRINUSE;
+		}
 		unlink(path);
+	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;

@@ -15,7 +15,8 @@
 #   - the isolation rules hold between invocations: pyverbs'
 #     test_attacker_process's hostile client runs under a uodp-run of its
 #     own (UODP_TEST_ATTACKER_DIR), against the victim's objects;
-#   - a device option the daemon was not started with is refused.
+#   - a device option the daemon was not started with is refused, and a
+#     second daemon does not take over the live socket.
 # Every invocation must have attached to this daemon (its log counts
 # them): a private device would pass none of this by accident.  The
 # daemon's socket is in a scratch directory (UODP_DAEMON_SOCKET), never
@@ -57,6 +58,13 @@ wait_until "$DAEMON_PID" 200 test -S "$UODP_DAEMON_SOCKET" ||
 	{ show "$WORKDIR/uodpd.log"; fail "uodpd never listened"; }
 [ "$(stat -c %a "$UODP_DAEMON_SOCKET")" = 660 ] ||
 	fail "the socket's mode is $(stat -c %a "$UODP_DAEMON_SOCKET"), not 660"
+# A second daemon does not steal a live socket.
+if "$build/bin/uodpd" 2>"$WORKDIR/second"; then
+	fail "a second uodpd started on a live socket"
+fi
+expect "$WORKDIR/second" "another uodpd listens on $UODP_DAEMON_SOCKET" \
+	"no clear refusal of a second daemon"
+[ -S "$UODP_DAEMON_SOCKET" ] || fail "the second uodpd removed the first one's socket"
 
 attached()
 {
