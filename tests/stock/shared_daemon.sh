@@ -58,8 +58,9 @@ wait_until "$DAEMON_PID" 200 test -S "$UODP_DAEMON_SOCKET" ||
 	{ show "$WORKDIR/uodpd.log"; fail "uodpd never listened"; }
 [ "$(stat -c %a "$UODP_DAEMON_SOCKET")" = 660 ] ||
 	fail "the socket's mode is $(stat -c %a "$UODP_DAEMON_SOCKET"), not 660"
-# A second daemon does not steal a live socket.
-if "$build/bin/uodpd" 2>"$WORKDIR/second"; then
+# A second daemon does not steal a live socket (bounded: one that did would
+# serve on in the foreground).
+if timeout -k 2 10 "$build/bin/uodpd" 2>"$WORKDIR/second"; then
 	fail "a second uodpd started on a live socket"
 fi
 expect "$WORKDIR/second" "another uodpd listens on $UODP_DAEMON_SOCKET" \
