@@ -3,8 +3,9 @@
  * The service socket (emulator only; supervise.h has the wire format):
  * where uodp-run hands uodpd the seccomp listener of the command it runs,
  * and asks a shared daemon what it serves.  A connection carries one
- * request and gets one answer, then it is closed.  Programs never talk to this socket: they reach the device
- * through its command fd, as on a kernel.
+ * request and gets one answer, then it is closed.  Programs never talk to
+ * this socket: they reach the device through its command fd, as on a
+ * kernel.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * A private uodpd's life cycle: start it with a ready pipe, wait for its byte, and stop
- * it with SIGTERM, then SIGKILL if it does not go.
+ * A private uodpd's life cycle: start it with a ready pipe, wait for its
+ * byte, and stop it with SIGTERM, then SIGKILL if it does not go.
  */
 #include <errno.h>
 #include <fcntl.h>
