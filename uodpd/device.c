@@ -18,6 +18,7 @@
 #include <infiniband/verbs.h>
 
 #include "identity.h"
+#include "netdev_gids.h"
 #include "odp_priv.h"
 #include "hw/mlx5/cmd.h"
 
@@ -225,7 +226,7 @@ static void load_one_gid(struct ud_gid *gid, const char *port_dir,
 	}
 }
 
-int ud_device_load_gids(struct ud_device *dev, const char *sysfs_root)
+static int load_gids_from_sysfs(struct ud_device *dev, const char *sysfs_root)
 {
 	char port_dir[PATH_MAX];
 	int valid = 0;
@@ -242,8 +243,40 @@ int ud_device_load_gids(struct ud_device *dev, const char *sysfs_root)
 	return valid;
 }
 
-int ud_device_init(struct ud_device *dev, uint32_t index,
-		   const char *sysfs_root)
+/* The shared daemon has no sysfs tree: the netdev's addresses are asked. */
+static int load_gids_from_netdev(struct ud_device *dev, const char *netdev)
+{
+	struct ud_netdev_gid found[UODPD_GID_TBL_LEN];
+	unsigned int ifindex = if_nametoindex(netdev);
+	int i, n;
+
+	n = ud_netdev_gids(netdev, found, UODPD_GID_TBL_LEN);
+	if (n < 0)
+		return n;
+	memset(dev->gids, 0, sizeof(dev->gids));
+	for (i = 0; i < n; i++) {
+		memcpy(dev->gids[i].raw, found[i].raw, sizeof(found[i].raw));
+		dev->gids[i].type = found[i].type;
+		dev->gids[i].ndev_ifindex = ifindex;
+		dev->gids[i].valid = true;
+	}
+	return n;
+}
+
+int ud_device_load_gids(const struct uodpd *d, struct ud_device *dev)
+{
+	if (d->sysfs_root[0])
+		return load_gids_from_sysfs(dev, d->sysfs_root);
+	return load_gids_from_netdev(dev, d->netdev);
+}
+
+static const char *gid_source(const struct uodpd *d)
+{
+	return d->sysfs_root[0] ? d->sysfs_root : d->netdev;
+}
+
+int ud_device_init(const struct uodpd *d, struct ud_device *dev,
+		   uint32_t index)
 {
 	int ret;
 
@@ -256,12 +289,12 @@ int ud_device_init(struct ud_device *dev, uint32_t index,
 	/* uodpd's --context-share, if any, replaces it (ud_daemon_init). */
 	ud_limits_init(dev, UD_DEFAULT_CONTEXT_SHARE);
 	port_attr_init(&dev->port);
-	ret = ud_device_load_gids(dev, sysfs_root);
+	ret = ud_device_load_gids(d, dev);
 	if (ret < 0)
-		ud_warn("%s: no GID table under %s (%s); will retry when a context opens",
-			dev->name, sysfs_root, strerror(-ret));
+		ud_warn("%s: no GID table from %s (%s); will retry when a context opens",
+			dev->name, gid_source(d), strerror(-ret));
 	else
-		ud_info("%s: %d GIDs", dev->name, ret);
+		ud_info("%s: %d GIDs from %s", dev->name, ret, gid_source(d));
 	return 0;
 }
 

@@ -276,24 +276,28 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	d->epfd = d->listen_fd = d->signal_fd = d->inotify_fd = -1;
 	init_tables(d);
 	if (!opt->ndevices || opt->ndevices > UODPD_MAX_DEVICES ||
-	    strlen(opt->sysfs_root) >= sizeof(d->sysfs_root))
+	    (opt->sysfs_root &&
+	     strlen(opt->sysfs_root) >= sizeof(d->sysfs_root)) ||
+	    strlen(opt->netdev) >= sizeof(d->netdev))
 		return -EINVAL;
-	strcpy(d->sysfs_root, opt->sysfs_root);
+	if (opt->sysfs_root)
+		strcpy(d->sysfs_root, opt->sysfs_root);
+	strcpy(d->netdev, opt->netdev);
+	d->context_share = opt->context_share ? opt->context_share :
+			   UD_DEFAULT_CONTEXT_SHARE;
 	d->idle_spin_ns = opt->idle_spin_ns;
 	d->quantum = opt->quantum ? opt->quantum : UD_DEFAULT_QUANTUM;
 	d->queue_memfd = !opt->no_queue_memfd;
 	d->doorbell_fd = !opt->no_doorbell_fd;
 	d->ndevices = opt->ndevices;
 	for (i = 0; i < d->ndevices; i++) {
-		ret = ud_device_init(&d->devices[i], i, d->sysfs_root);
+		ret = ud_device_init(d, &d->devices[i], i);
 		if (ret)
 			return ret;
-		ud_limits_init(&d->devices[i], opt->context_share ?
-			       opt->context_share : UD_DEFAULT_CONTEXT_SHARE);
+		ud_limits_init(&d->devices[i], d->context_share);
 	}
 	/* After main() raised RLIMIT_NOFILE. */
-	ud_fd_budget_init(d, opt->context_share ? opt->context_share :
-			  UD_DEFAULT_CONTEXT_SHARE);
+	ud_fd_budget_init(d, d->context_share);
 	ud_map_budget_init(d);
 	d->bounce = malloc(UD_BOUNCE_SIZE);
 	if (!d->bounce)
@@ -309,7 +313,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		ret = ud_uverbs_init(d);
 	if (ret)
 		return ret;
-	return ud_service_listen(d, opt->socket_path);
+	return ud_service_listen(d, opt->socket_path, opt->socket_group);
 }
 
 void ud_daemon_fini(struct uodpd *d)
@@ -330,6 +334,8 @@ void ud_daemon_fini(struct uodpd *d)
 		close(d->listen_fd);
 		unlink(d->sock_path);
 	}
+	if (d->sock_dir[0])
+		rmdir(d->sock_dir);
 	if (d->signal_fd >= 0)
 		close(d->signal_fd);
 	if (d->epfd >= 0)

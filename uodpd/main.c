@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +13,18 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "supervise.h"
 #include "uodpd.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: uodpd --socket PATH --sysfs SYSFS_ROOT --devices N\n"
-		"             [--ready-fd FD] [--idle-spin-us N] [--no-queue-memfd]\n"
+		"usage: uodpd [--socket PATH] [--group NAME] [--devices N]\n"
+		"             [--netdev IF | --sysfs SYSFS_ROOT] [--ready-fd FD]\n"
+		"             [--idle-spin-us N] [--no-queue-memfd]\n"
 		"             [--no-doorbell-fd] [--context-share PERCENT]\n"
 		"             [--quantum-kib N]\n"
+		"default socket: $" UD_DAEMON_SOCKET_ENV ", else " UD_DAEMON_SOCKET_DEFAULT "\n"
 		"environment: UODPD_IDLE_SPIN_US, UODPD_QUANTUM_KIB,\n"
 		"             UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
 }
@@ -69,11 +73,21 @@ static void parse_env(struct ud_options *opt)
 		ud_warn("ignoring UODPD_QUANTUM_KIB=%s", quantum);
 }
 
+/* Where the shared daemon listens unless --socket says otherwise. */
+static const char *default_socket(void)
+{
+	const char *env = getenv(UD_DAEMON_SOCKET_ENV);
+
+	return env && *env ? env : UD_DAEMON_SOCKET_DEFAULT;
+}
+
 static int parse_args(int argc, char **argv, struct ud_options *opt)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "group", required_argument, NULL, 'g' },
 		{ "sysfs", required_argument, NULL, 'S' },
+		{ "netdev", required_argument, NULL, 'N' },
 		{ "devices", required_argument, NULL, 'n' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "idle-spin-us", required_argument, NULL, 'i' },
@@ -88,6 +102,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 	int c;
 
 	opt->ndevices = 1;
+	opt->netdev = UD_DEFAULT_NETDEV;
 	opt->ready_fd = -1;
 	opt->context_share = UD_DEFAULT_CONTEXT_SHARE;
 	opt->idle_spin_ns = UD_DEFAULT_IDLE_SPIN_NS;
@@ -98,8 +113,16 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		case 's':
 			opt->socket_path = optarg;
 			break;
+		case 'g':
+			opt->socket_group = optarg;
+			break;
 		case 'S':
 			opt->sysfs_root = optarg;
+			break;
+		case 'N':
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
+				goto bad;
+			opt->netdev = optarg;
 			break;
 		case 'n':
 			if (parse_u64(optarg, UODPD_MAX_DEVICES, &v) || !v)
@@ -139,10 +162,12 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc || !opt->socket_path || !opt->sysfs_root) {
+	if (optind != argc) {
 		usage(stderr);
 		return -EINVAL;
 	}
+	if (!opt->socket_path)
+		opt->socket_path = default_socket();
 	return 0;
 
 bad:
@@ -195,8 +220,8 @@ int main(int argc, char **argv)
 		ud_err("cannot start: %s", strerror(-ret));
 		goto out;
 	}
-	ud_info("listening on %s, %u device(s), idle spin %llu us, quantum %llu KiB",
-		opt.socket_path, d->ndevices,
+	ud_info("listening on %s, %u device(s) on %s, idle spin %llu us, quantum %llu KiB",
+		opt.socket_path, d->ndevices, d->netdev,
 		(unsigned long long)d->idle_spin_ns / 1000,
 		(unsigned long long)d->quantum >> 10);
 	ud_info("limits: a context %u%% of each max_*, %u of %u fds; %u command fds, %u queues a device",

@@ -280,7 +280,10 @@ struct uodpd {
 	int signal_fd;			/* SIGTERM/SIGINT */
 	struct ud_idr ctx_ids;		/* context id -> struct ud_ctx */
 	char sock_path[108];		/* unlinked at exit */
-	char sysfs_root[4096];
+	char sock_dir[108];		/* made by us: removed at exit, or "" */
+	char sysfs_root[4096];		/* GIDs from there; "" from netdev */
+	char netdev[16];		/* whose addresses the GIDs are */
+	uint32_t context_share;		/* --context-share, percent */
 	uint64_t idle_spin_ns;		/* busy-poll this long before sleeping */
 	bool queue_memfd;		/* offer UODP_EMU_CAP_QUEUE_MEMFD */
 	bool doorbell_fd;		/* offer UODP_IB_METHOD_EMU_DOORBELL */
@@ -338,9 +341,13 @@ void ud_log(int level, const char *fmt, ...)
 	} while (0)
 
 /* ---- daemon lifetime (loop.c) ---- */
+#define UD_DEFAULT_NETDEV "lo"		/* as uodp-run's --netdev */
+
 struct ud_options {
 	const char *socket_path;
-	const char *sysfs_root;
+	const char *socket_group;	/* NULL: the daemon's own gid */
+	const char *sysfs_root;		/* NULL: GIDs from netdev */
+	const char *netdev;
 	uint32_t ndevices;
 	int ready_fd;			/* -1: none */
 	uint64_t idle_spin_ns;
@@ -384,10 +391,10 @@ int ud_daemon_run(struct uodpd *d);
 void ud_daemon_fini(struct uodpd *d);
 
 /* ---- devices (device.c) ---- */
-int ud_device_init(struct ud_device *dev, uint32_t index,
-		   const char *sysfs_root);
-/* Re-read the GID table from sysfs; number of valid GIDs or -errno. */
-int ud_device_load_gids(struct ud_device *dev, const char *sysfs_root);
+int ud_device_init(const struct uodpd *d, struct ud_device *dev,
+		   uint32_t index);
+/* (Re)load the GID table, from sysfs or the netdev; valid GIDs or -errno. */
+int ud_device_load_gids(const struct uodpd *d, struct ud_device *dev);
 struct ud_device *ud_device_by_name(struct uodpd *d, const char *name);
 
 /* ---- per-context and device-wide object limits (limits.c) ---- */
@@ -433,7 +440,8 @@ bool ud_qp_modify_is_ok(uint32_t cur, uint32_t next, uint32_t qp_type,
 			uint32_t attr_mask);
 
 /* ---- the service socket (service.c, emulator only) ---- */
-int ud_service_listen(struct uodpd *d, const char *path);
+/* Listens on path, mode 0660, group @group (NULL: the daemon's gid). */
+int ud_service_listen(struct uodpd *d, const char *path, const char *group);
 void ud_service_accept(struct uodpd *d);
 /* Serve connection id's one request and close it. */
 void ud_service_input(struct uodpd *d, uint32_t id);

@@ -63,7 +63,7 @@ static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 	ctx->net_admin = f->net_admin;
 	ctx->dev = f->dev;
 	if (!f->dev->gids[0].valid)
-		ud_device_load_gids(f->dev, c->d->sysfs_root);
+		ud_device_load_gids(c->d, f->dev);
 	ctx->shared = f->page;
 	if (ud_ctx_open_async(ctx) || ud_ctx_open_doorbell(c->d, ctx) ||
 	    ud_ctx_watch_owner(c->d, ctx)) {

@@ -10,8 +10,12 @@
 #   build  deps, then the .debs (dpkg-buildpackage -b -us -uc), lintian
 #          on them (no errors allowed), and the rpm (rpmbuild -bb)
 #   all    build, then `apt-get install ./*.deb`, `uodp-run -- ibv_devinfo`
-#          and an RC ping-pong from PATH in a clean environment, then
-#          `apt-get purge` and a check that nothing is left behind
+#          and an RC ping-pong from PATH in a clean environment; the
+#          installed uodpd started with no arguments (the shared device, in
+#          the background, as the not-enabled unit would) and a ping-pong
+#          between two separate uodp-run invocations attached to it, the
+#          daemon stopped by its pid; then `apt-get purge` and a check that
+#          nothing is left behind (/run/uodp neither)
 # (the default), checking on the way that the .debs and the rpms hold
 # the same files.  Everything runs under nice -n 19; the builds run only the
 # unit tests.  The packages and logs stay in $UODP_PKG_OUT (default
@@ -25,6 +29,10 @@ OUT=${UODP_PKG_OUT:-$ROOT/build-packages}
 DEB_PACKAGES=(uodp libuodp1 libuodp-dev)
 TOOLS=(dpkg-dev debhelper lintian rpm pandoc)
 CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin)
+UODPD=/usr/sbin/uodpd
+SHARED_SOCKET=/run/uodp/uodpd.sock	# the installed default
+SHARED_PORT=18732
+UODPD_PID=
 
 log() { printf '==> packaging: %s\n' "$*" >&2; }
 die() { printf 'packages.sh: %s\n' "$*" >&2; exit 1; }
@@ -200,6 +208,70 @@ smoke_test() {
 	pass "ibv_rc_pingpong server and client in one uodp-run"
 }
 
+# True when something listens on TCP port $1 (tests/stock/lib.sh's way: a
+# probe connection would be taken by the single-shot server as its peer).
+port_listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 }
+			  END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# poll TRIES CMD...: CMD every 0.05 s, up to TRIES times.
+poll() {
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@"
+}
+
+start_shared_uodpd() {
+	[[ ! -e $SHARED_SOCKET ]] || die "$SHARED_SOCKET exists: is a uodpd already running?"
+	(cd / && exec "${CLEAN_ENV[@]}" UODPD_LOG_LEVEL=info "$UODPD") \
+		>"$OUT/deb/uodpd-shared.log" 2>&1 &
+	UODPD_PID=$!
+	poll 200 test -S "$SHARED_SOCKET" ||
+		{ cat "$OUT/deb/uodpd-shared.log" >&2; die "$UODPD with no arguments never listened on $SHARED_SOCKET"; }
+}
+
+# Only the daemon we started, by its pid.
+stop_shared_uodpd() {
+	local rc=0
+	[[ -n $UODPD_PID ]] || return 0
+	kill -TERM "$UODPD_PID" 2>/dev/null || true
+	wait "$UODPD_PID" || rc=$?
+	UODPD_PID=
+	return $rc
+}
+
+# Two terminals' worth: a server and a client, each under its own uodp-run
+# from PATH with no variables set, both attached to the one shared uodpd.
+shared_smoke_test() {
+	local srv_out=$OUT/deb/shared.server out srv srv_rc=0 attached
+	log "smoke test: $UODPD with no arguments, two uodp-run invocations attached"
+	start_shared_uodpd
+	(cd / && exec "${CLEAN_ENV[@]}" timeout 60 uodp-run -- \
+		ibv_rc_pingpong -d uodp0 -g 1 -p "$SHARED_PORT") >"$srv_out" 2>&1 &
+	srv=$!
+	poll 400 port_listening "$SHARED_PORT" ||
+		{ cat "$srv_out" >&2; die "the attached server never listened"; }
+	out=$(cd / && "${CLEAN_ENV[@]}" timeout 60 uodp-run -- \
+		ibv_rc_pingpong -d uodp0 -g 1 -p "$SHARED_PORT" localhost 2>&1) ||
+		{ printf '%s\n' "$out" >&2; cat "$srv_out" >&2; die "the attached client failed"; }
+	wait "$srv" || srv_rc=$?
+	((srv_rc == 0)) || { cat "$srv_out" >&2; die "the attached server exited with $srv_rc"; }
+	printf '%s\n' "$out" | grep 'bytes in' | sed 's/^/    /' >&2
+	attached=$(grep -c 'a command of uid 0 attached' "$OUT/deb/uodpd-shared.log" || true)
+	((attached == 2)) ||
+		{ cat "$OUT/deb/uodpd-shared.log" >&2; die "$attached of 2 uodp-run invocations attached to the shared uodpd"; }
+	stop_shared_uodpd || die "the shared uodpd did not exit cleanly on SIGTERM"
+	[[ ! -e ${SHARED_SOCKET%/*} ]] || die "the shared uodpd left ${SHARED_SOCKET%/*}"
+	pass "ibv_rc_pingpong between two uodp-run invocations on one shared uodpd"
+}
+
 check_purged() {
 	local pkg f left=()
 	for pkg in "${DEB_PACKAGES[@]}"; do
@@ -210,7 +282,8 @@ check_purged() {
 	for f in "${INSTALLED_FILES[@]}"; do
 		[[ -e $f || -L $f ]] && [[ ! -d $f ]] && left+=("$f")
 	done
-	for f in /etc/libibverbs.d/uodp.driver /usr/sbin/uodpd /usr/bin/uodp-run; do
+	for f in /etc/libibverbs.d/uodp.driver /usr/sbin/uodpd /usr/bin/uodp-run \
+		"${SHARED_SOCKET%/*}"; do
 		[[ -e $f || -L $f ]] && left+=("$f")
 	done
 	# Nor anything the maintainer scripts made (systemd state, say).
@@ -224,8 +297,8 @@ install_and_test() {
 	local pkg
 	purge_installed
 	log "apt-get install ./*.deb"
-	# Whatever fails from here on, the packages go again.
-	trap purge_installed EXIT
+	# Whatever fails from here on, the daemon stops and the packages go.
+	trap 'stop_shared_uodpd || true; purge_installed' EXIT
 	(cd "$OUT/deb" && nice -n 19 "${APT[@]}" install ./*.deb)
 	INSTALLED_FILES=()
 	for pkg in "${DEB_PACKAGES[@]}"; do
@@ -233,6 +306,7 @@ install_and_test() {
 	done
 	pass "apt-get install ./*.deb"
 	smoke_test
+	shared_smoke_test
 	log "apt-get purge ${DEB_PACKAGES[*]}"
 	nice -n 19 "${APT[@]}" purge "${DEB_PACKAGES[@]}"
 	trap - EXIT

@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 import pyverbs.enums as e
@@ -43,6 +44,36 @@ def has_cap(cap):
             if line.startswith('CapEff:'):
                 return bool(int(line.split()[1], 16) >> cap & 1)
     return False
+
+
+def run_attacker(victim):
+    """hostile_client.py against victim: (exit code, stdout, stderr).
+
+    A child process by default.  With UODP_TEST_ATTACKER_DIR set
+    (tests/stock/shared_daemon.sh), another uodp-run invocation on the same
+    shared device runs it instead (one seccomp listener per process tree:
+    it cannot be nested): the victim's numbers go to victim.json there, the
+    attacker's answer comes back as attack.json ({"rc", "out", "err"}).
+    """
+    exchange = os.environ.get('UODP_TEST_ATTACKER_DIR')
+    if not exchange:
+        run = subprocess.run([sys.executable, 'hostile_client.py',
+                              json.dumps(victim)], capture_output=True,
+                             text=True, timeout=120, check=False)
+        return run.returncode, run.stdout, run.stderr
+    answer = os.path.join(exchange, 'attack.json')
+    with open(os.path.join(exchange, 'victim.json.tmp'), 'w') as f:
+        json.dump(victim, f)
+    os.rename(os.path.join(exchange, 'victim.json.tmp'),
+              os.path.join(exchange, 'victim.json'))
+    deadline = time.monotonic() + 120
+    while not os.path.exists(answer):
+        if time.monotonic() > deadline:
+            return 1, '', 'no answer from the attacker in ' + exchange
+        time.sleep(0.05)
+    with open(answer) as f:
+        got = json.load(f)
+    return got['rc'], got['out'], got['err']
 
 
 class IsolationTest(UodpTestCase):
@@ -306,11 +337,9 @@ class IsolationTest(UodpTestCase):
         victim = dict(qpn=vqp.qp_num, rkey=self.vmr.rkey,
                       implicit_rkey=imr.rkey, addr=self.vmr.buf,
                       srqn=vsrq.get_srq_num(), seed=99)
-        run = subprocess.run([sys.executable, 'hostile_client.py',
-                              json.dumps(victim)], capture_output=True,
-                             text=True, timeout=120, check=False)
-        self.assertEqual(run.returncode, 0, run.stderr)
-        out = json.loads(run.stdout)
+        returncode, stdout, stderr = run_attacker(victim)
+        self.assertEqual(returncode, 0, stderr)
+        out = json.loads(stdout)
         self.assertEqual(out['rc'], [e.IBV_WC_RETRY_EXC_ERR] * 4,
                          'RC requests from a QP the victim is not '
                          'connected to')

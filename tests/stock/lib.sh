@@ -10,6 +10,8 @@
 #                            (array) against it, waits for both and fails
 #                            unless both exit 0.  Output lands in
 #                            $WORKDIR/NAME.server and $WORKDIR/NAME.client.
+#   wait_until PID TRIES CMD...  polls CMD every 0.05 s while PID lives, at
+#                            most TRIES times; true once CMD is
 #   expect FILE REGEX WHAT   fails unless FILE contains REGEX
 #   fail MSG                 prints MSG and exits 1
 
@@ -82,6 +84,18 @@ wait_listening()
 		sleep 0.05
 	done
 	return 1
+}
+
+wait_until()
+{
+	local pid=$1 tries=$2 i
+	shift 2
+	for i in $(seq "$tries"); do
+		"$@" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	"$@"
 }
 
 run_pair()

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * Hands the command's seccomp listener to uodpd over its service socket
- * (uodpd/supervise.h) and waits until uodpd serves it: from then on the
- * command's trapped calls have someone to answer them.
+ * Talks to uodpd's service socket (uodpd/supervise.h): asks a shared
+ * daemon what it serves, and hands the command's seccomp listener over and
+ * waits until uodpd serves it: from then on the command's trapped calls
+ * have someone to answer them.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "run.h"
 #include "supervise.h"
+#include "uodpd/uodpd.h"
 
 static int send_listener(int sock, int listener)
 {
@@ -58,7 +60,8 @@ static int wait_answer(int sock)
 	return resp.status;
 }
 
-int run_attach_listener(const char *socket_path, int listener)
+/* A connected service socket, or -errno. */
+static int connect_service(const char *socket_path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int sock, ret;
@@ -69,15 +72,76 @@ int run_attach_listener(const char *socket_path, int listener)
 	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return -errno;
-	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)))
+	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr))) {
 		ret = -errno;
-	else
-		ret = send_listener(sock, listener);
+		close(sock);
+		return ret;
+	}
+	return sock;
+}
+
+int run_attach_listener(const char *socket_path, int listener)
+{
+	int sock, ret;
+
+	sock = connect_service(socket_path);
+	if (sock < 0) {
+		ret = sock;
+		goto out;
+	}
+	ret = send_listener(sock, listener);
 	if (!ret)
 		ret = wait_answer(sock);
 	close(sock);
+out:
 	if (ret)
 		run_err("cannot hand the command to uodpd at %s: %s",
 			socket_path, strerror(-ret));
+	return ret;
+}
+
+/* 0 if the answer is a well-formed description of a device. */
+static int check_info(const struct ud_service_info *info, ssize_t n)
+{
+	unsigned int i;
+
+	if (n == sizeof(info->hdr) && info->hdr.length == sizeof(info->hdr) &&
+	    info->hdr.status < 0)
+		return info->hdr.status;
+	if (n != sizeof(*info) || info->hdr.length != sizeof(*info) ||
+	    info->hdr.status)
+		return -EPROTO;
+	if (!info->ndevices || info->ndevices > UODPD_MAX_DEVICES ||
+	    !memchr(info->netdev, '\0', sizeof(info->netdev)))
+		return -EPROTO;
+	for (i = 0; i < UD_SERVICE_GID_SLOTS; i++)
+		if (info->gids[i].type > UD_GID_TYPE_ROCE_V2)
+			return -EPROTO;
+	return 0;
+}
+
+int run_query_daemon(const char *socket_path, struct ud_service_info *info)
+{
+	struct ud_service_req req = {
+		.opcode = UD_SERVICE_QUERY,
+		.length = sizeof(req),
+	};
+	ssize_t n;
+	int sock, ret;
+
+	sock = connect_service(socket_path);
+	if (sock < 0)
+		return sock;
+	memset(info, 0, sizeof(*info));
+	if (send(sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req)) {
+		ret = -errno;
+		goto out;
+	}
+	do {
+		n = recv(sock, info, sizeof(*info), 0);
+	} while (n < 0 && errno == EINTR);
+	ret = n < 0 ? -errno : check_info(info, n);
+out:
+	close(sock);
 	return ret;
 }

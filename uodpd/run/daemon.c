@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * uodpd's life cycle: start it with a ready pipe, wait for its byte, and stop
- * it with SIGTERM, then SIGKILL if it does not go.
+ * A private uodpd's life cycle: start it with a ready pipe, wait for its
+ * byte, and stop it with SIGTERM, then SIGKILL if it does not go.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,10 +39,11 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 		"--socket", (char *)st->socket_path,
 		"--sysfs", (char *)st->sysfs_root,
 		"--devices", devices,
+		"--netdev", (char *)st->netdev,
 		"--ready-fd", fd_text,
 		NULL, NULL, NULL, NULL, NULL,	/* the options below */
 	};
-	int n = 9;
+	int n = 11;
 	sigset_t none;
 	int null_fd;
 

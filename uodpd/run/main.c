@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * uodp-run [--devices N] [--netdev IF] -- CMD [ARGS...]
+ * uodp-run [--attach | --private] [--devices N] [--netdev IF] -- CMD [ARGS...]
  *
  * Runs CMD with N emulated uodp devices: a private mount namespace holding
  * the sysfs tree and /dev/infiniband nodes libibverbs looks for, uodpd
  * serving them, the uodp provider named in RDMAV_DRIVERS, and kernel RDMA
- * netlink hidden from CMD.  Exits with CMD's status.
+ * netlink hidden from CMD.  The uodpd is the shared one on the well-known
+ * socket when one answers there (the devices of other terminals' commands
+ * too), else one of its own.  Exits with CMD's status.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,7 +24,6 @@
 #include <unistd.h>
 
 #include "run.h"
-#include "supervise.h"
 #include "uodpd/uodpd.h"
 
 #define PROVIDER_ABI_SUFFIX "-rdmav34.so"	/* libibverbs appends it */
@@ -66,11 +67,15 @@ int run_path(char *out, const char *fmt, ...)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: uodp-run [--devices N] [--netdev IF] [--no-queue-memfd]\n"
-		"                [--no-doorbell-fd] [--context-share PERCENT]\n"
-		"                -- CMD [ARGS...]\n"
-		"Run CMD with emulated uodp RDMA devices served by uodpd.\n"
+		"Usage: uodp-run [--attach | --private] [--devices N] [--netdev IF]\n"
+		"                [--no-queue-memfd] [--no-doorbell-fd]\n"
+		"                [--context-share PERCENT] -- CMD [ARGS...]\n"
+		"Run CMD with emulated uodp RDMA devices served by uodpd: the shared\n"
+		"uodpd at $" UD_DAEMON_SOCKET_ENV " (default " UD_DAEMON_SOCKET_DEFAULT ")\n"
+		"when one answers there, else a private one.\n"
 		"\n"
+		"  -a, --attach      the shared uodpd's devices, or fail\n"
+		"  -p, --private     a uodpd of our own, even if a shared one runs\n"
 		"  -n, --devices N   number of devices uodp0..uodp<N-1> (1..%d, default 1)\n"
 		"  -i, --netdev IF   netdev whose addresses give the GIDs (default %s)\n"
 		"      --no-queue-memfd  queues in the programs' own memory, as on a\n"
@@ -82,14 +87,29 @@ static void usage(FILE *out)
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
-		"Environment: UODPD_PATH, UODP_PROVIDER_PATH, TMPDIR (see uodp-run(1)).\n",
-		UODPD_MAX_DEVICES, RUN_DEFAULT_NETDEV, UD_DEFAULT_CONTEXT_SHARE);
+		"The device options must match a shared uodpd's (or: --private).\n"
+		"Environment: " UD_DAEMON_SOCKET_ENV ", UODPD_PATH, UODP_PROVIDER_PATH, TMPDIR\n"
+		"(see uodp-run(1)).\n",
+		UODPD_MAX_DEVICES, UD_DEFAULT_NETDEV, UD_DEFAULT_CONTEXT_SHARE);
+}
+
+/* --attach and --private exclude each other. */
+static bool set_mode(struct run_state *st, enum run_mode mode)
+{
+	if (st->mode != RUN_MODE_AUTO && st->mode != mode) {
+		run_err("--attach and --private exclude each other");
+		return false;
+	}
+	st->mode = mode;
+	return true;
 }
 
 /* Returns the index of CMD in argv, or -1 after printing why. */
 static int parse_options(int argc, char **argv, struct run_state *st)
 {
 	static const struct option opts[] = {
+		{ "attach", no_argument, NULL, 'a' },
+		{ "private", no_argument, NULL, 'p' },
 		{ "devices", required_argument, NULL, 'n' },
 		{ "netdev", required_argument, NULL, 'i' },
 		{ "no-queue-memfd", no_argument, NULL, 'Q' },
@@ -104,8 +124,14 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 	int c;
 
 	/* '+': options end at CMD, whose own options are its business. */
-	while ((c = getopt_long(argc, argv, "+n:i:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+apn:i:hV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a':
+		case 'p':
+			if (!set_mode(st, c == 'a' ? RUN_MODE_ATTACH :
+						     RUN_MODE_PRIVATE))
+				return -1;
+			continue;
 		case 'n':
 			errno = 0;
 			value = strtoul(optarg, &end, 10);
@@ -116,15 +142,19 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 				return -1;
 			}
 			st->ndevices = (unsigned int)value;
+			st->device_opts |= RUN_OPT_DEVICES;
 			break;
 		case 'i':
 			st->netdev = optarg;
+			st->device_opts |= RUN_OPT_NETDEV;
 			break;
 		case 'Q':
 			st->no_queue_memfd = true;
+			st->device_opts |= RUN_OPT_NO_QUEUE_MEMFD;
 			break;
 		case 'D':
 			st->no_doorbell_fd = true;
+			st->device_opts |= RUN_OPT_NO_DOORBELL_FD;
 			break;
 		case 'c':
 			/* Checked here, so that a typo fails before CMD runs. */
@@ -137,6 +167,7 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 				return -1;
 			}
 			st->context_share = optarg;
+			st->device_opts |= RUN_OPT_CONTEXT_SHARE;
 			break;
 		case 'h':
 			usage(stdout);
@@ -229,6 +260,7 @@ static int resolve_provider_path(struct run_state *st, const char *bindir)
 	return 0;
 }
 
+/* The plugin always; uodpd only when we start our own. */
 static int resolve_paths(struct run_state *st)
 {
 	char exe[PATH_MAX];
@@ -244,7 +276,7 @@ static int resolve_paths(struct run_state *st)
 	}
 	exe[len] = '\0';
 	bindir = dirname(exe);
-	ret = resolve_daemon_path(st, bindir);
+	ret = st->attached ? 0 : resolve_daemon_path(st, bindir);
 	if (!ret)
 		ret = resolve_provider_path(st, bindir);
 	if (ret == -ENAMETOOLONG)
@@ -278,7 +310,8 @@ static int make_tmpdir(struct run_state *st)
 	}
 	/* Bounded above: the tmpdir leaves room for these names. */
 	run_path(st->sysfs_root, "%s/sys", st->tmpdir);
-	run_path(st->socket_path, "%s/uodpd.sock", st->tmpdir);
+	if (!st->attached)
+		run_path(st->socket_path, "%s/uodpd.sock", st->tmpdir);
 	return 0;
 }
 
@@ -415,19 +448,112 @@ static int exit_code(int status)
 	return RUN_EXIT_FAILURE;
 }
 
-/* Everything up to a ready daemon; the caller tears down on failure. */
-static int set_up(struct run_state *st)
+static const char *shared_socket(void)
 {
-	struct run_gid gids[UODPD_GID_TBL_LEN];
-	int ngids;
+	const char *env = getenv(UD_DAEMON_SOCKET_ENV);
+
+	return env && *env ? env : UD_DAEMON_SOCKET_DEFAULT;
+}
+
+static const char *attach_hint(int err)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ECONNREFUSED:
+		return " (no shared uodpd runs there: see uodpd(8))";
+	case -EACCES:
+		return " (the socket's mode and group decide who may attach)";
+	default:
+		return "";
+	}
+}
+
+/*
+ * Asks the shared daemon what it serves: 1 when one answered (its socket
+ * in st->socket_path), 0 to start a private one, or -errno.  Only no
+ * daemon at all falls back silently: any other failure is worth a word.
+ */
+static int find_shared_daemon(struct run_state *st,
+			      struct ud_service_info *info)
+{
+	const char *path = shared_socket();
 	int ret;
 
-	ngids = run_discover_gids(st->netdev, gids, UODPD_GID_TBL_LEN);
-	if (ngids < 0)
-		return ngids;
-	if (ngids == 0)
-		run_warn("netdev '%s' has no addresses: every GID is empty",
-			 st->netdev);
+	if (st->mode == RUN_MODE_PRIVATE)
+		return 0;
+	ret = run_query_daemon(path, info);
+	if (!ret)
+		return run_path(st->socket_path, "%s", path) ? -ENAMETOOLONG : 1;
+	if (st->mode == RUN_MODE_ATTACH) {
+		run_err("cannot attach to the uodpd at %s: %s%s", path,
+			strerror(-ret), attach_hint(ret));
+		return ret;
+	}
+	if (ret != -ENOENT && ret != -ECONNREFUSED)
+		run_warn("not attaching to the uodpd at %s: %s%s; starting a private one",
+			 path, strerror(-ret), attach_hint(ret));
+	return 0;
+}
+
+static unsigned long context_share_value(const struct run_state *st)
+{
+	return st->context_share ? strtoul(st->context_share, NULL, 10) : 0;
+}
+
+/*
+ * A shared daemon serves what it was started with: an option asking for
+ * another device is refused rather than silently ignored.
+ */
+static int check_device_options(const struct run_state *st,
+				const struct ud_service_info *info)
+{
+	const struct {
+		unsigned int opt;
+		const char *name;
+		bool differs;
+	} checks[] = {
+		{ RUN_OPT_DEVICES, "--devices", st->ndevices != info->ndevices },
+		{ RUN_OPT_NETDEV, "--netdev", strcmp(st->netdev, info->netdev) },
+		{ RUN_OPT_NO_QUEUE_MEMFD, "--no-queue-memfd",
+		  info->flags & UD_SERVICE_INFO_QUEUE_MEMFD },
+		{ RUN_OPT_NO_DOORBELL_FD, "--no-doorbell-fd",
+		  info->flags & UD_SERVICE_INFO_DOORBELL_FD },
+		{ RUN_OPT_CONTEXT_SHARE, "--context-share",
+		  context_share_value(st) != info->context_share },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (!(st->device_opts & checks[i].opt) || !checks[i].differs)
+			continue;
+		run_err("the uodpd at %s serves %u device(s) on %s, queue memfd %s, doorbell fd %s, context share %u%%: %s asks for another device (--private starts one)",
+			st->socket_path, info->ndevices, info->netdev,
+			info->flags & UD_SERVICE_INFO_QUEUE_MEMFD ? "on" : "off",
+			info->flags & UD_SERVICE_INFO_DOORBELL_FD ? "on" : "off",
+			info->context_share, checks[i].name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Only root's daemon may serve other users: ptrace decides, not we. */
+static int check_daemon_user(const struct run_state *st,
+			     const struct ud_service_info *info)
+{
+	if (!info->daemon_uid || info->daemon_uid == geteuid())
+		return 0;
+	run_err("the uodpd at %s runs as uid %u: it cannot reach the memory of uid %u's commands (%s); start your own, or --private",
+		st->socket_path, info->daemon_uid, (unsigned int)geteuid(),
+		strerror(EPERM));
+	return -EPERM;
+}
+
+/* The view of the devices: tmpdir, namespace, sysfs tree, /dev nodes. */
+static int set_up_view(struct run_state *st, const char *netdev,
+		       const struct ud_netdev_gid *gids, unsigned int ngids)
+{
+	int ret;
+
 	ret = resolve_paths(st);
 	if (!ret)
 		ret = make_tmpdir(st);
@@ -438,13 +564,71 @@ static int set_up(struct run_state *st)
 	if (ret)
 		return ret;
 	st->tmpdir_mounted = true;
-	ret = run_write_sysfs(st->sysfs_root, st->ndevices, st->netdev, gids,
-			      (unsigned int)ngids);
+	ret = run_write_sysfs(st->sysfs_root, st->ndevices, netdev, gids,
+			      ngids);
 	if (!ret)
 		ret = run_setup_dev(st->tmpdir, st->ndevices);
+	return ret;
+}
+
+/* The shared daemon's devices, as its answer describes them. */
+static int set_up_attached(struct run_state *st,
+			   const struct ud_service_info *info)
+{
+	struct ud_netdev_gid gids[UD_SERVICE_GID_SLOTS];
+	unsigned int ngids;
+	int ret;
+
+	ret = check_daemon_user(st, info);
+	if (!ret)
+		ret = check_device_options(st, info);
+	if (ret)
+		return ret;
+	st->attached = true;
+	st->ndevices = info->ndevices;
+	/* A netdev's table is dense: the first empty slot ends it. */
+	for (ngids = 0; ngids < UD_SERVICE_GID_SLOTS &&
+	     info->gids[ngids].valid; ngids++) {
+		memcpy(gids[ngids].raw, info->gids[ngids].raw,
+		       sizeof(gids[ngids].raw));
+		gids[ngids].type = info->gids[ngids].type;
+	}
+	return set_up_view(st, info->netdev, gids, ngids);
+}
+
+static int set_up_private(struct run_state *st)
+{
+	struct ud_netdev_gid gids[UODPD_GID_TBL_LEN];
+	int ngids, ret;
+
+	ngids = ud_netdev_gids(st->netdev, gids, UODPD_GID_TBL_LEN);
+	if (ngids == -ENODEV)
+		run_err("netdev '%s' not found; pick one with --netdev",
+			st->netdev);
+	else if (ngids < 0)
+		run_err("cannot read the addresses of netdev '%s': %s",
+			st->netdev, strerror(-ngids));
+	if (ngids < 0)
+		return ngids;
+	if (ngids == 0)
+		run_warn("netdev '%s' has no addresses: every GID is empty",
+			 st->netdev);
+	ret = set_up_view(st, st->netdev, gids, (unsigned int)ngids);
 	if (!ret)
 		ret = run_start_daemon(st);
 	return ret;
+}
+
+/* Everything up to a daemon ready for CMD; the caller tears down on failure. */
+static int set_up(struct run_state *st)
+{
+	struct ud_service_info info;
+	int ret;
+
+	ret = find_shared_daemon(st, &info);
+	if (ret < 0)
+		return ret;
+	return ret ? set_up_attached(st, &info) : set_up_private(st);
 }
 
 static void tear_down(struct run_state *st)
@@ -469,7 +653,7 @@ int main(int argc, char **argv)
 {
 	struct run_state st = {
 		.ndevices = 1,
-		.netdev = RUN_DEFAULT_NETDEV,
+		.netdev = UD_DEFAULT_NETDEV,
 		.signal_fd = -1,
 		.janitor_fd = -1,
 	};
@@ -490,7 +674,8 @@ int main(int argc, char **argv)
 		return RUN_EXIT_FAILURE;
 	}
 	status = run_command(&st, argv + cmd_index, &daemon_died);
-	daemon_clean = run_stop_daemon(&st) && !daemon_died;
+	/* A shared daemon outlives us; only our own is stopped and judged. */
+	daemon_clean = st.attached || (run_stop_daemon(&st) && !daemon_died);
 	tear_down(&st);
 	if (status < 0)
 		return RUN_EXIT_FAILURE;

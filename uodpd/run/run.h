@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
 /*
  * uodp-run: runs a command with emulated uodp devices.  Each file is one
- * concern: namespace.c (private mount namespace, /dev), gid.c (GIDs from a
- * netdev via libnl-route), sysfs.c (the sysfs tree libibverbs reads),
- * seccomp.c (the command's filter: no RDMA netlink, the device's calls
- * trapped for uodpd), attach.c (the filter's listener to uodpd), daemon.c
- * (uodpd's life cycle), janitor.c (the private directory's host side,
- * should uodp-run be killed) and main.c (options, environment, the
- * command).
+ * concern: namespace.c (private mount namespace, /dev), sysfs.c (the
+ * sysfs tree libibverbs reads), seccomp.c (the command's filter: no RDMA
+ * netlink, the device's calls trapped for uodpd), attach.c (the service
+ * socket: the shared daemon's description, the filter's listener),
+ * daemon.c (a private uodpd's life cycle), janitor.c (the private
+ * directory's host side, should uodp-run be killed) and main.c (options,
+ * environment, the command).  The GIDs come from ../netdev_gids.c.
  */
 #ifndef UODP_RUN_H
 #define UODP_RUN_H
@@ -18,23 +18,38 @@
 #include <sys/types.h>
 
 #include "identity.h"
+#include "netdev_gids.h"
+#include "supervise.h"
 
 /* Exit codes of uodp-run's own failures, as timeout(1)/env(1) use them. */
 #define RUN_EXIT_FAILURE 125
 #define RUN_EXIT_CANNOT_EXEC 126
 #define RUN_EXIT_NOT_FOUND 127
 
-#define RUN_DEFAULT_NETDEV "lo"
 #define RUN_DAEMON_READY_TIMEOUT_MS 10000
 #define RUN_DAEMON_STOP_TIMEOUT_MS 5000
 
-struct run_gid {
-	uint8_t raw[16];
-	enum ud_identity_gid_type type;
+/* Whose device the command gets (uodp-run(1), DEVICES). */
+enum run_mode {
+	RUN_MODE_AUTO,			/* the shared daemon's if one answers */
+	RUN_MODE_ATTACH,		/* the shared daemon's, or fail */
+	RUN_MODE_PRIVATE,		/* a uodpd of its own */
+};
+
+/* The device options given on the command line, for RUN_MODE_AUTO. */
+enum run_device_opt {
+	RUN_OPT_DEVICES = 1u << 0,
+	RUN_OPT_NETDEV = 1u << 1,
+	RUN_OPT_NO_QUEUE_MEMFD = 1u << 2,
+	RUN_OPT_NO_DOORBELL_FD = 1u << 3,
+	RUN_OPT_CONTEXT_SHARE = 1u << 4,
 };
 
 /* Everything uodp-run creates, so that teardown knows what to undo. */
 struct run_state {
+	enum run_mode mode;
+	unsigned int device_opts;	/* enum run_device_opt given */
+	bool attached;			/* to the shared daemon */
 	unsigned int ndevices;
 	const char *netdev;
 	bool no_queue_memfd;		/* uodpd --no-queue-memfd */
@@ -42,7 +57,7 @@ struct run_state {
 	const char *context_share;	/* uodpd --context-share, or NULL */
 	char tmpdir[PATH_MAX];		/* private dir, a tmpfs in our ns */
 	char sysfs_root[PATH_MAX];	/* <tmpdir>/sys */
-	char socket_path[PATH_MAX];	/* <tmpdir>/uodpd.sock */
+	char socket_path[PATH_MAX];	/* <tmpdir>/uodpd.sock, or shared */
 	char daemon_path[PATH_MAX];
 	char provider_path[PATH_MAX];	/* RDMAV_DRIVERS entry */
 	bool tmpdir_created;
@@ -59,13 +74,9 @@ int run_path(char *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void run_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* gid.c: fills up to max GIDs from netdev; returns the count or -errno. */
-int run_discover_gids(const char *netdev, struct run_gid *gids,
-		      unsigned int max);
-
 /* sysfs.c: writes the sysfs tree of ndevices devices under root. */
 int run_write_sysfs(const char *root, unsigned int ndevices,
-		    const char *netdev, const struct run_gid *gids,
+		    const char *netdev, const struct ud_netdev_gid *gids,
 		    unsigned int ngids);
 
 /* namespace.c */
@@ -82,6 +93,8 @@ int run_install_filter(void);
 
 /* attach.c: hands the listener to uodpd and waits until it serves it. */
 int run_attach_listener(const char *socket_path, int listener);
+/* attach.c: what the daemon at socket_path serves; 0 or -errno, silent. */
+int run_query_daemon(const char *socket_path, struct ud_service_info *info);
 
 /*
  * janitor.c: a child left in the host's mount namespace that removes the

@@ -148,7 +148,7 @@ static int write_pkeys(const char *port_dir)
  * file when gid_attrs/ exists) and an empty ndev (read as "no netdev").
  */
 static int write_gids(const char *port_dir, const char *netdev,
-		      const struct run_gid *gids, unsigned int ngids)
+		      const struct ud_netdev_gid *gids, unsigned int ngids)
 {
 	char gid_dir[PATH_MAX], type_dir[PATH_MAX], ndev_dir[PATH_MAX];
 	char text[UD_IDENTITY_GID_TEXT_LEN + 1], name[16];
@@ -181,7 +181,7 @@ static int write_gids(const char *port_dir, const char *netdev,
 }
 
 static int write_port(const char *ibdev_dir, const char *netdev,
-		      const struct run_gid *gids, unsigned int ngids)
+		      const struct ud_netdev_gid *gids, unsigned int ngids)
 {
 	char dir[PATH_MAX], sub[32], cap_mask[16];
 	const struct sysfs_attr attrs[] = {
@@ -211,7 +211,7 @@ static int write_port(const char *ibdev_dir, const char *netdev,
 }
 
 static int write_ibdev(const char *root, unsigned int index,
-		       const char *netdev, const struct run_gid *gids,
+		       const char *netdev, const struct ud_netdev_gid *gids,
 		       unsigned int ngids)
 {
 	char dir[PATH_MAX], device_dir[PATH_MAX], ibdev[32], sub[64];
@@ -254,7 +254,7 @@ static int write_ibdev(const char *root, unsigned int index,
 }
 
 int run_write_sysfs(const char *root, unsigned int ndevices,
-		    const char *netdev, const struct run_gid *gids,
+		    const char *netdev, const struct ud_netdev_gid *gids,
 		    unsigned int ngids)
 {
 	char dir[PATH_MAX];

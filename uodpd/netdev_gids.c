@@ -3,9 +3,12 @@
  * The RoCE GID table, built from a netdev's addresses the way the kernel's
  * RoCE GID management does: each address gives a RoCE v1 and a RoCE v2 GID.
  * Order: the link-local EUI-64 of the MAC, each IPv4 address (IPv4-mapped),
- * each global IPv6 address.
+ * each global IPv6 address.  uodp-run builds its private device's sysfs
+ * tree from it; a uodpd without --sysfs (the shared daemon) its GID table.
+ * Nothing is printed here: callers report failures in their own voice.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/if_addr.h>
@@ -15,10 +18,10 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
-#include "run.h"
+#include "netdev_gids.h"
 
 struct gid_table {
-	struct run_gid *gids;
+	struct ud_netdev_gid *gids;
 	unsigned int count;
 	unsigned int max;
 };
@@ -104,8 +107,8 @@ static void add_addresses(struct gid_table *tbl, struct nl_cache *addrs,
 	}
 }
 
-int run_discover_gids(const char *netdev, struct run_gid *gids,
-		      unsigned int max)
+int ud_netdev_gids(const char *netdev, struct ud_netdev_gid *gids,
+		   unsigned int max)
 {
 	struct gid_table tbl = { .gids = gids, .max = max };
 	struct rtnl_link *link = NULL;
@@ -119,23 +122,17 @@ int run_discover_gids(const char *netdev, struct run_gid *gids,
 		return -ENOMEM;
 	ret = nl_connect(sock, NETLINK_ROUTE);
 	if (ret < 0) {
-		run_err("cannot open a route netlink socket: %s",
-			nl_geterror(ret));
 		ret = -EIO;
 		goto err_sock;
 	}
 	ret = rtnl_link_get_kernel(sock, 0, netdev, &link);
 	if (ret < 0) {
-		run_err("netdev '%s' not found (%s); pick one with --netdev",
-			netdev, nl_geterror(ret));
 		ret = -ENODEV;
 		goto err_sock;
 	}
 	ifindex = rtnl_link_get_ifindex(link);
 	ret = rtnl_addr_alloc_cache(sock, &addrs);
 	if (ret < 0) {
-		run_err("cannot read addresses of '%s': %s", netdev,
-			nl_geterror(ret));
 		ret = -EIO;
 		goto err_link;
 	}
