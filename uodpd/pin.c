@@ -160,21 +160,63 @@ uint64_t ud_pin_pages(struct uodpd *d, pid_t tgid)
 	return pages;
 }
 
+/*
+ * The soft RLIMIT_MEMLOCK of pid from /proc/PID/limits ("Max locked
+ * memory  SOFT  HARD  bytes"), which anyone may read.
+ */
+static int read_memlock_limit(pid_t pid, struct rlimit *rl)
+{
+	char path[64], line[256], soft[32];
+	int ret = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Max locked memory", 17) ||
+		    sscanf(line + 17, " %31s", soft) != 1)
+			continue;
+		rl->rlim_cur = strcmp(soft, "unlimited") ?
+			       strtoull(soft, NULL, 10) : RLIM_INFINITY;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * prlimit() needs the target's uid or CAP_SYS_RESOURCE, which a daemon
+ * may lack where it still has CAP_SYS_PTRACE to reach the process (a
+ * root daemon with a reduced bounding set serving other users): then
+ * the same figure from /proc.
+ */
+static int caller_memlock(pid_t pid, struct rlimit *rl)
+{
+	if (!prlimit(pid, RLIMIT_MEMLOCK, NULL, rl))
+		return 0;
+	if (errno == ESRCH)
+		return -ESRCH;
+	return read_memlock_limit(pid, rl);
+}
+
 int ud_pin_caller_limit(const struct ud_call *c, struct uodpd *d,
 			const struct ud_ctx *ctx, uint64_t addr,
 			uint64_t length, uint64_t *limit_pages)
 {
 	uint64_t limit, npages;
 	struct rlimit rl;
+	int ret;
 
 	/*
 	 * rlimit(RLIMIT_MEMLOCK) of the calling thread's process (rlimits
-	 * are the thread group's).  A process the daemon may not prlimit
-	 * (another user's, a set-id program) is one it could not reach with
-	 * process_vm_readv either.
+	 * are the thread group's).
 	 */
-	if (prlimit(c->pid, RLIMIT_MEMLOCK, NULL, &rl))
-		return errno == ESRCH ? -ESRCH : -EPERM;
+	ret = caller_memlock(c->pid, &rl);
+	if (ret)
+		return ret;
 	limit = rl.rlim_cur == RLIM_INFINITY ? UD_PIN_UNLIMITED :
 		(uint64_t)rl.rlim_cur >> UODPD_PAGE_SHIFT;
 	npages = addr + length < addr ? UINT64_MAX :
