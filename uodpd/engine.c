@@ -214,7 +214,13 @@ static bool qp_poll(struct uodpd *d, struct ud_qp *qp)
  * deficit that starts a turn is at most 0 (what the last step overdrew:
  * below UD_QUANTUM_MIN, see UD_WQE_COST_BYTES), so every turn can move.
  */
-static bool ctx_turn(struct uodpd *d, struct ud_ctx *ctx)
+enum ud_turn {
+	UD_TURN_IDLE,		/* nothing moved */
+	UD_TURN_LIGHT,		/* moved, and ran out of work: latency-bound */
+	UD_TURN_HEAVY,		/* spent its whole quantum: bandwidth-bound */
+};
+
+static enum ud_turn ctx_turn(struct uodpd *d, struct ud_ctx *ctx)
 {
 	struct ud_sched *sched = &ctx->sched;
 	bool progress = false;
@@ -226,21 +232,24 @@ static bool ctx_turn(struct uodpd *d, struct ud_ctx *ctx)
 		if (sched->deficit <= 0) {
 			/* Spent: its next turn starts after qp. */
 			list_rotate_after(&sched->qps, &qp->active_link);
-			return progress;
+			return progress ? UD_TURN_HEAVY : UD_TURN_IDLE;
 		}
 	}
 	sched->deficit = 0;	/* out of work for now: no credit kept */
-	return progress;
+	return progress ? UD_TURN_LIGHT : UD_TURN_IDLE;
 }
 
 bool ud_engine_poll(struct uodpd *d)
 {
-	bool progress = false;
+	bool turns[UD_TURN_HEAVY + 1] = { false };
 	struct ud_ctx *ctx;
 
 	list_for_each_safe(&d->sched_ctxs, ctx, tmp, struct ud_ctx, sched.link)
-		progress |= ctx_turn(d, ctx);
-	return progress;
+		turns[ctx_turn(d, ctx)] = true;
+	/* A ping-pong beside a stream: the loop shares the CPU (loop.c). */
+	if (turns[UD_TURN_LIGHT] && turns[UD_TURN_HEAVY])
+		d->mixed_until_ns = ud_now_ns() + UD_MIXED_WINDOW_NS;
+	return turns[UD_TURN_LIGHT] || turns[UD_TURN_HEAVY];
 }
 
 uint64_t ud_engine_next_deadline(struct uodpd *d)

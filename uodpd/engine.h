@@ -23,6 +23,8 @@
  * this plus a UD message (an MTU and the GRH), below UD_QUANTUM_MIN.
  */
 #define UD_WQE_COST_BYTES 64
+/* How long a round with a light and a heavy context counts (loop.c). */
+#define UD_MIXED_WINDOW_NS 2000000ull
 #define UD_MAX_WQE_BYTES (MLX5_SEND_WQE_MAX_WQEBBS * MLX5_SEND_WQE_BB)
 #define UD_GRH_BYTES 40
 

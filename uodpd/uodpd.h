@@ -266,6 +266,7 @@ struct uodpd {
 	struct list_head sched_ctxs;	/* contexts with a QP with an SQ */
 	uint64_t quantum;		/* bytes a context moves per round */
 	uint64_t engine_bytes;		/* message bytes moved (ud_xfer) */
+	uint64_t mixed_until_ns;	/* a light context shares with a heavy one */
 	struct list_head xrcds;
 	struct ud_idr pds, mrs, cqs, srqs, qps, xrcd_ids;
 	uint8_t mr_variant;		/* key byte of the next MR (mem.c) */

@@ -165,9 +165,12 @@ static void test_bystander(void)
 	for (int i = 0; i < A_QPS; i++)
 		post_read(&ar[i], &a, STREAM_BYTES);
 	post_read(&br, &b, SMALL_BYTES);
+	CHECK_EQ(d.mixed_until_ns, 0);
 	for (polls = 0; polls < 100 && !done(&br); polls++)
 		CHECK(ud_engine_poll(&d));
 	CHECK(done(&br));
+	/* A light context beside a heavy one: the loop shares the CPU. */
+	CHECK(d.mixed_until_ns > ud_now_ns());
 	CHECK_EQ(br.qp->state, IBV_QPS_RTS);
 	CHECK_EQ(br.qp->req.bytes_done, SMALL_BYTES);
 	a_before = moved(ar, A_QPS);
@@ -183,6 +186,7 @@ static void test_qps_take_turns(void)
 
 	for (i = 0; i < A_QPS; i++)
 		start[i] = ar[i].qp->req.bytes_done;
+	d.mixed_until_ns = 0;
 	for (round = 0; round < 2 * A_QPS; round++) {
 		CHECK(ud_engine_poll(&d));
 		/* Alone, A moves one quantum per round. */
@@ -191,6 +195,7 @@ static void test_qps_take_turns(void)
 	}
 	for (i = 0; i < A_QPS; i++)
 		CHECK_EQ(ar[i].qp->req.bytes_done - start[i], 2 * d.quantum);
+	CHECK_EQ(d.mixed_until_ns, 0);	/* a lone stream never pauses */
 }
 
 /*
@@ -212,6 +217,7 @@ static void test_equal_shares(void)
 		CHECK_EQ(br.qp->req.bytes_done - b0, d.quantum);
 		CHECK_EQ(moved(ar, A_QPS) - a0, d.quantum);
 	}
+	CHECK_EQ(d.mixed_until_ns, 0);	/* nor do streams side by side */
 }
 
 /* The last QP gone, A leaves the rounds; freeing it leaves no trace. */
