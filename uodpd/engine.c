@@ -9,7 +9,8 @@
  * until they are spent.  A step never moves more than what is left
  * (step_len() in engine_send.c), so one context's 1 GiB READ moves one
  * quantum, then every other context with work has its turn: a ping-pong's
- * small WQE waits behind at most a quantum of each other context, however
+ * small WQE waits behind at most a quantum of each other context, and a
+ * message's end of less than a quantum that context then owes, however
  * many QPs those have.  The next turn of a context starts at the QP after
  * the one that spent its deficit, so its QPs share its turns as the
  * contexts share the rounds.  A context that runs out of work keeps no

@@ -318,11 +318,23 @@ static enum ud_step rc_claim(struct uodpd *d, struct ud_qp *qp,
  * most what the QP's context may still move this round (engine.c), so its
  * turn ends at its quantum, not a step later.
  */
-static uint64_t step_len(const struct ud_qp *qp, uint64_t total)
+/*
+ * The bytes of the next step: at most UD_STEP_BYTES and what the context
+ * has left of its quantum; but what is left of a message, if it is no
+ * more than a quantum, goes in one step and the context owes the rest to
+ * its next turn (DRR's debt).  Cutting it at the deficit instead would,
+ * once a completed WQE's 64 bytes shifted the deficit, split every
+ * quantum-sized message in two steps (measured: ib_write_bw 64 KiB 28%
+ * slower at a 64 KiB quantum).
+ */
+static uint64_t step_len(const struct uodpd *d, const struct ud_qp *qp,
+			 uint64_t total)
 {
 	uint64_t left = total - qp->req.bytes_done, max = UD_STEP_BYTES;
 	int64_t deficit = qp->ctx->sched.deficit;
 
+	if (left <= d->quantum && left <= max)
+		return left;
 	if (deficit > 0 && (uint64_t)deficit < max)
 		max = (uint64_t)deficit;
 	return left < max ? left : max;
@@ -418,7 +430,7 @@ static enum ud_step rc_send(struct uodpd *d, struct ud_qp *qp,
 	dst = (struct ud_xfer_side){ .pdn = claim->pdn,
 				     .access = IBV_ACCESS_LOCAL_WRITE,
 				     .sgl = &claim->sgl };
-	n = step_len(qp, w->sgl.total);
+	n = step_len(d, qp, w->sgl.total);
 	switch (ud_xfer(d, &src, qp->req.bytes_done, &dst, qp->req.bytes_done,
 			n, &st)) {
 	case UD_XFER_OK:
@@ -589,7 +601,7 @@ static enum ud_step rc_write(struct uodpd *d, struct ud_qp *qp,
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
 	local_side(qp, w, 0, &src);
-	n = step_len(qp, w->sgl.total);
+	n = step_len(d, qp, w->sgl.total);
 	step = rdma_xfer_result(d, qp, peer, w,
 				ud_xfer(d, &src, qp->req.bytes_done, &dst,
 					qp->req.bytes_done, n, &st), true, n);
@@ -631,7 +643,7 @@ static enum ud_step rc_read(struct uodpd *d, struct ud_qp *qp,
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR);
 	local_side(qp, w, IBV_ACCESS_LOCAL_WRITE, &dst);
-	n = step_len(qp, w->sgl.total);
+	n = step_len(d, qp, w->sgl.total);
 	step = rdma_xfer_result(d, qp, peer, w,
 				ud_xfer(d, &src, qp->req.bytes_done, &dst,
 					qp->req.bytes_done, n, &st), false, n);
