@@ -210,17 +210,18 @@ static bool qp_poll(struct uodpd *d, struct ud_qp *qp)
 	}
 }
 
-/*
- * ctx's turn in this round: its QPs in turn until its deficit is spent.  A
- * deficit that starts a turn is at most 0 (what the last step overdrew:
- * below UD_QUANTUM_MIN, see UD_WQE_COST_BYTES), so every turn can move.
- */
 enum ud_turn {
 	UD_TURN_IDLE,		/* nothing moved */
 	UD_TURN_LIGHT,		/* moved, and ran out of work: latency-bound */
 	UD_TURN_HEAVY,		/* spent its whole quantum: bandwidth-bound */
 };
 
+/*
+ * ctx's turn in this round: its QPs in turn until its deficit is spent.  A
+ * turn may end in debt, by less than a quantum plus UD_WQE_COST_BYTES (a
+ * message's end goes in one step, see step_len()); a turn that starts in
+ * debt after its quantum is added moves nothing, and the next one does.
+ */
 static enum ud_turn ctx_turn(struct uodpd *d, struct ud_ctx *ctx)
 {
 	struct ud_sched *sched = &ctx->sched;

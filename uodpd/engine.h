@@ -19,8 +19,7 @@
 /*
  * What a completed WQE costs its context beyond the bytes it moved, so a
  * context of empty WQEs (NOPs, zero-length SENDs) spends its turn too:
- * about its 64-byte WQE and CQE.  A turn overdraws its deficit by at most
- * this plus a UD message (an MTU and the GRH), below UD_QUANTUM_MIN.
+ * about its 64-byte WQE and CQE.
  */
 #define UD_WQE_COST_BYTES 64
 /* How long a round with a light and a heavy context counts (loop.c). */
