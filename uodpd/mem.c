@@ -219,6 +219,14 @@ static int check_access(uint32_t access)
 	return 0;
 }
 
+uint64_t ud_mr_npages(uint64_t addr, uint64_t length)
+{
+	uint64_t first = addr & ~(UODPD_PAGE_SIZE - 1);
+
+	return (addr + length - first + UODPD_PAGE_SIZE - 1) >>
+	       UODPD_PAGE_SHIFT;
+}
+
 /* ib_access_writable(): pinned with FOLL_WRITE, so a write fault. */
 static bool access_writable(uint32_t access)
 {
@@ -362,8 +370,7 @@ static int odp_mr_register(struct uodpd *d, struct ud_ctx *ctx,
 	mr->odp = true;
 	mr->implicit = mr_is_implicit(addr, length, access);
 	if (!mr->implicit)
-		mr->npages = ((addr + length + UODPD_PAGE_SIZE - 1) >>
-			      UODPD_PAGE_SHIFT) - (addr >> UODPD_PAGE_SHIFT);
+		mr->npages = ud_mr_npages(addr, length);
 	mr_fill(mr, 0, ctx, pdn, addr, length, iova, access);
 	ret = ud_odp_mr_init(d, ctx, mr);
 	if (ret) {
@@ -397,7 +404,7 @@ static int pinned_mr_register(struct uodpd *d, struct ud_ctx *ctx,
 	uint32_t id;
 	int ret;
 
-	mr->npages = ud_pin_npages(addr, length);
+	mr->npages = ud_mr_npages(addr, length);
 	ret = ud_pin_charge(d, ctx, mr->npages, memlock_pages, &mr->pin);
 	if (ret)
 		goto err_free;

@@ -107,14 +107,6 @@ static void drop(struct uodpd *d, struct ud_pin_acct *acct)
 	free(acct);
 }
 
-uint64_t ud_pin_npages(uint64_t addr, uint64_t length)
-{
-	uint64_t first = addr & ~(UODPD_PAGE_SIZE - 1);
-
-	return (addr + length - first + UODPD_PAGE_SIZE - 1) >>
-	       UODPD_PAGE_SHIFT;
-}
-
 int ud_pin_charge(struct uodpd *d, struct ud_ctx *ctx, uint64_t npages,
 		  uint64_t limit_pages, struct ud_pin_acct **out)
 {
@@ -220,7 +212,7 @@ int ud_pin_caller_limit(const struct ud_call *c, struct uodpd *d,
 	limit = rl.rlim_cur == RLIM_INFINITY ? UD_PIN_UNLIMITED :
 		(uint64_t)rl.rlim_cur >> UODPD_PAGE_SHIFT;
 	npages = addr + length < addr ? UINT64_MAX :
-		 ud_pin_npages(addr, length);
+		 ud_mr_npages(addr, length);
 	/*
 	 * capable(CAP_IPC_LOCK) only past the limit, as ib_umem_get asks
 	 * it (it reads /proc/PID/status: the dearest part here).  It is the

@@ -304,8 +304,6 @@ struct uodpd {
 #define UD_BOUNCE_SIZE (1u << 20)
 
 /* ---- pinned pages per process (pin.c) ---- */
-/* Pages of [addr, addr+length) (ib_umem_num_pages); no overflow. */
-uint64_t ud_pin_npages(uint64_t addr, uint64_t length);
 /*
  * Charge npages to ctx's process (as ib_umem_get adds them to the mm's
  * pinned_vm): 0 and *acct, or -ENOMEM when its pinned pages would pass
@@ -505,6 +503,11 @@ int ud_mr_register(struct uodpd *d, struct ud_ctx *ctx, uint32_t pdn,
 		   struct ud_mr **out);
 /* Unlink from the key table and the context, free. */
 void ud_mr_destroy(struct uodpd *d, struct ud_mr *mr);
+/*
+ * Pages of [addr, addr+length) (ib_umem_num_pages), for a range whose end
+ * rounded up to a page does not wrap (mr_validate's rule).
+ */
+uint64_t ud_mr_npages(uint64_t addr, uint64_t length);
 
 /* ---- queue memory (qmem.c) ---- */
 /*
