@@ -213,11 +213,8 @@ static int map_chunk(struct ud_mr *mr, int pagemap_fd, uint64_t pn,
 static int map_faulting(struct ud_mr *mr, uint64_t *pn, uint64_t end,
 			uint8_t bits, uint64_t deadline_ns, uint64_t *mapped)
 {
-	char path[64];
-	int fd, ret = 0;
+	int fd = ud_odp_pagemap_open(mr->ctx), ret = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)mr->ctx->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	while (*pn < end && !ret) {
 		uint64_t n = end - *pn < UD_ODP_CHILD_PAGES ? end - *pn :
 							 UD_ODP_CHILD_PAGES;
@@ -253,13 +250,11 @@ static int map_resident(struct ud_mr *mr, uint64_t *pn, uint64_t end,
 {
 	struct ud_odp_ctx *o = mr->ctx->odp;
 	const struct ud_odp_vma *v, *last;
-	char path[64];
 	int fd, ret = 0;
 
 	if (!o->vmas_valid && vmas_load(mr->ctx))
 		return -EFAULT;
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)mr->ctx->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = ud_odp_pagemap_open(mr->ctx);
 	if (fd < 0)
 		return -EFAULT;
 	last = o->vmas + o->nvmas;

@@ -325,6 +325,14 @@ static int mark_scanned(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
 	return ret;
 }
 
+int ud_odp_pagemap_open(const struct ud_ctx *ctx)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->pid);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 int ud_odp_mark_resident(struct ud_mr *mr, int pagemap_fd, uint64_t *lo,
 			 uint64_t hi, uint8_t bits, uint64_t deadline_ns,
 			 uint64_t *mapped)
@@ -386,8 +394,7 @@ static void initial_presence(struct ud_ctx *ctx, struct ud_mr *mr)
 	int pm;
 	FILE *maps;
 
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->pid);
-	pm = open(path, O_RDONLY | O_CLOEXEC);
+	pm = ud_odp_pagemap_open(ctx);
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)ctx->pid);
 	maps = fopen(path, "re");
 	if (pm < 0 || !maps) {

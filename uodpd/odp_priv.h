@@ -82,6 +82,8 @@ bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn);
 #define PAGEMAP_PRESENT (1ull << 63)
 #define PAGEMAP_CHUNK 512		/* entries per pread */
 
+/* ctx's process's /proc/PID/pagemap, read-only: an fd or -1. */
+int ud_odp_pagemap_open(const struct ud_ctx *ctx);
 /*
  * Raise to bits the pages of [*lo, hi) (page numbers) that the pagemap
  * (fd) says are resident; *mapped counts those that changed, *lo ends
