@@ -73,14 +73,6 @@ static void parse_env(struct ud_options *opt)
 		ud_warn("ignoring UODPD_QUANTUM_KIB=%s", quantum);
 }
 
-/* Where the shared daemon listens unless --socket says otherwise. */
-static const char *default_socket(void)
-{
-	const char *env = getenv(UD_DAEMON_SOCKET_ENV);
-
-	return env && *env ? env : UD_DAEMON_SOCKET_DEFAULT;
-}
-
 static int parse_args(int argc, char **argv, struct ud_options *opt)
 {
 	static const struct option longopts[] = {
@@ -167,7 +159,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		return -EINVAL;
 	}
 	if (!opt->socket_path)
-		opt->socket_path = default_socket();
+		opt->socket_path = ud_daemon_socket();
 	return 0;
 
 bad:

@@ -34,6 +34,7 @@
 #define UD_CDEV_OPEN_FLAGS (O_RDWR | O_CLOEXEC)
 
 #include <stdint.h>
+#include <stdlib.h>
 
 /* The environment variable uodp-run sets to the service socket's path. */
 #define UD_SOCKET_ENV "UODP_SOCKET"
@@ -47,6 +48,13 @@
 #ifndef UD_DAEMON_SOCKET_DEFAULT
 #define UD_DAEMON_SOCKET_DEFAULT "/run/uodp/uodpd.sock"
 #endif
+
+static inline const char *ud_daemon_socket(void)
+{
+	const char *env = getenv(UD_DAEMON_SOCKET_ENV);
+
+	return env && *env ? env : UD_DAEMON_SOCKET_DEFAULT;
+}
 
 enum ud_service_opcode {
 	UD_SERVICE_ATTACH = 0x75640001u,	/* the listener; no answer body */

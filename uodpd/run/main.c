@@ -448,13 +448,6 @@ static int exit_code(int status)
 	return RUN_EXIT_FAILURE;
 }
 
-static const char *shared_socket(void)
-{
-	const char *env = getenv(UD_DAEMON_SOCKET_ENV);
-
-	return env && *env ? env : UD_DAEMON_SOCKET_DEFAULT;
-}
-
 static const char *attach_hint(int err)
 {
 	switch (err) {
@@ -476,7 +469,7 @@ static const char *attach_hint(int err)
 static int find_shared_daemon(struct run_state *st,
 			      struct ud_service_info *info)
 {
-	const char *path = shared_socket();
+	const char *path = ud_daemon_socket();
 	int ret;
 
 	if (st->mode == RUN_MODE_PRIVATE)
