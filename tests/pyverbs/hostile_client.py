@@ -16,14 +16,10 @@ import sys
 import pyverbs.enums as e
 from pyverbs.wr import SGE
 
-from uodp_base import (RC_RTR_MASK, XRC_INI_RTR_MASK, XRC_TGT_RTS_MASK,
-                       Side, make_xrc_recv_qp, make_xrc_send_qp,
-                       make_xrc_srq, make_xrcd, new_rc_qp, pattern, poll_cq,
-                       rc_connect, send_wr)
+from uodp_base import (FAST_RETRY, Side, make_xrc_loopback, new_rc_qp,
+                       pattern, poll_cq, rc_connect, send_wr)
 
 SIZE = 8192
-FAST_RETRY = dict(timeout=1, retry_cnt=1, max_rd_atomic=1,
-                  max_dest_rd_atomic=1)
 
 
 class Attacker:
@@ -51,15 +47,7 @@ class Attacker:
 
     def xrc_pair(self):
         """An XRC domain, SRQ and connected INI -> TGT pair of its own."""
-        xrcd, tmp, fd = make_xrcd(self.side)
-        srq = make_xrc_srq(self.side, xrcd)
-        tgt = make_xrc_recv_qp(self.side, xrcd)
-        ini = make_xrc_send_qp(self.side)
-        rc_connect(ini, self.side, self.side, tgt.qp_num, access=0,
-                   rtr_mask=XRC_INI_RTR_MASK, **FAST_RETRY)
-        rc_connect(tgt, self.side, self.side, ini.qp_num,
-                   rtr_mask=RC_RTR_MASK, rts_mask=XRC_TGT_RTS_MASK,
-                   **FAST_RETRY)
+        xrcd, tmp, fd, srq, tgt, ini = make_xrc_loopback(self.side)
         self.keep += [xrcd, tmp, fd, tgt]
         return srq, ini
 

@@ -23,19 +23,15 @@ import pyverbs.enums as e
 from pyverbs.pyverbs_error import PyverbsRDMAError
 from pyverbs.wr import SGE
 
-from uodp_base import (IB_PORT, QPAttr, RC_RTR_MASK, UC_RTR_MASK,
-                       UC_RTS_MASK, UD_QKEY, XRC_INI_RTR_MASK,
-                       XRC_TGT_RTS_MASK, UodpTestCase, expect_no_completion,
-                       make_ah, make_ud_qp, make_xrc_recv_qp,
-                       make_xrc_send_qp, make_xrc_srq, make_xrcd, new_rc_qp,
+from uodp_base import (FAST_RETRY, IB_PORT, QPAttr, UC_RTR_MASK,
+                       UC_RTS_MASK, UD_QKEY, UodpTestCase,
+                       expect_no_completion, make_ah, make_ud_qp,
+                       make_xrc_loopback, make_xrc_srq, make_xrcd, new_rc_qp,
                        pattern, poll_cq, rc_connect, recv_wr, send_wr)
 from uodp_odp import implicit_mr
 
 SIZE = 8192
 CAP_NET_RAW = 13
-# A refused RC request is a packet nobody acknowledges: fail fast.
-FAST_RETRY = dict(timeout=1, retry_cnt=1, max_rd_atomic=1,
-                  max_dest_rd_atomic=1)
 
 
 def has_cap(cap):
@@ -249,17 +245,10 @@ class IsolationTest(UodpTestCase):
 
     def xrc_own_pair(self, side):
         """side's XRC domain, SRQ and a connected INI -> TGT pair."""
-        xrcd, tmp, fd = make_xrcd(side)
+        xrcd, tmp, fd, srq, tgt, ini = make_xrc_loopback(side)
         self.xrc_objs.append((xrcd, tmp))
         self.addCleanup(tmp.close)
         self.addCleanup(os.close, fd)
-        srq = make_xrc_srq(side, xrcd)
-        tgt = make_xrc_recv_qp(side, xrcd)
-        ini = make_xrc_send_qp(side)
-        rc_connect(ini, side, side, tgt.qp_num, access=0,
-                   rtr_mask=XRC_INI_RTR_MASK, **FAST_RETRY)
-        rc_connect(tgt, side, side, ini.qp_num, rtr_mask=RC_RTR_MASK,
-                   rts_mask=XRC_TGT_RTS_MASK, **FAST_RETRY)
         side.qps.append(tgt)	# alive as long as the side
         return xrcd, srq, ini
 

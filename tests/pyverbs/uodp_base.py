@@ -323,6 +323,26 @@ def make_xrc_send_qp(side, max_send_wr=64):
     return QP(side.ctx, attr)
 
 
+# A refused RC request is a packet nobody acknowledges: fail fast.
+FAST_RETRY = dict(timeout=1, retry_cnt=1, max_rd_atomic=1,
+                  max_dest_rd_atomic=1)
+
+
+def make_xrc_loopback(side):
+    """side's XRC domain, SRQ and an INI -> TGT pair connected to each
+    other (retrying fast): (xrcd, its file, the file's fd, srq, tgt, ini).
+    The caller keeps the file, the fd and tgt for as long as it uses ini."""
+    xrcd, tmp, fd = make_xrcd(side)
+    srq = make_xrc_srq(side, xrcd)
+    tgt = make_xrc_recv_qp(side, xrcd)
+    ini = make_xrc_send_qp(side)
+    rc_connect(ini, side, side, tgt.qp_num, access=0,
+               rtr_mask=XRC_INI_RTR_MASK, **FAST_RETRY)
+    rc_connect(tgt, side, side, ini.qp_num, rtr_mask=RC_RTR_MASK,
+               rts_mask=XRC_TGT_RTS_MASK, **FAST_RETRY)
+    return xrcd, tmp, fd, srq, tgt, ini
+
+
 def make_ud_qp(side, qkey=UD_QKEY, max_send_wr=64, max_recv_wr=64):
     cap = QPCap(max_send_wr=max_send_wr, max_recv_wr=max_recv_wr,
                 max_send_sge=2, max_recv_sge=2)
