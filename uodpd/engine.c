@@ -241,16 +241,54 @@ static enum ud_turn ctx_turn(struct uodpd *d, struct ud_ctx *ctx)
 	return progress ? UD_TURN_LIGHT : UD_TURN_IDLE;
 }
 
+/*
+ * While the engine is shared (a round in which a light and a heavy context
+ * both moved, on CPUs the loop competes for, in the last
+ * UD_MIXED_WINDOW_NS), a context whose last turn was heavy has its next
+ * one only UD_BULK_PERIOD_NS after the last heavy turn: the stream moves a
+ * quantum at a time when the loop is awake anyway (maybe_share_cpu() in
+ * loop.c).
+ * Its skipped turn counts as heavy, so the loop sees work and the sharing
+ * goes on while the light context does.
+ */
+static bool bulk_skips(const struct uodpd *d, const struct ud_ctx *ctx,
+		       uint64_t now)
+{
+	return ctx->sched.bulk && ud_engine_shared(d, now) &&
+	       now < d->bulk_due_ns &&
+	       d->light_rounds < UD_LIGHT_STREAK;
+}
+
+bool ud_engine_shared(const struct uodpd *d, uint64_t now)
+{
+	return now < d->mixed_until_ns;
+}
+
 bool ud_engine_poll(struct uodpd *d)
 {
 	bool turns[UD_TURN_HEAVY + 1] = { false };
+	uint64_t now = ud_now_ns();
+	enum ud_turn turn;
 	struct ud_ctx *ctx;
 
-	list_for_each_safe(&d->sched_ctxs, ctx, tmp, struct ud_ctx, sched.link)
-		turns[ctx_turn(d, ctx)] = true;
-	/* A ping-pong beside a stream: the loop shares the CPU (loop.c). */
-	if (turns[UD_TURN_LIGHT] && turns[UD_TURN_HEAVY])
-		d->mixed_until_ns = ud_now_ns() + UD_MIXED_WINDOW_NS;
+	list_for_each_safe(&d->sched_ctxs, ctx, tmp, struct ud_ctx, sched.link) {
+		if (bulk_skips(d, ctx, now)) {
+			turns[UD_TURN_HEAVY] = true;
+			continue;
+		}
+		turn = ctx_turn(d, ctx);
+		ctx->sched.bulk = turn == UD_TURN_HEAVY;
+		if (ctx->sched.bulk) {
+			d->bulk_due_ns = now + UD_BULK_PERIOD_NS;
+			d->light_rounds = 0;
+		}
+		turns[turn] = true;
+	}
+	if (turns[UD_TURN_LIGHT] && turns[UD_TURN_HEAVY] &&
+	    now < d->cpu_contended_until_ns &&
+	    d->mixed_until_ns < now + UD_MIXED_WINDOW_NS)
+		d->mixed_until_ns = now + UD_MIXED_WINDOW_NS;
+	d->light_rounds = turns[UD_TURN_LIGHT] ? d->light_rounds + 1 : 0;
 	return turns[UD_TURN_LIGHT] || turns[UD_TURN_HEAVY];
 }
 

@@ -22,8 +22,15 @@
  * about its 64-byte WQE and CQE.
  */
 #define UD_WQE_COST_BYTES 64
-/* How long a round with a light and a heavy context counts (loop.c). */
-#define UD_MIXED_WINDOW_NS 2000000ull
+/*
+ * Sharing (engine.c, loop.c): how long a round with a light and a heavy
+ * context counts, how often a heavy context then has a turn, and after
+ * how many rounds in a row with light work it has one anyway (a flood of
+ * small WQEs keeps the loop busy: no ping-pong waits for it to sleep).
+ */
+#define UD_MIXED_WINDOW_NS 20000000ull
+#define UD_BULK_PERIOD_NS 1800000ull
+#define UD_LIGHT_STREAK 4
 #define UD_MAX_WQE_BYTES (MLX5_SEND_WQE_MAX_WQEBBS * MLX5_SEND_WQE_BB)
 #define UD_GRH_BYTES 40
 

@@ -59,6 +59,7 @@ struct ud_sched {
 	struct list_node link;		/* the daemon's scheduled contexts */
 	struct list_head qps;		/* its QPs with a send queue, in turn */
 	int64_t deficit;		/* bytes it may still move this round */
+	bool bulk;			/* its last turn spent its quantum */
 };
 
 #endif /* UODPD_ENGINE_TYPES_H */

@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "engine.h"
 #include "loop.h"
 #include "odp_priv.h"
 #include "uverbs.h"
@@ -184,15 +186,24 @@ static void check_all_arms(struct uodpd *d)
 		ud_ctx_check_arms(ctx);
 }
 
-/* Announce sleep, look once more, then block until something happens. */
-static void sleep_until_work(struct uodpd *d)
+/*
+ * Announce a sleep, look at the records once more, and block until
+ * something happens or the timeout if that look found nothing: any work
+ * for an idle loop, light work for a loop sharing the CPU (whose rounds
+ * always count a waiting stream as work).
+ */
+static void sleep_announced(struct uodpd *d, bool sharing,
+			    const struct timespec *(*timeout)(struct uodpd *,
+							      struct timespec *))
 {
 	struct timespec ts;
+	bool progress;
 
 	set_need_wakeup(d, 1);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (!ud_engine_poll(d))
-		handle_events(d, sleep_timeout(d, &ts));
+	progress = ud_engine_poll(d);
+	if (sharing ? !d->light_rounds : !progress)
+		handle_events(d, timeout(d, &ts));
 	set_need_wakeup(d, 0);
 	if (!d->doorbell_fd)
 		check_all_arms(d);	/* arms too were rung unheard */
@@ -206,40 +217,80 @@ static void sleep_until_work(struct uodpd *d)
  * each message waited a tick (measured: 8 ms per ping-pong iteration
  * next to a 1 GiB READ stream, 180 times its alone figure).  So while a
  * light context (it ran out of work in its turn) and a heavy one (it
- * spent its quantum) share the engine (for UD_MIXED_WINDOW_NS after such
- * a round), the loop sleeps UD_SHARE_PAUSE_NS after every
- * UD_SHARE_SLICE_NS of work, announcing it as any sleep (need_wakeup): a
- * doorbell ends the pause at once and its WQE is served in the next
- * round.  A lone stream, or streams only, never pause.
- * tests/bench/fairness.sh measures it.
+ * spent its quantum) share the engine on CPUs the loop competes for
+ * (engine.c: d->mixed_until_ns), the stream's turns are rationed and the
+ * loop, after UD_SHARE_SLICE_NS of work, sleeps until a doorbell, a
+ * transport timer or the end of the sharing, announced as any sleep
+ * (need_wakeup, a fence, a last look at the records: without that look a
+ * doorbell rung just before need_wakeup went unheard until the pause
+ * ended, measured 6 ms per iteration of a ping-pong waiting for events).
+ * It does not wake up for the stream: a timer wakeup takes a core from a
+ * ping-pong process in the middle of its conversation, and
+ * measured, a wakeup every 1.8 ms for one quantum of the stream made the
+ * ping-pong 12 times slower where riding on its doorbells costs 3 times
+ * (about what a plain spinning process costs it).  Without the doorbell
+ * eventfd nothing can end a pause, which then lasts UD_SHARE_POLL_NS.
+ * A lone stream, or streams only, never pause.  tests/bench/fairness.sh
+ * measures it.
  */
 #define UD_SHARE_SLICE_NS 20000ull
-#define UD_SHARE_PAUSE_NS 200000ull
+#define UD_SHARE_POLL_NS 200000ull
 
-static void share_cpu(struct uodpd *d)
+/* A pause lasts until the next transport timer or the end of the sharing. */
+static const struct timespec *share_timeout(struct uodpd *d,
+					    struct timespec *ts)
 {
-	static const struct timespec pause = { .tv_nsec = UD_SHARE_PAUSE_NS };
+	uint64_t end = ud_engine_next_deadline(d), now = ud_now_ns(), ns;
 
-	set_need_wakeup(d, 1);
-	atomic_thread_fence(memory_order_seq_cst);
-	handle_events(d, &pause);
-	set_need_wakeup(d, 0);
+	if (end > d->mixed_until_ns)
+		end = d->mixed_until_ns;
+	if (!d->doorbell_fd && end > now + UD_SHARE_POLL_NS)
+		end = now + UD_SHARE_POLL_NS;
+	ns = end > now ? end - now : 0;
+	ts->tv_sec = (time_t)(ns / 1000000000ull);
+	ts->tv_nsec = (long)(ns % 1000000000ull);
+	return ts;
 }
 
 /* After a pass that made progress: pause if it is time to share. */
 static void maybe_share_cpu(struct uodpd *d, uint64_t now,
 			    uint64_t *busy_since)
 {
-	if (now >= d->mixed_until_ns) {
+	if (!ud_engine_shared(d, now)) {
 		*busy_since = 0;
 		return;
 	}
 	if (!*busy_since) {
 		*busy_since = now;
 	} else if (now - *busy_since >= UD_SHARE_SLICE_NS) {
-		share_cpu(d);
+		sleep_announced(d, true, share_timeout);
 		*busy_since = 0;
 	}
+}
+
+/*
+ * Whether the loop competes for the CPUs: its thread was preempted (an
+ * involuntary context switch) in the last UD_CONTENDED_HOLD_NS.  Only then
+ * does its copying take a core from the applications, and only then does
+ * the engine ration a stream beside a ping-pong; on a machine with cores
+ * to spare both run at full speed.  Looked at every UD_CONTENDED_CHECK_NS
+ * while busy (getrusage(2), RUSAGE_THREAD).
+ */
+#define UD_CONTENDED_CHECK_NS 1000000ull
+#define UD_CONTENDED_HOLD_NS 1000000000ull
+
+static void check_contention(struct uodpd *d, uint64_t now)
+{
+	struct rusage ru;
+
+	if (now - d->contention_checked_ns < UD_CONTENDED_CHECK_NS)
+		return;
+	d->contention_checked_ns = now;
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return;
+	if ((uint64_t)ru.ru_nivcsw != d->preemptions)
+		d->cpu_contended_until_ns = now + UD_CONTENDED_HOLD_NS;
+	d->preemptions = (uint64_t)ru.ru_nivcsw;
 }
 
 int ud_daemon_run(struct uodpd *d)
@@ -270,13 +321,14 @@ int ud_daemon_run(struct uodpd *d)
 		if (progressed) {
 			last_progress = now;
 			d->poll_ns = 0;
+			check_contention(d, now);
 			maybe_share_cpu(d, now, &busy_since);
 			continue;
 		}
 		busy_since = 0;
 		if (now - last_progress < d->idle_spin_ns)
 			continue;
-		sleep_until_work(d);
+		sleep_announced(d, false, sleep_timeout);
 		last_progress = last_check = ud_now_ns();
 	}
 	return 0;

@@ -267,6 +267,11 @@ struct uodpd {
 	uint64_t quantum;		/* bytes a context moves per round */
 	uint64_t engine_bytes;		/* message bytes moved (ud_xfer) */
 	uint64_t mixed_until_ns;	/* a light context shares with a heavy one */
+	uint64_t cpu_contended_until_ns;	/* the loop was preempted */
+	uint64_t contention_checked_ns;	/* loop.c's last look */
+	uint64_t preemptions;		/* its thread's ru_nivcsw then */
+	uint64_t bulk_due_ns;		/* heavy contexts' next turn, if shared */
+	uint32_t light_rounds;		/* rounds in a row light ones moved */
 	struct list_head xrcds;
 	struct ud_idr pds, mrs, cqs, srqs, qps, xrcd_ids;
 	uint8_t mr_variant;		/* key byte of the next MR (mem.c) */
@@ -584,6 +589,8 @@ uint32_t ud_async_take_back(struct ud_ctx *ctx, uint64_t element,
 bool ud_engine_poll(struct uodpd *d);
 /* Earliest engine timer in ns (UINT64_MAX if none). */
 uint64_t ud_engine_next_deadline(struct uodpd *d);
+/* A light context shares the engine with a heavy one (engine.c). */
+bool ud_engine_shared(const struct uodpd *d, uint64_t now);
 /*
  * A QP with a send queue enters its context's turns when created and
  * leaves them when destroyed; a context is scheduled while it has one.

@@ -166,6 +166,7 @@ static void test_bystander(void)
 		post_read(&ar[i], &a, STREAM_BYTES);
 	post_read(&br, &b, SMALL_BYTES);
 	CHECK_EQ(d.mixed_until_ns, 0);
+	d.cpu_contended_until_ns = UINT64_MAX;	/* the loop was preempted */
 	for (polls = 0; polls < 100 && !done(&br); polls++)
 		CHECK(ud_engine_poll(&d));
 	CHECK(done(&br));
@@ -176,6 +177,63 @@ static void test_bystander(void)
 	a_before = moved(ar, A_QPS);
 	CHECK(a_before <= d.quantum);
 	CHECK(a_before > 0);	/* A was first and had its turn */
+}
+
+/* One poll with a 4 KiB READ of B posted: what A moved in it. */
+static uint64_t round_with_b(void)
+{
+	uint64_t a0 = moved(ar, A_QPS);
+
+	post_read(&br, &b, SMALL_BYTES);
+	CHECK(ud_engine_poll(&d));
+	CHECK(done(&br));
+	return moved(ar, A_QPS) - a0;
+}
+
+/*
+ * Shared, A's stream is rationed: a turn UD_BULK_PERIOD_NS after its last
+ * one, or after UD_LIGHT_STREAK rounds in a row of B's work; B is served
+ * in every round, and a round in which A waits still counts as work (the
+ * loop shares the CPU rather than sleeping).
+ */
+static void test_stream_rationed(void)
+{
+	uint64_t a0;
+	int round;
+
+	CHECK(ud_engine_shared(&d, ud_now_ns()));
+	/* Neither the sharing nor A's wait ends while a slow run looks. */
+	d.mixed_until_ns = UINT64_MAX;
+	d.bulk_due_ns = UINT64_MAX;
+	CHECK_EQ(round_with_b(), 0);
+	a0 = moved(ar, A_QPS);
+	for (round = 0; round < 8; round++)
+		CHECK(ud_engine_poll(&d));	/* B idle, A waits */
+	CHECK_EQ(moved(ar, A_QPS), a0);
+	d.bulk_due_ns = 0;			/* its period passed */
+	CHECK(ud_engine_poll(&d));
+	CHECK_EQ(moved(ar, A_QPS) - a0, d.quantum);
+	CHECK(d.bulk_due_ns > ud_now_ns());	/* and waits again, */
+	CHECK(d.bulk_due_ns <= ud_now_ns() + UD_BULK_PERIOD_NS);
+	a0 = moved(ar, A_QPS);
+	d.bulk_due_ns = UINT64_MAX;		/* (for a slow run too) */
+	CHECK(ud_engine_poll(&d));
+	CHECK_EQ(moved(ar, A_QPS), a0);
+	for (round = 0; round < UD_LIGHT_STREAK; round++)
+		CHECK_EQ(round_with_b(), 0);
+	d.bulk_due_ns = UINT64_MAX;
+	CHECK_EQ(round_with_b(), d.quantum);	/* B's streak let A in */
+	CHECK(ud_engine_shared(&d, ud_now_ns()));
+}
+
+/* The CPUs not contended, B beside A's stream rations nothing. */
+static void test_uncontended(void)
+{
+	d.cpu_contended_until_ns = 0;
+	d.mixed_until_ns = 0;
+	CHECK_EQ(round_with_b(), d.quantum);
+	CHECK_EQ(round_with_b(), d.quantum);
+	CHECK(!ud_engine_shared(&d, ud_now_ns()));
 }
 
 /* A's QPs take A's turns in order: each moves the same bytes. */
@@ -260,6 +318,8 @@ int main(void)
 	/* Nothing posted: every context's turn finds no work. */
 	CHECK(!ud_engine_poll(&d));
 	test_bystander();
+	test_stream_rationed();
+	test_uncontended();
 	test_qps_take_turns();
 	test_equal_shares();
 	test_leave();
