@@ -134,6 +134,9 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 		case UD_EP_CHANNEL:
 			ud_channel_ready(d, id, ev[i].events);
 			break;
+		case UD_EP_ODP_UFFD:
+			ud_odp_uffd_ready(d, id, ev[i].events);
+			break;
 		}
 	}
 	return n;

@@ -50,6 +50,7 @@ struct ud_odp_ctx *ud_odp_ctx_get(struct ud_ctx *ctx)
 	o->ctx = ctx;
 	o->chan_wfd = -1;
 	o->stats_fd = -1;
+	o->uffd = -1;
 	list_head_init(&o->pending);
 	list_head_init(&o->prefetch);
 	list_head_init(&o->faults);
@@ -441,6 +442,8 @@ void ud_odp_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 
 	if (!o)
 		return;
+	/* While its MRs are there to unregister. */
+	ud_odp_uffd_detach(d, ctx);
 	/* The channel goes, and every fault the context owns with it. */
 	ud_odp_channel_close(d, ctx);
 	ud_odp_prefetch_drop(d, ctx);

@@ -184,8 +184,8 @@ static void resident_pages(int fd, uint64_t pn, uint64_t n, bool *resident)
  * madvise: one pagemap read then replaces a fault-in per page, which
  * would hold the device's one thread for as long as a copy.
  */
-static int map_chunk(struct ud_mr *mr, int pagemap_fd, uint64_t pn,
-		     uint64_t n, uint8_t bits, uint64_t *mapped)
+static int map_chunk(struct uodpd *d, struct ud_mr *mr, int pagemap_fd,
+		     uint64_t pn, uint64_t n, uint8_t bits, uint64_t *mapped)
 {
 	uint64_t batch[PAGEMAP_CHUNK], i;
 	bool resident[PAGEMAP_CHUNK], changed;
@@ -198,6 +198,18 @@ static int map_chunk(struct ud_mr *mr, int pagemap_fd, uint64_t pn,
 		    !(ud_odp_pte_get(mr, pn + i) & UD_PTE_PRESENT))
 			batch[nfault++] = pn + i;
 	ret = nfault ? fault_in(mr->ctx, batch, nfault) : 0;
+	/*
+	 * Pages that went while they were looked up or faulted in are not
+	 * marked present: the notifier's events are read first, and one
+	 * over the chunk makes the caller come back (mmu_interval_read_retry).
+	 * A REMOVE's pages go only once its event is read, so none can go
+	 * between this and the entries set below.
+	 */
+	if (!ret && ud_odp_uffd_sync(d, mr->ctx, pn << UODPD_PAGE_SHIFT,
+				     (pn + n) << UODPD_PAGE_SHIFT)) {
+		UD_ODP_COUNT(d, mr->ctx, map_retries, 1);
+		return -EAGAIN;
+	}
 	for (i = 0; i < n && !ret; i++) {
 		ret = ud_odp_pte_raise(mr, pn + i, bits, &changed);
 		*mapped += changed;
@@ -210,8 +222,9 @@ static int map_chunk(struct ud_mr *mr, int pagemap_fd, uint64_t pn,
  * *pn ends where it stopped.  A hole fails its chunk untouched (the VMAs
  * were checked first, so only a racing munmap makes one).
  */
-static int map_faulting(struct ud_mr *mr, uint64_t *pn, uint64_t end,
-			uint8_t bits, uint64_t deadline_ns, uint64_t *mapped)
+static int map_faulting(struct uodpd *d, struct ud_mr *mr, uint64_t *pn,
+			uint64_t end, uint8_t bits, uint64_t deadline_ns,
+			uint64_t *mapped)
 {
 	int fd = ud_odp_pagemap_open(mr->ctx), ret = 0;
 
@@ -228,7 +241,7 @@ static int map_faulting(struct ud_mr *mr, uint64_t *pn, uint64_t end,
 			*pn = missing;
 			n = end - *pn < PAGEMAP_CHUNK ? end - *pn :
 							PAGEMAP_CHUNK;
-			ret = map_chunk(mr, fd, *pn, n, bits, mapped);
+			ret = map_chunk(d, mr, fd, *pn, n, bits, mapped);
 		}
 		if (ret)
 			break;
@@ -336,10 +349,12 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 		ret = map_resident(mr, &pn, end >> UODPD_PAGE_SHIFT,
 				   ud_odp_access_writes(mr->access),
 				   deadline_ns, &n);
+		/* What went meanwhile is zapped again before any access. */
+		ud_odp_uffd_sync(d, ctx, start, end);
 	} else {
 		ret = check_mapped(ctx, start, end, write);
 		if (!ret)
-			ret = map_faulting(mr, &pn, end >> UODPD_PAGE_SHIFT,
+			ret = map_faulting(d, mr, &pn, end >> UODPD_PAGE_SHIFT,
 					   UD_PTE_PRESENT |
 					   (write ? UD_PTE_WRITABLE : 0),
 					   deadline_ns, &n);
@@ -350,7 +365,8 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 	*mapped = n;
 	/* Bytes of the range, from its va, behind the page MAP stopped at. */
 	if (done && ret == -EAGAIN)
-		*done = (pn << UODPD_PAGE_SHIFT) - pva;
+		*done = pn << UODPD_PAGE_SHIFT > pva ?
+			(pn << UODPD_PAGE_SHIFT) - pva : 0;
 	else if (done && !ret)
 		*done = r->length;
 	return ret;

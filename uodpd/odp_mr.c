@@ -448,6 +448,11 @@ int ud_odp_mr_init(struct uodpd *d, struct ud_ctx *ctx, struct ud_mr *mr)
 	} else {
 		t->first_page = mr->addr >> UODPD_PAGE_SHIFT;
 		t->npages = mr->npages;
+		/*
+		 * On the notifier before the snapshot: a page that goes
+		 * between the two is then zapped by its event, read later.
+		 */
+		ud_odp_mmu_register(d, ctx, mr);
 		initial_presence(ctx, mr);
 	}
 	UD_ODP_COUNT(d, ctx, odp_mrs, 1);
@@ -462,6 +467,7 @@ void ud_odp_mr_fini(struct uodpd *d, struct ud_mr *mr)
 
 	if (!t)
 		return;
+	ud_odp_mmu_unregister(mr->ctx, mr);
 	if (mr->ctx->odp)
 		mr->ctx->odp->ctr.odp_mrs--;
 	dc = ud_odp_dev_ctr(d, mr->ctx);
@@ -474,25 +480,83 @@ void ud_odp_mr_fini(struct uodpd *d, struct ud_mr *mr)
 	mr->odp_tbl = NULL;
 }
 
-/* ---- invalidation (the engine found the pages gone) ---- */
+/* ---- invalidation ---- */
 
-void ud_odp_invalidate(struct uodpd *d, struct ud_mr *mr, uint64_t va,
-		       uint64_t len)
+/* Clear entries [i, end) of child c: how many were present. */
+static uint64_t child_zap(struct ud_odp_child *c, uint64_t i, uint64_t end)
+{
+	uint64_t zapped = 0;
+	uint8_t bits;
+
+	if (!i && end == UD_ODP_CHILD_PAGES) {
+		zapped = c->npresent;
+		c->npresent = c->nwritable = 0;
+		memset(c->pte, 0, sizeof(c->pte));
+		return zapped;
+	}
+	for (; i < end && c->npresent; i++) {
+		if (!(i % UD_PTES_PER_BYTE) && end - i >= UD_PTES_PER_BYTE &&
+		    !c->pte[i / UD_PTES_PER_BYTE]) {
+			i += UD_PTES_PER_BYTE - 1;	/* four empty at once */
+			continue;
+		}
+		bits = pte_read(c->pte, i);
+		if (!bits)
+			continue;
+		if (bits & UD_PTE_WRITABLE)
+			c->nwritable--;
+		pte_write(c->pte, i, 0);
+		c->npresent--;
+		zapped++;
+	}
+	return zapped;
+}
+
+uint64_t ud_odp_zap_range(struct ud_mr *mr, uint64_t pn, uint64_t last)
+{
+	struct ud_odp_mr *t = mr->odp_tbl;
+	uint64_t zapped = 0, lo, hi, n;
+	uint32_t i, out;
+	bool found;
+
+	if (pn < t->first_page)
+		pn = t->first_page;
+	if (last - t->first_page >= t->npages)
+		last = t->first_page + t->npages - 1;
+	if (pn > last || !t->nchildren)
+		return 0;
+	out = i = child_index(t, pn, &found);
+	for (; i < t->nchildren && t->children[i]->first_page <= last; i++) {
+		struct ud_odp_child *c = t->children[i];
+
+		lo = pn > c->first_page ? pn : c->first_page;
+		hi = c->first_page + UD_ODP_CHILD_PAGES - 1;
+		if (hi > last)
+			hi = last;
+		n = child_zap(c, lo - c->first_page, hi - c->first_page + 1);
+		zapped += n;
+		t->pages_present -= n;
+		if (!c->npresent) {
+			free(c);	/* emptied: memory follows what is mapped */
+			continue;
+		}
+		t->children[out++] = c;
+	}
+	if (out < i) {
+		memmove(&t->children[out], &t->children[i],
+			(t->nchildren - i) * sizeof(*t->children));
+		t->nchildren -= i - out;
+	}
+	return zapped;
+}
+
+/* [va, va+len) of mr (its address space) lost zapped pages: say so. */
+static void invalidated(struct uodpd *d, struct ud_mr *mr, uint64_t va,
+			uint64_t len, uint64_t zapped)
 {
 	struct ud_odp_event ev = { .type = UD_ODP_EV_INVALIDATE };
 	struct ud_ctx *ctx = mr->ctx;
-	uint64_t pn, last, zapped = 0;
 
-	if (!mr->odp || !mr->odp_tbl || !len)
-		return;
-	pn = ud_mr_pva(mr, va) >> UODPD_PAGE_SHIFT;
-	last = (ud_mr_pva(mr, va) + len - 1) >> UODPD_PAGE_SHIFT;
-	for (; pn <= last; pn++)
-		zapped += ud_odp_pte_zap(mr, pn);
-	/* The maps changed under us: MAP must look again. */
-	ud_odp_vmas_forget(ctx);
-	if (!zapped)
-		return;
 	mr->odp_tbl->invalidations += zapped;
 	UD_ODP_COUNT(d, ctx, invalidations, zapped);
 	ud_dbg("MR 0x%x: %" PRIu64 " pages at 0x%" PRIx64 " gone", mr->key,
@@ -503,4 +567,42 @@ void ud_odp_invalidate(struct uodpd *d, struct ud_mr *mr, uint64_t va,
 	ev.notice.va = va;
 	ev.notice.length = len;
 	ud_odp_channel_send(d, ctx, &ev, false);
+}
+
+/* The engine found the pages gone. */
+void ud_odp_invalidate(struct uodpd *d, struct ud_mr *mr, uint64_t va,
+		       uint64_t len)
+{
+	uint64_t pva, zapped;
+
+	if (!mr->odp || !mr->odp_tbl || !len)
+		return;
+	pva = ud_mr_pva(mr, va);
+	zapped = ud_odp_zap_range(mr, pva >> UODPD_PAGE_SHIFT,
+				  (pva + len - 1) >> UODPD_PAGE_SHIFT);
+	/* The maps changed under us: MAP must look again. */
+	ud_odp_vmas_forget(mr->ctx);
+	if (zapped)
+		invalidated(d, mr, va, len, zapped);
+}
+
+void ud_odp_invalidate_pva(struct uodpd *d, struct ud_mr *mr, uint64_t lo,
+			   uint64_t hi)
+{
+	uint64_t zapped;
+
+	if (!mr->implicit) {
+		/* Clamped to the MR, in its own address space. */
+		if (lo < mr->addr)
+			lo = mr->addr;
+		if (hi > mr->addr + mr->length)
+			hi = mr->addr + mr->length;
+	}
+	if (lo >= hi)
+		return;
+	zapped = ud_odp_zap_range(mr, lo >> UODPD_PAGE_SHIFT,
+				  (hi - 1) >> UODPD_PAGE_SHIFT);
+	if (zapped)
+		invalidated(d, mr, mr->iova + (lo - mr->addr), hi - lo,
+			    zapped);
 }

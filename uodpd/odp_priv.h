@@ -51,6 +51,7 @@ struct ud_odp_mr {
 	uint64_t faults;
 	uint64_t pages_mapped;
 	uint64_t invalidations;
+	bool mmu_registered;		/* its span is on the userfaultfd */
 };
 
 /* Pages of an explicit MR whose residency registration snapshots. */
@@ -77,6 +78,42 @@ int ud_odp_pte_raise(struct ud_mr *mr, uint64_t pn, uint8_t bits,
 		     bool *changed);
 /* Clear page pn; true if it was present. */
 bool ud_odp_pte_zap(struct ud_mr *mr, uint64_t pn);
+/*
+ * Clear process pages [pn, last] of mr; how many were present.  Children
+ * it leaves empty are freed; its cost is in the children hit.
+ */
+uint64_t ud_odp_zap_range(struct ud_mr *mr, uint64_t pn, uint64_t last);
+/*
+ * Process range [lo, hi) of the context's memory changed (the MMU
+ * notifier): zap what mr maps of it, count it and queue the notice.
+ */
+void ud_odp_invalidate_pva(struct uodpd *d, struct ud_mr *mr, uint64_t lo,
+			   uint64_t hi);
+
+/* ---- the MMU notifier (odp_uffd.c) ---- */
+
+/*
+ * Take uffd (always consumed) as ctx's notifier: 0, or -errno and the
+ * device goes without (found on access).
+ */
+int ud_odp_uffd_attach(struct uodpd *d, struct ud_ctx *ctx, int uffd);
+/* ODP_API came without one. */
+void ud_odp_uffd_absent(const struct ud_ctx *ctx);
+void ud_odp_uffd_detach(struct uodpd *d, struct ud_ctx *ctx);
+/* epoll saw events on ctx's userfaultfd. */
+void ud_odp_uffd_ready(struct uodpd *d, uint32_t ctx_id, uint32_t events);
+/*
+ * Handle every event ctx's userfaultfd holds now: true if one invalidated
+ * some of process range [lo, hi).  MAP asks right before it marks pages
+ * present, so that pages that went while it faulted them in are not
+ * (mmu_interval_read_retry).
+ */
+bool ud_odp_uffd_sync(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
+		      uint64_t hi);
+/* An explicit ODP MR's span on and off the notifier. */
+void ud_odp_mmu_register(struct uodpd *d, struct ud_ctx *ctx,
+			 struct ud_mr *mr);
+void ud_odp_mmu_unregister(struct ud_ctx *ctx, struct ud_mr *mr);
 
 /* /proc/PID/pagemap: one 64-bit entry per page, bit 63 "present". */
 #define PAGEMAP_PRESENT (1ull << 63)
@@ -171,6 +208,8 @@ struct ud_odp_ctx {
 	ino_t chan_ino;			/* the event channel faults go to */
 	uint64_t cookie_fault, cookie_notice;
 	int stats_fd;			/* from ODP_API until the channel opens */
+	int uffd;			/* the MMU notifier (odp_uffd.c), or -1 */
+	uint64_t inval_seq;		/* invalidations seen: MAP's retry */
 	const struct uodp_odp_engine_counters *stats;
 	size_t stats_len;
 	struct list_head pending;	/* events the pipe had no room for */
@@ -269,8 +308,9 @@ uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
 /*
  * MAP (odp_map.c): one range; *mapped pages changed, *done bytes of it
  * (from r->va) gone through.  0, -errno, or -EAGAIN when deadline_ns
- * (ud_now_ns) passed first: the rest of the range is still to do.  At
- * least one chunk of the range is always done.
+ * (ud_now_ns) passed first (at least one chunk of the range is done) or
+ * an invalidation raced with a chunk: the rest of the range is still to
+ * do.
  */
 int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 		     const struct uodp_odp_map_range *r, uint64_t deadline_ns,

@@ -45,3 +45,17 @@ int ud_pid_fd_stat(pid_t pid, int fd, struct stat *st)
 	snprintf(n, sizeof(n), "%d", fd);
 	return ud_proc_fd_stat(p, n, st);
 }
+
+bool ud_fd_is_anon_inode(int fd, const char *kind)
+{
+	char path[64], link[64], want[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(want, sizeof(want), "anon_inode:%s", kind);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(link, want);
+}

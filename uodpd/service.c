@@ -186,19 +186,6 @@ void ud_service_accept(struct uodpd *d)
 	}
 }
 
-static bool is_seccomp_listener(int fd)
-{
-	char path[64], link[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return !strcmp(link, "anon_inode:seccomp notify");
-}
-
 /* The request's one fd (SCM_RIGHTS), or -1; any other fd is closed. */
 static int take_fd(struct msghdr *msg, unsigned int *nfds)
 {
@@ -242,7 +229,7 @@ static int serve_attach(struct uodpd *d, const struct service_request *rq,
 	int ret;
 
 	(void)answer;
-	if (!is_seccomp_listener(rq->fd))
+	if (!ud_fd_is_anon_inode(rq->fd, "seccomp notify"))
 		return -EBADF;
 	ret = peer_uid(rq->sock, &uid);
 	if (ret)

@@ -463,6 +463,8 @@ struct stat;
  */
 int ud_proc_fd_stat(const char *pid, const char *fd, struct stat *st);
 int ud_pid_fd_stat(pid_t pid, int fd, struct stat *st);
+/* Whether our own fd is an anonymous inode of kind ("[userfaultfd]"). */
+bool ud_fd_is_anon_inode(int fd, const char *kind);
 
 /* ---- time ---- */
 uint64_t ud_now_ns(void);

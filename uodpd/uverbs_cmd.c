@@ -47,6 +47,8 @@ void ud_uverbs_ucontext_resp(const struct uodpd *d,
 	drv->emu_caps = d->queue_memfd ? UODP_EMU_CAP_QUEUE_MEMFD : 0;
 	/* The device cannot fault a pinned MR's pages in: always asked. */
 	drv->emu_caps |= UODP_EMU_CAP_POPULATE_PINNED;
+	/* Invalidation by a userfaultfd the provider hands over (odp_uffd.c). */
+	drv->emu_caps |= UODP_EMU_CAP_ODP_UFFD;
 }
 
 /*

@@ -156,7 +156,23 @@ static const struct ud_attr_spec odp_api_attrs[] = {
 	{ UODP_IB_ATTR_ODP_API_OUT, UD_ATTR_PTR_OUT, true,
 	  sizeof(struct uodp_odp_api), sizeof(struct uodp_odp_api) },
 	{ UODP_IB_ATTR_ODP_API_STATS_FD, UD_ATTR_FD, false, 0, 0 },
+	{ UODP_IB_ATTR_ODP_API_UFFD, UD_ATTR_FD, false, 0, 0 },
 };
+
+/* The MMU notifier the caller handed over, or none: taken either way. */
+static void odp_api_uffd(struct ud_call *c, struct ud_ctx *ctx,
+			 const struct ud_ioctl_attr *attr)
+{
+	int uffd;
+
+	if (!attr->present) {
+		ud_odp_uffd_absent(ctx);
+		return;
+	}
+	uffd = ud_uverbs_fetch_fd(c, (int)attr->data);
+	if (uffd >= 0)
+		ud_odp_uffd_attach(c->d, ctx, uffd);
+}
 
 static int odp_api(struct ud_call *c, struct ud_ufile *f,
 		   const struct ud_ioctl_cmd *cmd)
@@ -190,6 +206,8 @@ static int odp_api(struct ud_call *c, struct ud_ufile *f,
 			close(o->stats_fd);
 		o->stats_fd = stats_fd;
 	}
+	if (o->uffd < 0)
+		odp_api_uffd(c, f->ctx, &cmd->attrs[3]);
 	return ud_ioctl_write_out(c, cmd, &cmd->attrs[1], &out, sizeof(out));
 }
 

@@ -41,6 +41,8 @@ enum uodp_emu_caps {
 	 * deregisters it on failure, with get_user_pages' errno.
 	 */
 	UODP_EMU_CAP_POPULATE_PINNED = 1 << 1,
+	/* ODP_API takes UODP_IB_ATTR_ODP_API_UFFD (uodp-odp-abi.h). */
+	UODP_EMU_CAP_ODP_UFFD = 1 << 2,
 };
 
 /*

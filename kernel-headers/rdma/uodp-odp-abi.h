@@ -118,7 +118,11 @@ struct uodp_odp_device_counters {
 	uint64_t invalidations;		/* pages found gone and zapped */
 	uint64_t events_lost;		/* non-fault events coalesced away */
 	uint64_t odp_mrs;		/* live ODP MRs */
-	uint64_t reserved[4];
+	/* Emulator only: the userfaultfd notifier (ODP_API_UFFD). */
+	uint64_t mmu_events;		/* REMOVE, UNMAP, REMAP events read */
+	uint64_t mmu_uncovered;		/* ODP MRs it could not register */
+	uint64_t map_retries;		/* MAP chunks an event raced with */
+	uint64_t reserved[1];
 };
 
 #define UODP_ODP_HIST_BUCKETS 16
@@ -183,6 +187,7 @@ struct uodp_query_counters_resp {
 	uint32_t owner_uid;		/* the user the device runs as */
 };
 
+static_assert(sizeof(struct uodp_odp_device_counters) == 128, "counters");
 static_assert(sizeof(struct uodp_odp_map_range) == 24, "map range");
 static_assert(sizeof(struct uodp_odp_map_resp) == 40, "map resp");
 
@@ -226,6 +231,17 @@ enum uodp_ib_odp_api_attrs {
 	 * context is gone (a kernel would keep its own counters).
 	 */
 	UODP_IB_ATTR_ODP_API_STATS_FD,
+	/*
+	 * Emulator only, optional (never MANDATORY: a kernel has MMU
+	 * notifiers and ignores it): a userfaultfd the caller created in its
+	 * own process (UFFD_USER_MODE_ONLY), before UFFDIO_API.  The device
+	 * side enables the REMOVE, UNMAP and REMAP events on it and
+	 * registers its ODP MRs' ranges (write-protect mode, nothing
+	 * write-protected: no fault of the program is trapped), which it
+	 * then invalidates as the kernel's notifier would.  Offered when
+	 * GET_CONTEXT's emu_caps has UODP_EMU_CAP_ODP_UFFD.
+	 */
+	UODP_IB_ATTR_ODP_API_UFFD,
 };
 
 enum uodp_ib_odp_map_attrs {

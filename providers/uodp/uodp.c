@@ -155,6 +155,7 @@ static int get_context(struct uodp_context *ctx)
 	ctx->device_pid = resp.drv.device_pid;
 	ctx->queue_memfd = resp.drv.emu_caps & UODP_EMU_CAP_QUEUE_MEMFD;
 	ctx->populate_pinned = resp.drv.emu_caps & UODP_EMU_CAP_POPULATE_PINNED;
+	ctx->odp_uffd = resp.drv.emu_caps & UODP_EMU_CAP_ODP_UFFD;
 	return 0;
 }
 

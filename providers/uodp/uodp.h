@@ -69,6 +69,7 @@ struct uodp_context {
 	uint32_t device_pid;		/* for PR_SET_PTRACER */
 	bool queue_memfd;		/* UODP_EMU_CAP_QUEUE_MEMFD offered */
 	bool populate_pinned;		/* UODP_EMU_CAP_POPULATE_PINNED asked */
+	bool odp_uffd;			/* UODP_EMU_CAP_ODP_UFFD offered */
 	struct uodp_dev_limits attr;	/* device limits, queried once */
 	uint32_t gid_tbl_len;
 	pthread_mutex_t table_lock;	/* writers of the tables below */

@@ -141,6 +141,10 @@ printf '%-44s %11s us\n' "ib_send_lat -e, 8 B, 99th percentile" "$ev_p99"
 echo
 bash "$HERE/odp_bench.sh" || echo "odp_bench.sh: some ODP measurements failed (see above)"
 
+# The ODP MMU notifier's cost (issue 10).
+echo
+bash "$HERE/mmu_bench.sh" || echo "mmu_bench.sh failed"
+
 # Fairness between contexts (issue 8): a bystander ping-pong alone and
 # next to a context streaming 1 GiB RDMA READs.
 echo

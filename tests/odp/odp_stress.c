@@ -14,6 +14,18 @@
  *   odp_stress kill9       a client stopped in the middle of faults, then
  *                          SIGKILLed: its pending faults are resumed with
  *                          error, the daemon and the other client are fine
+ *   odp_stress notifier    MADV_DONTNEED of part of a present ODP MR: the
+ *                          device invalidates exactly those pages at once
+ *                          (the userfaultfd notifier), the next write
+ *                          refaults and lands in the new memory; a fork
+ *                          child's madvise and munmap neither block nor
+ *                          touch the parent's MRs.  With UODP_ODP_UFFD=0
+ *                          (no notifier) nothing is invalidated: reading
+ *                          DONTNEED'd memory gives zeroes, not EFAULT
+ *   odp_stress churn       RDMA WRITEs into an ODP MR while the program
+ *                          drops (MADV_DONTNEED) and rewrites other parts
+ *                          of it: every byte written and rewritten is
+ *                          where it belongs (tests/odp/churn.h)
  *
  * Exit status 0 when every check passed; each check is printed.
  */
@@ -29,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "churn.h"
 #include "odp_common.h"
 #include "tests/lib/child.h"
 
@@ -627,6 +640,146 @@ static int test_kill9(void)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* notifier                                                            */
+
+#define NOTIFY_LEN (1 << 20)
+#define NOTIFY_HOLE (256 * 1024)
+#define NOTIFY_HOLE_LEN (64 * 1024)
+
+/* RDMA write all of src into dst: completed, and the bytes arrived. */
+static bool write_all(struct pair *p, uint8_t *src, struct ibv_mr *smr,
+		      uint8_t *dst, struct ibv_mr *dmr)
+{
+	struct ibv_wc wc;
+
+	if (odp_post_send(p->a, 1, IBV_WR_RDMA_WRITE, src, NOTIFY_LEN,
+			  smr->lkey, (uintptr_t)dst, dmr->rkey))
+		return false;
+	return odp_poll(p->s->cq, &wc, 1, DEADLINE_MS) == 1 &&
+	       wc.status == IBV_WC_SUCCESS && !memcmp(src, dst, NOTIFY_LEN);
+}
+
+/* A child's madvise and munmap of its copy of dst: done, not blocked. */
+static void notifier_fork(uint8_t *dst)
+{
+	struct uodp_query_counters_resp c0, c1;
+	int status = -1, i;
+	pid_t pid;
+
+	snap(&c0);
+	pid = fork();
+	if (!pid) {
+		alarm(10);
+		_exit(madvise(dst, NOTIFY_LEN, MADV_DONTNEED) ||
+		      munmap(dst, NOTIFY_LEN));
+	}
+	for (i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 200) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	test_check(WIFEXITED(status) && !WEXITSTATUS(status),
+		   "notifier: a fork child's madvise and munmap of registered "
+		   "memory return at once (status %#x)", status);
+	if (snap(&c1))
+		test_check(c1.dev.mmu_events == c0.dev.mmu_events &&
+			   c1.dev.invalidations == c0.dev.invalidations,
+			   "notifier: the child's calls invalidate nothing of "
+			   "the parent's");
+}
+
+static int test_notifier(void)
+{
+	const char *env = getenv("UODP_ODP_UFFD");
+	bool notifier = !env || strcmp(env, "0");
+	struct uodp_query_counters_resp c0, c1, c2;
+	uint8_t *src = odp_fresh(NOTIFY_LEN), *dst = odp_fresh(NOTIFY_LEN);
+	struct ibv_mr *smr, *dmr;
+	struct odp_side s;
+	struct pair p;
+	uint64_t pages = NOTIFY_HOLE_LEN / ODP_PAGE;
+
+	odp_side_open(&s, 256);
+	smr = odp_reg(&s, src, NOTIFY_LEN, ODP_ACCESS_ALL);
+	dmr = odp_reg(&s, dst, NOTIFY_LEN, ODP_ACCESS_ALL);
+	if (!smr || !dmr)
+		test_die("ODP ibv_reg_mr", errno);
+	pair_open(&p, &s);
+	odp_fill(src, NOTIFY_LEN, 7);
+	test_check(write_all(&p, src, smr, dst, dmr),
+		   "notifier: 1 MiB written into fresh ODP memory");
+	snap(&c0);
+	madvise(dst + NOTIFY_HOLE, NOTIFY_HOLE_LEN, MADV_DONTNEED);
+	snap(&c1);
+	if (notifier)
+		test_check(c1.dev.mmu_events == c0.dev.mmu_events + 1 &&
+			   c1.dev.invalidations == c0.dev.invalidations + pages,
+			   "notifier: MADV_DONTNEED of 64 KiB invalidates its "
+			   "%llu pages before any access (%llu, %llu events)",
+			   (unsigned long long)pages, (unsigned long long)
+			   (c1.dev.invalidations - c0.dev.invalidations),
+			   (unsigned long long)
+			   (c1.dev.mmu_events - c0.dev.mmu_events));
+	else
+		test_check(c1.dev.mmu_events == 0 &&
+			   c1.dev.invalidations == c0.dev.invalidations,
+			   "notifier off: MADV_DONTNEED is not seen");
+	odp_fill(src, NOTIFY_LEN, 8);
+	test_check(write_all(&p, src, smr, dst, dmr),
+		   "notifier: the next 1 MiB write lands in the new memory");
+	if (snap(&c2))
+		test_check((odp_faults_raised(&c2.dev) >
+			    odp_faults_raised(&c1.dev)) == notifier,
+			   "notifier: that write %s (%llu faults)",
+			   notifier ? "refaulted" : "did not fault",
+			   (unsigned long long)(odp_faults_raised(&c2.dev) -
+						odp_faults_raised(&c1.dev)));
+	if (notifier)
+		notifier_fork(dst);
+	pair_close(&p);
+	ibv_dereg_mr(smr);
+	ibv_dereg_mr(dmr);
+	/* Deregistered: its range is off the notifier. */
+	snap(&c0);
+	madvise(dst, NOTIFY_LEN, MADV_DONTNEED);
+	if (snap(&c1))
+		test_check(c1.dev.mmu_events == c0.dev.mmu_events,
+			   "notifier: after ibv_dereg_mr, madvise there raises "
+			   "no event");
+	munmap(src, NOTIFY_LEN);
+	munmap(dst, NOTIFY_LEN);
+	odp_side_close(&s);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* churn                                                               */
+
+static int test_churn(void)
+{
+	struct odp_churn_result r;
+	int err = odp_churn(200, 11, &r);
+
+	test_check(!err, "churn: the run set up (%s)", strerror(err));
+	test_check(!r.errors && r.bytes_written == r.rounds << 20,
+		   "churn: %llu of %llu 1 MiB writes completed",
+		   (unsigned long long)(r.bytes_written >> 20),
+		   (unsigned long long)r.rounds);
+	test_check(!r.bytes_wrong && r.bytes_verified,
+		   "churn: %llu bytes verified, none lost or misplaced (%llu)",
+		   (unsigned long long)r.bytes_verified,
+		   (unsigned long long)r.bytes_wrong);
+	test_check(r.mmu_events >= r.rounds && r.invalidations,
+		   "churn: every drop was an event (%llu events, %llu pages "
+		   "invalidated, %llu faults)",
+		   (unsigned long long)r.mmu_events,
+		   (unsigned long long)r.invalidations,
+		   (unsigned long long)r.faults);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -646,8 +799,13 @@ int main(int argc, char **argv)
 		test_dereg();
 	else if (!strcmp(mode, "kill9"))
 		test_kill9();
+	else if (!strcmp(mode, "notifier"))
+		test_notifier();
+	else if (!strcmp(mode, "churn"))
+		test_churn();
 	else {
-		fprintf(stderr, "usage: %s concurrent|munmap|dereg|kill9\n",
+		fprintf(stderr,
+			"usage: %s concurrent|munmap|dereg|kill9|notifier|churn\n",
 			argv[0]);
 		return 2;
 	}

@@ -25,8 +25,7 @@
 
 #include <infiniband/verbs.h>
 
-#include "odp_priv.h"
-#include "check.h"
+#include "uodpd_fixture.h"
 #include "hw/mlx5/cmd.h"
 #include "hw/mlx5/eqe.h"
 
@@ -66,38 +65,16 @@ static bool is_notice(const struct rec *r, uint32_t kind)
 
 static void setup(void)
 {
-	int memfd, pipefd[2];
+	int memfd;
 
-	d.epfd = epoll_create1(EPOLL_CLOEXEC);
-	d.ndevices = 1;
-	d.devices[0].attr.max_mr_size = UINT64_MAX;	/* as the device */
-	d.devices[0].attr.max_mr = 1u << 20;
-	ud_limits_init(&d.devices[0], 100);
-	list_head_init(&d.ctxs);
-	ud_idr_init(&d.qps, 0x100, 0xffffff);
-	ud_idr_init(&d.srqs, 1, 0xffffff);
-	ud_idr_init(&d.mrs, 2, 0xffffff);
-	ud_idr_init(&d.ctx_ids, 1, 0xffffff);
-	CHECK_EQ(ud_odp_init(&d), 0);
-	ctx = calloc(1, sizeof(*ctx));
-	ctx->dev = &d.devices[0];
-	ctx->pid = getpid();
-	ctx->id = ud_idr_alloc(&d.ctx_ids, ctx);
-	list_head_init(&ctx->mrs);
-	list_add_tail(&d.ctxs, &ctx->link);
-	ud_odp_ctx_get(ctx)->features = ~0ull;
+	ctx = fixture_odp_ctx(&d);
 	memfd = memfd_create("stats", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (ftruncate(memfd, PAGE) ||
 	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
 		exit(1);
-	if (pipe2(pipefd, O_CLOEXEC))
-		exit(1);
-	CHECK_EQ(ud_odp_channel_attach(&d, ctx, pipefd[1], FAULT_COOKIE,
-				       memfd), 0);
-	ud_odp_channel_notices(ctx, NOTICE_COOKIE);
-	chan = pipefd[0];
+	chan = fixture_odp_channel(&d, ctx, memfd, FAULT_COOKIE,
+				   NOTICE_COOKIE);
 	close(memfd);
-	CHECK_EQ(fcntl(chan, F_SETFL, O_NONBLOCK), 0);
 }
 
 static uint32_t dbrecs[NQPS][2];	/* empty queues: nothing to fail */

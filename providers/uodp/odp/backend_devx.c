@@ -15,14 +15,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 #include <rdma/mlx5_user_ioctl_cmds.h>
 
 #include "hw/mlx5/eqe.h"
 #include "odp/backend.h"
 #include "odp/engine_int.h"
 #include "odp_host.h"
+#include "log.h"
 #include "uodp.h"
 
 /* Our subscriptions' cookies: what a record is. */
@@ -54,17 +58,45 @@ static struct ib_uverbs_attr attr_fd(uint16_t id, int fd)
 }
 
 static int odp_api(struct uodp_context *ctx, struct uodp_odp_api *api,
-		   int stats_fd)
+		   int stats_fd, int uffd)
 {
 	struct uodp_odp_api want = *api;
-	struct ib_uverbs_attr attrs[3] = {
+	struct ib_uverbs_attr attrs[4] = {
 		uodp_attr_in(UODP_IB_ATTR_ODP_API_IN, &want, sizeof(want)),
 		uodp_attr_out(UODP_IB_ATTR_ODP_API_OUT, api, sizeof(*api)),
-		attr_fd(UODP_IB_ATTR_ODP_API_STATS_FD, stats_fd),
 	};
+	unsigned int n = 2;
 
+	if (stats_fd >= 0)
+		attrs[n++] = attr_fd(UODP_IB_ATTR_ODP_API_STATS_FD, stats_fd);
+	if (uffd >= 0) {
+		/* Optional: a kernel ignores it (its MMU notifier needs none). */
+		attrs[n] = attr_fd(UODP_IB_ATTR_ODP_API_UFFD, uffd);
+		attrs[n++].flags = 0;
+	}
 	return uodp_ioctl(ctx, UODP_IB_OBJECT_ODP, UODP_IB_METHOD_ODP_API,
-			  attrs, stats_fd >= 0 ? 3 : 2);
+			  attrs, n);
+}
+
+/*
+ * The device side's MMU notifier: a userfaultfd of this process, which
+ * only a process can make for its own mm (odp_uffd.c in uodpd reads it).
+ * UODP_ODP_UFFD=0 goes without (a program that uses userfaultfd itself on
+ * its ODP memory); invalidations are then found on access only.
+ */
+static int make_uffd(struct uodp_context *ctx)
+{
+	const char *env = getenv("UODP_ODP_UFFD");
+	int fd;
+
+	if (!ctx->odp_uffd || (env && !strcmp(env, "0")))
+		return -1;
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+			  UFFD_USER_MODE_ONLY);
+	if (fd < 0)
+		uodp_dbg("userfaultfd: %s: invalidation found on access only",
+			 strerror(errno));
+	return fd;
 }
 
 static int alloc_event_fd(struct uodp_context *ctx, int *fd)
@@ -105,9 +137,13 @@ static int devx_open_channel(struct uodp_odp_backend *be,
 			     int *event_fd)
 {
 	struct uodp_context *ctx = be_ctx(be);
-	int fd = -1, err, flags;
+	int fd = -1, err, flags, uffd;
 
-	err = odp_api(ctx, api, stats_fd);
+	uffd = make_uffd(ctx);
+	err = odp_api(ctx, api, stats_fd, uffd);
+	/* The device keeps its own: ours would outlive a dead device. */
+	if (uffd >= 0)
+		close(uffd);
 	if (!err && api->event_size != UODP_ODP_EVENT_RECORD_SIZE)
 		err = EPROTO;
 	if (!err)
