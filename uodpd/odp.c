@@ -448,6 +448,8 @@ void ud_odp_ctx_destroy(struct uodpd *d, struct ud_ctx *ctx)
 	ud_odp_channel_close(d, ctx);
 	ud_odp_prefetch_drop(d, ctx);
 	ud_odp_vmas_forget(ctx);
+	/* Its MRs go later and find no context's index to leave. */
+	ud_itree_fini(&o->mr_spans);
 	if (o->stats_fd >= 0)
 		close(o->stats_fd);
 	free(o);

@@ -131,6 +131,41 @@ static int check_mapped(struct ud_ctx *ctx, uint64_t start, uint64_t end,
 	return vmas_cover(o, start, end, write) ? 0 : -EFAULT;
 }
 
+/*
+ * An implicit MR's pages go on the notifier with their whole VMAs, before
+ * they are looked up.  The bounds come from a fresh read of the maps: a
+ * stale cached VMA may span a hole that a later mmap fills unregistered.
+ */
+static bool vmas_on_notifier(const struct ud_odp_ctx *o, uint64_t start,
+			     uint64_t end)
+{
+	const struct ud_odp_vma *v = vma_from(o, start);
+	const struct ud_odp_vma *last = o->vmas + o->nvmas;
+
+	for (; v && v < last && v->lo < end; v++)
+		if (!ud_rangeset_covers(&o->implicit_cov, v->lo, v->hi) &&
+		    !ud_rangeset_covers(&o->uffd_refused, v->lo, v->hi))
+			return false;
+	return true;
+}
+
+static void cover_vmas(struct uodpd *d, struct ud_ctx *ctx, uint64_t start,
+		       uint64_t end)
+{
+	struct ud_odp_ctx *o = ctx->odp;
+	const struct ud_odp_vma *v, *last;
+
+	if (o->uffd < 0 || (o->vmas_valid &&
+			    vmas_cover(o, start, end, false) &&
+			    vmas_on_notifier(o, start, end)))
+		return;
+	if (vmas_load(ctx))
+		return;
+	last = o->vmas + o->nvmas;
+	for (v = vma_from(o, start); v && v < last && v->lo < end; v++)
+		ud_odp_mmu_cover(d, ctx, v->lo, v->hi);
+}
+
 /* Fault pages in for read, one byte each: what hmm_range_fault does. */
 static int fault_in(struct ud_ctx *ctx, const uint64_t *pages, uint32_t n)
 {
@@ -344,6 +379,8 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 	end = (pva + r->length + UODPD_PAGE_SIZE - 1) &
 	      ~(UODPD_PAGE_SIZE - 1);
 	pn = start >> UODPD_PAGE_SHIFT;
+	if (mr->implicit)
+		cover_vmas(d, ctx, start, end);
 	if (r->flags & UODP_ODP_MAP_NO_FAULT) {
 		/* A snapshot keeps the MR's full access, like Linux's. */
 		ret = map_resident(mr, &pn, end >> UODPD_PAGE_SHIFT,

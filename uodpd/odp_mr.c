@@ -448,13 +448,18 @@ int ud_odp_mr_init(struct uodpd *d, struct ud_ctx *ctx, struct ud_mr *mr)
 	} else {
 		t->first_page = mr->addr >> UODPD_PAGE_SHIFT;
 		t->npages = mr->npages;
-		/*
-		 * On the notifier before the snapshot: a page that goes
-		 * between the two is then zapped by its event, read later.
-		 */
-		ud_odp_mmu_register(d, ctx, mr);
-		initial_presence(ctx, mr);
 	}
+	/*
+	 * On the notifier before the snapshot: a page that goes between
+	 * the two is then zapped by its event, read later.
+	 */
+	if (ud_odp_mmu_register(d, ctx, mr)) {
+		free(t);
+		mr->odp_tbl = NULL;
+		return -ENOMEM;
+	}
+	if (!mr->implicit)
+		initial_presence(ctx, mr);
 	UD_ODP_COUNT(d, ctx, odp_mrs, 1);
 	return 0;
 }

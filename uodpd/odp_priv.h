@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "odp.h"
+#include "odp_itree.h"
 #include "rdma/uodp-odp-abi.h"
 
 /* ---- translation tables (odp_mr.c) ---- */
@@ -51,6 +52,7 @@ struct ud_odp_mr {
 	uint64_t faults;
 	uint64_t pages_mapped;
 	uint64_t invalidations;
+	bool indexed;			/* on its context's mr_spans */
 	bool mmu_registered;		/* its span is on the userfaultfd */
 };
 
@@ -110,10 +112,19 @@ void ud_odp_uffd_ready(struct uodpd *d, uint32_t ctx_id, uint32_t events);
  */
 bool ud_odp_uffd_sync(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
 		      uint64_t hi);
-/* An explicit ODP MR's span on and off the notifier. */
-void ud_odp_mmu_register(struct uodpd *d, struct ud_ctx *ctx,
-			 struct ud_mr *mr);
+/*
+ * An ODP MR on and off the notifier: an explicit one's span is registered
+ * (register: -ENOMEM, or 0 also when the userfaultfd refuses it).
+ */
+int ud_odp_mmu_register(struct uodpd *d, struct ud_ctx *ctx,
+			struct ud_mr *mr);
 void ud_odp_mmu_unregister(struct ud_ctx *ctx, struct ud_mr *mr);
+/*
+ * MAP is about to make pages of VMA [lo, hi) present in an implicit MR:
+ * the whole VMA goes on the notifier (whole, so that no VMA is split).
+ */
+void ud_odp_mmu_cover(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
+		      uint64_t hi);
 
 /* /proc/PID/pagemap: one 64-bit entry per page, bit 63 "present". */
 #define PAGEMAP_PRESENT (1ull << 63)
@@ -210,6 +221,15 @@ struct ud_odp_ctx {
 	int stats_fd;			/* from ODP_API until the channel opens */
 	int uffd;			/* the MMU notifier (odp_uffd.c), or -1 */
 	uint64_t inval_seq;		/* invalidations seen: MAP's retry */
+	/*
+	 * Its ODP MRs by the process range they cover (an implicit MR: all
+	 * of it), so an invalidation costs the MRs it hits.
+	 */
+	struct ud_itree mr_spans;
+	uint32_t nimplicit;		/* implicit ODP MRs */
+	/* Range sets: VMAs on the userfaultfd for implicit MRs, refused. */
+	struct ud_itree implicit_cov;
+	struct ud_itree uffd_refused;
 	const struct uodp_odp_engine_counters *stats;
 	size_t stats_len;
 	struct list_head pending;	/* events the pipe had no room for */

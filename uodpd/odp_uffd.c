@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -76,72 +77,116 @@ static int uffd_api(int fd)
 	return ioctl(fd, UFFDIO_API, &api) ? -errno : 0;
 }
 
-/* Page-aligned process range [*lo, *hi) an explicit MR's table covers. */
+/* Page-aligned process range [*lo, *hi) an MR's table covers. */
 static void mr_span(const struct ud_mr *mr, uint64_t *lo, uint64_t *hi)
 {
 	*lo = mr->odp_tbl->first_page << UODPD_PAGE_SHIFT;
 	*hi = *lo + (mr->odp_tbl->npages << UODPD_PAGE_SHIFT);
 }
 
-void ud_odp_mmu_register(struct uodpd *d, struct ud_ctx *ctx,
-			 struct ud_mr *mr)
+static int register_range(int uffd, uint64_t lo, uint64_t hi)
 {
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
-	struct ud_odp_ctx *o = ctx->odp;
-	uint64_t lo, hi;
+	struct uffdio_register reg = {
+		.range = { .start = lo, .len = hi - lo },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
 
-	if (!o || o->uffd < 0 || mr->implicit || !mr->odp_tbl)
-		return;
-	mr_span(mr, &lo, &hi);
-	reg.range.start = lo;
-	reg.range.len = hi - lo;
-	if (!ioctl(o->uffd, UFFDIO_REGISTER, &reg)) {
-		mr->odp_tbl->mmu_registered = true;
-		return;
-	}
-	/*
-	 * EINVAL: no mapping there yet, or a file type it does not cover;
-	 * EPERM: not writable; EBUSY: the program's own userfaultfd has it;
-	 * ENOMEM: vm.max_map_count.  The MR works; its pages that go away
-	 * are found on access.
-	 */
-	ud_dbg("context %u: MR over 0x%" PRIx64 "+0x%" PRIx64
+	return ioctl(uffd, UFFDIO_REGISTER, &reg) ? -errno : 0;
+}
+
+/*
+ * -EINVAL: no mapping there yet, or a file type it does not cover;
+ * -EPERM: not writable; -EBUSY: the program's own userfaultfd has it;
+ * -ENOMEM: vm.max_map_count.  The MR works; its pages that go away are
+ * found on access.
+ */
+static void refused(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
+		    uint64_t hi, int err)
+{
+	ud_dbg("context %u: 0x%" PRIx64 "+0x%" PRIx64
 	       " not covered by the userfaultfd: %s", ctx->id, lo, hi - lo,
-	       strerror(errno));
+	       strerror(-err));
 	UD_ODP_COUNT(d, ctx, mmu_uncovered, 1);
 }
 
-/* Another registered MR of ctx over page-aligned address a: its end. */
-static uint64_t covered_until(const struct ud_ctx *ctx, uint64_t a)
+int ud_odp_mmu_register(struct uodpd *d, struct ud_ctx *ctx, struct ud_mr *mr)
 {
-	const struct ud_mr *m;
+	struct ud_odp_ctx *o = ctx->odp;
 	uint64_t lo, hi;
+	int ret;
 
-	list_for_each(&ctx->mrs, m, struct ud_mr, ctx_link) {
-		if (!m->odp_tbl || !m->odp_tbl->mmu_registered)
-			continue;
-		mr_span(m, &lo, &hi);
-		if (lo <= a && a < hi)
-			return hi;
+	mr_span(mr, &lo, &hi);
+	if (!mr->odp_tbl->indexed) {
+		ret = ud_itree_insert(&o->mr_spans, lo, hi, mr);
+		if (ret)
+			return ret;
+		mr->odp_tbl->indexed = true;
+		o->nimplicit += mr->implicit;
 	}
+	if (o->uffd < 0 || mr->implicit || mr->odp_tbl->mmu_registered)
+		return 0;	/* an implicit MR's VMAs come with MAP */
+	ret = register_range(o->uffd, lo, hi);
+	if (ret)
+		refused(d, ctx, lo, hi, ret);
+	else
+		mr->odp_tbl->mmu_registered = true;
 	return 0;
 }
 
-/* The start of the next registered MR of ctx after a, before hi. */
-static uint64_t next_covered(const struct ud_ctx *ctx, uint64_t a,
-			     uint64_t hi)
+void ud_odp_mmu_cover(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
+		      uint64_t hi)
 {
-	const struct ud_mr *m;
-	uint64_t lo, end, next = hi;
+	struct ud_odp_ctx *o = ctx->odp;
+	int ret;
 
-	list_for_each(&ctx->mrs, m, struct ud_mr, ctx_link) {
-		if (!m->odp_tbl || !m->odp_tbl->mmu_registered)
-			continue;
-		mr_span(m, &lo, &end);
-		if (lo > a && lo < next)
-			next = lo;
+	if (o->uffd < 0 || ud_rangeset_covers(&o->implicit_cov, lo, hi) ||
+	    ud_rangeset_covers(&o->uffd_refused, lo, hi))
+		return;
+	ret = register_range(o->uffd, lo, hi);
+	if (!ret)
+		ret = ud_rangeset_add(&o->implicit_cov, lo, hi);
+	else if (ud_rangeset_add(&o->uffd_refused, lo, hi))
+		return;		/* out of memory: asked again next time */
+	if (ret)
+		refused(d, ctx, lo, hi, ret);
+}
+
+/* Spans the notifier still needs over some range, sorted by start. */
+struct needed {
+	struct ud_itree_span *v;
+	uint32_t n, cap;
+};
+
+static int need(void *arg, const struct ud_itree_span *s)
+{
+	struct needed *l = arg;
+	struct ud_itree_span *grown;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		grown = realloc(l->v, l->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		l->v = grown;
 	}
-	return next;
+	l->v[l->n++] = *s;
+	return 0;
+}
+
+static int need_registered_mr(void *arg, const struct ud_itree_span *s)
+{
+	const struct ud_mr *mr = s->item;
+
+	if (mr->implicit || !mr->odp_tbl->mmu_registered)
+		return 0;
+	return need(arg, s);
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct ud_itree_span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
 static void unregister_range(int uffd, uint64_t lo, uint64_t hi)
@@ -155,55 +200,117 @@ static void unregister_range(int uffd, uint64_t lo, uint64_t hi)
 }
 
 /*
- * mr (no longer on ctx->mrs) goes: unregister what of its range no other
- * registered MR of the context covers (one VMA flag serves them all).
+ * Take [lo, hi) off the userfaultfd, less what registered explicit MRs
+ * and (while there are implicit MRs) their VMAs still need: one VMA flag
+ * serves them all.  The cost is in the spans that overlap it.
  */
+static void unregister_unneeded(struct ud_odp_ctx *o, uint64_t lo,
+				uint64_t hi)
+{
+	struct needed l = { .n = 0 };
+	uint64_t a = lo;
+	uint32_t i;
+
+	if (ud_itree_query(&o->mr_spans, lo, hi, need_registered_mr, &l) ||
+	    (o->nimplicit &&
+	     ud_itree_query(&o->implicit_cov, lo, hi, need, &l))) {
+		/* Left on: it costs events, never a translation. */
+		ud_dbg("context %u: 0x%" PRIx64 "+0x%" PRIx64
+		       " left on the userfaultfd: out of memory",
+		       o->ctx->id, lo, hi - lo);
+		free(l.v);
+		return;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(l.v[0]), by_start);
+	for (i = 0; i < l.n && a < hi; i++) {
+		if (l.v[i].lo > a)
+			unregister_range(o->uffd, a,
+					 l.v[i].lo < hi ? l.v[i].lo : hi);
+		if (l.v[i].hi > a)
+			a = l.v[i].hi;
+	}
+	if (a < hi)
+		unregister_range(o->uffd, a, hi);
+	free(l.v);
+}
+
+static int unregister_span(void *arg, const struct ud_itree_span *s)
+{
+	unregister_range(*(int *)arg, s->lo, s->hi);
+	return 0;
+}
+
+/* The last implicit MR went: the VMAs registered for them go off. */
+static void implicit_uncover(struct ud_odp_ctx *o)
+{
+	struct ud_itree cov = o->implicit_cov;
+	uint32_t i;
+
+	o->implicit_cov = (struct ud_itree){ 0 };
+	if (o->uffd >= 0)
+		for (i = 0; i < cov.n; i++)
+			unregister_unneeded(o, cov.v[i].lo, cov.v[i].hi);
+	ud_itree_fini(&cov);
+	ud_itree_fini(&o->uffd_refused);
+}
+
 void ud_odp_mmu_unregister(struct ud_ctx *ctx, struct ud_mr *mr)
 {
 	struct ud_odp_ctx *o = ctx->odp;
-	uint64_t a, lo, hi, end;
+	bool was_registered = mr->odp_tbl->mmu_registered;
+	uint64_t lo, hi;
 
-	if (!o || o->uffd < 0 || !mr->odp_tbl ||
-	    !mr->odp_tbl->mmu_registered)
-		return;
 	mr->odp_tbl->mmu_registered = false;
+	if (!o || !mr->odp_tbl->indexed)
+		return;		/* the context's notifier went first */
 	mr_span(mr, &lo, &hi);
-	for (a = lo; a < hi; a = end) {
-		end = covered_until(ctx, a);
-		if (end)
-			continue;
-		end = next_covered(ctx, a, hi);
-		unregister_range(o->uffd, a, end);
-	}
+	ud_itree_remove(&o->mr_spans, lo, mr);
+	mr->odp_tbl->indexed = false;
+	if (mr->implicit && !--o->nimplicit)
+		implicit_uncover(o);
+	else if (was_registered && o->uffd >= 0)
+		unregister_unneeded(o, lo, hi);
+}
+
+struct zap_walk {
+	struct uodpd *d;
+	uint64_t lo, hi;
+};
+
+static int zap_mr(void *arg, const struct ud_itree_span *s)
+{
+	struct zap_walk *w = arg;
+
+	ud_odp_invalidate_pva(w->d, s->item, w->lo, w->hi);
+	return 0;
 }
 
 /* [lo, hi) of the process (page-aligned) changed: zap it everywhere. */
 static void mmu_invalidate(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
 			   uint64_t hi, bool maps_changed)
 {
-	struct ud_mr *mr;
+	struct zap_walk w = { .d = d, .lo = lo, .hi = hi };
+	struct ud_odp_ctx *o = ctx->odp;
 
-	ctx->odp->inval_seq++;
-	list_for_each(&ctx->mrs, mr, struct ud_mr, ctx_link)
-		if (mr->odp && mr->odp_tbl)
-			ud_odp_invalidate_pva(d, mr, lo, hi);
-	/* Unmapped or moved: MAP's cached view of the maps is stale. */
-	if (maps_changed)
-		ud_odp_vmas_forget(ctx);
+	o->inval_seq++;
+	ud_itree_query(&o->mr_spans, lo, hi, zap_mr, &w);
+	if (!maps_changed)
+		return;
+	/*
+	 * Unmapped or moved: its registration went with it (a failure to
+	 * split a range set only leaves a VMA to register again), and
+	 * MAP's cached view of the maps is stale.
+	 */
+	ud_rangeset_del(&o->implicit_cov, lo, hi);
+	ud_rangeset_del(&o->uffd_refused, lo, hi);
+	ud_odp_vmas_forget(ctx);
 }
 
 /* A REMAP moves the registration with the pages: keep it only if needed. */
 static void remap_moved(struct ud_ctx *ctx, uint64_t to, uint64_t len)
 {
-	uint64_t a, end;
-
-	for (a = to; a < to + len; a = end) {
-		end = covered_until(ctx, a);
-		if (end)
-			continue;
-		end = next_covered(ctx, a, to + len);
-		unregister_range(ctx->odp->uffd, a, end);
-	}
+	unregister_unneeded(ctx->odp, to, to + len);
 }
 
 /* One event: the process range [*lo, *hi) it invalidated, if any. */
@@ -305,7 +412,7 @@ int ud_odp_uffd_attach(struct uodpd *d, struct ud_ctx *ctx, int uffd)
 	o->uffd = uffd;
 	/* MRs registered before ODP_API (a client of the raw uAPI). */
 	list_for_each(&ctx->mrs, mr, struct ud_mr, ctx_link)
-		if (mr->odp)
+		if (mr->odp_tbl)
 			ud_odp_mmu_register(d, ctx, mr);
 	return 0;
 
@@ -319,6 +426,7 @@ void ud_odp_uffd_detach(struct uodpd *d, struct ud_ctx *ctx)
 {
 	struct ud_odp_ctx *o = ctx->odp;
 	struct ud_mr *mr;
+	uint64_t lo, hi;
 
 	if (!o || o->uffd < 0)
 		return;
@@ -329,12 +437,14 @@ void ud_odp_uffd_detach(struct uodpd *d, struct ud_ctx *ctx)
 	 */
 	list_for_each(&ctx->mrs, mr, struct ud_mr, ctx_link)
 		if (mr->odp_tbl && mr->odp_tbl->mmu_registered) {
-			uint64_t lo, hi;
-
 			mr_span(mr, &lo, &hi);
 			unregister_range(o->uffd, lo, hi);
 			mr->odp_tbl->mmu_registered = false;
 		}
+	ud_itree_query(&o->implicit_cov, 0, UINT64_MAX, unregister_span,
+		       &o->uffd);
+	ud_itree_fini(&o->implicit_cov);
+	ud_itree_fini(&o->uffd_refused);
 	ud_loop_unwatch(d, o->uffd);
 	close(o->uffd);
 	o->uffd = -1;

@@ -141,17 +141,18 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void churn_figures(void)
+static void churn_figures(bool implicit)
 {
 	struct odp_churn_result r;
-	int err = odp_churn(500, 1, &r);
+	int err = odp_churn(500, 1, implicit, &r);
 
 	if (err) {
 		printf("churn: could not run: %s\n", strerror(err));
 		return;
 	}
-	printf("\nchurn: %llu rounds of a 1 MiB RDMA WRITE while 256 KiB "
-	       "elsewhere is dropped and rewritten\n",
+	printf("\nchurn (%s ODP MR): %llu rounds of a 1 MiB RDMA WRITE while "
+	       "256 KiB elsewhere is dropped and rewritten\n",
+	       implicit ? "implicit" : "explicit",
 	       (unsigned long long)r.rounds);
 	printf("  %.2f GB/s written, %llu faults, %llu events, %llu pages "
 	       "invalidated, %llu bytes verified, %llu wrong, %llu errors\n",
@@ -193,7 +194,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)zapped);
 	}
 	odp_side_close(&s);
-	churn_figures();
+	churn_figures(false);
+	churn_figures(true);
 	odp_counters_close();
 	return 0;
 }

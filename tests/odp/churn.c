@@ -53,7 +53,7 @@ struct churn {
 	struct ibv_mr *smr, *dmr;
 };
 
-static int churn_open(struct churn *c)
+static int churn_open(struct churn *c, bool implicit)
 {
 	odp_side_open(&c->s, 16);
 	c->a = odp_rc_qp(&c->s, 16);
@@ -63,6 +63,12 @@ static int churn_open(struct churn *c)
 		return errno ? errno : EIO;
 	c->src = odp_fresh(CHURN_BYTES);
 	c->dst = odp_fresh(CHURN_BYTES);
+	if (implicit) {
+		c->smr = ibv_reg_mr(c->s.pd, NULL, SIZE_MAX,
+				    ODP_ACCESS_ALL | IBV_ACCESS_ON_DEMAND);
+		c->dmr = c->smr;
+		return c->smr ? 0 : errno;
+	}
 	c->smr = odp_reg(&c->s, c->src, CHURN_BYTES, ODP_ACCESS_ALL);
 	c->dmr = odp_reg(&c->s, c->dst, CHURN_BYTES, ODP_ACCESS_ALL);
 	return c->smr && c->dmr ? 0 : errno;
@@ -72,7 +78,7 @@ static void churn_close(struct churn *c)
 {
 	if (c->smr)
 		ibv_dereg_mr(c->smr);
-	if (c->dmr)
+	if (c->dmr && c->dmr != c->smr)
 		ibv_dereg_mr(c->dmr);
 	munmap(c->src, CHURN_BYTES);
 	munmap(c->dst, CHURN_BYTES);
@@ -111,7 +117,7 @@ static void churn_round(struct churn *c, unsigned int r, size_t w, size_t f,
 	res->bytes_verified += WRITE_BYTES + DROP_BYTES;
 }
 
-int odp_churn(unsigned int rounds, unsigned int seed,
+int odp_churn(unsigned int rounds, unsigned int seed, bool implicit,
 	      struct odp_churn_result *res)
 {
 	struct uodp_query_counters_resp c0, c1;
@@ -123,7 +129,7 @@ int odp_churn(unsigned int rounds, unsigned int seed,
 
 	memset(res, 0, sizeof(*res));
 	srand(seed);
-	err = churn_open(&c);
+	err = churn_open(&c, implicit);
 	if (err)
 		goto out;
 	if (!odp_counters(&c0)) {

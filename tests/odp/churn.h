@@ -11,6 +11,7 @@
 #ifndef UODP_TESTS_ODP_CHURN_H
 #define UODP_TESTS_ODP_CHURN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct odp_churn_result {
@@ -25,8 +26,12 @@ struct odp_churn_result {
 	double seconds;			/* of the rounds */
 };
 
-/* rounds rounds on uodp0; 0, or an errno when it could not run. */
-int odp_churn(unsigned int rounds, unsigned int seed,
+/*
+ * rounds rounds on uodp0, the target in an explicit ODP MR or (implicit)
+ * both buffers in one implicit ODP MR; 0, or an errno when it could not
+ * run.
+ */
+int odp_churn(unsigned int rounds, unsigned int seed, bool implicit,
 	      struct odp_churn_result *res);
 
 #endif /* UODP_TESTS_ODP_CHURN_H */

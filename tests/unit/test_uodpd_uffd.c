@@ -85,7 +85,8 @@ static bool present(const struct ud_mr *mr, uint64_t page)
 
 /* ---- the application's memory calls, on a thread of their own ---- */
 
-enum op { OP_DONTNEED, OP_MUNMAP, OP_MREMAP };
+/* ..._AT: page is an address, not a page of buf. */
+enum op { OP_DONTNEED, OP_MUNMAP, OP_MREMAP, OP_DONTNEED_AT, OP_MUNMAP_AT };
 
 struct call {
 	enum op op;
@@ -98,13 +99,16 @@ struct call {
 static void *call_thread(void *arg)
 {
 	struct call *c = arg;
-	void *p = buf + c->page * PAGE;
+	void *p = c->op >= OP_DONTNEED_AT ? (void *)(uintptr_t)c->page :
+					    buf + c->page * PAGE;
 
 	switch (c->op) {
 	case OP_DONTNEED:
+	case OP_DONTNEED_AT:
 		c->ret = madvise(p, c->n * PAGE, MADV_DONTNEED);
 		break;
 	case OP_MUNMAP:
+	case OP_MUNMAP_AT:
 		c->ret = munmap(p, c->n * PAGE);
 		break;
 	case OP_MREMAP:
@@ -263,6 +267,195 @@ static void test_map_race(void)
 	ud_odp_uffd_detach(&d, ctx);
 }
 
+/*
+ * This process's VMA holding addr, per /proc/self/smaps: its bounds, and
+ * whether it is on a userfaultfd in write-protect mode (VmFlags "uw").
+ */
+static bool vma_of(const void *addr, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = (uintptr_t)addr, l, h;
+	bool in = false, uw = false;
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	*lo = *hi = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		/* No key line ("Name: value") parses as "lo-hi". */
+		if (sscanf(line, "%lx-%lx ", &l, &h) == 2) {
+			in = l <= a && a < h;
+			if (in) {
+				*lo = l;
+				*hi = h;
+			}
+		} else if (in && !strncmp(line, "VmFlags:", 8)) {
+			uw = strstr(line, " uw") != NULL;
+			in = false;
+		}
+	}
+	if (f)
+		fclose(f);
+	return uw;
+}
+
+static bool ipresent(const struct ud_mr *mr, const uint8_t *p)
+{
+	return ud_odp_pte_get(mr, (uintptr_t)p >> 12) & UD_PTE_PRESENT;
+}
+
+static uint64_t map_pages(struct ud_mr *mr, const uint8_t *p, uint64_t n,
+			  uint32_t flags)
+{
+	struct uodp_odp_map_range r = {
+		.mr_key = mr->key, .va = (uintptr_t)p, .length = n * PAGE,
+		.flags = flags,
+	};
+	uint64_t mapped = 0, done;
+
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, &done),
+		 0);
+	return mapped;
+}
+
+/*
+ * A private file mapping (write-protect mode covers anonymous memory,
+ * shmem and hugetlbfs only): mapped all the same, refused once, counted
+ * once, not asked again.
+ */
+static void test_implicit_refused(struct ud_mr *imr)
+{
+	uint64_t before = ctx->odp->ctr.mmu_uncovered;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	uint8_t *f = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	CHECK(f != MAP_FAILED);
+	CHECK_EQ(map_pages(imr, f, 1, 0), 1);
+	CHECK_EQ(ctx->odp->ctr.mmu_uncovered, before + 1);
+	CHECK_EQ(map_pages(imr, f + PAGE, 1, 0), 1);
+	CHECK_EQ(ctx->odp->ctr.mmu_uncovered, before + 1);
+	munmap(f, 2 * PAGE);
+	close(fd);
+}
+
+/*
+ * An implicit MR: what MAP makes present goes on the notifier with its
+ * whole VMA (not split), so DONTNEED anywhere in it zaps; munmap takes
+ * its registration away; the implicit MR's dereg unregisters its VMAs
+ * but what an explicit MR still needs.
+ */
+static void test_implicit(void)
+{
+	uint64_t lo, hi, n = 64;
+	struct ud_mr *imr, *mr;
+	uint8_t *m, *m2;
+	struct rec r;
+
+	m = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m2 = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(m, 0x11, n * PAGE);
+	memset(m2, 0x22, 4 * PAGE);
+	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, new_uffd()), 0);
+	CHECK_EQ(ud_mr_register(&d, ctx, 1, 0, UINT64_MAX, 0,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND,
+				0, &imr), 0);
+	CHECK(!vma_of(m, &lo, &hi));
+	CHECK_EQ(map_pages(imr, m + 8 * PAGE, 8, UODP_ODP_MAP_WRITE), 8);
+	CHECK(vma_of(m, &lo, &hi));
+	CHECK(lo <= (uintptr_t)m && hi >= (uintptr_t)m + n * PAGE);
+	call_served(OP_DONTNEED_AT, (uintptr_t)(m + 9 * PAGE), 2, NULL);
+	CHECK(ipresent(imr, m + 8 * PAGE) && ipresent(imr, m + 11 * PAGE));
+	CHECK(!ipresent(imr, m + 9 * PAGE) && !ipresent(imr, m + 10 * PAGE));
+	CHECK_EQ(imr->odp_tbl->invalidations, 2);
+	CHECK_EQ(notices(&r), 1);
+	CHECK_EQ(r.notice.mr_key, imr->key);
+	CHECK_EQ(r.notice.va, (uintptr_t)m + 9 * PAGE);
+
+	/* munmap: its registration is gone with it, and so is the table's. */
+	CHECK_EQ(map_pages(imr, m2, 4, UODP_ODP_MAP_WRITE), 4);
+	CHECK(ud_rangeset_covers(&ctx->odp->implicit_cov, (uintptr_t)m2,
+				 (uintptr_t)m2 + 4 * PAGE));
+	call_served(OP_MUNMAP_AT, (uintptr_t)m2, 4, NULL);
+	CHECK(!ipresent(imr, m2) && !ipresent(imr, m2 + 3 * PAGE));
+	CHECK(!ud_rangeset_covers(&ctx->odp->implicit_cov, (uintptr_t)m2,
+				  (uintptr_t)m2 + PAGE));
+
+	test_implicit_refused(imr);
+
+	/* The implicit MR goes; pages 20-29 stay with an explicit MR. */
+	CHECK_EQ(ud_mr_register(&d, ctx, 1, (uintptr_t)m + 20 * PAGE,
+				10 * PAGE, 0x1000, IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_ON_DEMAND, 0, &mr), 0);
+	ud_mr_destroy(&d, imr);
+	CHECK(vma_of(m + 20 * PAGE, &lo, &hi));
+	CHECK_EQ(lo, (uintptr_t)m + 20 * PAGE);
+	CHECK_EQ(hi, (uintptr_t)m + 30 * PAGE);
+	CHECK(!vma_of(m, &lo, &hi));
+	CHECK(!vma_of(m + 40 * PAGE, &lo, &hi));
+	ud_mr_destroy(&d, mr);
+	CHECK(!vma_of(m + 20 * PAGE, &lo, &hi));
+	ud_odp_uffd_detach(&d, ctx);
+	munmap(m, n * PAGE);
+}
+
+/*
+ * A flood of invalidations into a channel nobody reads: the device never
+ * waits for the reader (every event is read at once, the program's
+ * madvise returns), notices past the channel's room are dropped and
+ * counted, and the reader finally gets every notice that fit and
+ * OVERFLOW records that count the rest.
+ */
+#define FLOOD_MRS 64
+#define FLOOD_ROUNDS 30
+
+static void test_flood(void)
+{
+	uint64_t got = 0, lost = 0, quiet = 0, i, round;
+	uint64_t events_before = ctx->odp->ctr.mmu_events;
+	uint64_t lost_before = ctx->odp->ctr.events_lost;
+	struct ud_mr *mr[FLOOD_MRS];
+	struct rec r;
+
+	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, new_uffd()), 0);
+	for (i = 0; i < FLOOD_MRS; i++)
+		mr[i] = odp_mr(0, 1, IOVA + i * PAGE);
+	for (round = 0; round < FLOOD_ROUNDS; round++) {
+		for (i = 0; i < FLOOD_MRS; i++)
+			CHECK_EQ(map_pages(mr[i], (uint8_t *)(uintptr_t)
+					   (IOVA + i * PAGE), 1,
+					   UODP_ODP_MAP_WRITE), 1);
+		call_served(OP_DONTNEED, 0, 1, NULL);
+	}
+	CHECK_EQ(ctx->odp->ctr.mmu_events - events_before, FLOOD_ROUNDS);
+	CHECK_EQ(ctx->odp->pending_other, UD_ODP_MAX_PENDING_OTHER);
+	while (quiet < 3) {
+		ud_odp_channel_ready(&d, ctx->id, EPOLLOUT);
+		if (read(chan, &r, sizeof(r)) != sizeof(r)) {
+			quiet++;
+			continue;
+		}
+		quiet = 0;
+		if (r.notice.kind == UODP_ODP_NOTICE_INVALIDATE)
+			got++;
+		else if (r.notice.kind == UODP_ODP_NOTICE_OVERFLOW)
+			lost += r.notice.lost;
+	}
+	CHECK(lost > 0);
+	CHECK_EQ(lost, ctx->odp->ctr.events_lost - lost_before);
+	/*
+	 * Once the queue is full, a notice of the MR queued last merges
+	 * into it (same pages) instead of being lost: one a round at most.
+	 */
+	CHECK(got + lost <= FLOOD_MRS * FLOOD_ROUNDS);
+	CHECK(got + lost >= FLOOD_MRS * FLOOD_ROUNDS - FLOOD_ROUNDS);
+	for (i = 0; i < FLOOD_MRS; i++)
+		ud_mr_destroy(&d, mr[i]);
+	ud_odp_uffd_detach(&d, ctx);
+	munmap(buf, NPAGES * PAGE);
+}
+
 /* Not a userfaultfd, or one already set up: the device goes without. */
 static void test_refused(void)
 {
@@ -293,6 +486,8 @@ int main(void)
 	inner = odp_mr(6, 4, (uintptr_t)buf + 6 * PAGE);
 	test_dereg_detach(mr, inner);
 	test_map_race();
+	test_implicit();
+	test_flood();
 	test_refused();
 	ud_odp_ctx_destroy(&d, ctx);
 	return check_report("test_uodpd_uffd");
