@@ -163,22 +163,31 @@ static uint64_t next_poll_ns(struct uodpd *d)
 }
 
 /* Time until the engine's next deadline or poll in *ts; NULL for none. */
-static const struct timespec *sleep_timeout(struct uodpd *d,
-					    struct timespec *ts)
+/* The timeout to sleep until deadline (ud_now_ns; UINT64_MAX: none). */
+static const struct timespec *until(uint64_t deadline, uint64_t now,
+				    struct timespec *ts)
 {
-	uint64_t deadline = ud_engine_next_deadline(d);
-	uint64_t now, ns, poll = next_poll_ns(d);
+	uint64_t ns;
 
-	now = ud_now_ns();
-	if (poll != UINT64_MAX && (deadline == UINT64_MAX ||
-				   deadline > now + poll))
-		deadline = now + poll;
 	if (deadline == UINT64_MAX)
 		return NULL;
 	ns = deadline > now ? deadline - now : 0;
 	ts->tv_sec = (time_t)(ns / 1000000000ull);
 	ts->tv_nsec = (long)(ns % 1000000000ull);
 	return ts;
+}
+
+static const struct timespec *sleep_timeout(struct uodpd *d,
+					    struct timespec *ts)
+{
+	uint64_t deadline = ud_engine_next_deadline(d);
+	uint64_t now, poll = next_poll_ns(d);
+
+	now = ud_now_ns();
+	if (poll != UINT64_MAX && (deadline == UINT64_MAX ||
+				   deadline > now + poll))
+		deadline = now + poll;
+	return until(deadline, now, ts);
 }
 
 static void check_all_arms(struct uodpd *d)
@@ -243,16 +252,13 @@ static void sleep_announced(struct uodpd *d, bool sharing,
 static const struct timespec *share_timeout(struct uodpd *d,
 					    struct timespec *ts)
 {
-	uint64_t end = ud_engine_next_deadline(d), now = ud_now_ns(), ns;
+	uint64_t end = ud_engine_next_deadline(d), now = ud_now_ns();
 
 	if (end > d->mixed_until_ns)
 		end = d->mixed_until_ns;
 	if (!d->doorbell_fd && end > now + UD_SHARE_POLL_NS)
 		end = now + UD_SHARE_POLL_NS;
-	ns = end > now ? end - now : 0;
-	ts->tv_sec = (time_t)(ns / 1000000000ull);
-	ts->tv_nsec = (long)(ns % 1000000000ull);
-	return ts;
+	return until(end, now, ts);
 }
 
 /* After a pass that made progress: pause if it is time to share. */

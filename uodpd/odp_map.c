@@ -381,6 +381,8 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 	pn = start >> UODPD_PAGE_SHIFT;
 	if (mr->implicit)
 		cover_vmas(d, ctx, start, end);
+	else
+		ud_odp_mmu_recover(d, ctx, mr, start, end);
 	if (r->flags & UODP_ODP_MAP_NO_FAULT) {
 		/* A snapshot keeps the MR's full access, like Linux's. */
 		ret = map_resident(mr, &pn, end >> UODPD_PAGE_SHIFT,

@@ -95,8 +95,13 @@ void ud_odp_invalidate_pva(struct uodpd *d, struct ud_mr *mr, uint64_t lo,
 /* ---- the MMU notifier (odp_uffd.c) ---- */
 
 /*
- * Take uffd (always consumed) as ctx's notifier: 0, or -errno and the
- * device goes without (found on access).
+ * Whether uffd can be a notifier: a userfaultfd not set up yet, which
+ * this sets up (UFFDIO_API).  0, or -EINVAL.
+ */
+int ud_odp_uffd_prepare(int uffd);
+/*
+ * Take a prepared uffd (always consumed) as ctx's notifier: 0, or -errno
+ * and the device goes without (found on access).
  */
 int ud_odp_uffd_attach(struct uodpd *d, struct ud_ctx *ctx, int uffd);
 /* ODP_API came without one. */
@@ -125,6 +130,12 @@ void ud_odp_mmu_unregister(struct ud_ctx *ctx, struct ud_mr *mr);
  */
 void ud_odp_mmu_cover(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
 		      uint64_t hi);
+/*
+ * MAP is about to make pages of [lo, hi) present in an explicit MR: what
+ * of it an munmap took off the notifier, mapped again since, goes back.
+ */
+void ud_odp_mmu_recover(struct uodpd *d, struct ud_ctx *ctx,
+			struct ud_mr *mr, uint64_t lo, uint64_t hi);
 
 /* /proc/PID/pagemap: one 64-bit entry per page, bit 63 "present". */
 #define PAGEMAP_PRESENT (1ull << 63)
@@ -220,16 +231,20 @@ struct ud_odp_ctx {
 	uint64_t cookie_fault, cookie_notice;
 	int stats_fd;			/* from ODP_API until the channel opens */
 	int uffd;			/* the MMU notifier (odp_uffd.c), or -1 */
-	uint64_t inval_seq;		/* invalidations seen: MAP's retry */
 	/*
 	 * Its ODP MRs by the process range they cover (an implicit MR: all
 	 * of it), so an invalidation costs the MRs it hits.
 	 */
 	struct ud_itree mr_spans;
 	uint32_t nimplicit;		/* implicit ODP MRs */
-	/* Range sets: VMAs on the userfaultfd for implicit MRs, refused. */
+	/*
+	 * Range sets: VMAs on the userfaultfd for implicit MRs, VMAs it
+	 * refused, and parts of explicit MRs' spans whose registration went
+	 * with an unmapped VMA (registered again at MAP).
+	 */
 	struct ud_itree implicit_cov;
 	struct ud_itree uffd_refused;
+	struct ud_itree explicit_lost;
 	const struct uodp_odp_engine_counters *stats;
 	size_t stats_len;
 	struct list_head pending;	/* events the pipe had no room for */

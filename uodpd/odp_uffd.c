@@ -62,7 +62,8 @@ void ud_odp_uffd_absent(const struct ud_ctx *ctx)
 
 /*
  * The events, and write-protect mode on shmem and hugetlbfs where the
- * kernel has it (without it those VMAs refuse registration).
+ * kernel has it (without it those VMAs refuse registration).  One already
+ * set up (by whoever handed it over) fails: EINVAL.
  */
 static int uffd_api(int fd)
 {
@@ -199,6 +200,14 @@ static void unregister_range(int uffd, uint64_t lo, uint64_t hi)
 		       lo, hi - lo, strerror(errno));
 }
 
+/* Nothing needs [lo, hi) on the notifier any more. */
+static void unneeded(struct ud_odp_ctx *o, uint64_t lo, uint64_t hi)
+{
+	unregister_range(o->uffd, lo, hi);
+	/* Splitting may fail: a range left there is only registered again. */
+	ud_rangeset_del(&o->explicit_lost, lo, hi);
+}
+
 /*
  * Take [lo, hi) off the userfaultfd, less what registered explicit MRs
  * and (while there are implicit MRs) their VMAs still need: one VMA flag
@@ -225,13 +234,12 @@ static void unregister_unneeded(struct ud_odp_ctx *o, uint64_t lo,
 		qsort(l.v, l.n, sizeof(l.v[0]), by_start);
 	for (i = 0; i < l.n && a < hi; i++) {
 		if (l.v[i].lo > a)
-			unregister_range(o->uffd, a,
-					 l.v[i].lo < hi ? l.v[i].lo : hi);
+			unneeded(o, a, l.v[i].lo < hi ? l.v[i].lo : hi);
 		if (l.v[i].hi > a)
 			a = l.v[i].hi;
 	}
 	if (a < hi)
-		unregister_range(o->uffd, a, hi);
+		unneeded(o, a, hi);
 	free(l.v);
 }
 
@@ -275,25 +283,75 @@ void ud_odp_mmu_unregister(struct ud_ctx *ctx, struct ud_mr *mr)
 
 struct zap_walk {
 	struct uodpd *d;
+	struct ud_odp_ctx *o;
 	uint64_t lo, hi;
+	bool maps_changed;
 };
 
+/*
+ * Zap what mr maps of the range; if the range was unmapped or moved, the
+ * part of a registered explicit MR's span it covers lost its registration
+ * (it went with the VMA): MAP registers it again once mapped.
+ */
 static int zap_mr(void *arg, const struct ud_itree_span *s)
 {
 	struct zap_walk *w = arg;
+	struct ud_mr *mr = s->item;
 
-	ud_odp_invalidate_pva(w->d, s->item, w->lo, w->hi);
+	ud_odp_invalidate_pva(w->d, mr, w->lo, w->hi);
+	if (w->maps_changed && !mr->implicit && mr->odp_tbl->mmu_registered)
+		ud_rangeset_add(&w->o->explicit_lost,
+				w->lo > s->lo ? w->lo : s->lo,
+				w->hi < s->hi ? w->hi : s->hi);
 	return 0;
+}
+
+struct lost_walk {
+	uint64_t lo, hi;
+	struct ud_itree_span found[16];
+	uint32_t n;
+};
+
+static int lost_in(void *arg, const struct ud_itree_span *s)
+{
+	struct lost_walk *w = arg;
+
+	w->found[w->n].lo = s->lo > w->lo ? s->lo : w->lo;
+	w->found[w->n].hi = s->hi < w->hi ? s->hi : w->hi;
+	return ++w->n == 16;	/* the rest on the next MAP there */
+}
+
+void ud_odp_mmu_recover(struct uodpd *d, struct ud_ctx *ctx,
+			struct ud_mr *mr, uint64_t lo, uint64_t hi)
+{
+	struct lost_walk w = { .lo = lo, .hi = hi };
+	struct ud_odp_ctx *o = ctx->odp;
+	uint32_t i;
+	int ret;
+
+	if (o->uffd < 0 || mr->implicit || !mr->odp_tbl->mmu_registered ||
+	    !o->explicit_lost.n)
+		return;
+	ud_itree_query(&o->explicit_lost, lo, hi, lost_in, &w);
+	for (i = 0; i < w.n; i++) {
+		/* Holes are fine; nothing mapped at all there is EINVAL. */
+		ret = register_range(o->uffd, w.found[i].lo, w.found[i].hi);
+		if (!ret)
+			ud_rangeset_del(&o->explicit_lost, w.found[i].lo,
+					w.found[i].hi);
+		else if (ret != -EINVAL)
+			refused(d, ctx, w.found[i].lo, w.found[i].hi, ret);
+	}
 }
 
 /* [lo, hi) of the process (page-aligned) changed: zap it everywhere. */
 static void mmu_invalidate(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
 			   uint64_t hi, bool maps_changed)
 {
-	struct zap_walk w = { .d = d, .lo = lo, .hi = hi };
 	struct ud_odp_ctx *o = ctx->odp;
+	struct zap_walk w = { .d = d, .o = o, .lo = lo, .hi = hi,
+			      .maps_changed = maps_changed };
 
-	o->inval_seq++;
 	ud_itree_query(&o->mr_spans, lo, hi, zap_mr, &w);
 	if (!maps_changed)
 		return;
@@ -388,23 +446,23 @@ bool ud_odp_uffd_sync(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
 	return read_events(d, ctx, UINT_MAX, lo, hi);
 }
 
+int ud_odp_uffd_prepare(int uffd)
+{
+	if (!ud_fd_is_anon_inode(uffd, "[userfaultfd]"))
+		return -EINVAL;
+	return uffd_api(uffd);
+}
+
 int ud_odp_uffd_attach(struct uodpd *d, struct ud_ctx *ctx, int uffd)
 {
 	struct ud_odp_ctx *o = ctx->odp;
 	struct ud_mr *mr;
 	int ret;
 
-	if (!ud_fd_is_anon_inode(uffd, "[userfaultfd]")) {
-		ret = -EINVAL;
-		goto err_close;
-	}
 	if (o->uffd >= 0) {
 		ret = -EBUSY;
 		goto err_close;
 	}
-	ret = uffd_api(uffd);
-	if (ret)
-		goto err_close;
 	/* Only after UFFDIO_API: poll says EPOLLERR before it. */
 	ret = ud_loop_watch(d, uffd, UD_EP_ODP_UFFD, ctx->id);
 	if (ret)
@@ -445,6 +503,7 @@ void ud_odp_uffd_detach(struct uodpd *d, struct ud_ctx *ctx)
 		       &o->uffd);
 	ud_itree_fini(&o->implicit_cov);
 	ud_itree_fini(&o->uffd_refused);
+	ud_itree_fini(&o->explicit_lost);
 	ud_loop_unwatch(d, o->uffd);
 	close(o->uffd);
 	o->uffd = -1;

@@ -159,56 +159,74 @@ static const struct ud_attr_spec odp_api_attrs[] = {
 	{ UODP_IB_ATTR_ODP_API_UFFD, UD_ATTR_FD, false, 0, 0 },
 };
 
-/* The MMU notifier the caller handed over, or none: taken either way. */
-static void odp_api_uffd(struct ud_call *c, struct ud_ctx *ctx,
-			 const struct ud_ioctl_attr *attr)
+/*
+ * The MMU notifier the caller hands over (emulator only), checked before
+ * the command runs so that a bad one fails ODP_API and changes nothing:
+ * the fd, -1 without the attribute, or -errno (EBADF, EINVAL when it is
+ * not a userfaultfd or one already set up, EBUSY when ctx has one).
+ */
+static int odp_api_uffd(struct ud_call *c, struct ud_ctx *ctx,
+			const struct ud_ioctl_attr *attr)
 {
-	int uffd;
+	int uffd, ret;
 
-	if (!attr->present) {
-		ud_odp_uffd_absent(ctx);
-		return;
-	}
+	if (!attr->present)
+		return -1;
+	if (ctx->odp && ctx->odp->uffd >= 0)
+		return -EBUSY;
 	uffd = ud_uverbs_fetch_fd(c, (int)attr->data);
-	if (uffd >= 0)
-		ud_odp_uffd_attach(c->d, ctx, uffd);
+	if (uffd < 0)
+		return uffd;
+	ret = ud_odp_uffd_prepare(uffd);
+	if (ret) {
+		close(uffd);
+		return ret;
+	}
+	return uffd;
 }
 
 static int odp_api(struct ud_call *c, struct ud_ufile *f,
 		   const struct ud_ioctl_cmd *cmd)
 {
 	struct uodp_odp_api in, out;
+	int stats_fd = -1, uffd, ret;
 	struct ud_odp_ctx *o;
-	int stats_fd = -1, ret;
 
 	if (ud_ioctl_read_in(c, &cmd->attrs[0], &in))
 		return -EFAULT;
+	uffd = odp_api_uffd(c, f->ctx, &cmd->attrs[3]);
+	if (uffd < -1)
+		return uffd;
 	if (cmd->attrs[2].present) {
 		stats_fd = ud_uverbs_fetch_fd(c, (int)cmd->attrs[2].data);
-		if (stats_fd < 0)
-			return stats_fd;
-		ret = ud_odp_stats_check(stats_fd);
-		if (ret) {
-			close(stats_fd);
-			return ret;
-		}
+		ret = stats_fd < 0 ? stats_fd : ud_odp_stats_check(stats_fd);
+		if (ret)
+			goto err_close;
 	}
 	ret = ud_uverbs_run(f, c->d, ud_cmd_odp_api, &in, sizeof(in), &out,
 			    -1);
 	o = f->ctx->odp;
-	if (ret || !o) {
-		if (stats_fd >= 0)
-			close(stats_fd);
-		return ret ? ret : -ENOMEM;
-	}
+	if (!ret && !o)
+		ret = -ENOMEM;
+	if (ret)
+		goto err_close;
 	if (stats_fd >= 0) {
 		if (o->stats_fd >= 0)
 			close(o->stats_fd);
 		o->stats_fd = stats_fd;
 	}
-	if (o->uffd < 0)
-		odp_api_uffd(c, f->ctx, &cmd->attrs[3]);
+	if (uffd >= 0)
+		ud_odp_uffd_attach(c->d, f->ctx, uffd);
+	else if (o->uffd < 0)
+		ud_odp_uffd_absent(f->ctx);
 	return ud_ioctl_write_out(c, cmd, &cmd->attrs[1], &out, sizeof(out));
+
+err_close:
+	if (stats_fd >= 0)
+		close(stats_fd);
+	if (uffd >= 0)
+		close(uffd);
+	return ret;
 }
 
 static const struct ud_attr_spec odp_map_attrs[] = {

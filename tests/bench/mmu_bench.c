@@ -12,6 +12,8 @@
  *                 REMOVE event the device reads before the call returns
  *   dontneed 2M   the same over 2 MiB (512 pages zapped per event)
  *   munmap 4K     munmap of one page: an UNMAP event
+ *   index         dontneed 4K again with 1000 more ODP MRs elsewhere in
+ *                 the context: the cost is in the MRs hit (ratio 1)
  *   churn         an allocator dropping and rewriting memory under RDMA
  *                 WRITE traffic (tests/odp/churn.h): bandwidth, faults,
  *                 invalidations, bytes verified
@@ -134,11 +136,70 @@ static double measure(struct odp_side *s, enum op op, bool registered,
 	return ns;
 }
 
+/* ODP MRs over other memory of the same context, one page each. */
+#define BYSTANDERS 1000
+
+struct bystanders {
+	uint8_t *mem;
+	struct ibv_mr *mr[BYSTANDERS];
+};
+
+static void bystanders_reg(struct odp_side *s, struct bystanders *b)
+{
+	size_t i;
+
+	b->mem = mmap(NULL, BYSTANDERS * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->mem == MAP_FAILED)
+		test_die("mmap", errno);
+	for (i = 0; i < BYSTANDERS; i++) {
+		b->mr[i] = odp_reg(s, b->mem + i * PAGE, PAGE,
+				   ODP_ACCESS_ALL);
+		if (!b->mr[i])
+			test_die("ODP ibv_reg_mr", errno);
+	}
+}
+
+static void bystanders_dereg(struct bystanders *b)
+{
+	size_t i;
+
+	for (i = 0; i < BYSTANDERS; i++)
+		ibv_dereg_mr(b->mr[i]);
+	munmap(b->mem, BYSTANDERS * PAGE);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * An invalidation costs the MRs it hits, not the MRs there are: the
+ * DONTNEED 4 KiB row again, with BYSTANDERS more ODP MRs of the context
+ * elsewhere, against without them.
+ */
+static void index_figures(struct odp_side *s, int reps)
+{
+	static struct bystanders b;
+	double with[16], without[16];
+	uint64_t z;
+	int r;
+
+	for (r = 0; r < reps; r++) {
+		bystanders_reg(s, &b);
+		with[r] = measure(s, OP_DONTNEED_4K, true, &z);
+		bystanders_dereg(&b);
+		without[r] = measure(s, OP_DONTNEED_4K, true, &z);
+	}
+	qsort(with, reps, sizeof(with[0]), cmp_double);
+	qsort(without, reps, sizeof(without[0]), cmp_double);
+	printf("\nMADV_DONTNEED 4 KiB under an ODP MR, with %d other ODP MRs "
+	       "of the context elsewhere: %.0f ns, without: %.0f ns, ratio "
+	       "%.2f\n", BYSTANDERS, with[reps / 2], without[reps / 2],
+	       with[reps / 2] / without[reps / 2]);
 }
 
 static void churn_figures(bool implicit)
@@ -193,6 +254,7 @@ int main(int argc, char **argv)
 		       op == OP_TOUCH ? 0 : 1e9 / on[reps / 2],
 		       (unsigned long long)zapped);
 	}
+	index_figures(&s, reps);
 	odp_side_close(&s);
 	churn_figures(false);
 	churn_figures(true);

@@ -17,7 +17,9 @@
  *   odp_stress notifier    MADV_DONTNEED of part of a present ODP MR: the
  *                          device invalidates exactly those pages at once
  *                          (the userfaultfd notifier), the next write
- *                          refaults and lands in the new memory; a fork
+ *                          refaults and lands in the new memory; so
+ *                          after munmap and mmap at the same address,
+ *                          whose new VMA is then on the notifier; a fork
  *                          child's madvise and munmap neither block nor
  *                          touch the parent's MRs.  With UODP_ODP_UFFD=0
  *                          (no notifier) nothing is invalidated: reading
@@ -692,6 +694,47 @@ static void notifier_fork(uint8_t *dst)
 			   "the parent's");
 }
 
+/*
+ * munmap, then mmap at the same address: the device sees the new memory
+ * only after a refault, the write lands in it, and the new VMA is on the
+ * notifier again (a DONTNEED there is an event).
+ */
+static void notifier_replace(struct pair *p, uint8_t *src, struct ibv_mr *smr,
+			     uint8_t *dst, struct ibv_mr *dmr)
+{
+	struct uodp_query_counters_resp c0, c1, c2, c3;
+	uint64_t pages = NOTIFY_HOLE_LEN / ODP_PAGE;
+	uint8_t *hole = dst + NOTIFY_HOLE, *again;
+
+	snap(&c0);
+	munmap(hole, NOTIFY_HOLE_LEN);
+	again = mmap(hole, NOTIFY_HOLE_LEN, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	snap(&c1);
+	test_check(again == hole && c1.dev.mmu_events == c0.dev.mmu_events + 1 &&
+		   c1.dev.invalidations == c0.dev.invalidations + pages,
+		   "notifier: munmap invalidates its %llu pages (%llu)",
+		   (unsigned long long)pages, (unsigned long long)
+		   (c1.dev.invalidations - c0.dev.invalidations));
+	odp_fill(src, NOTIFY_LEN, 9);
+	test_check(write_all(p, src, smr, dst, dmr),
+		   "notifier: after munmap and mmap at the same address, a "
+		   "1 MiB write lands in the new memory");
+	snap(&c2);
+	test_check(odp_faults_raised(&c2.dev) > odp_faults_raised(&c1.dev),
+		   "notifier: that write refaulted (%llu faults)",
+		   (unsigned long long)(odp_faults_raised(&c2.dev) -
+					odp_faults_raised(&c1.dev)));
+	madvise(hole, NOTIFY_HOLE_LEN, MADV_DONTNEED);
+	snap(&c3);
+	test_check(c3.dev.mmu_events == c2.dev.mmu_events + 1 &&
+		   c3.dev.invalidations == c2.dev.invalidations + pages,
+		   "notifier: the new mapping is on the notifier again (%llu "
+		   "events, %llu pages)", (unsigned long long)
+		   (c3.dev.mmu_events - c2.dev.mmu_events), (unsigned long long)
+		   (c3.dev.invalidations - c2.dev.invalidations));
+}
+
 static int test_notifier(void)
 {
 	const char *env = getenv("UODP_ODP_UFFD");
@@ -738,8 +781,10 @@ static int test_notifier(void)
 			   notifier ? "refaulted" : "did not fault",
 			   (unsigned long long)(odp_faults_raised(&c2.dev) -
 						odp_faults_raised(&c1.dev)));
-	if (notifier)
+	if (notifier) {
+		notifier_replace(&p, src, smr, dst, dmr);
 		notifier_fork(dst);
+	}
 	pair_close(&p);
 	ibv_dereg_mr(smr);
 	ibv_dereg_mr(dmr);

@@ -4,7 +4,8 @@
  * hand with the raw client (tests/lib/rawdev), without the provider's fault
  * engine: the test is its own fault handler.
  *
- *   odp_uapi control  the handshake and feature negotiation; the DEVX event
+ *   odp_uapi control  the handshake and feature negotiation (and the
+ *                     notifier fd it refuses); the DEVX event
  *                     channel, its subscription and the stats page; PRM
  *                     mailboxes through DEVX_OTHER (QUERY_HCA_CAP's ODP
  *                     block, unknown opcodes, bad sizes, resumes of tokens
@@ -34,9 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 #include <rdma/ib_user_ioctl_cmds.h>
 #include <rdma/mlx5_user_ioctl_cmds.h>
 #include <rdma/mlx5_user_ioctl_verbs.h>
@@ -597,6 +601,59 @@ static void test_handshake(void)
 	octx_close(&c);
 }
 
+/* ODP_API handing over fd as the MMU notifier (ODP_API_UFFD). */
+static int odp_api_uffd(struct octx *c, int fd)
+{
+	struct uodp_odp_api in = { .api_version = UODP_ODP_API_VERSION,
+				   .features = ~0ull }, out;
+	struct ib_uverbs_attr attrs[3] = {
+		raw_attr_in(UODP_IB_ATTR_ODP_API_IN, &in, sizeof(in)),
+		raw_attr_out(UODP_IB_ATTR_ODP_API_OUT, &out, sizeof(out)),
+		attr_val(UODP_IB_ATTR_ODP_API_UFFD, (uint64_t)fd),
+	};
+
+	return raw_ioctl(&c->dev, UODP_IB_OBJECT_ODP, UODP_IB_METHOD_ODP_API,
+			 attrs, 3);
+}
+
+static int new_uffd(void)
+{
+	return (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+			    UFFD_USER_MODE_ONLY);
+}
+
+/*
+ * The notifier's fd, checked before ODP_API does anything: not an fd,
+ * not a userfaultfd, one already set up, a second one: refused with
+ * errno, and the context still takes a good one.
+ */
+static void test_handshake_uffd(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int pipefd[2], used, ret;
+	struct octx c;
+
+	octx_open(&c);
+	ret = odp_api_uffd(&c, 1000);
+	test_check(ret == -EBADF, "ODP_API_UFFD of no fd: %d", ret);
+	test_check(!pipe2(pipefd, O_CLOEXEC), "pipe");
+	ret = odp_api_uffd(&c, pipefd[0]);
+	test_check(ret == -EINVAL, "ODP_API_UFFD of a pipe: %d", ret);
+	used = new_uffd();
+	test_check(used >= 0 && !ioctl(used, UFFDIO_API, &api),
+		   "a userfaultfd set up by its maker");
+	ret = odp_api_uffd(&c, used);
+	test_check(ret == -EINVAL, "ODP_API_UFFD of one set up: %d", ret);
+	ret = odp_api_uffd(&c, new_uffd());
+	test_check(!ret, "ODP_API_UFFD of a fresh one: %d", ret);
+	ret = odp_api_uffd(&c, new_uffd());
+	test_check(ret == -EBUSY, "ODP_API_UFFD again: %d", ret);
+	close(used);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	octx_close(&c);
+}
+
 /* Close the channel, then wait for the device to see it gone. */
 static int reopen_channel(struct octx *c)
 {
@@ -913,6 +970,7 @@ static void run_control(void)
 	test_caps();
 	test_general_bad();
 	test_handshake();
+	test_handshake_uffd();
 	test_channel();
 	test_stats_page();
 	test_registration();

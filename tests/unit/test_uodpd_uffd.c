@@ -83,6 +83,14 @@ static bool present(const struct ud_mr *mr, uint64_t page)
 	       UD_PTE_PRESENT;
 }
 
+static int attach_new(void)
+{
+	int fd = new_uffd();
+
+	CHECK_EQ(ud_odp_uffd_prepare(fd), 0);
+	return ud_odp_uffd_attach(&d, ctx, fd);
+}
+
 /* ---- the application's memory calls, on a thread of their own ---- */
 
 /* ..._AT: page is an address, not a page of buf. */
@@ -242,7 +250,7 @@ static void test_map_race(void)
 	munmap(buf, NPAGES * PAGE);
 	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, new_uffd()), 0);
+	CHECK_EQ(attach_new(), 0);
 	mr = odp_mr(0, NPAGES, IOVA);
 	CHECK_EQ(mr->odp_tbl->pages_present, 0);	/* nothing touched */
 	CHECK_EQ(pthread_create(&t, NULL, call_thread, &c), 0);
@@ -355,7 +363,7 @@ static void test_implicit(void)
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(m, 0x11, n * PAGE);
 	memset(m2, 0x22, 4 * PAGE);
-	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, new_uffd()), 0);
+	CHECK_EQ(attach_new(), 0);
 	CHECK_EQ(ud_mr_register(&d, ctx, 1, 0, UINT64_MAX, 0,
 				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND,
 				0, &imr), 0);
@@ -380,6 +388,11 @@ static void test_implicit(void)
 	CHECK(!ud_rangeset_covers(&ctx->odp->implicit_cov, (uintptr_t)m2,
 				  (uintptr_t)m2 + PAGE));
 
+	/* All of it dropped: the emptied 1 GiB child is freed. */
+	CHECK(imr->odp_tbl->nchildren > 0);
+	call_served(OP_DONTNEED_AT, (uintptr_t)m, n, NULL);
+	CHECK_EQ(imr->odp_tbl->pages_present, 0);
+	CHECK_EQ(imr->odp_tbl->nchildren, 0);
 	test_implicit_refused(imr);
 
 	/* The implicit MR goes; pages 20-29 stay with an explicit MR. */
@@ -396,6 +409,42 @@ static void test_implicit(void)
 	CHECK(!vma_of(m + 20 * PAGE, &lo, &hi));
 	ud_odp_uffd_detach(&d, ctx);
 	munmap(m, n * PAGE);
+}
+
+/*
+ * munmap then mmap at the same place inside an explicit MR: the new VMA
+ * is not on the userfaultfd (the registration went with the old one)
+ * until MAP makes its pages present, which registers it again; from then
+ * a DONTNEED there zaps.
+ */
+static void test_explicit_remapped(void)
+{
+	uint64_t lo, hi;
+	struct ud_mr *mr;
+	uint8_t *again;
+
+	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(buf, 0x33, NPAGES * PAGE);
+	CHECK_EQ(attach_new(), 0);
+	mr = odp_mr(0, NPAGES, (uintptr_t)buf);
+	CHECK(vma_of(buf + 4 * PAGE, &lo, &hi));
+	call_served(OP_MUNMAP, 4, 4, NULL);
+	CHECK(!present(mr, 4) && !present(mr, 7) && present(mr, 8));
+	again = mmap(buf + 4 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK(again == buf + 4 * PAGE);
+	CHECK(!vma_of(buf + 4 * PAGE, &lo, &hi));
+	CHECK_EQ(map_pages(mr, buf + 4 * PAGE, 4, UODP_ODP_MAP_WRITE), 4);
+	CHECK(vma_of(buf + 4 * PAGE, &lo, &hi));
+	CHECK(!ctx->odp->explicit_lost.n);
+	call_served(OP_DONTNEED, 5, 1, NULL);
+	CHECK(present(mr, 4) && !present(mr, 5) && present(mr, 6));
+	ud_mr_destroy(&d, mr);
+	CHECK(!vma_of(buf + 4 * PAGE, &lo, &hi));
+	CHECK(!vma_of(buf, &lo, &hi));
+	ud_odp_uffd_detach(&d, ctx);
+	munmap(buf, NPAGES * PAGE);
 }
 
 /*
@@ -418,7 +467,7 @@ static void test_flood(void)
 
 	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, new_uffd()), 0);
+	CHECK_EQ(attach_new(), 0);
 	for (i = 0; i < FLOOD_MRS; i++)
 		mr[i] = odp_mr(0, 1, IOVA + i * PAGE);
 	for (round = 0; round < FLOOD_ROUNDS; round++) {
@@ -456,19 +505,20 @@ static void test_flood(void)
 	munmap(buf, NPAGES * PAGE);
 }
 
-/* Not a userfaultfd, or one already set up: the device goes without. */
+/* Not a userfaultfd, or one already set up: refused, the fd untouched. */
 static void test_refused(void)
 {
 	int pipefd[2], fd;
 	struct uffdio_api api = { .api = UFFD_API };
 
 	CHECK_EQ(pipe2(pipefd, O_CLOEXEC), 0);
-	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, pipefd[0]), -EINVAL);
-	CHECK_EQ(fcntl(pipefd[0], F_GETFD), -1);	/* consumed */
+	CHECK_EQ(ud_odp_uffd_prepare(pipefd[0]), -EINVAL);
+	close(pipefd[0]);
 	close(pipefd[1]);
 	fd = new_uffd();
 	CHECK_EQ(ioctl(fd, UFFDIO_API, &api), 0);
-	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, fd), -EINVAL);
+	CHECK_EQ(ud_odp_uffd_prepare(fd), -EINVAL);
+	close(fd);
 	CHECK_EQ(ctx->odp->uffd, -1);
 }
 
@@ -480,13 +530,14 @@ int main(void)
 	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(buf, 0x5a, NPAGES * PAGE);
-	CHECK_EQ(ud_odp_uffd_attach(&d, ctx, new_uffd()), 0);
+	CHECK_EQ(attach_new(), 0);
 	mr = odp_mr(0, NPAGES, IOVA);
 	test_events(mr);
 	inner = odp_mr(6, 4, (uintptr_t)buf + 6 * PAGE);
 	test_dereg_detach(mr, inner);
 	test_map_race();
 	test_implicit();
+	test_explicit_remapped();
 	test_flood();
 	test_refused();
 	ud_odp_ctx_destroy(&d, ctx);

@@ -141,6 +141,11 @@ static int devx_open_channel(struct uodp_odp_backend *be,
 
 	uffd = make_uffd(ctx);
 	err = odp_api(ctx, api, stats_fd, uffd);
+	if (err == EINVAL && uffd >= 0) {
+		/* A kernel too old for the events it needs: go without. */
+		uodp_dbg("the device refused the userfaultfd: invalidation found on access only");
+		err = odp_api(ctx, api, stats_fd, -1);
+	}
 	/* The device keeps its own: ours would outlive a dead device. */
 	if (uffd >= 0)
 		close(uffd);
