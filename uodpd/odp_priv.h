@@ -110,11 +110,13 @@ void ud_odp_uffd_detach(struct uodpd *d, struct ud_ctx *ctx);
 /* epoll saw events on ctx's userfaultfd. */
 void ud_odp_uffd_ready(struct uodpd *d, uint32_t ctx_id, uint32_t events);
 /*
- * Handle every event ctx's userfaultfd holds now: true if one invalidated
- * some of process range [lo, hi).  MAP asks right before it marks pages
+ * Handle the events ctx's userfaultfd holds now, at most
+ * UD_ODP_UFFD_SYNC_MAX: true if one invalidated some of process range
+ * [lo, hi), or more were waiting.  MAP asks right before it marks pages
  * present, so that pages that went while it faulted them in are not
- * (mmu_interval_read_retry).
+ * (mmu_interval_read_retry); a flood makes it retry, not wait.
  */
+#define UD_ODP_UFFD_SYNC_MAX 256
 bool ud_odp_uffd_sync(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
 		      uint64_t hi);
 /*

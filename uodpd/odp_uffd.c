@@ -42,7 +42,7 @@
 #define UFFD_EVENTS (UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP | \
 		     UFFD_FEATURE_EVENT_REMAP)
 #define UFFD_MSGS_PER_READ 16
-#define UFFD_MSGS_PER_TURN 256		/* level-triggered: more next turn */
+#define UFFD_MSGS_PER_TURN UD_ODP_UFFD_SYNC_MAX	/* level-triggered */
 
 static void say_unavailable(const struct ud_ctx *ctx, const char *why)
 {
@@ -399,8 +399,10 @@ static bool handle_msg(struct uodpd *d, struct ud_ctx *ctx,
 }
 
 /*
- * Read and handle what ctx's userfaultfd holds, at most max events; true
- * if one of them invalidated some of [lo, hi).
+ * Read and handle what ctx's userfaultfd holds, at most max events (a
+ * program with many threads in madvise must not hold the device); true
+ * if one of them invalidated some of [lo, hi), or it stopped at max and
+ * an unread one might.
  */
 static bool read_events(struct uodpd *d, struct ud_ctx *ctx, unsigned int max,
 			uint64_t lo, uint64_t hi)
@@ -421,7 +423,7 @@ static bool read_events(struct uodpd *d, struct ud_ctx *ctx, unsigned int max,
 				hit = true;
 		total += (unsigned int)(n / (ssize_t)sizeof(msg[0]));
 	}
-	return hit;
+	return hit || total >= max;
 }
 
 void ud_odp_uffd_ready(struct uodpd *d, uint32_t ctx_id, uint32_t events)
@@ -443,7 +445,7 @@ bool ud_odp_uffd_sync(struct uodpd *d, struct ud_ctx *ctx, uint64_t lo,
 {
 	if (!ctx->odp || ctx->odp->uffd < 0)
 		return false;
-	return read_events(d, ctx, UINT_MAX, lo, hi);
+	return read_events(d, ctx, UD_ODP_UFFD_SYNC_MAX, lo, hi);
 }
 
 int ud_odp_uffd_prepare(int uffd)

@@ -11,7 +11,10 @@
  * read, so the memory calls run on a second thread while this one serves
  * the userfaultfd; a registration left behind by dereg or detach would
  * make such a call hang (alarm() catches that).  And the race of MAP with
- * an invalidation of the pages it maps, forced.
+ * an invalidation of the pages it maps, forced; implicit MRs, whose VMAs
+ * go on the notifier at MAP; munmap and mmap inside an explicit MR; more
+ * events waiting than MAP reads at once; a flood into a channel nobody
+ * reads; fds that are refused.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -344,6 +347,18 @@ static void test_implicit_refused(struct ud_mr *imr)
 	close(fd);
 }
 
+/* MAP of one page, faulting it in: the answer, *mapped, *done. */
+static int map_page_raw(struct ud_mr *mr, const uint8_t *p, uint64_t *mapped,
+			uint64_t *done)
+{
+	struct uodp_odp_map_range r = {
+		.mr_key = mr->key, .va = (uintptr_t)p, .length = PAGE,
+		.flags = UODP_ODP_MAP_WRITE,
+	};
+
+	return ud_odp_map_range(&d, ctx, &r, UINT64_MAX, mapped, done);
+}
+
 /*
  * An implicit MR: what MAP makes present goes on the notifier with its
  * whole VMA (not split), so DONTNEED anywhere in it zaps; munmap takes
@@ -448,6 +463,108 @@ static void test_explicit_remapped(void)
 }
 
 /*
+ * More events waiting than MAP reads in one go (UD_ODP_UFFD_SYNC_MAX,
+ * each a thread blocked in madvise): MAP reads that many, marks nothing
+ * and retries (-EAGAIN) rather than hold the device for as long as the
+ * program keeps it busy; once they are read it maps.
+ */
+#define SYNC_THREADS (UD_ODP_UFFD_SYNC_MAX + 8)
+
+struct blocked {
+	pthread_t thread;
+	uint8_t *page;
+	atomic_int tid;
+};
+
+static void *madvise_thread(void *arg)
+{
+	struct blocked *b = arg;
+
+	atomic_store(&b->tid, (int)syscall(SYS_gettid));
+	madvise(b->page, PAGE, MADV_DONTNEED);
+	return NULL;
+}
+
+/* Whether thread tid sleeps in madvise(2): waiting for its event read. */
+static bool in_madvise(int tid)
+{
+	char path[64], line[256], state = 0;
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			nr = strtol(line, NULL, 10);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(line, sizeof(line), f) && strrchr(line, ')'))
+			state = strrchr(line, ')')[2];
+		fclose(f);
+	}
+	/* The wait is killable: "D" in stat. */
+	return nr == SYS_madvise && (state == 'S' || state == 'D');
+}
+
+static void test_sync_bounded(void)
+{
+	static struct blocked b[SYNC_THREADS];
+	uint64_t events, retries, mapped, done, i;
+	struct ud_mr *mr;
+	struct rec r;
+	uint8_t *m;
+	int waits;
+
+	m = mmap(NULL, (SYNC_THREADS + 1) * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(m, 0x44, SYNC_THREADS * PAGE);	/* the last page absent */
+	CHECK_EQ(attach_new(), 0);
+	CHECK_EQ(ud_mr_register(&d, ctx, 1, (uintptr_t)m,
+				(SYNC_THREADS + 1) * PAGE, (uintptr_t)m,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND,
+				0, &mr), 0);
+	for (i = 0; i < SYNC_THREADS; i++) {
+		b[i].page = m + i * PAGE;
+		CHECK_EQ(pthread_create(&b[i].thread, NULL, madvise_thread,
+					&b[i]), 0);
+	}
+	for (i = 0, waits = 0; i < SYNC_THREADS && waits < 20000; waits++) {
+		int tid = atomic_load(&b[i].tid);
+
+		if (tid && in_madvise(tid))
+			i++;
+		else
+			usleep(500);
+	}
+	CHECK_EQ(i, SYNC_THREADS);
+	events = ctx->odp->ctr.mmu_events;
+	retries = ctx->odp->ctr.map_retries;
+	/* The last page: no event is about it, but some are not read. */
+	CHECK_EQ(map_page_raw(mr, m + SYNC_THREADS * PAGE, &mapped, &done),
+		 -EAGAIN);
+	CHECK_EQ(mapped, 0);
+	CHECK_EQ(ctx->odp->ctr.mmu_events - events, UD_ODP_UFFD_SYNC_MAX);
+	CHECK_EQ(ctx->odp->ctr.map_retries - retries, 1);
+	for (i = 0; i < SYNC_THREADS; i++) {
+		ud_odp_uffd_ready(&d, ctx->id, EPOLLIN);
+		pthread_join(b[i].thread, NULL);
+	}
+	CHECK_EQ(ctx->odp->ctr.mmu_events - events, SYNC_THREADS);
+	CHECK_EQ(map_page_raw(mr, m + SYNC_THREADS * PAGE, &mapped, &done),
+		 0);
+	CHECK_EQ(mapped, 1);
+	while (notices(&r))
+		;
+	ud_mr_destroy(&d, mr);
+	ud_odp_uffd_detach(&d, ctx);
+	munmap(m, (SYNC_THREADS + 1) * PAGE);
+}
+
+/*
  * A flood of invalidations into a channel nobody reads: the device never
  * waits for the reader (every event is read at once, the program's
  * madvise returns), notices past the channel's room are dropped and
@@ -538,6 +655,7 @@ int main(void)
 	test_map_race();
 	test_implicit();
 	test_explicit_remapped();
+	test_sync_bounded();
 	test_flood();
 	test_refused();
 	ud_odp_ctx_destroy(&d, ctx);
