@@ -131,11 +131,7 @@ static int check_mapped(struct ud_ctx *ctx, uint64_t start, uint64_t end,
 	return vmas_cover(o, start, end, write) ? 0 : -EFAULT;
 }
 
-/*
- * An implicit MR's pages go on the notifier with their whole VMAs, before
- * they are looked up.  The bounds come from a fresh read of the maps: a
- * stale cached VMA may span a hole that a later mmap fills unregistered.
- */
+/* Whether the cached VMAs over [start, end) are all on the notifier. */
 static bool vmas_on_notifier(const struct ud_odp_ctx *o, uint64_t start,
 			     uint64_t end)
 {
@@ -149,6 +145,11 @@ static bool vmas_on_notifier(const struct ud_odp_ctx *o, uint64_t start,
 	return true;
 }
 
+/*
+ * An implicit MR's pages go on the notifier with their whole VMAs, before
+ * they are looked up.  The bounds come from a fresh read of the maps: a
+ * stale cached VMA may span a hole that a later mmap fills unregistered.
+ */
 static void cover_vmas(struct uodpd *d, struct ud_ctx *ctx, uint64_t start,
 		       uint64_t end)
 {

@@ -243,12 +243,6 @@ static void unregister_unneeded(struct ud_odp_ctx *o, uint64_t lo,
 	free(l.v);
 }
 
-static int unregister_span(void *arg, const struct ud_itree_span *s)
-{
-	unregister_range(*(int *)arg, s->lo, s->hi);
-	return 0;
-}
-
 /* The last implicit MR went: the VMAs registered for them go off. */
 static void implicit_uncover(struct ud_odp_ctx *o)
 {
@@ -487,6 +481,7 @@ void ud_odp_uffd_detach(struct uodpd *d, struct ud_ctx *ctx)
 	struct ud_odp_ctx *o = ctx->odp;
 	struct ud_mr *mr;
 	uint64_t lo, hi;
+	uint32_t i;
 
 	if (!o || o->uffd < 0)
 		return;
@@ -501,8 +496,9 @@ void ud_odp_uffd_detach(struct uodpd *d, struct ud_ctx *ctx)
 			unregister_range(o->uffd, lo, hi);
 			mr->odp_tbl->mmu_registered = false;
 		}
-	ud_itree_query(&o->implicit_cov, 0, UINT64_MAX, unregister_span,
-		       &o->uffd);
+	for (i = 0; i < o->implicit_cov.n; i++)
+		unregister_range(o->uffd, o->implicit_cov.v[i].lo,
+				 o->implicit_cov.v[i].hi);
 	ud_itree_fini(&o->implicit_cov);
 	ud_itree_fini(&o->uffd_refused);
 	ud_itree_fini(&o->explicit_lost);
