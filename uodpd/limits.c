@@ -132,21 +132,31 @@ void ud_fd_budget_init(struct uodpd *d, uint32_t share)
 	d->file_fd_max = n > UD_CTX_FDS + 2 ? n : UD_CTX_FDS + 2;
 }
 
-int ud_fds_take(struct uodpd *d, struct ud_ufile *f, uint32_t n)
+int ud_fd_share_take(struct uodpd *d, uint32_t *held, uint32_t n)
 {
-	if (f->fds + n > d->file_fd_max)
+	if (*held + n > d->file_fd_max)
 		return -EMFILE;
 	if (d->fds_used + n > d->fd_budget)
 		return -ENFILE;
-	f->fds += n;
+	*held += n;
 	d->fds_used += n;
 	return 0;
 }
 
+void ud_fd_share_give(struct uodpd *d, uint32_t *held, uint32_t n)
+{
+	*held -= n;
+	d->fds_used -= n;
+}
+
+int ud_fds_take(struct uodpd *d, struct ud_ufile *f, uint32_t n)
+{
+	return ud_fd_share_take(d, &f->fds, n);
+}
+
 void ud_fds_give(struct uodpd *d, struct ud_ufile *f, uint32_t n)
 {
-	f->fds -= n;
-	d->fds_used -= n;
+	ud_fd_share_give(d, &f->fds, n);
 }
 
 /* vm.max_map_count: what the kernel lets one process map. */

@@ -25,6 +25,7 @@
 #include "engine.h"
 #include "loop.h"
 #include "odp_priv.h"
+#include "ucma.h"
 #include "uverbs.h"
 
 #define EVENTS_PER_WAIT 64
@@ -418,6 +419,8 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	ret = setup_signals(d);
 	if (!ret)
 		ret = ud_uverbs_init(d);
+	if (!ret)
+		ret = ud_ucma_init(d);
 	if (ret)
 		return ret;
 	return ud_service_listen(d, opt->socket_path, opt->socket_group);
@@ -429,6 +432,7 @@ void ud_daemon_fini(struct uodpd *d)
 	struct ud_xrcd *x;
 
 	ud_supervise_fini(d);
+	ud_ucma_fini(d);
 	ud_uverbs_fini(d);
 	list_for_each_safe(&d->ctxs, ctx, t1, struct ud_ctx, link)
 		ud_ctx_destroy(d, ctx);

@@ -25,6 +25,7 @@
 
 #include "loop.h"
 #include "supervise.h"
+#include "ucma.h"
 #include "uverbs.h"
 
 #define DEV_PATH_PREFIX "/dev/infiniband/"
@@ -92,6 +93,34 @@ int ud_call_install_fd(struct ud_call *c, int fd, int newfd, bool cloexec,
 	if (send)
 		c->answered = true;
 	return ret;
+}
+
+void ud_call_defer(struct ud_call *c)
+{
+	c->answered = true;
+}
+
+int ud_call_answer_deferred(struct uodpd *d, const struct ud_deferred *w,
+			    int64_t val, int neg_errno)
+{
+	struct ud_listener *l = ud_idr_find(&d->listeners, w->listener_id);
+	struct seccomp_notif_resp resp = {
+		.id = w->notif_id,
+		.val = val,
+		.error = neg_errno,
+	};
+
+	/* Its command tree is gone, and the caller with it. */
+	if (!l)
+		return -ENOENT;
+	return ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) ? -errno : 0;
+}
+
+bool ud_call_deferred_valid(struct uodpd *d, const struct ud_deferred *w)
+{
+	struct ud_listener *l = ud_idr_find(&d->listeners, w->listener_id);
+
+	return l && !ioctl(l->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &w->notif_id);
 }
 
 bool ud_call_valid(const struct ud_call *c)
@@ -218,11 +247,14 @@ static void handle_open(struct ud_call *c, uint64_t path_addr, uint64_t flags)
 	}
 	index = uverbs_index(c->d, path);
 	/* Reading the path raced with pid reuse: answer nobody. */
-	if (index < 0 || !ud_call_valid(c)) {
+	if ((index < 0 && strcmp(path, UD_RDMA_CM_PATH)) || !ud_call_valid(c)) {
 		ud_call_continue(c);
 		return;
 	}
-	ud_uverbs_open(c, (uint32_t)index, (int)flags);
+	if (index < 0)
+		ud_ucma_open(c, (int)flags);
+	else
+		ud_uverbs_open(c, (uint32_t)index, (int)flags);
 }
 
 static void handle_openat2(struct ud_call *c)
@@ -250,12 +282,50 @@ static bool empty_path(struct ud_call *c, uint64_t addr, uint64_t flags)
 	       (!addr || (!ud_pid_read(c->pid, addr, &ch, 1) && ch == '\0'));
 }
 
+/* The same calls on an rdma_cm file. */
+static void handle_cm_call(struct ud_call *c)
+{
+	struct ud_cm_file *f = ud_ucma_lookup(c->d, c->pid, (int)c->args[0]);
+
+	if (!f || !ud_call_valid(c))
+		return;
+	switch (c->nr) {
+	case SYS_write:
+		ud_ucma_write(c, f);
+		break;
+	case SYS_ioctl:
+		/* rdma_ucm has no ioctl; the VFS's own ones run. */
+		if ((uint32_t)c->args[1] != FIOCLEX &&
+		    (uint32_t)c->args[1] != FIONCLEX &&
+		    (uint32_t)c->args[1] != FIONBIO &&
+		    (uint32_t)c->args[1] != FIOASYNC)
+			ud_call_fail(c, -ENOTTY);
+		break;
+	case SYS_fstat:
+		ud_ucma_fstat(c, f, c->args[1], false);
+		break;
+	case SYS_newfstatat:
+		if (empty_path(c, c->args[1], c->args[3]))
+			ud_ucma_fstat(c, f, c->args[2], false);
+		break;
+	case SYS_statx:
+		if (empty_path(c, c->args[1], c->args[2]))
+			ud_ucma_fstat(c, f, c->args[4], true);
+		break;
+	}
+}
+
 static void handle_fd_call(struct ud_call *c)
 {
 	struct ud_ufile *f = ud_uverbs_lookup(c->d, c->pid, (int)c->args[0]);
 
+	if (!f) {
+		handle_cm_call(c);
+		ud_call_continue(c);	/* no-op once answered */
+		return;
+	}
 	/* The lookup read /proc/PID: trust it only if PID is still the caller. */
-	if (!f || !ud_call_valid(c)) {
+	if (!ud_call_valid(c)) {
 		ud_call_continue(c);
 		return;
 	}
@@ -319,7 +389,9 @@ static void listener_close(struct uodpd *d, struct ud_listener *l)
 static bool serve_one(struct uodpd *d, struct ud_listener *l)
 {
 	struct seccomp_notif req;
-	struct ud_call c = { .d = d, .listener = l->fd, .uid = l->uid };
+	struct ud_call c = {
+		.d = d, .listener = l->fd, .listener_id = l->id, .uid = l->uid,
+	};
 
 	memset(&req, 0, sizeof(req));
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, &req)) {

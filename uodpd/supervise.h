@@ -30,6 +30,9 @@
 #define UD_CMDFD_COUNT 256
 #define UD_CMDFD_MASK (~(unsigned long long)(UD_CMDFD_COUNT - 1))
 
+/* The rdma_cm device node librdmacm opens (with UD_CDEV_OPEN_FLAGS). */
+#define UD_RDMA_CM_PATH "/dev/infiniband/rdma_cm"
+
 /* The open flags libibverbs (util/open_cdev.c) and librdmacm use. */
 #define UD_CDEV_OPEN_FLAGS (O_RDWR | O_CLOEXEC)
 

@@ -285,6 +285,12 @@ struct uodpd {
 	int inotify_fd;			/* releases of command fds */
 	int signal_fd;			/* SIGTERM/SIGINT */
 	struct ud_idr ctx_ids;		/* context id -> struct ud_ctx */
+	/* the rdma_cm device (ucma.h) */
+	struct ud_idr cm_files;		/* rdma_cm files */
+	struct ud_idr cm_ids;		/* every file's IDs: the handles */
+	struct list_head cm_file_hash[16];	/* by inode */
+	struct list_head cm_ports[64];	/* bound IDs by port */
+	uint32_t cm_port_next;		/* the next ephemeral port to try */
 	char sock_path[108];		/* unlinked at exit */
 	char sock_dir[108];		/* made by us: removed at exit, or "" */
 	char sysfs_root[4096];		/* GIDs from there; "" from netdev */
@@ -433,6 +439,9 @@ void ud_res_put(struct ud_ctx *ctx, enum ud_res r);
 void ud_fd_budget_init(struct uodpd *d, uint32_t share);
 int ud_fds_take(struct uodpd *d, struct ud_ufile *f, uint32_t n);
 void ud_fds_give(struct uodpd *d, struct ud_ufile *f, uint32_t n);
+/* The same for any file of the device (held: the fds it holds). */
+int ud_fd_share_take(struct uodpd *d, uint32_t *held, uint32_t n);
+void ud_fd_share_give(struct uodpd *d, uint32_t *held, uint32_t n);
 
 /* ---- QP state machine (qp_state.c) ---- */
 /*

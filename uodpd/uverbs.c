@@ -37,6 +37,7 @@
 #include "ctl.h"
 #include "loop.h"
 #include "supervise.h"
+#include "ucma.h"
 #include "uverbs.h"
 
 #define UFILE_SIZE 4096u		/* device pages: the doorbell page */
@@ -127,11 +128,7 @@ static int make_memfd(uint32_t index)
 	return fd;
 }
 
-/*
- * The highest command fd number free in the caller and below its
- * RLIMIT_NOFILE, or -EMFILE.
- */
-static int free_fd_number(pid_t pid, pid_t tgid)
+int ud_free_cmdfd_number(pid_t pid, pid_t tgid)
 {
 	char path[64], link[PATH_MAX];
 	int n = UD_CMDFD_BASE + UD_CMDFD_COUNT - 1;
@@ -237,7 +234,7 @@ void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags)
 	}
 	give = open_give_file(memfd);
 	ret = give < 0 ? -errno : 0;
-	number = ret ? ret : free_fd_number(c->pid, cr.tgid);
+	number = ret ? ret : ud_free_cmdfd_number(c->pid, cr.tgid);
 	f = number < 0 ? NULL : ufile_new(c->d, index, memfd, &cr);
 	if (give < 0 || number < 0 || !f) {
 		ret = ret ? ret : number < 0 ? number : -ENOMEM;
@@ -331,6 +328,8 @@ void ud_uverbs_released(struct uodpd *d)
 			f = ufile_by_wd(d, ev->wd);
 			if (f)
 				ufile_event(d, f, ev->mask);
+			else
+				ud_ucma_inotify(d, ev->wd, ev->mask);
 		}
 	}
 	/* After the queue is read: what the scan sees is the present. */
@@ -359,22 +358,28 @@ static void fill_statx(const struct stat *st, struct statx *sx)
 	sx->stx_dev_minor = minor(st->st_dev);
 }
 
-void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
+void ud_answer_fstat(struct ud_call *c, const struct stat *node, uint64_t buf,
 		     bool want_statx)
 {
 	struct statx sx;
 	int ret;
 
 	if (want_statx) {
-		fill_statx(&f->node, &sx);
+		fill_statx(node, &sx);
 		ret = ud_pid_write(c->pid, buf, &sx, sizeof(sx));
 	} else {
-		ret = ud_pid_write(c->pid, buf, &f->node, sizeof(f->node));
+		ret = ud_pid_write(c->pid, buf, node, sizeof(*node));
 	}
 	if (ret)
 		ud_call_fail(c, -EFAULT);
 	else
 		ud_call_return(c, 0);
+}
+
+void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
+		     bool want_statx)
+{
+	ud_answer_fstat(c, &f->node, buf, want_statx);
 }
 
 /* ---- write() and ioctl() ---- */

@@ -34,6 +34,7 @@
 struct ud_call {
 	struct uodpd *d;
 	int listener;			/* seccomp notify fd */
+	uint32_t listener_id;		/* its number in d->listeners */
 	uint64_t id;			/* notification id */
 	pid_t pid;			/* the calling thread */
 	uid_t uid;			/* who attached its command tree */
@@ -53,6 +54,21 @@ void ud_call_fail(struct ud_call *c, int neg_errno);
  */
 int ud_call_install_fd(struct ud_call *c, int fd, int newfd, bool cloexec,
 		       bool send);
+/*
+ * A call kept waiting (a blocking read of events): answered later, when
+ * what it waits for comes, by its listener's number, never its fd (the
+ * listener may be gone and its number reused by then).
+ */
+struct ud_deferred {
+	uint32_t listener_id;
+	uint64_t notif_id;
+};
+/* The call is answered later: returning from the handler leaves it be. */
+void ud_call_defer(struct ud_call *c);
+/* Answer it: 0, or -ENOENT when the caller is gone or was interrupted. */
+int ud_call_answer_deferred(struct uodpd *d, const struct ud_deferred *w,
+			    int64_t val, int neg_errno);
+bool ud_call_deferred_valid(struct uodpd *d, const struct ud_deferred *w);
 /* Whether the caller is still waiting for this answer (pid reuse). */
 bool ud_call_valid(const struct ud_call *c);
 /* The caller's thread group id, or -errno. */
@@ -128,6 +144,15 @@ void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags);
 struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd);
 void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f);
 void ud_uverbs_ioctl(struct ud_call *c, struct ud_ufile *f);
+/* Answer an fstat-family call with node's stat (or statx) at buf. */
+void ud_answer_fstat(struct ud_call *c, const struct stat *node, uint64_t buf,
+		     bool want_statx);
+/*
+ * The highest command fd number free in the caller and below its
+ * RLIMIT_NOFILE, or -EMFILE: where the device's fds go, so that the
+ * filter traps calls on them.
+ */
+int ud_free_cmdfd_number(pid_t pid, pid_t tgid);
 /* fstat family: buf in the caller gets a struct stat or struct statx. */
 void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
 		     bool statx);

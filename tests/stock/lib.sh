@@ -10,6 +10,7 @@
 #                            (array) against it, waits for both and fails
 #                            unless both exit 0.  Output lands in
 #                            $WORKDIR/NAME.server and $WORKDIR/NAME.client.
+#   pair_verdict NAME SRV_RC CLI_RC  the end of run_pair, for other pairs
 #   wait_until PID TRIES CMD...  polls CMD every 0.05 s while PID lives, at
 #                            most TRIES times; true once CMD is
 #   expect FILE REGEX WHAT   fails unless FILE contains REGEX
@@ -120,7 +121,16 @@ run_pair()
 	wait "$SERVER_PID"
 	srv_rc=$?
 	SERVER_PID=
-	show "$srv_out" "$cli_out"
+	pair_verdict "$name" "$srv_rc" "$cli_rc"
+}
+
+# pair_verdict NAME SERVER_RC CLIENT_RC: shows both outputs, fails unless
+# both exited 0.
+pair_verdict()
+{
+	local name=$1 srv_rc=$2 cli_rc=$3
+
+	show "$WORKDIR/$name.server" "$WORKDIR/$name.client"
 	[ "$srv_rc" = 124 ] && fail "$name: server timed out after ${STEP_TIMEOUT}s"
 	[ "$cli_rc" = 124 ] && fail "$name: client timed out after ${STEP_TIMEOUT}s"
 	[ "$srv_rc" = 0 ] || fail "$name: server exited with $srv_rc"

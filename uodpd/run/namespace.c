@@ -156,11 +156,14 @@ static int copy_dev_entry(const char *src, const char *dst)
 	return ret ? ret : bind_mount(src, dst);
 }
 
-static bool is_our_uverbs(const char *name, unsigned int ndevices)
+/* Our nodes: the uverbs ones, and rdma_cm (the device serves it). */
+static bool is_our_node(const char *name, unsigned int ndevices)
 {
 	char ours[32];
 	unsigned int i;
 
+	if (!strcmp(name, "rdma_cm"))
+		return true;
 	for (i = 0; i < ndevices; i++) {
 		ud_identity_uverbs_name(i, ours, sizeof(ours));
 		if (!strcmp(name, ours))
@@ -171,8 +174,8 @@ static bool is_our_uverbs(const char *name, unsigned int ndevices)
 
 /*
  * Copies every entry of src_dir into dst_dir.  In "infiniband" the host's
- * own entries (a real HCA's rdma_cm, umad...) come back too, except names
- * our uverbs nodes take.  A host entry that cannot be copied only warns: the
+ * own entries (a real HCA's umad...) come back too, except names our
+ * nodes take.  A host entry that cannot be copied only warns: the
  * command may not need it.
  */
 static int copy_dev_dir(const char *src_dir, const char *dst_dir,
@@ -189,7 +192,7 @@ static int copy_dev_dir(const char *src_dir, const char *dst_dir,
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (infiniband && is_our_uverbs(de->d_name, ndevices))
+		if (infiniband && is_our_node(de->d_name, ndevices))
 			continue;
 		ret = run_path(src, "%s/%s", src_dir, de->d_name);
 		if (!ret)
@@ -211,9 +214,25 @@ static int copy_dev_dir(const char *src_dir, const char *dst_dir,
 	return 0;
 }
 
+/* One node of ours: /dev/full bound there, the fd uodpd answers for. */
+static int make_node(const char *full, const char *name)
+{
+	char node[PATH_MAX];
+	int ret;
+
+	ret = run_path(node, "/dev/infiniband/%s", name);
+	if (!ret)
+		ret = make_mountpoint_file(node);
+	if (!ret)
+		ret = bind_mount(full, node);
+	if (ret)
+		run_err("cannot create %s: %s", node, strerror(-ret));
+	return ret;
+}
+
 static int make_uverbs_nodes(const char *host_dev, unsigned int ndevices)
 {
-	char full[PATH_MAX], node[PATH_MAX], name[32];
+	char full[PATH_MAX], name[32];
 	unsigned int i;
 	int ret;
 
@@ -222,19 +241,11 @@ static int make_uverbs_nodes(const char *host_dev, unsigned int ndevices)
 	ret = run_path(full, "%s/full", host_dev);
 	if (ret)
 		return ret;
-	for (i = 0; i < ndevices; i++) {
+	for (i = 0; !ret && i < ndevices; i++) {
 		ud_identity_uverbs_name(i, name, sizeof(name));
-		ret = run_path(node, "/dev/infiniband/%s", name);
-		if (!ret)
-			ret = make_mountpoint_file(node);
-		if (!ret)
-			ret = bind_mount(full, node);
-		if (ret) {
-			run_err("cannot create %s: %s", node, strerror(-ret));
-			return ret;
-		}
+		ret = make_node(full, name);
 	}
-	return 0;
+	return ret ? ret : make_node(full, "rdma_cm");
 }
 
 int run_setup_dev(const char *tmpdir, unsigned int ndevices)

@@ -18,6 +18,7 @@
 
 #define ABI_VERSION_UVERBS_CLASS 6	/* class/infiniband_verbs/abi_version */
 #define ABI_VERSION_DEVICE 1		/* uverbsK/abi_version */
+#define ABI_VERSION_RDMA_CM 4		/* class/misc/rdma_cm/abi_version */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* mkdir -p of path (which is modified in place and restored). */
@@ -265,6 +266,10 @@ int run_write_sysfs(const char *root, unsigned int ndevices,
 	if (!ret)
 		ret = write_attr(dir, "abi_version", "%d",
 				 ABI_VERSION_UVERBS_CLASS);
+	if (!ret)
+		ret = sub_dir(dir, root, "class/misc/rdma_cm");
+	if (!ret)
+		ret = write_attr(dir, "abi_version", "%d", ABI_VERSION_RDMA_CM);
 	for (i = 0; !ret && i < ndevices; i++) {
 		ret = write_uverbs(root, i);
 		if (!ret)
