@@ -17,6 +17,12 @@
  * before the REP is REJ "timeout" (4), as cm_destroy_id() sends them.  The
  * private data carry the kernel's sizes: a REQ's is 92 bytes, less the 36
  * of the CM's IP header for the IP port spaces; a REP's 196, a REJ's 148.
+ * UD IDs resolve each other's QP with SIDR: a SIDR REQ the listener sees
+ * as CONNECT_REQUEST, a SIDR REP (ACCEPT) the active side sees as
+ * ESTABLISHED with the passive QP's number, Q_Key and address vector; no
+ * listener answers SIDR status 1 (unsupported), a REJECT status 2, both as
+ * UNREACHABLE.  A SIDR REQ's private data are 216 bytes (less the IP
+ * header), a SIDR REP's 136.
  * The time wait is zero: both ends are this daemon, no stray packet of an
  * old connection can arrive (documented in rdma-cm.md).
  */
@@ -29,11 +35,19 @@
 #define CM_REQ_PDATA 92
 #define CM_REP_PDATA 196
 #define CM_REJ_PDATA 148
+#define CM_SIDR_REQ_PDATA 216
+#define CM_SIDR_REP_PDATA 136
 #define CM_IP_HDR 36			/* struct cma_hdr */
 #define CM_HOP_LIMIT 64			/* ip4_dst_hoplimit's default */
 #define CM_PKT_LIFETIME 16		/* CMA_IBOE_PACKET_LIFETIME */
 
 /* IB CM REJ reasons (enum ib_cm_rej_reason) the CM sends here. */
+/* SIDR REP statuses (enum ib_cm_sidr_status). */
+enum {
+	CM_SIDR_UNSUPPORTED = 1,
+	CM_SIDR_REJECT = 2,
+};
+
 enum {
 	CM_REJ_TIMEOUT = 4,
 	CM_REJ_INVALID_SERVICE_ID = 8,
@@ -42,7 +56,10 @@ enum {
 
 static uint8_t req_pdata_room(const struct ud_cm_id *id)
 {
-	return id->ps == RDMA_PS_IB ? CM_REQ_PDATA : CM_REQ_PDATA - CM_IP_HDR;
+	uint8_t room = id->qp_type == IBV_QPT_UD ? CM_SIDR_REQ_PDATA :
+						   CM_REQ_PDATA;
+
+	return id->ps == RDMA_PS_IB ? room : room - CM_IP_HDR;
 }
 
 static void link_peers(struct ud_cm_id *a, struct ud_cm_id *b)
@@ -168,6 +185,102 @@ static void deliver_req(struct uodpd *d, struct ud_cm_id *l,
 	ud_cm_event_queue(d, ev);
 }
 
+/* ---- SIDR (UD) ---- */
+
+/* The address vector toward id's peer, as a SIDR REP's receiver sees it. */
+static void ud_av(const struct ud_cm_id *id, struct ib_uverbs_ah_attr *ah)
+{
+	memset(ah, 0, sizeof(*ah));
+	memcpy(ah->grh.dgid, id->dgid, sizeof(ah->grh.dgid));
+	ah->grh.sgid_index = id->sgid_index;
+	ah->grh.hop_limit = CM_HOP_LIMIT;
+	ah->grh.traffic_class = id->tos;
+	ah->sl = id->tos >> 5;
+	ah->is_global = 1;
+	ah->port_num = 1;
+}
+
+/* A UD event: the peer's QP and Q_Key, the address vector, private data. */
+static void ud_event(struct uodpd *d, struct ud_cm_event *ev,
+		     const struct ud_cm_id *id, uint32_t qpn, uint32_t qkey,
+		     const uint8_t *pdata, uint8_t len, uint8_t room)
+{
+	struct rdma_ucm_ud_param *u = &ev->resp.param.ud;
+
+	memset(u, 0, sizeof(*u));
+	ud_av(id, &u->ah_attr);
+	u->qp_num = qpn;
+	u->qkey = qkey;
+	if (len)
+		memcpy(u->private_data, pdata, len);
+	u->private_data_len = room;
+	ud_cm_event_queue(d, ev);
+}
+
+static void sidr_fail(struct uodpd *d, struct ud_cm_id *id, int status)
+{
+	struct ud_cm_event *ev = ud_cm_event_new(id, UD_CM_EVENT_UNREACHABLE,
+						 status);
+
+	unlink_peers(id);
+	id->state = UD_CM_ROUTE_RESOLVED;
+	if (ev)
+		ud_event(d, ev, id, 0, 0, NULL, 0, 0);
+}
+
+static int sidr_req(struct uodpd *d, struct ud_cm_id *id,
+		    const struct rdma_ucm_conn_param *p)
+{
+	struct ud_cm_id *l = ud_cm_find_listener(d, id), *child;
+	struct ud_cm_event *ev;
+
+	id->state = UD_CM_REQ_SENT;
+	child = l && l->qp_type == IBV_QPT_UD && l->pending < l->backlog ?
+		new_request(d, l, id) : NULL;
+	if (!child) {
+		sidr_fail(d, id, CM_SIDR_UNSUPPORTED);
+		return 0;
+	}
+	ev = ud_cm_event_new(l, UD_CM_EVENT_CONNECT_REQUEST, 0);
+	if (!ev) {
+		ud_cm_id_destroy(d, child);
+		sidr_fail(d, id, CM_SIDR_UNSUPPORTED);
+		return 0;
+	}
+	link_peers(id, child);
+	ev->resp.id = child->handle;
+	ev->conn_req = child;
+	l->pending++;
+	ud_event(d, ev, child, 0, 0, p->private_data, p->private_data_len,
+		 req_pdata_room(l));
+	return 0;
+}
+
+static int sidr_rep(struct uodpd *d, struct ud_cm_id *id,
+		    const struct rdma_ucm_conn_param *p)
+{
+	struct ud_cm_id *peer = id->peer;
+	struct ud_cm_event *ev;
+
+	if (id->state != UD_CM_REQ_RCVD || id->listener)
+		return -EINVAL;
+	if (p->private_data_len > CM_SIDR_REP_PDATA)
+		return -EINVAL;
+	id->qpn = p->qp_num;
+	if (p->qkey)
+		id->qkey = p->qkey;
+	id->state = UD_CM_ESTABLISHED;
+	if (!peer)
+		return 0;
+	unlink_peers(id);
+	peer->state = UD_CM_ESTABLISHED;
+	ev = ud_cm_event_new(peer, UD_CM_EVENT_ESTABLISHED, 0);
+	if (ev)
+		ud_event(d, ev, peer, id->qpn, id->qkey, p->private_data,
+			 p->private_data_len, CM_SIDR_REP_PDATA);
+	return 0;
+}
+
 /* ---- active side ---- */
 
 int ud_cm_connect(struct uodpd *d, struct ud_cm_id *id,
@@ -177,10 +290,10 @@ int ud_cm_connect(struct uodpd *d, struct ud_cm_id *id,
 
 	if (id->state != UD_CM_ROUTE_RESOLVED)
 		return -EINVAL;
-	if (id->qp_type != IBV_QPT_RC)
-		return -EOPNOTSUPP;
 	if (p->private_data_len > req_pdata_room(id))
 		return -EINVAL;
+	if (id->qp_type == IBV_QPT_UD)
+		return sidr_req(d, id, p);
 	id->qpn = p->qp_num;
 	id->srq = p->srq;
 	id->responder_resources = p->responder_resources;
@@ -254,11 +367,11 @@ int ud_cm_accept(struct uodpd *d, struct ud_cm_id *id,
 {
 	if (!p->valid)
 		return send_rtu(d, id);
-	if (id->qp_type != IBV_QPT_RC)
-		return -EOPNOTSUPP;
 	if (id->state != UD_CM_REQ_RCVD)
 		return -EINVAL;
 	id->uid = uid;
+	if (id->qp_type == IBV_QPT_UD)
+		return sidr_rep(d, id, p);
 	return send_rep(d, id, p);
 }
 
@@ -271,6 +384,12 @@ int ud_cm_reject(struct uodpd *d, struct ud_cm_id *id, const uint8_t *pdata,
 		return -EINVAL;
 	if (id->state != UD_CM_REQ_RCVD && id->state != UD_CM_REP_RCVD)
 		return -EINVAL;
+	if (id->qp_type == IBV_QPT_UD) {
+		id->state = UD_CM_DISCONNECTED;
+		if (peer)
+			sidr_fail(d, peer, CM_SIDR_REJECT);
+		return 0;
+	}
 	id->state = UD_CM_DISCONNECTED;
 	if (peer)
 		send_rej(d, peer, CM_REJ_CONSUMER_DEFINED, pdata, pdata_len);
@@ -316,6 +435,9 @@ void ud_cm_leave(struct uodpd *d, struct ud_cm_id *id)
 	if (!peer)
 		return;
 	unlink_peers(id);
+	/* SIDR keeps no connection: a REQ nobody answers just goes. */
+	if (id->qp_type == IBV_QPT_UD)
+		return;
 	switch (id->state) {
 	case UD_CM_REQ_SENT:
 		send_rej(d, peer, CM_REJ_TIMEOUT, NULL, 0);

@@ -55,7 +55,8 @@ struct ud_cm_id *ud_cm_id_new(struct uodpd *d, struct ud_cm_file *f,
 	id->qp_type = qp_type;
 	id->psn = random_psn();
 	id->path_mtu = IBV_MTU_1024;
-	if (ps == RDMA_PS_UDP)
+	/* cma_set_qkey(): UD IDs of the IP and IB port spaces. */
+	if (qp_type == IBV_QPT_UD)
 		id->qkey = UD_CM_UDP_QKEY;
 	list_node_init(&id->bind_link);
 	list_add_tail(&f->ids, &id->file_link);
@@ -416,27 +417,27 @@ static void pack_path(const struct ud_cm_id *id, struct ibv_path_record *p)
 static int query_path(struct ud_call *c, const struct ud_cm_id *id,
 		      const struct ud_ucma_cmd *cmd)
 {
-	struct {
-		struct rdma_ucm_query_path_resp hdr;
-		struct ib_path_rec_data rec;
-	} r;
-	size_t len = sizeof(r.hdr);
+	_Alignas(8) uint8_t buf[sizeof(struct rdma_ucm_query_path_resp) +
+				sizeof(struct ib_path_rec_data)];
+	struct rdma_ucm_query_path_resp *r = (void *)buf;
+	size_t len = sizeof(*r);
 
 	_Static_assert(sizeof(struct ibv_path_record) ==
-		       sizeof(r.rec.path_rec), "one packed path record");
-	if (cmd->out < sizeof(r.hdr))
+		       sizeof(r->path_data[0].path_rec),
+		       "one packed path record");
+	if (cmd->out < sizeof(*r))
 		return -ENOSPC;
-	memset(&r, 0, sizeof(r));
+	memset(buf, 0, sizeof(buf));
 	if (id->route) {
-		r.hdr.num_paths = 1;
-		r.rec.flags = IB_PATH_GMP | IB_PATH_PRIMARY |
-			      IB_PATH_BIDIRECTIONAL;
-		pack_path(id, (struct ibv_path_record *)r.rec.path_rec);
-		len = sizeof(r);
+		r->num_paths = 1;
+		r->path_data[0].flags = IB_PATH_GMP | IB_PATH_PRIMARY |
+					IB_PATH_BIDIRECTIONAL;
+		pack_path(id, (struct ibv_path_record *)r->path_data[0].path_rec);
+		len = sizeof(buf);
 	}
 	if (len > cmd->out)
 		len = cmd->out;
-	return respond(c, cmd->u.query.response, &r, len);
+	return respond(c, cmd->u.query.response, buf, len);
 }
 
 static int cmd_query(struct ud_call *c, struct ud_cm_file *f,
@@ -537,8 +538,6 @@ static int cmd_listen(struct ud_call *c, struct ud_cm_file *f,
 	}
 	if (id->state != UD_CM_ADDR_BOUND && id->state != UD_CM_LISTEN)
 		return -EINVAL;
-	if (id->qp_type != IBV_QPT_RC)
-		return -EOPNOTSUPP;
 	id->backlog = req->backlog > 0 && req->backlog <= CM_MAX_BACKLOG ?
 		req->backlog : CM_MAX_BACKLOG;
 	id->state = UD_CM_LISTEN;

@@ -7,7 +7,7 @@
 # what each tool says it moved.
 #
 # usage: rdmacm.sh TOOL PORT
-#   TOOL: rping ucmatose rdma_client rstream ib_send_bw ib_write_bw
+#   TOOL: rping ucmatose udaddy rdma_client rstream ib_send_bw ib_write_bw
 #         ib_read_lat
 #
 # A listener cannot be seen from outside (no TCP port), so the client is
@@ -30,6 +30,11 @@ rping)
 ucmatose)
 	SERVER_CMD=(ucmatose -p "$port" -c 4 -C "$count")
 	CLIENT_CMD=(ucmatose -s "$addr" -p "$port" -c 4 -C "$count")
+	;;
+udaddy)
+	# It has no port option: always 7174 (PORT only names the test).
+	SERVER_CMD=(udaddy -c 4 -C "$count")
+	CLIENT_CMD=(udaddy -s "$addr" -c 4 -C "$count")
 	;;
 rdma_client)
 	SERVER_CMD=(rdma_server -p "$port")
@@ -86,10 +91,10 @@ rping)
 		expect "$out" "rdma-ping-$((count - 1)): " "rping $side missed the last ping"
 	done
 	;;
-ucmatose)
-	expect "$cli_out" 'data transfers complete' "ucmatose moved no data"
-	expect "$cli_out" 'test complete' "ucmatose did not finish"
-	expect "$srv_out" 'test complete' "ucmatose server did not finish"
+ucmatose | udaddy)
+	expect "$cli_out" 'data transfers complete' "$tool moved no data"
+	expect "$cli_out" 'test complete' "$tool did not finish"
+	expect "$srv_out" 'test complete' "$tool server did not finish"
 	;;
 rdma_client)
 	expect "$cli_out" 'rdma_client: end 0' "rdma_client did not end well"
