@@ -29,6 +29,8 @@ if [ -z "${UODP_SOCKET:-}" ]; then
 	echo
 	bash "$HERE/datapath_cost.sh" || echo "datapath_cost.sh failed"
 	echo
+	bash "$HERE/cm_bench.sh" || echo "cm_bench.sh failed"
+	echo
 	exec "$BUILD/bin/uodp-run" -- /bin/bash "${BASH_SOURCE[0]}" "$@"
 fi
 
