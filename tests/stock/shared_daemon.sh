@@ -83,6 +83,23 @@ expect "$WORKDIR/pair1.client" '^[1-9][0-9]* bytes in' "the client moved no data
 [ "$(attached)" = 3 ] || { show "$WORKDIR/uodpd.log"; fail "3 invocations, $(attached) attached"; }
 echo "ok: two uodp-run invocations exchanged traffic through one uodpd"
 
+# rdma_cm across invocations: rping's server under one, its client under
+# another (started again while nobody listens yet: REJECTED, status 8).
+timeout -k 5 "$STEP_TIMEOUT" "$run" -- rping -s -a 127.0.0.1 -p 18801 -v -C 3 \
+	>"$WORKDIR/rping.server" 2>&1 &
+rping_server=$!
+for try in $(seq 1 100); do
+	timeout -k 5 "$STEP_TIMEOUT" "$run" --attach -- rping -c -a 127.0.0.1 \
+		-p 18801 -v -C 3 >"$WORKDIR/rping.client" 2>&1 && break
+	grep -q 'REJECTED, error 8' "$WORKDIR/rping.client" || break
+	sleep 0.1
+done
+wait "$rping_server" ||
+	{ show "$WORKDIR/rping.server" "$WORKDIR/rping.client"; fail "rping across invocations"; }
+[ "$(grep -c 'ping data: rdma-ping-' "$WORKDIR/rping.client")" = 3 ] ||
+	{ show "$WORKDIR/rping.client"; fail "the rping client verified no 3 pings"; }
+echo "ok: rping connected two invocations through the shared rdma_cm"
+
 # A victim whose context is open (its server waits for a peer), SIGKILLed
 # while a second pair runs.
 # (No timeout(1) inside: uodp-run's death kills its command, not that
