@@ -365,14 +365,18 @@ static int send_rep(struct uodpd *d, struct ud_cm_id *id,
 int ud_cm_accept(struct uodpd *d, struct ud_cm_id *id,
 		 const struct rdma_ucm_conn_param *p, uint64_t uid)
 {
+	int ret;
+
 	if (!p->valid)
 		return send_rtu(d, id);
 	if (id->state != UD_CM_REQ_RCVD)
 		return -EINVAL;
-	id->uid = uid;
-	if (id->qp_type == IBV_QPT_UD)
-		return sidr_rep(d, id, p);
-	return send_rep(d, id, p);
+	ret = id->qp_type == IBV_QPT_UD ? sidr_rep(d, id, p) :
+					  send_rep(d, id, p);
+	/* As ucma_accept: the cookie is the ID's once the accept took. */
+	if (!ret)
+		id->uid = uid;
+	return ret;
 }
 
 int ud_cm_reject(struct uodpd *d, struct ud_cm_id *id, const uint8_t *pdata,

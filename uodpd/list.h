@@ -40,6 +40,14 @@ static inline void list_add_tail(struct list_head *h, struct list_node *n)
 	h->n.prev = n;
 }
 
+static inline void list_add_head(struct list_head *h, struct list_node *n)
+{
+	n->next = h->n.next;
+	n->prev = &h->n;
+	h->n.next->prev = n;
+	h->n.next = n;
+}
+
 /* Unlink n; n is left self-linked so a second del is harmless. */
 static inline void list_del(struct list_node *n)
 {

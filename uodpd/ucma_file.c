@@ -223,12 +223,18 @@ static int deliver(struct uodpd *d, struct ud_cm_file *f,
 		ud_call_answer_deferred(d, &w->call, 0, -EFAULT);
 		return -EFAULT;
 	}
+	/* Off the queue (and poll's byte gone) before the reader runs on. */
+	event_unlink(f, ev);
 	ret = ud_call_answer_deferred(d, &w->call, (int64_t)w->write_len, 0);
-	if (ret)
+	if (ret) {
+		/* Nobody got it: it is the next reader's, first in line. */
+		list_add_head(&f->events, &ev->link);
+		f->nevents++;
+		set_readable(f, true);
 		return ret;
+	}
 	ud_dbg("rdma_cm file %u: event %u of ID %u to pid %d", f->id,
 	       ev->resp.event, ev->id->handle, (int)w->pid);
-	event_unlink(f, ev);
 	event_reported(ev);
 	free(ev);
 	return 0;

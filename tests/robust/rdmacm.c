@@ -404,14 +404,14 @@ static void check_connection(int lfd)
 		int fd = open_cm();
 
 		a = active_connect(fd, 0x50);
-		sleep(1);
-		/* Take the REP, send the RTU, and die without disconnecting. */
+		/* Wait for the REP, send the RTU, die without disconnecting. */
+		fcntl(fd, F_SETFL, 0);
 		expect_event(fd, EV_CONNECT_RESPONSE, a, 0x50, "child REP");
 		accept_id(fd, a, 0, false);
 		_exit(test_failures ? 1 : 0);
 	}
 	c = 0;
-	for (int i = 0; i < 200 && !readable(lfd); i++)
+	for (int i = 0; i < 1000 && !readable(lfd); i++)
 		usleep(10000);
 	c = expect_event(lfd, EV_CONNECT_REQUEST, 0, 0x10, "a third request");
 	accept_id(lfd, c, 0x60, true);
