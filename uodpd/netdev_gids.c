@@ -3,8 +3,8 @@
  * The RoCE GID table, built from a netdev's addresses the way the kernel's
  * RoCE GID management does: each address gives a RoCE v1 and a RoCE v2 GID.
  * Order: the link-local EUI-64 of the MAC, each IPv4 address (IPv4-mapped),
- * each global IPv6 address.  uodp-run builds its private device's sysfs
- * tree from it; a uodpd without --sysfs (the shared daemon) its GID table.
+ * each global or host IPv6 address.  uodp-run builds its private device's
+ * sysfs tree from it; a uodpd without --sysfs (the shared daemon) its GID table.
  * Nothing is printed here: callers report failures in their own voice.
  */
 #include <errno.h>
@@ -77,9 +77,14 @@ static bool usable_address(struct rtnl_addr *addr, int ifindex, int family)
 		return false;
 	if (family == AF_INET)
 		return nl_addr_get_len(local) == 4;
-	/* Link-local IPv6 is covered by the EUI-64 entry; ::1 is host scope. */
+	/*
+	 * Link-local IPv6 is covered by the EUI-64 entry.  Host scope (lo's
+	 * ::1) counts, as 127.0.0.1 does for IPv4: the kernel's RoCE GIDs
+	 * take every address of the netdev.
+	 */
 	return nl_addr_get_len(local) == 16 &&
-	       rtnl_addr_get_scope(addr) == RT_SCOPE_UNIVERSE;
+	       (rtnl_addr_get_scope(addr) == RT_SCOPE_UNIVERSE ||
+		rtnl_addr_get_scope(addr) == RT_SCOPE_HOST);
 }
 
 static void add_addresses(struct gid_table *tbl, struct nl_cache *addrs,

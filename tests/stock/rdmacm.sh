@@ -7,7 +7,7 @@
 # what each tool says it moved.
 #
 # usage: rdmacm.sh TOOL PORT
-#   TOOL: rping ucmatose udaddy rdma_client rstream ib_send_bw ib_write_bw
+#   TOOL: rping rping6 ucmatose udaddy rdma_client rstream ib_send_bw ib_write_bw
 #         ib_read_lat
 #
 # A listener cannot be seen from outside (no TCP port), so the client is
@@ -23,6 +23,12 @@ addr=127.0.0.1
 count=10
 
 case $tool in
+rping6)
+	# IPv6: lo's ::1, a GID of uodp0 as 127.0.0.1 is.
+	addr=::1
+	SERVER_CMD=(rping -s -a "$addr" -p "$port" -v -C "$count")
+	CLIENT_CMD=(rping -c -a "$addr" -p "$port" -v -C "$count")
+	;;
 rping)
 	SERVER_CMD=(rping -s -a "$addr" -p "$port" -v -C "$count")
 	CLIENT_CMD=(rping -c -a "$addr" -p "$port" -v -C "$count")
@@ -82,7 +88,7 @@ echo "client runs: $try"
 pair_verdict "$tool" "$srv_rc" "$cli_rc"
 
 case $tool in
-rping)
+rping | rping6)
 	# -v: each side prints every ping it verified, in order.
 	for side in server client; do
 		out=$WORKDIR/$tool.$side
