@@ -38,8 +38,6 @@
 #define CM_SIDR_REQ_PDATA 216
 #define CM_SIDR_REP_PDATA 136
 #define CM_IP_HDR 36			/* struct cma_hdr */
-#define CM_HOP_LIMIT 64			/* ip4_dst_hoplimit's default */
-#define CM_PKT_LIFETIME 16		/* CMA_IBOE_PACKET_LIFETIME */
 
 /* IB CM REJ reasons (enum ib_cm_rej_reason) the CM sends here. */
 /* SIDR REP statuses (enum ib_cm_sidr_status). */
@@ -124,6 +122,32 @@ static void closed(struct uodpd *d, struct ud_cm_id *id, bool disconnected)
 	simple_event(d, id, UD_CM_EVENT_TIMEWAIT_EXIT, 0);
 }
 
+/*
+ * The RoCE address vector toward id's peer: the RTR's, and what a SIDR
+ * REP's receiver is told.
+ */
+static void peer_av(const struct ud_cm_id *id, struct ib_uverbs_ah_attr *ah)
+{
+	memset(ah, 0, sizeof(*ah));
+	memcpy(ah->grh.dgid, id->dgid, sizeof(ah->grh.dgid));
+	ah->grh.sgid_index = id->sgid_index;
+	ah->grh.hop_limit = UD_CM_HOP_LIMIT;
+	ah->grh.traffic_class = id->tos;
+	ah->sl = id->tos >> 5;
+	ah->is_global = 1;
+	ah->port_num = 1;
+}
+
+/* p as the other side sees it: the IB CM swaps the two RDMA read depths. */
+static struct rdma_ucm_conn_param as_seen(const struct rdma_ucm_conn_param *p)
+{
+	struct rdma_ucm_conn_param seen = *p;
+
+	seen.responder_resources = p->initiator_depth;
+	seen.initiator_depth = p->responder_resources;
+	return seen;
+}
+
 /* ---- the passive side's new ID ---- */
 
 static struct ud_cm_id *new_request(struct uodpd *d, struct ud_cm_id *l,
@@ -166,18 +190,15 @@ static void deliver_req(struct uodpd *d, struct ud_cm_id *l,
 			struct ud_cm_id *child,
 			const struct rdma_ucm_conn_param *p)
 {
-	struct rdma_ucm_conn_param seen = *p;
 	struct ud_cm_event *ev;
 
-	seen.responder_resources = p->initiator_depth;
-	seen.initiator_depth = p->responder_resources;
 	ev = ud_cm_event_new(l, UD_CM_EVENT_CONNECT_REQUEST, 0);
 	if (!ev) {
 		ud_cm_id_destroy(d, child);
 		return;
 	}
 	ev->resp.id = child->handle;
-	ev->resp.param.conn = seen;
+	ev->resp.param.conn = as_seen(p);
 	ev->resp.param.conn.private_data_len = req_pdata_room(l);
 	ev->resp.param.conn.valid = 0;
 	ev->conn_req = child;
@@ -187,28 +208,15 @@ static void deliver_req(struct uodpd *d, struct ud_cm_id *l,
 
 /* ---- SIDR (UD) ---- */
 
-/* The address vector toward id's peer, as a SIDR REP's receiver sees it. */
-static void ud_av(const struct ud_cm_id *id, struct ib_uverbs_ah_attr *ah)
-{
-	memset(ah, 0, sizeof(*ah));
-	memcpy(ah->grh.dgid, id->dgid, sizeof(ah->grh.dgid));
-	ah->grh.sgid_index = id->sgid_index;
-	ah->grh.hop_limit = CM_HOP_LIMIT;
-	ah->grh.traffic_class = id->tos;
-	ah->sl = id->tos >> 5;
-	ah->is_global = 1;
-	ah->port_num = 1;
-}
-
 /* A UD event: the peer's QP and Q_Key, the address vector, private data. */
-static void ud_event(struct uodpd *d, struct ud_cm_event *ev,
+static void sidr_event(struct uodpd *d, struct ud_cm_event *ev,
 		     const struct ud_cm_id *id, uint32_t qpn, uint32_t qkey,
 		     const uint8_t *pdata, uint8_t len, uint8_t room)
 {
 	struct rdma_ucm_ud_param *u = &ev->resp.param.ud;
 
 	memset(u, 0, sizeof(*u));
-	ud_av(id, &u->ah_attr);
+	peer_av(id, &u->ah_attr);
 	u->qp_num = qpn;
 	u->qkey = qkey;
 	if (len)
@@ -225,7 +233,7 @@ static void sidr_fail(struct uodpd *d, struct ud_cm_id *id, int status)
 	unlink_peers(id);
 	id->state = UD_CM_ROUTE_RESOLVED;
 	if (ev)
-		ud_event(d, ev, id, 0, 0, NULL, 0, 0);
+		sidr_event(d, ev, id, 0, 0, NULL, 0, 0);
 }
 
 static int sidr_req(struct uodpd *d, struct ud_cm_id *id,
@@ -251,7 +259,7 @@ static int sidr_req(struct uodpd *d, struct ud_cm_id *id,
 	ev->resp.id = child->handle;
 	ev->conn_req = child;
 	l->pending++;
-	ud_event(d, ev, child, 0, 0, p->private_data, p->private_data_len,
+	sidr_event(d, ev, child, 0, 0, p->private_data, p->private_data_len,
 		 req_pdata_room(l));
 	return 0;
 }
@@ -276,7 +284,7 @@ static int sidr_rep(struct uodpd *d, struct ud_cm_id *id,
 	peer->state = UD_CM_ESTABLISHED;
 	ev = ud_cm_event_new(peer, UD_CM_EVENT_ESTABLISHED, 0);
 	if (ev)
-		ud_event(d, ev, peer, id->qpn, id->qkey, p->private_data,
+		sidr_event(d, ev, peer, id->qpn, id->qkey, p->private_data,
 			 p->private_data_len, CM_SIDR_REP_PDATA);
 	return 0;
 }
@@ -337,7 +345,7 @@ static int send_rep(struct uodpd *d, struct ud_cm_id *id,
 		    const struct rdma_ucm_conn_param *p)
 {
 	struct ud_cm_id *peer = id->peer;
-	struct rdma_ucm_conn_param seen = *p;
+	struct rdma_ucm_conn_param seen = as_seen(p);
 
 	if (id->state != UD_CM_REQ_RCVD || id->listener || !peer)
 		return -EINVAL;
@@ -355,8 +363,6 @@ static int send_rep(struct uodpd *d, struct ud_cm_id *id,
 	peer->initiator_depth = p->responder_resources;
 	peer->rnr_retry_count = p->rnr_retry_count;
 	peer->state = UD_CM_REP_RCVD;
-	seen.responder_resources = p->initiator_depth;
-	seen.initiator_depth = p->responder_resources;
 	conn_event(d, peer, UD_CM_EVENT_CONNECT_RESPONSE, 0, &seen,
 		   p->private_data, p->private_data_len, CM_REP_PDATA);
 	return 0;
@@ -494,13 +500,7 @@ static void rtr_attrs(const struct ud_cm_id *id, struct ib_uverbs_qp_attr *r)
 	r->qp_attr_mask = IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
 			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
 			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
-	memcpy(r->ah_attr.grh.dgid, id->dgid, sizeof(r->ah_attr.grh.dgid));
-	r->ah_attr.grh.sgid_index = id->sgid_index;
-	r->ah_attr.grh.hop_limit = CM_HOP_LIMIT;
-	r->ah_attr.grh.traffic_class = id->tos;
-	r->ah_attr.sl = id->tos >> 5;
-	r->ah_attr.is_global = 1;
-	r->ah_attr.port_num = 1;
+	peer_av(id, &r->ah_attr);
 	r->path_mtu = id->path_mtu;
 	r->dest_qp_num = id->remote_qpn;
 	r->rq_psn = id->remote_psn;
@@ -516,7 +516,7 @@ static void rts_attrs(const struct ud_cm_id *id, struct ib_uverbs_qp_attr *r)
 			  IBV_QP_MAX_QP_RD_ATOMIC;
 	r->sq_psn = id->psn;
 	/* cm_init_av_by_path: the packet life time plus one. */
-	r->timeout = id->ack_timeout ? id->ack_timeout : CM_PKT_LIFETIME + 1;
+	r->timeout = id->ack_timeout ? id->ack_timeout : UD_CM_PKT_LIFETIME + 1;
 	r->retry_cnt = id->retry_count;
 	r->rnr_retry = id->rnr_retry_count;
 	r->max_rd_atomic = id->initiator_depth;

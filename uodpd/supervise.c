@@ -282,72 +282,59 @@ static bool empty_path(struct ud_call *c, uint64_t addr, uint64_t flags)
 	       (!addr || (!ud_pid_read(c->pid, addr, &ch, 1) && ch == '\0'));
 }
 
-/* The same calls on an rdma_cm file. */
-static void handle_cm_call(struct ud_call *c)
+/*
+ * The fstat family on fd: fstat(fd, buf), newfstatat(fd, "", buf,
+ * AT_EMPTY_PATH), statx(fd, "", flags, mask, buf).  Whether c is one, and
+ * where its buffer is.
+ */
+static bool fstat_call(struct ud_call *c, uint64_t *buf, bool *statx)
 {
-	struct ud_cm_file *f = ud_ucma_lookup(c->d, c->pid, (int)c->args[0]);
-
-	if (!f || !ud_call_valid(c))
-		return;
+	*statx = false;
 	switch (c->nr) {
-	case SYS_write:
-		ud_ucma_write(c, f);
-		break;
-	case SYS_ioctl:
-		/* rdma_ucm has no ioctl; the VFS's own ones run. */
-		if ((uint32_t)c->args[1] != FIOCLEX &&
-		    (uint32_t)c->args[1] != FIONCLEX &&
-		    (uint32_t)c->args[1] != FIONBIO &&
-		    (uint32_t)c->args[1] != FIOASYNC)
-			ud_call_fail(c, -ENOTTY);
-		break;
 	case SYS_fstat:
-		ud_ucma_fstat(c, f, c->args[1], false);
-		break;
+		*buf = c->args[1];
+		return true;
 	case SYS_newfstatat:
-		if (empty_path(c, c->args[1], c->args[3]))
-			ud_ucma_fstat(c, f, c->args[2], false);
-		break;
+		*buf = c->args[2];
+		return empty_path(c, c->args[1], c->args[3]);
 	case SYS_statx:
-		if (empty_path(c, c->args[1], c->args[2]))
-			ud_ucma_fstat(c, f, c->args[4], true);
-		break;
+		*buf = c->args[4];
+		*statx = true;
+		return empty_path(c, c->args[1], c->args[2]);
+	default:
+		return false;
 	}
 }
 
+/* A call on a command fd number: a command fd's, an rdma_cm file's. */
 static void handle_fd_call(struct ud_call *c)
 {
-	struct ud_ufile *f = ud_uverbs_lookup(c->d, c->pid, (int)c->args[0]);
+	struct ud_cm_file *cm = NULL;
+	struct ud_ufile *f = NULL;
+	struct stat st;
+	uint64_t buf;
+	bool statx;
 
-	if (!f) {
-		handle_cm_call(c);
-		ud_call_continue(c);	/* no-op once answered */
-		return;
+	if (!ud_pid_fd_stat(c->pid, (int)c->args[0], &st)) {
+		f = ud_uverbs_by_inode(c->d, st.st_dev, st.st_ino);
+		cm = f ? NULL : ud_ucma_by_inode(c->d, st.st_dev, st.st_ino);
 	}
 	/* The lookup read /proc/PID: trust it only if PID is still the caller. */
-	if (!ud_call_valid(c)) {
+	if ((!f && !cm) || !ud_call_valid(c)) {
 		ud_call_continue(c);
 		return;
 	}
-	switch (c->nr) {
-	case SYS_write:
+	if (fstat_call(c, &buf, &statx))
+		ud_answer_fstat(c, f ? &f->node : &cm->node, buf, statx);
+	else if (c->nr == SYS_write && f)
 		ud_uverbs_write(c, f);
-		break;
-	case SYS_ioctl:
+	else if (c->nr == SYS_write)
+		ud_ucma_write(c, cm);
+	else if (c->nr == SYS_ioctl && f)
 		ud_uverbs_ioctl(c, f);
-		break;
-	case SYS_fstat:
-		ud_uverbs_fstat(c, f, c->args[1], false);
-		break;
-	case SYS_newfstatat:	/* (fd, "", buf, AT_EMPTY_PATH) is fstat */
-		if (empty_path(c, c->args[1], c->args[3]))
-			ud_uverbs_fstat(c, f, c->args[2], false);
-		break;
-	case SYS_statx:		/* (fd, "", flags, mask, buf) */
-		if (empty_path(c, c->args[1], c->args[2]))
-			ud_uverbs_fstat(c, f, c->args[4], true);
-		break;
-	}
+	/* rdma_ucm has no ioctl; the VFS's own ones run. */
+	else if (c->nr == SYS_ioctl && !ud_vfs_ioctl((uint32_t)c->args[1]))
+		ud_call_fail(c, -ENOTTY);
 	ud_call_continue(c);	/* no-op once answered */
 }
 

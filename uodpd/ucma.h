@@ -98,6 +98,10 @@ enum ud_cm_event_type {
 	UD_CM_EVENT_TIMEWAIT_EXIT,
 };
 
+/* A RoCE route's path, as the kernel's cma_resolve_iboe_route sets it. */
+#define UD_CM_HOP_LIMIT 64		/* ip4_dst_hoplimit's default */
+#define UD_CM_PKT_LIFETIME 16		/* CMA_IBOE_PACKET_LIFETIME */
+
 /* librdmacm's RDMA_UDP_QKEY: the qkey of RDMA_PS_UDP IDs. */
 #define UD_CM_UDP_QKEY 0x01234567u
 
@@ -201,13 +205,13 @@ int ud_ucma_init(struct uodpd *d);
 void ud_ucma_fini(struct uodpd *d);
 /* open() of /dev/infiniband/rdma_cm */
 void ud_ucma_open(struct ud_call *c, int flags);
+/* The rdma_cm file on this pipe inode, or NULL. */
+struct ud_cm_file *ud_ucma_by_inode(struct uodpd *d, dev_t dev, ino_t ino);
 /* The rdma_cm file at fd of the caller, or NULL. */
 struct ud_cm_file *ud_ucma_lookup(struct uodpd *d, pid_t pid, int fd);
 void ud_ucma_write(struct ud_call *c, struct ud_cm_file *f);
-void ud_ucma_fstat(struct ud_call *c, struct ud_cm_file *f, uint64_t buf,
-		   bool statx);
-/* An inotify event of watch wd: true if it was an rdma_cm file's. */
-bool ud_ucma_inotify(struct uodpd *d, int wd, uint32_t mask);
+/* An inotify event of watch wd, if an rdma_cm file's: opens, release. */
+void ud_ucma_inotify(struct uodpd *d, int wd, uint32_t mask);
 /* Queue an event of id (id's file); its resp is filled by the caller. */
 struct ud_cm_event *ud_cm_event_new(struct ud_cm_id *id, uint32_t event,
 				    int32_t status);

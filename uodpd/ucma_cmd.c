@@ -229,6 +229,33 @@ static int cmd_bind(struct ud_call *c, struct ud_cm_file *f,
 }
 
 /*
+ * The device dst is on, or -ENODEV: no uodp device is on the
+ * destination's network, so there is no RDMA route.  An ID with no device
+ * yet takes it, with dst as its source address (the kernel's route to an
+ * address of the host); a bound one keeps its own.
+ */
+static int route_to(struct uodpd *d, struct ud_cm_id *id,
+		    const struct sockaddr_storage *dst)
+{
+	struct ud_device *dev;
+	uint16_t port;
+	uint8_t index;
+
+	if (ud_cm_addr_device(d, dst, &dev, &index))
+		return -ENODEV;
+	ud_cm_addr_gid(dst, id->dgid);
+	if (id->dev)
+		return 0;
+	id->dev = dev;
+	id->sgid_index = index;
+	port = ud_cm_addr_port(&id->src);
+	id->src = *dst;
+	ud_cm_addr_set_port(&id->src, port);
+	ud_cm_addr_gid(&id->src, id->sgid);
+	return 0;
+}
+
+/*
  * rdma_resolve_addr(): bind first if unbound, then find the device the
  * destination is on.  Every device of this daemon is local, so the route
  * to a destination is its own device with the destination as source, as
@@ -240,7 +267,7 @@ static int resolve_addr(struct uodpd *d, struct ud_cm_id *id,
 {
 	struct sockaddr_storage any = { .ss_family = dst->ss_family };
 	struct ud_cm_event *ev;
-	int ret, status = 0;
+	int ret, status;
 
 	if (dst->ss_family != AF_INET && dst->ss_family != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -259,26 +286,7 @@ static int resolve_addr(struct uodpd *d, struct ud_cm_id *id,
 	ev = ud_cm_event_new(id, UD_CM_EVENT_ADDR_RESOLVED, 0);
 	if (!ev)
 		return -ENOMEM;
-	if (!id->dev) {
-		ret = ud_cm_addr_device(d, dst, &id->dev, &id->sgid_index);
-		if (!ret) {
-			uint16_t port = ud_cm_addr_port(&id->src);
-
-			memcpy(&id->src, dst, sizeof(id->src));
-			ud_cm_addr_set_port(&id->src, port);
-			ud_cm_addr_gid(&id->src, id->sgid);
-		}
-	} else {
-		uint8_t idx;
-		struct ud_device *dst_dev;
-
-		ret = ud_cm_addr_device(d, dst, &dst_dev, &idx);
-	}
-	/* No uodp device is on the destination's network: no RDMA route. */
-	if (ret)
-		status = -ENODEV;
-	else
-		ud_cm_addr_gid(dst, id->dgid);
+	status = route_to(d, id, dst);
 	ev->resp.event = status ? UD_CM_EVENT_ADDR_ERROR :
 				  UD_CM_EVENT_ADDR_RESOLVED;
 	ev->resp.status = (uint32_t)status;
@@ -404,14 +412,14 @@ static void pack_path(const struct ud_cm_id *id, struct ibv_path_record *p)
 	p->service_id = htobe64(sid);
 	memcpy(p->dgid.raw, id->dgid, 16);
 	memcpy(p->sgid.raw, id->sgid, 16);
-	p->flowlabel_hoplimit = htobe32(64);
+	p->flowlabel_hoplimit = htobe32(UD_CM_HOP_LIMIT);
 	p->tclass = id->tos;
 	p->reversible_numpath = 0x80 | 1;
 	p->pkey = htobe16(CM_PKEY_DEFAULT);
 	p->qosclass_sl = htobe16(id->tos >> 5);
 	p->mtu = (2 << 6) | id->path_mtu;
 	p->rate = 2 << 6;
-	p->packetlifetime = (2 << 6) | 16;
+	p->packetlifetime = (2 << 6) | UD_CM_PKT_LIFETIME;
 }
 
 static int query_path(struct ud_call *c, const struct ud_cm_id *id,
@@ -474,7 +482,7 @@ static void route_rec(const struct ud_cm_id *id, struct ib_user_path_rec *p)
 	memcpy(p->dgid, id->dgid, 16);
 	memcpy(p->sgid, id->sgid, 16);
 	p->pkey = htobe16(CM_PKEY_DEFAULT);
-	p->hop_limit = 64;
+	p->hop_limit = UD_CM_HOP_LIMIT;
 	p->traffic_class = id->tos;
 	p->reversible = 1;
 	p->numb_path = 1;
@@ -483,7 +491,7 @@ static void route_rec(const struct ud_cm_id *id, struct ib_user_path_rec *p)
 	p->mtu = id->path_mtu;
 	p->rate_selector = 2;
 	p->packet_life_time_selector = 2;
-	p->packet_life_time = 16;
+	p->packet_life_time = UD_CM_PKT_LIFETIME;
 }
 
 static int cmd_query_route(struct ud_call *c, struct ud_cm_file *f,

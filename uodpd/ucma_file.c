@@ -321,14 +321,11 @@ void ud_ucma_get_event(struct ud_call *c, struct ud_cm_file *f,
 		ud_call_fail(c, -ENOSPC);
 		return;
 	}
-	if (!f->nevents) {
-		ret = fd_nonblock(c->pid, (int)c->args[0]) ? -EAGAIN :
-			add_waiter(c, f, cmd);
-		if (ret)
-			ud_call_fail(c, ret);
-		return;
-	}
-	ret = add_waiter(c, f, cmd);
+	/* Queued behind the readers before it; it waits if nothing is there. */
+	if (!f->nevents && fd_nonblock(c->pid, (int)c->args[0]))
+		ret = -EAGAIN;
+	else
+		ret = add_waiter(c, f, cmd);
 	if (ret) {
 		ud_call_fail(c, ret);
 		return;
@@ -510,20 +507,26 @@ err:
 
 /* ---- finding and releasing ---- */
 
-struct ud_cm_file *ud_ucma_lookup(struct uodpd *d, pid_t pid, int fd)
+struct ud_cm_file *ud_ucma_by_inode(struct uodpd *d, dev_t dev, ino_t ino)
 {
 	struct ud_cm_file *f;
-	struct stat st;
 
-	if (ud_pid_fd_stat(pid, fd, &st))
-		return NULL;
-	list_for_each(hash_head(d, st.st_ino), f, struct ud_cm_file, hash_link)
-		if (f->st_ino == st.st_ino && f->st_dev == st.st_dev)
+	list_for_each(hash_head(d, ino), f, struct ud_cm_file, hash_link)
+		if (f->st_ino == ino && f->st_dev == dev)
 			return f;
 	return NULL;
 }
 
-bool ud_ucma_inotify(struct uodpd *d, int wd, uint32_t mask)
+struct ud_cm_file *ud_ucma_lookup(struct uodpd *d, pid_t pid, int fd)
+{
+	struct stat st;
+
+	if (ud_pid_fd_stat(pid, fd, &st))
+		return NULL;
+	return ud_ucma_by_inode(d, st.st_dev, st.st_ino);
+}
+
+void ud_ucma_inotify(struct uodpd *d, int wd, uint32_t mask)
 {
 	struct ud_cm_file *f;
 	uint32_t i;
@@ -538,18 +541,11 @@ bool ud_ucma_inotify(struct uodpd *d, int wd, uint32_t mask)
 			if ((mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) &&
 			    !--f->opens)
 				file_release(d, f);
-			return true;
+			return;
 		}
-	return false;
 }
 
 /* ---- calls ---- */
-
-void ud_ucma_fstat(struct ud_call *c, struct ud_cm_file *f, uint64_t buf,
-		   bool statx)
-{
-	ud_answer_fstat(c, &f->node, buf, statx);
-}
 
 void ud_ucma_write(struct ud_call *c, struct ud_cm_file *f)
 {

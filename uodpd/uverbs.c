@@ -270,16 +270,6 @@ struct ud_ufile *ud_uverbs_by_inode(struct uodpd *d, dev_t dev, ino_t ino)
 	return NULL;
 }
 
-struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd)
-{
-	struct stat st;
-
-	if (fd < UD_CMDFD_BASE || fd >= UD_CMDFD_BASE + UD_CMDFD_COUNT ||
-	    ud_pid_fd_stat(pid, fd, &st))
-		return NULL;
-	return ud_uverbs_by_inode(d, st.st_dev, st.st_ino);
-}
-
 static struct ud_ufile *ufile_by_wd(struct uodpd *d, int wd)
 {
 	struct ud_ufile *f;
@@ -376,12 +366,6 @@ void ud_answer_fstat(struct ud_call *c, const struct stat *node, uint64_t buf,
 		ud_call_return(c, 0);
 }
 
-void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
-		     bool want_statx)
-{
-	ud_answer_fstat(c, &f->node, buf, want_statx);
-}
-
 /* ---- write() and ioctl() ---- */
 
 void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
@@ -476,21 +460,23 @@ static int run_ioctl(struct ud_call *c, struct ud_ufile *f, uint64_t addr)
  * RDMA_VERBS_IOCTL: the method framework.  A method uodpd does not serve
  * answers EPROTONOSUPPORT, and libibverbs takes the write() command.
  */
+bool ud_vfs_ioctl(uint32_t cmd)
+{
+	return cmd == FIOCLEX || cmd == FIONCLEX || cmd == FIONBIO ||
+	       cmd == FIOASYNC;
+}
+
 void ud_uverbs_ioctl(struct ud_call *c, struct ud_ufile *f)
 {
+	uint32_t cmd = (uint32_t)c->args[1];
 	int ret;
 
-	switch ((uint32_t)c->args[1]) {
-	case (uint32_t)RDMA_VERBS_IOCTL:
-		break;
-	case FIOCLEX:
-	case FIONCLEX:
-	case FIONBIO:
-	case FIOASYNC:
-		/* The VFS's own, before any driver: let the kernel do them. */
+	/* The VFS's own, before any driver: let the kernel do them. */
+	if (ud_vfs_ioctl(cmd)) {
 		ud_call_continue(c);
 		return;
-	default:
+	}
+	if (cmd != (uint32_t)RDMA_VERBS_IOCTL) {
 		ud_call_fail(c, -ENOTTY);
 		return;
 	}

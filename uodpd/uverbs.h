@@ -140,8 +140,6 @@ int ud_uverbs_init(struct uodpd *d);
 void ud_uverbs_fini(struct uodpd *d);
 /* open of /dev/infiniband/uverbs<index> */
 void ud_uverbs_open(struct ud_call *c, uint32_t index, int flags);
-/* The command fd at fd of the caller, or NULL (another file). */
-struct ud_ufile *ud_uverbs_lookup(struct uodpd *d, pid_t pid, int fd);
 void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f);
 void ud_uverbs_ioctl(struct ud_call *c, struct ud_ufile *f);
 /* Answer an fstat-family call with node's stat (or statx) at buf. */
@@ -153,9 +151,11 @@ void ud_answer_fstat(struct ud_call *c, const struct stat *node, uint64_t buf,
  * filter traps calls on them.
  */
 int ud_free_cmdfd_number(pid_t pid, pid_t tgid);
-/* fstat family: buf in the caller gets a struct stat or struct statx. */
-void ud_uverbs_fstat(struct ud_call *c, struct ud_ufile *f, uint64_t buf,
-		     bool statx);
+/*
+ * The ioctls the VFS answers itself for every file (FIOCLEX, FIONCLEX,
+ * FIONBIO, FIOASYNC): trapped ones run untouched.
+ */
+bool ud_vfs_ioctl(uint32_t cmd);
 /* Releases read from the inotify fd. */
 void ud_uverbs_released(struct uodpd *d);
 /* The context's command fd is gone, or the context is (ctl_context.c). */
