@@ -11,6 +11,9 @@
  * disconnect nor destroy a connection it does not own, nor read its
  * events; a connected peer that exits without disconnecting is
  * DISCONNECTED for the survivor; DESTROY_ID reports the events read.
+ * Ports conflict as the kernel's cma_check_port has it; INIT_QP_ATTR,
+ * SET_OPTION, MIGRATE_ID and ioctl() refuse what the kernel refuses; a
+ * SIDR REQ nobody listens for is UNREACHABLE, status 1.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,10 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <rdma/rdma_user_cm.h>
+#include <infiniband/verbs.h>
 
 #include "lib/report.h"
 #include "uodpd/supervise.h"
@@ -36,6 +41,7 @@ enum {
 	EV_ROUTE_RESOLVED = 2,
 	EV_CONNECT_REQUEST = 4,
 	EV_CONNECT_RESPONSE = 5,
+	EV_UNREACHABLE = 7,
 	EV_REJECTED = 8,
 	EV_ESTABLISHED = 9,
 	EV_DISCONNECTED = 10,
@@ -198,6 +204,51 @@ static int reject_id(int fd, uint32_t id)
 	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_REJECT, &c, sizeof(c), 0));
 }
 
+static int bind_any(int fd, uint32_t id, uint16_t port)
+{
+	struct rdma_ucm_bind c = { .id = id,
+				   .addr_size = sizeof(struct sockaddr_in) };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&c.addr;
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_BIND, &c, sizeof(c), 0));
+}
+
+static int init_qp_attr(int fd, uint32_t id, uint32_t state, uint16_t out)
+{
+	struct ib_uverbs_qp_attr resp;
+	struct rdma_ucm_init_qp_attr c = {
+		.response = (uintptr_t)&resp, .id = id, .qp_state = state,
+	};
+
+	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_INIT_QP_ATTR, &c,
+				sizeof(c), out));
+}
+
+static int set_option(int fd, uint32_t id, uint32_t level, uint32_t name,
+		      const void *val, uint32_t len)
+{
+	struct rdma_ucm_set_option c = {
+		.optval = (uintptr_t)val, .id = id, .level = level,
+		.optname = name, .optlen = len,
+	};
+
+	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_SET_OPTION, &c,
+				sizeof(c), 0));
+}
+
+static int migrate(int fd, uint32_t id, uint32_t from_fd)
+{
+	struct rdma_ucm_migrate_resp resp;
+	struct rdma_ucm_migrate_id c = {
+		.response = (uintptr_t)&resp, .id = id, .fd = from_fd,
+	};
+
+	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_MIGRATE_ID, &c,
+				sizeof(c), sizeof(resp)));
+}
+
 /* ---- checks ---- */
 
 /* A CREATE_ID header claiming in bytes, written with 8. */
@@ -271,6 +322,77 @@ static void check_handles(int fd)
 		       "DESTROY_ID of a destroyed ID");
 	test_check_ret(bind_id(fd, 0xfffff0, 0), -ENOENT, "a made-up handle");
 	close(other);
+}
+
+static void check_ports_and_options(int fd)
+{
+	const uint32_t qp_attr_len = sizeof(struct ib_uverbs_qp_attr);
+	uint32_t a, b, c;
+	uint8_t tos = 32;
+	int one = 1, zero = 0;
+
+	if (create_id(fd, 1, RDMA_PS_TCP, &a) ||
+	    create_id(fd, 2, RDMA_PS_TCP, &b) ||
+	    create_id(fd, 3, RDMA_PS_TCP, &c))
+		test_die("CREATE_ID", EINVAL);
+	test_check_ret(init_qp_attr(fd, a, IBV_QPS_INIT, qp_attr_len), -EINVAL,
+		       "INIT_QP_ATTR of an ID on no device");
+	test_check_ret(bind_id(fd, a, PORT + 1), 0, "BIND 127.0.0.1");
+	test_check_ret(bind_id(fd, b, PORT + 1), -EADDRINUSE,
+		       "BIND of the same address and port again");
+	test_check_ret(bind_any(fd, c, PORT + 1), -EADDRNOTAVAIL,
+		       "BIND of the wildcard to a port 127.0.0.1 has");
+	test_check_ret(init_qp_attr(fd, a, IBV_QPS_INIT, 8), -ENOSPC,
+		       "INIT_QP_ATTR with 8 bytes of room");
+	test_check_ret(init_qp_attr(fd, a, 99, qp_attr_len), -EINVAL,
+		       "INIT_QP_ATTR of a QP state past ERR");
+	test_check_ret(init_qp_attr(fd, a, IBV_QPS_INIT, qp_attr_len), 0,
+		       "INIT_QP_ATTR INIT once bound");
+	test_check_ret(set_option(fd, b, RDMA_OPTION_ID, RDMA_OPTION_ID_TOS,
+				  &one, sizeof(one)), -EINVAL,
+		       "a TOS of 4 bytes");
+	test_check_ret(set_option(fd, b, RDMA_OPTION_ID, RDMA_OPTION_ID_TOS,
+				  &tos, 1), 0, "a TOS of 1 byte");
+	test_check_ret(set_option(fd, b, 99, 0, &one, sizeof(one)), -ENOSYS,
+		       "an unknown option level");
+	test_check_ret(set_option(fd, a, RDMA_OPTION_ID,
+				  RDMA_OPTION_ID_REUSEADDR, &one, sizeof(one)),
+		       0, "REUSEADDR on the bound ID");
+	test_check_ret(set_option(fd, b, RDMA_OPTION_ID,
+				  RDMA_OPTION_ID_REUSEADDR, &one, sizeof(one)),
+		       0, "REUSEADDR on the other");
+	test_check_ret(bind_id(fd, b, PORT + 1), 0,
+		       "REUSEADDR on both shares the port");
+	test_check_ret(migrate(fd, a, 0), -EINVAL,
+		       "MIGRATE_ID from a file that is no rdma_cm file");
+	test_check(ioctl(fd, _IO('u', 0x34)) < 0 && errno == ENOTTY,
+		   "an ioctl rdma_ucm does not have: ENOTTY");
+	test_check(!ioctl(fd, FIONBIO, &zero) &&
+		   !(fcntl(fd, F_GETFL) & O_NONBLOCK) &&
+		   !ioctl(fd, FIONBIO, &one) && (fcntl(fd, F_GETFL) & O_NONBLOCK),
+		   "FIONBIO is the VFS's own, on the file's flags");
+	destroy_id(fd, a, NULL);
+	destroy_id(fd, b, NULL);
+	destroy_id(fd, c, NULL);
+}
+
+/* A SIDR REQ to a port nobody listens on: UNREACHABLE, SIDR status 1. */
+static void check_sidr_unreachable(int fd)
+{
+	struct rdma_ucm_event_resp ev;
+	uint32_t u;
+
+	if (create_id(fd, 0x70, RDMA_PS_UDP, &u) || resolve(fd, u, PORT + 2))
+		test_die("the UD ID", EINVAL);
+	expect_event(fd, EV_ADDR_RESOLVED, u, 0x70, "UD ADDR_RESOLVED");
+	simple(fd, RDMA_USER_CM_CMD_RESOLVE_ROUTE, u);
+	expect_event(fd, EV_ROUTE_RESOLVED, u, 0x70, "UD ROUTE_RESOLVED");
+	test_check_ret(connect_id(fd, u, 0x33, 4), 0, "CONNECT of a UD ID");
+	test_check(!get_event(fd, &ev) && ev.event == EV_UNREACHABLE &&
+		   ev.status == 1 && ev.id == u,
+		   "UNREACHABLE, status 1, with no listener (%u, %d)",
+		   ev.event, (int)ev.status);
+	destroy_id(fd, u, NULL);
 }
 
 static void check_events(int fd)
@@ -437,6 +559,8 @@ int main(void)
 		   "it fstats as a character device");
 	check_framing(fd);
 	check_handles(fd);
+	check_ports_and_options(fd);
+	check_sidr_unreachable(fd);
 	check_events(fd);
 	check_connection(fd);
 	close(fd);
