@@ -13,7 +13,9 @@
  * DISCONNECTED for the survivor; DESTROY_ID reports the events read.
  * Ports conflict as the kernel's cma_check_port has it; INIT_QP_ATTR,
  * SET_OPTION, MIGRATE_ID and ioctl() refuse what the kernel refuses; a
- * SIDR REQ nobody listens for is UNREACHABLE, status 1.
+ * SIDR REQ nobody listens for is UNREACHABLE, status 1.  The legacy IP
+ * commands (BIND_IP, RESOLVE_IP, QUERY_ROUTE: librdmacm's path without
+ * AF_IB) name the device and the route.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -395,6 +397,63 @@ static void check_sidr_unreachable(int fd)
 	destroy_id(fd, u, NULL);
 }
 
+static int query_route(int fd, uint32_t id,
+		       struct rdma_ucm_query_route_resp *r, uint16_t out)
+{
+	struct rdma_ucm_query c = { .response = (uintptr_t)r, .id = id };
+
+	memset(r, 0, sizeof(*r));
+	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_QUERY_ROUTE, &c, sizeof(c),
+				out));
+}
+
+/* The IPv4-mapped GID of 127.0.0.1. */
+static bool loopback_gid(const uint8_t *gid)
+{
+	static const uint8_t want[16] = { [10] = 0xff, [11] = 0xff,
+					  [12] = 127, [15] = 1 };
+
+	return !memcmp(gid, want, sizeof(want));
+}
+
+static void check_legacy(int fd)
+{
+	struct rdma_ucm_query_route_resp r;
+	struct rdma_ucm_resolve_ip res = { .timeout_ms = 2000 };
+	struct rdma_ucm_bind_ip b = { 0 };
+	struct sockaddr_storage ss;
+	uint32_t id;
+
+	if (create_id(fd, 0x80, RDMA_PS_TCP, &id))
+		test_die("CREATE_ID", EINVAL);
+	b.id = id;
+	ipv4((struct __kernel_sockaddr_storage *)&ss, PORT + 3);
+	memcpy(&b.addr, &ss, sizeof(struct sockaddr_in));
+	test_check_ret(ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_BIND_IP, &b,
+					sizeof(b), 0)), 0, "BIND_IP 127.0.0.1");
+	test_check_ret(query_route(fd, id, &r, 8), -ENOSPC,
+		       "QUERY_ROUTE with 8 bytes of room");
+	test_check(!query_route(fd, id, &r, sizeof(r)) && r.node_guid &&
+		   r.port_num == 1 && r.num_paths == 0 &&
+		   r.src_addr.sin6_family == AF_INET,
+		   "QUERY_ROUTE after BIND_IP: the device, no path yet");
+	destroy_id(fd, id, NULL);
+	if (create_id(fd, 0x81, RDMA_PS_TCP, &id))
+		test_die("CREATE_ID", EINVAL);
+	res.id = id;
+	memcpy(&res.dst_addr, &ss, sizeof(struct sockaddr_in));
+	test_check_ret(ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_RESOLVE_IP, &res,
+					sizeof(res), 0)), 0, "RESOLVE_IP");
+	expect_event(fd, EV_ADDR_RESOLVED, id, 0x81, "its ADDR_RESOLVED");
+	simple(fd, RDMA_USER_CM_CMD_RESOLVE_ROUTE, id);
+	expect_event(fd, EV_ROUTE_RESOLVED, id, 0x81, "its ROUTE_RESOLVED");
+	test_check(!query_route(fd, id, &r, sizeof(r)) && r.num_paths == 1 &&
+		   loopback_gid(r.ib_route[0].dgid) &&
+		   loopback_gid(r.ib_route[0].sgid),
+		   "QUERY_ROUTE after the route: one path, 127.0.0.1's GIDs");
+	destroy_id(fd, id, NULL);
+}
+
 static void check_events(int fd)
 {
 	struct rdma_ucm_event_resp ev;
@@ -561,6 +620,7 @@ int main(void)
 	check_handles(fd);
 	check_ports_and_options(fd);
 	check_sidr_unreachable(fd);
+	check_legacy(fd);
 	check_events(fd);
 	check_connection(fd);
 	close(fd);
