@@ -63,7 +63,8 @@ static const struct {
 
 static bool nul_string_ok(const struct nlattr *nla, uint16_t max)
 {
-	size_t len = (size_t)nla_len(nla), look = len < max + 1u ? len : max + 1u;
+	size_t len = (size_t)nla_len(nla);
+	size_t look = len < max + 1u ? len : max + 1u;
 
 	return look && memchr(nla_data(nla), '\0', look);
 }
