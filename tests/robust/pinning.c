@@ -377,6 +377,7 @@ static void mode_populate(void)
 	char *rw = noreserve(len, PROT_READ | PROT_WRITE);
 	char *ro = noreserve(len, PROT_READ);
 	char *odp = noreserve(len, PROT_READ | PROT_WRITE);
+	unsigned long ro_kib, kernel_kib;
 	struct ibv_mr *mr;
 
 	set_ipc_lock(false);
@@ -399,10 +400,11 @@ static void mode_populate(void)
 	test_check(resident_pages(ro, len) == n,
 		   "every page mapped after registration (%zu of %zu)",
 		   resident_pages(ro, len), n);
-	test_check(rss_kib(ro) <= kernel_read_fault_kib(len),
+	ro_kib = rss_kib(ro);
+	kernel_kib = kernel_read_fault_kib(len);
+	test_check(ro_kib <= kernel_kib,
 		   "read faults: no more memory than the kernel's own (%lu KiB,"
-		   " the kernel's %lu)", rss_kib(ro),
-		   kernel_read_fault_kib(len));
+		   " the kernel's %lu)", ro_kib, kernel_kib);
 	dereg(mr);
 
 	test_check_ret(reg(pd, ro, len, IBV_ACCESS_LOCAL_WRITE, &mr), -EFAULT,
