@@ -21,7 +21,7 @@ cd "$ROOT"
 PACKAGES=(cmake ninja-build gcc clang pkg-config libibverbs-dev ibverbs-utils
 	ibverbs-providers perftest python3-pyverbs libnl-3-dev
 	libnl-route-3-dev libseccomp-dev libclang-rt-14-dev iproute2
-	librdmacm-dev rdmacm-utils)
+	librdmacm-dev rdmacm-utils strace)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }

@@ -25,6 +25,7 @@
 #include "engine.h"
 #include "loop.h"
 #include "odp_priv.h"
+#include "rdma_nl.h"
 #include "ucma.h"
 #include "uverbs.h"
 
@@ -137,6 +138,9 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 			break;
 		case UD_EP_ODP_UFFD:
 			ud_odp_uffd_ready(d, id, ev[i].events);
+			break;
+		case UD_EP_NL_SOCK:
+			ud_nl_sock_ready(d, id, ev[i].events);
 			break;
 		}
 	}
@@ -421,6 +425,8 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		ret = ud_uverbs_init(d);
 	if (!ret)
 		ret = ud_ucma_init(d);
+	if (!ret)
+		ret = ud_nl_init(d);
 	if (ret)
 		return ret;
 	return ud_service_listen(d, opt->socket_path, opt->socket_group);
@@ -432,6 +438,7 @@ void ud_daemon_fini(struct uodpd *d)
 	struct ud_xrcd *x;
 
 	ud_supervise_fini(d);
+	ud_nl_fini(d);
 	ud_ucma_fini(d);
 	ud_uverbs_fini(d);
 	list_for_each_safe(&d->ctxs, ctx, t1, struct ud_ctx, link)

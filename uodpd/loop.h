@@ -16,6 +16,7 @@ enum ud_ep_kind {
 	UD_EP_CTX_OWNER,	/* id: context id, its owner's pidfd */
 	UD_EP_CHANNEL,		/* id: channel id (comp_channel.c) */
 	UD_EP_ODP_UFFD,		/* id: context id (odp_uffd.c) */
+	UD_EP_NL_SOCK,		/* id: netlink socket id (rdma_nl_sock.c) */
 };
 
 /* Watch fd for input; events name (kind, id), never a pointer. */

@@ -6,7 +6,8 @@
  * filesystem: a client's FUSE or hung NFS file there would block the
  * single-threaded device for everybody.  The link's text costs nothing and
  * names the kind of file, so only the kinds the device hands out (its
- * memfds: command fds, queue memory; pipes: event channels) are stat()ed.
+ * memfds: command fds, queue memory; pipes: event channels; sockets:
+ * NETLINK_RDMA sockets) are stat()ed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +20,8 @@
 
 static bool device_kind(const char *link)
 {
-	return !strncmp(link, "/memfd:", 7) || !strncmp(link, "pipe:[", 6);
+	return !strncmp(link, "/memfd:", 7) || !strncmp(link, "pipe:[", 6) ||
+	       !strncmp(link, "socket:[", 8);
 }
 
 int ud_proc_fd_stat(const char *pid, const char *fd, struct stat *st)
@@ -58,4 +60,15 @@ bool ud_fd_is_anon_inode(int fd, const char *kind)
 		return false;
 	link[n] = '\0';
 	return !strcmp(link, want);
+}
+
+bool ud_pid_same_ns(pid_t pid, const char *kind)
+{
+	char mine_path[64], its_path[64];
+	struct stat mine, its;
+
+	snprintf(mine_path, sizeof(mine_path), "/proc/self/ns/%s", kind);
+	snprintf(its_path, sizeof(its_path), "/proc/%d/ns/%s", (int)pid, kind);
+	return !stat(mine_path, &mine) && !stat(its_path, &its) &&
+	       mine.st_dev == its.st_dev && mine.st_ino == its.st_ino;
 }

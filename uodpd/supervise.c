@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include <linux/seccomp.h>
 
 #include "loop.h"
+#include "rdma_nl.h"
 #include "supervise.h"
 #include "ucma.h"
 #include "uverbs.h"
@@ -128,17 +130,6 @@ bool ud_call_valid(const struct ud_call *c)
 	return !ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id);
 }
 
-/* Whether pid lives in our user namespace: its capabilities are ours. */
-static bool same_user_ns(pid_t pid)
-{
-	struct stat mine, its;
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	return !stat("/proc/self/ns/user", &mine) && !stat(path, &its) &&
-	       mine.st_dev == its.st_dev && mine.st_ino == its.st_ino;
-}
-
 int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
 {
 	unsigned long long cap_eff = 0;
@@ -166,7 +157,8 @@ int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
 	cr->tgid = (pid_t)tgid;
 	cr->euid = (uid_t)euid;
 	cr->cap_eff = cap_eff;
-	cr->our_user_ns = same_user_ns(c->pid);
+	/* In our user namespace, its capabilities are ours. */
+	cr->our_user_ns = ud_pid_same_ns(c->pid, "user");
 	/*
 	 * RDMA netlink shows keys only to netlink_capable(CAP_NET_ADMIN),
 	 * which is capable() in the initial namespace: a capability held in
@@ -306,10 +298,14 @@ static bool fstat_call(struct ud_call *c, uint64_t *buf, bool *statx)
 	}
 }
 
-/* A call on a command fd number: a command fd's, an rdma_cm file's. */
+/*
+ * A call on a command fd number: a command fd's, an rdma_cm file's, a
+ * netlink socket's.
+ */
 static void handle_fd_call(struct ud_call *c)
 {
 	struct ud_cm_file *cm = NULL;
+	struct ud_nl_sock *nl = NULL;
 	struct ud_ufile *f = NULL;
 	struct stat st;
 	uint64_t buf;
@@ -318,13 +314,19 @@ static void handle_fd_call(struct ud_call *c)
 	if (!ud_pid_fd_stat(c->pid, (int)c->args[0], &st)) {
 		f = ud_uverbs_by_inode(c->d, st.st_dev, st.st_ino);
 		cm = f ? NULL : ud_ucma_by_inode(c->d, st.st_dev, st.st_ino);
+		if (!f && !cm)
+			nl = ud_nl_by_inode(c->d, st.st_dev, st.st_ino);
 	}
 	/* The lookup read /proc/PID: trust it only if PID is still the caller. */
-	if ((!f && !cm) || !ud_call_valid(c)) {
+	if ((!f && !cm && !nl) || !ud_call_valid(c)) {
 		ud_call_continue(c);
 		return;
 	}
-	if (fstat_call(c, &buf, &statx))
+	if (nl)
+		ud_nl_call(c, nl);
+	else if (c->nr == SYS_read)
+		ud_call_fail(c, -EINVAL);	/* neither reads: no read op */
+	else if (fstat_call(c, &buf, &statx))
 		ud_answer_fstat(c, f ? &f->node : &cm->node, buf, statx);
 	else if (c->nr == SYS_write && f)
 		ud_uverbs_write(c, f);
@@ -350,11 +352,28 @@ static void handle_call(struct ud_call *c)
 	case SYS_openat2:
 		handle_openat2(c);
 		break;
+	case SYS_socket:
+		if (c->args[0] == AF_NETLINK && c->args[2] == NETLINK_RDMA &&
+		    ud_call_valid(c))
+			ud_nl_socket(c);
+		break;
 	case SYS_write:
 	case SYS_ioctl:
 	case SYS_fstat:
 	case SYS_newfstatat:
 	case SYS_statx:
+	case SYS_read:
+	case SYS_bind:
+	case SYS_connect:
+	case SYS_getsockname:
+	case SYS_getpeername:
+	case SYS_setsockopt:
+	case SYS_getsockopt:
+	case SYS_sendto:
+	case SYS_sendmsg:
+	case SYS_recvfrom:
+	case SYS_recvmsg:
+	case SYS_shutdown:
 		handle_fd_call(c);
 		break;
 	}

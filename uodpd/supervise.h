@@ -8,9 +8,12 @@
  *  - open/openat with exactly the flags libibverbs opens a device with
  *    (O_RDWR | O_CLOEXEC), and every openat2: uodpd reads the path and
  *    answers /dev/infiniband/uverbsN itself, anything else runs untouched;
- *  - write, ioctl and the fstat family on the fd numbers [UD_CMDFD_BASE,
- *    UD_CMDFD_BASE + UD_CMDFD_COUNT), where uodpd installs command fds.
- *    A trapped call on a number that holds another file runs untouched.
+ *  - socket(AF_NETLINK, *, NETLINK_RDMA): uodpd serves RDMA netlink
+ *    (rdma_nl.h);
+ *  - read, write, ioctl, the fstat family and the socket calls on the fd
+ *    numbers [UD_CMDFD_BASE, UD_CMDFD_BASE + UD_CMDFD_COUNT), where uodpd
+ *    installs command fds, rdma_cm files and netlink sockets.  A trapped
+ *    call on a number that holds another file runs untouched.
  * Every other system call runs at full speed.
  *
  * The service socket (service.c): uodp-run's command process installs the

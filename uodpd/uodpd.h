@@ -291,6 +291,11 @@ struct uodpd {
 	struct list_head cm_file_hash[16];	/* by inode */
 	struct list_head cm_ports[64];	/* bound IDs by port */
 	uint32_t cm_port_next;		/* the next ephemeral port to try */
+	/* RDMA netlink (rdma_nl.h) */
+	struct ud_idr nl_socks;		/* NETLINK_RDMA sockets */
+	struct list_head nl_sock_hash[16];	/* by inode */
+	struct list_head nl_port_hash[64];	/* bound ones, by port id */
+	int32_t nl_rover;		/* netlink_autobind's next try */
 	char sock_path[108];		/* unlinked at exit */
 	char sock_dir[108];		/* made by us: removed at exit, or "" */
 	char sysfs_root[4096];		/* GIDs from there; "" from netdev */
@@ -472,6 +477,8 @@ struct stat;
  */
 int ud_proc_fd_stat(const char *pid, const char *fd, struct stat *st);
 int ud_pid_fd_stat(pid_t pid, int fd, struct stat *st);
+/* Whether pid is in our namespace of kind ("user", "net", "pid"). */
+bool ud_pid_same_ns(pid_t pid, const char *kind);
 /* Whether our own fd is an anonymous inode of kind ("[userfaultfd]"). */
 bool ud_fd_is_anon_inode(int fd, const char *kind);
 

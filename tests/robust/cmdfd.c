@@ -81,6 +81,8 @@ static void check_open(int fd)
 		   "fstat of the command fd says character device");
 	test_check(fcntl(fd, F_GETFD) == FD_CLOEXEC,
 		   "the command fd is close-on-exec as asked");
+	test_check(read(fd, &st, sizeof(st)) < 0 && errno == EINVAL,
+		   "read() of the command fd: EINVAL (uverbs has no read)");
 }
 
 /* One method call with n attributes: its result, or -errno. */
@@ -214,6 +216,10 @@ static void check_passthrough(void)
 		   "write to a plain file on a trapped number runs untouched");
 	test_check(pread(tmp, buf, 7, 0) == 7 && !memcmp(buf, "payload", 7),
 		   "and its data reached the file");
+	memset(buf, 0, sizeof(buf));
+	test_check(lseek(number, 0, SEEK_SET) == 0 &&
+		   read(number, buf, 7) == 7 && !memcmp(buf, "payload", 7),
+		   "read of it runs untouched too");
 	test_check(!fstat(number, &st) && S_ISREG(st.st_mode),
 		   "fstat of that file is its own");
 	close(number);

@@ -616,6 +616,8 @@ int main(void)
 		   "the rdma_cm fd is at %d, in the trapped range", fd);
 	test_check(!fstat(fd, &st) && S_ISCHR(st.st_mode),
 		   "it fstats as a character device");
+	test_check(read(fd, &st, sizeof(st)) < 0 && errno == EINVAL,
+		   "read() of it: EINVAL (rdma_ucm has no read)");
 	check_framing(fd);
 	check_handles(fd);
 	check_ports_and_options(fd);

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
  * The command's seccomp filter, built with libseccomp:
- *  - socket(AF_NETLINK, *, NETLINK_RDMA) fails with EPROTONOSUPPORT, as on a
- *    kernel without RDMA: libibverbs asks netlink first and, on a host whose
- *    kernel answers, would never read $SYSFS_PATH;
  *  - the calls of uodpd/supervise.h are handed to uodpd by user
- *    notification: the device's open, and write/ioctl/fstat on the command
- *    fd numbers.  uodpd lets through whatever is not its own.
+ *    notification: the device's open, socket(AF_NETLINK, *, NETLINK_RDMA)
+ *    (uodpd serves RDMA netlink: the host kernel's, if it has one, is not
+ *    asked), and write/ioctl/fstat and the socket calls on the command fd
+ *    numbers.  uodpd lets through whatever is not its own.
  * Other ABIs (x32, i386) pass untouched: a 32-bit process could not load
  * the 64-bit provider anyway.
  *
@@ -51,12 +50,17 @@ static int add_rules(scmp_filter_ctx f)
 {
 	static const int fd_calls[] = {
 		SCMP_SYS(write), SCMP_SYS(ioctl), SCMP_SYS(fstat),
-		SCMP_SYS(newfstatat), SCMP_SYS(statx),
+		SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(read),
+		/* a NETLINK_RDMA socket's (uodpd/rdma_nl.h) */
+		SCMP_SYS(bind), SCMP_SYS(connect), SCMP_SYS(getsockname),
+		SCMP_SYS(getpeername), SCMP_SYS(setsockopt),
+		SCMP_SYS(getsockopt), SCMP_SYS(sendto), SCMP_SYS(sendmsg),
+		SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(shutdown),
 	};
 	unsigned int i;
 	int ret;
 
-	ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPROTONOSUPPORT),
+	ret = seccomp_rule_add(f, SCMP_ACT_NOTIFY,
 			       SCMP_SYS(socket), 2,
 			       SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0),
 			       SCMP_A2(SCMP_CMP_EQ, NETLINK_RDMA, 0));

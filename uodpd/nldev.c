@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The nldev commands (rdma_nl.h), as ib_core's nldev.c answers them, one
+ * function each behind a table of what each op has: a doit, a dumpit,
+ * whether it needs CAP_NET_ADMIN.  Messages are built with libnl; a dump
+ * puts what fits in its part and resumes at its cursor.
+ *
+ * Served: GET (and its dump, libibverbs' discovery and `rdma dev`),
+ * PORT_GET (`rdma link`), SYS_GET (`rdma system`), GET_CHARDEV (uverbs,
+ * ABI 6, with no driver id, so that only the uodp provider claims the
+ * device by its modalias; rdma_cm, ABI 4).  The ops that change state
+ * need CAP_NET_ADMIN and are then EOPNOTSUPP: the device's configuration
+ * is uodpd's command line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "identity.h"
+#include "rdma_nl.h"
+#include "uodpd.h"
+
+#define UVERBS_ABI 6			/* IB_USER_VERBS_ABI_VERSION */
+#define RDMA_CM_ABI 4			/* RDMA_USER_CM_ABI_VERSION */
+#define NODE_TYPE_CA 1			/* RDMA_NODE_IB_CA */
+
+void ud_nldev_args(struct nlattr **tb, struct ud_nl_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (tb[RDMA_NLDEV_ATTR_DEV_INDEX]) {
+		a->present |= UD_NL_ARG_DEV_INDEX;
+		a->dev_index = nla_get_u32(tb[RDMA_NLDEV_ATTR_DEV_INDEX]);
+	}
+	if (tb[RDMA_NLDEV_ATTR_PORT_INDEX]) {
+		a->present |= UD_NL_ARG_PORT_INDEX;
+		a->port_index = nla_get_u32(tb[RDMA_NLDEV_ATTR_PORT_INDEX]);
+	}
+	if (tb[RDMA_NLDEV_ATTR_STAT_RES]) {
+		a->present |= UD_NL_ARG_STAT_RES;
+		a->stat_res = nla_get_u32(tb[RDMA_NLDEV_ATTR_STAT_RES]);
+	}
+	if (tb[RDMA_NLDEV_ATTR_CHARDEV_TYPE]) {
+		a->present |= UD_NL_ARG_CHARDEV_TYPE;
+		/* nla_strscpy: the decoder checked the NUL is within bounds. */
+		nla_strlcpy(a->chardev_type, tb[RDMA_NLDEV_ATTR_CHARDEV_TYPE],
+			    sizeof(a->chardev_type));
+	}
+}
+
+/* ---- shared pieces ---- */
+
+static struct ud_device *device_of(struct uodpd *d, const struct ud_nl_args *a)
+{
+	if (!(a->present & UD_NL_ARG_DEV_INDEX) || a->dev_index >= d->ndevices)
+		return NULL;
+	return &d->devices[a->dev_index];
+}
+
+/* fill_nldev_handle */
+static int put_handle(struct nl_msg *msg, const struct ud_device *dev)
+{
+	if (nla_put_u32(msg, RDMA_NLDEV_ATTR_DEV_INDEX, dev->index) ||
+	    nla_put_string(msg, RDMA_NLDEV_ATTR_DEV_NAME, dev->name))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Build one message of op with fill, and append it to p. */
+static int put_msg(struct ud_nl_part *p, uint16_t op, int flags,
+		   int (*fill)(struct nl_msg *, const void *, const void *),
+		   const void *obj, const void *arg)
+{
+	struct nl_msg *msg = ud_nl_part_msg(p, op, flags);
+	int ret;
+
+	if (!msg)
+		return -EMSGSIZE;
+	ret = fill(msg, obj, arg);
+	if (!ret)
+		ret = ud_nl_part_put(p, msg);
+	nlmsg_free(msg);
+	return ret;
+}
+
+/* ---- GET ---- */
+
+static int fill_dev(struct nl_msg *msg, const void *obj, const void *arg)
+{
+	const struct ud_device *dev = obj;
+	const struct ud_device_attr *a = &dev->attr;
+
+	(void)arg;
+	if (put_handle(msg, dev) ||
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, a->phys_port_cnt) ||
+	    nla_put_u64(msg, RDMA_NLDEV_ATTR_CAP_FLAGS, a->device_cap_flags) ||
+	    (a->fw_ver[0] &&
+	     nla_put_string(msg, RDMA_NLDEV_ATTR_FW_VERSION, a->fw_ver)) ||
+	    nla_put_u64(msg, RDMA_NLDEV_ATTR_NODE_GUID, be64toh(a->node_guid)) ||
+	    nla_put_u64(msg, RDMA_NLDEV_ATTR_SYS_IMAGE_GUID,
+			be64toh(a->sys_image_guid)) ||
+	    nla_put_u8(msg, RDMA_NLDEV_ATTR_DEV_NODE_TYPE, NODE_TYPE_CA) ||
+	    nla_put_u8(msg, RDMA_NLDEV_ATTR_DEV_DIM, 0) ||
+	    nla_put_string(msg, RDMA_NLDEV_ATTR_DEV_PROTOCOL, "roce"))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int get_doit(struct uodpd *d, const struct ud_nl_args *a,
+		    const struct ud_nl_caller *who, struct ud_nl_part *out)
+{
+	struct ud_device *dev = device_of(d, a);
+
+	(void)who;
+	if (!dev)
+		return -EINVAL;
+	return put_msg(out, RDMA_NLDEV_CMD_GET, 0, fill_dev, dev, NULL);
+}
+
+static int get_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
+		      struct ud_nl_part *out)
+{
+	int put = 0;
+
+	for (; dump->cursor < d->ndevices; dump->cursor++, put++)
+		if (put_msg(out, RDMA_NLDEV_CMD_GET, NLM_F_MULTI, fill_dev,
+			    &d->devices[dump->cursor], NULL))
+			break;
+	return put;
+}
+
+/* ---- PORT_GET ---- */
+
+struct port_arg {
+	uint32_t port;
+	const char *netdev;		/* NULL: not the caller's to see */
+};
+
+static int fill_port(struct nl_msg *msg, const void *obj, const void *arg)
+{
+	const struct ud_device *dev = obj;
+	const struct port_arg *pa = arg;
+	unsigned int ifindex = pa->netdev ? if_nametoindex(pa->netdev) : 0;
+
+	if (put_handle(msg, dev) ||
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, pa->port) ||
+	    nla_put_u8(msg, RDMA_NLDEV_ATTR_PORT_STATE,
+		       (uint8_t)dev->port.state) ||
+	    nla_put_u8(msg, RDMA_NLDEV_ATTR_PORT_PHYS_STATE,
+		       dev->port.phys_state))
+		return -EMSGSIZE;
+	if (ifindex &&
+	    (nla_put_u32(msg, RDMA_NLDEV_ATTR_NDEV_INDEX, ifindex) ||
+	     nla_put_string(msg, RDMA_NLDEV_ATTR_NDEV_NAME, pa->netdev)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static bool port_valid(const struct ud_device *dev, uint32_t port)
+{
+	return port >= 1 && port <= dev->attr.phys_port_cnt;
+}
+
+/* A netdev of another network namespace is not the caller's to see. */
+static struct port_arg port_arg(struct uodpd *d, uint32_t port,
+				const struct ud_nl_caller *who)
+{
+	return (struct port_arg){ port, who->our_net_ns ? d->netdev : NULL };
+}
+
+static int port_doit(struct uodpd *d, const struct ud_nl_args *a,
+		     const struct ud_nl_caller *who, struct ud_nl_part *out)
+{
+	struct ud_device *dev = device_of(d, a);
+	struct port_arg pa;
+
+	if (!dev || !(a->present & UD_NL_ARG_PORT_INDEX) ||
+	    !port_valid(dev, a->port_index))
+		return -EINVAL;
+	pa = port_arg(d, a->port_index, who);
+	return put_msg(out, RDMA_NLDEV_CMD_PORT_GET, 0, fill_port, dev, &pa);
+}
+
+static int port_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
+		       struct ud_nl_part *out)
+{
+	struct ud_device *dev = device_of(d, &dump->args);
+	struct port_arg pa;
+	int put = 0;
+
+	if (!dev)
+		return -EINVAL;
+	if (!dump->cursor)
+		dump->cursor = 1;
+	for (; port_valid(dev, (uint32_t)dump->cursor); dump->cursor++, put++) {
+		pa = port_arg(d, (uint32_t)dump->cursor, &dump->who);
+		if (put_msg(out, RDMA_NLDEV_CMD_PORT_GET, NLM_F_MULTI,
+			    fill_port, dev, &pa))
+			break;
+	}
+	return put;
+}
+
+/* ---- SYS_GET ---- */
+
+static int fill_sys(struct nl_msg *msg, const void *obj, const void *arg)
+{
+	(void)obj;
+	(void)arg;
+	/*
+	 * Devices are shared by all network namespaces (the kernel's
+	 * default); registrations pin no pages a fork could copy-on-write
+	 * away from the device (ODP, and the device reads through the
+	 * process's own mappings), as a kernel with FOLL_PIN says.
+	 */
+	if (nla_put_u8(msg, RDMA_NLDEV_SYS_ATTR_NETNS_MODE, 1) ||
+	    nla_put_u8(msg, RDMA_NLDEV_SYS_ATTR_COPY_ON_FORK, 1))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int sys_doit(struct uodpd *d, const struct ud_nl_args *a,
+		    const struct ud_nl_caller *who, struct ud_nl_part *out)
+{
+	(void)d;
+	(void)a;
+	(void)who;
+	return put_msg(out, RDMA_NLDEV_CMD_SYS_GET, 0, fill_sys, NULL, NULL);
+}
+
+/* ---- GET_CHARDEV ---- */
+
+struct chardev {
+	const char *name;		/* uverbsN, rdma_cm */
+	uint64_t abi;
+	const struct ud_device *dev;	/* uverbs: its device */
+};
+
+static int fill_chardev(struct nl_msg *msg, const void *obj, const void *arg)
+{
+	const struct chardev *cd = obj;
+
+	(void)arg;
+	if (cd->dev &&
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_UVERBS_DRIVER_ID,
+			RDMA_DRIVER_UNKNOWN))
+		return -EMSGSIZE;
+	/*
+	 * The node's number is the sysfs view's dev, 0:0: the node a
+	 * process opens is a stand-in whose number means nothing.
+	 */
+	if (nla_put_u64(msg, RDMA_NLDEV_ATTR_CHARDEV, 0) ||
+	    nla_put_u64(msg, RDMA_NLDEV_ATTR_CHARDEV_ABI, cd->abi) ||
+	    nla_put_string(msg, RDMA_NLDEV_ATTR_CHARDEV_NAME, cd->name))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* ib_get_client_nl_info: the client's answer for a device or globally. */
+static int chardev_of(const struct ud_nl_args *a, const struct ud_device *dev,
+		      struct chardev *cd, char *name, size_t size)
+{
+	bool port = a->present & UD_NL_ARG_PORT_INDEX;
+
+	if (!strcmp(a->chardev_type, "uverbs") && dev) {
+		if (port)
+			return -EINVAL;	/* uverbs is per device */
+		ud_identity_uverbs_name(dev->index, name, size);
+		*cd = (struct chardev){ name, UVERBS_ABI, dev };
+		return 0;
+	}
+	if (!strcmp(a->chardev_type, "rdma_cm") && !dev) {
+		*cd = (struct chardev){ "rdma_cm", RDMA_CM_ABI, NULL };
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+static int chardev_doit(struct uodpd *d, const struct ud_nl_args *a,
+			const struct ud_nl_caller *who, struct ud_nl_part *out)
+{
+	struct ud_device *dev = NULL;
+	struct chardev cd;
+	char name[32];
+	int ret;
+
+	(void)who;
+	if (!(a->present & UD_NL_ARG_CHARDEV_TYPE))
+		return -EINVAL;
+	if (a->present & UD_NL_ARG_DEV_INDEX) {
+		dev = device_of(d, a);
+		if (!dev)
+			return -EINVAL;
+		if ((a->present & UD_NL_ARG_PORT_INDEX) &&
+		    !port_valid(dev, a->port_index))
+			return -EINVAL;
+	} else if (a->present & UD_NL_ARG_PORT_INDEX) {
+		return -EINVAL;
+	}
+	ret = chardev_of(a, dev, &cd, name, sizeof(name));
+	if (ret)
+		return ret;
+	return put_msg(out, RDMA_NLDEV_CMD_GET_CHARDEV, 0, fill_chardev, &cd,
+		       NULL);
+}
+
+/* ---- what changes state ---- */
+
+static int admin_doit(struct uodpd *d, const struct ud_nl_args *a,
+		      const struct ud_nl_caller *who, struct ud_nl_part *out)
+{
+	(void)d;
+	(void)a;
+	(void)who;
+	(void)out;
+	return -EOPNOTSUPP;
+}
+
+/* ---- the table ---- */
+
+struct nldev_op {
+	int (*doit)(struct uodpd *d, const struct ud_nl_args *a,
+		    const struct ud_nl_caller *who, struct ud_nl_part *out);
+	int (*dumpit)(struct uodpd *d, struct ud_nl_dump *dump,
+		      struct ud_nl_part *out);
+	bool admin;			/* RDMA_NL_ADMIN_PERM */
+};
+
+static const struct nldev_op nldev_ops[RDMA_NLDEV_NUM_OPS] = {
+	[RDMA_NLDEV_CMD_GET] = { get_doit, get_dumpit, false },
+	[RDMA_NLDEV_CMD_SET] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_NEWLINK] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_DELLINK] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_PORT_GET] = { port_doit, port_dumpit, false },
+	[RDMA_NLDEV_CMD_SYS_GET] = { sys_doit, NULL, false },
+	[RDMA_NLDEV_CMD_SYS_SET] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_GET_CHARDEV] = { chardev_doit, NULL, false },
+	[RDMA_NLDEV_CMD_STAT_SET] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_STAT_DEL] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_RES_QP_GET_RAW] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_RES_CQ_GET_RAW] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_RES_MR_GET_RAW] = { admin_doit, NULL, true },
+};
+
+bool ud_nldev_admin_op(uint16_t op)
+{
+	return op < RDMA_NLDEV_NUM_OPS && nldev_ops[op].admin;
+}
+
+bool ud_nldev_has_doit(uint16_t op)
+{
+	return op < RDMA_NLDEV_NUM_OPS && nldev_ops[op].doit;
+}
+
+bool ud_nldev_has_dumpit(uint16_t op)
+{
+	return op < RDMA_NLDEV_NUM_OPS && nldev_ops[op].dumpit;
+}
+
+int ud_nldev_doit(struct uodpd *d, uint16_t op, const struct ud_nl_args *a,
+		  const struct ud_nl_caller *who, struct ud_nl_part *out)
+{
+	return nldev_ops[op].doit(d, a, who, out);
+}
+
+int ud_nldev_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
+		    struct ud_nl_part *out)
+{
+	return nldev_ops[dump->op].dumpit(d, dump, out);
+}
