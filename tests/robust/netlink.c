@@ -499,6 +499,17 @@ static void check_overrun(bool no_enobufs)
 
 /* ---- other processes ---- */
 
+static bool have_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	return !syscall(SYS_capget, &h, data) &&
+	       (data[0].effective & (1u << CAP_NET_ADMIN));
+}
+
 static int drop_net_admin(void)
 {
 	struct __user_cap_header_struct h = {
@@ -524,6 +535,19 @@ static void check_permissions(void)
 	bind(b, (struct sockaddr *)&to, sizeof(to));
 	req_init(&r, NLDEV(RDMA_NLDEV_CMD_SYS_GET), 0);
 	to.nl_pid = portid_of(b);
+	if (!have_net_admin()) {
+		/* The suite as an ordinary user: all of it is refused. */
+		test_check(sendto(a, r.buf, r.nlh.nlmsg_len, 0,
+				  (struct sockaddr *)&to, sizeof(to)) < 0 &&
+			   errno == EPERM, "no CAP_NET_ADMIN: a unicast is EPERM");
+		req_init(&r, NLDEV(RDMA_NLDEV_CMD_SET), 0);
+		send_req(a, &r);
+		test_check(read_ack(a, r.nlh.nlmsg_seq, NULL, NULL) == -EPERM,
+			   "no CAP_NET_ADMIN: SET is EPERM");
+		close(a);
+		close(b);
+		return;
+	}
 	/* As root (the suite's uodp-run), a unicast to another socket. */
 	test_check(sendto(a, r.buf, r.nlh.nlmsg_len, 0, (struct sockaddr *)&to,
 			  sizeof(to)) == r.nlh.nlmsg_len &&
