@@ -38,10 +38,6 @@ void ud_nldev_args(struct nlattr **tb, struct ud_nl_args *a)
 		a->present |= UD_NL_ARG_PORT_INDEX;
 		a->port_index = nla_get_u32(tb[RDMA_NLDEV_ATTR_PORT_INDEX]);
 	}
-	if (tb[RDMA_NLDEV_ATTR_STAT_RES]) {
-		a->present |= UD_NL_ARG_STAT_RES;
-		a->stat_res = nla_get_u32(tb[RDMA_NLDEV_ATTR_STAT_RES]);
-	}
 	if (tb[RDMA_NLDEV_ATTR_CHARDEV_TYPE]) {
 		a->present |= UD_NL_ARG_CHARDEV_TYPE;
 		/* nla_strscpy: the decoder checked the NUL is within bounds. */

@@ -69,8 +69,7 @@ int ud_nl_parse_nldev(const struct ud_nl_msg *m, struct nlattr **tb);
 enum ud_nl_arg {
 	UD_NL_ARG_DEV_INDEX = 1u << 0,
 	UD_NL_ARG_PORT_INDEX = 1u << 1,
-	UD_NL_ARG_STAT_RES = 1u << 2,
-	UD_NL_ARG_CHARDEV_TYPE = 1u << 3,
+	UD_NL_ARG_CHARDEV_TYPE = 1u << 2,
 };
 
 #define UD_NL_CHARDEV_TYPE_MAX 32	/* nldev_policy's .len */
@@ -79,17 +78,14 @@ struct ud_nl_args {
 	uint32_t present;		/* enum ud_nl_arg */
 	uint32_t dev_index;
 	uint32_t port_index;
-	uint32_t stat_res;
 	char chardev_type[UD_NL_CHARDEV_TYPE_MAX + 1];
 };
 
 /* Who sent a request: what nldev's permission and visibility rules ask. */
 struct ud_nl_caller {
 	pid_t tgid;
-	uid_t euid;
 	bool net_admin;			/* netlink_capable(CAP_NET_ADMIN) */
 	bool our_net_ns;		/* it sees the daemon's netdevs */
-	uid_t daemon_uid;
 };
 
 /* A running dump (netlink_callback): the request, where the next part starts. */

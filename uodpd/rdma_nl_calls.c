@@ -48,10 +48,8 @@ static int caller(struct ud_call *c, struct ud_nl_caller *who)
 	if (ret)
 		return ret;
 	who->tgid = cr.tgid;
-	who->euid = cr.euid;
 	who->net_admin = cr.net_admin;
 	who->our_net_ns = ud_pid_same_ns(c->pid, "net");
-	who->daemon_uid = geteuid();
 	return 0;
 }
 
@@ -184,7 +182,12 @@ static int option_flag(int name)
 static int set_membership(struct ud_call *c, struct ud_nl_sock *s, int name,
 			  uint32_t val)
 {
-	if (!ud_call_capable(c, CAP_NET_ADMIN))
+	struct ud_nl_caller who;
+	int ret = caller(c, &who);
+
+	if (ret)
+		return ret;
+	if (!who.net_admin)
 		return -EPERM;
 	if (!val || val - 1 >= UD_NL_NGROUPS)
 		return -EINVAL;
@@ -230,14 +233,10 @@ static void do_setsockopt(struct ud_call *c, struct ud_nl_sock *s)
 		ud_call_return(c, 0);
 }
 
-/* An int option's value into optval and optlen, as sk_getsockopt. */
-static int put_int_option(struct ud_call *c, int val, bool short_ok)
+/* An int option's value into optval and optlen (len read), as sk_getsockopt. */
+static int put_int_option(struct ud_call *c, int val, int len, bool short_ok)
 {
-	int len;
-
-	if (ud_pid_read(c->pid, c->args[4], &len, sizeof(len)))
-		return -EFAULT;
-	if (len < 0 || (!short_ok && len < (int)sizeof(int)))
+	if (!short_ok && len < (int)sizeof(int))
 		return -EINVAL;
 	if (len > (int)sizeof(int))
 		len = sizeof(int);
@@ -247,54 +246,59 @@ static int put_int_option(struct ud_call *c, int val, bool short_ok)
 	return 0;
 }
 
-static int socket_identity(struct ud_call *c, struct ud_nl_sock *s, int name)
+static int socket_identity(struct ud_call *c, struct ud_nl_sock *s, int name,
+			   int len)
 {
 	switch (name) {
 	case SO_TYPE:
-		return put_int_option(c, s->type, true);
+		return put_int_option(c, s->type, len, true);
 	case SO_DOMAIN:
-		return put_int_option(c, AF_NETLINK, true);
+		return put_int_option(c, AF_NETLINK, len, true);
 	case SO_PROTOCOL:
-		return put_int_option(c, NETLINK_RDMA, true);
+		return put_int_option(c, NETLINK_RDMA, len, true);
 	default:
 		return 1;		/* the socket's own */
 	}
 }
 
-static int netlink_option(struct ud_call *c, struct ud_nl_sock *s, int name)
+/* NETLINK_LIST_MEMBERSHIPS: ngroups bits as u32s, their size told always. */
+static int list_memberships(struct ud_call *c, struct ud_nl_sock *s, int len)
 {
-	int flag, len;
-
-	if (ud_pid_read(c->pid, c->args[4], &len, sizeof(len)))
+	if (len >= (int)sizeof(uint32_t) &&
+	    ud_pid_write(c->pid, c->args[3], &s->groups, sizeof(s->groups)))
 		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	if (name == NETLINK_LIST_MEMBERSHIPS) {
-		/* ngroups bits as u32s; their size is told whatever fits. */
-		if (len >= (int)sizeof(uint32_t) &&
-		    ud_pid_write(c->pid, c->args[3], &s->groups,
-				 sizeof(s->groups)))
-			return -EFAULT;
-		len = UD_NL_NGROUPS / 8;
-		return ud_pid_write(c->pid, c->args[4], &len, sizeof(len)) ?
-			       -EFAULT : 0;
-	}
+	len = UD_NL_NGROUPS / 8;
+	return ud_pid_write(c->pid, c->args[4], &len, sizeof(len)) ? -EFAULT : 0;
+}
+
+static int netlink_option(struct ud_call *c, struct ud_nl_sock *s, int name,
+			  int len)
+{
+	int flag;
+
+	if (name == NETLINK_LIST_MEMBERSHIPS)
+		return list_memberships(c, s, len);
 	flag = option_flag(name);
 	if (flag < 0)
 		return flag;
-	return put_int_option(c, !!(s->flags & (1u << flag)), false);
+	return put_int_option(c, !!(s->flags & (1u << flag)), len, false);
 }
 
 static void do_getsockopt(struct ud_call *c, struct ud_nl_sock *s)
 {
-	int level = (int)c->args[1], name = (int)c->args[2], ret;
+	int level = (int)c->args[1], name = (int)c->args[2], len = 0, ret = 0;
 
-	if (level == SOL_SOCKET)
-		ret = socket_identity(c, s, name);
-	else if (level == SOL_NETLINK)
-		ret = netlink_option(c, s, name);
-	else
+	/* Both levels read optlen first; another level never reads it. */
+	if (level != SOL_SOCKET && level != SOL_NETLINK)
 		ret = -ENOPROTOOPT;
+	else if (ud_pid_read(c->pid, c->args[4], &len, sizeof(len)))
+		ret = -EFAULT;
+	else if (len < 0)
+		ret = -EINVAL;
+	else if (level == SOL_SOCKET)
+		ret = socket_identity(c, s, name, len);
+	else
+		ret = netlink_option(c, s, name, len);
 	if (ret > 0)
 		ud_call_continue(c);
 	else if (ret)
