@@ -86,6 +86,9 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 	struct uodp_odp_map_resp *resp = c->resp;
 	/* One slice of the device per call: the caller continues the rest. */
 	uint64_t deadline = ud_now_ns() + UD_ODP_SLICE_NS, mapped, done;
+	enum ud_odp_map_for why = req->flags & UD_ODP_MAP_RESUME ?
+				  UD_ODP_MAP_FOR_FAULT :
+				  UD_ODP_MAP_FOR_PREFETCH;
 	uint32_t i;
 	int ret = 0;
 
@@ -99,8 +102,8 @@ int ud_cmd_odp_map(struct ud_cmd *c)
 		return -ENOMEM;
 	memset(resp, 0, sizeof(*resp));
 	for (i = 0; i < req->nranges; i++) {
-		ret = ud_odp_map_range(c->d, c->ctx, &req->ranges[i], deadline,
-				       &mapped, &done);
+		ret = ud_odp_map_range(c->d, c->ctx, &req->ranges[i], why,
+				       deadline, &mapped, &done);
 		resp->pages_mapped += mapped;
 		if (ret == -EAGAIN) {
 			resp->range_done = done;

@@ -20,12 +20,21 @@
 #include <netlink/msg.h>
 
 #include "identity.h"
-#include "rdma_nl.h"
+#include "nldev.h"
 #include "uodpd.h"
 
 #define UVERBS_ABI 6			/* IB_USER_VERBS_ABI_VERSION */
 #define RDMA_CM_ABI 4			/* RDMA_USER_CM_ABI_VERSION */
 #define NODE_TYPE_CA 1			/* RDMA_NODE_IB_CA */
+
+static void res_id_arg(struct nlattr **tb, int attr, enum ud_nl_res_id id,
+		       struct ud_nl_args *a)
+{
+	if (tb[attr]) {
+		a->present |= UD_NL_ARG_RES_ID(id);
+		a->res_id[id] = nla_get_u32(tb[attr]);
+	}
+}
 
 void ud_nldev_args(struct nlattr **tb, struct ud_nl_args *a)
 {
@@ -38,6 +47,15 @@ void ud_nldev_args(struct nlattr **tb, struct ud_nl_args *a)
 		a->present |= UD_NL_ARG_PORT_INDEX;
 		a->port_index = nla_get_u32(tb[RDMA_NLDEV_ATTR_PORT_INDEX]);
 	}
+	if (tb[RDMA_NLDEV_ATTR_STAT_RES]) {
+		a->present |= UD_NL_ARG_STAT_RES;
+		a->stat_res = nla_get_u32(tb[RDMA_NLDEV_ATTR_STAT_RES]);
+	}
+	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_LQPN, UD_NL_RES_LQPN, a);
+	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_CQN, UD_NL_RES_CQN, a);
+	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_MRN, UD_NL_RES_MRN, a);
+	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_PDN, UD_NL_RES_PDN, a);
+	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_CTXN, UD_NL_RES_CTXN, a);
 	if (tb[RDMA_NLDEV_ATTR_CHARDEV_TYPE]) {
 		a->present |= UD_NL_ARG_CHARDEV_TYPE;
 		/* nla_strscpy: the decoder checked the NUL is within bounds. */
@@ -48,15 +66,19 @@ void ud_nldev_args(struct nlattr **tb, struct ud_nl_args *a)
 
 /* ---- shared pieces ---- */
 
-static struct ud_device *device_of(struct uodpd *d, const struct ud_nl_args *a)
+struct ud_device *ud_nldev_device(struct uodpd *d, const struct ud_nl_args *a)
 {
 	if (!(a->present & UD_NL_ARG_DEV_INDEX) || a->dev_index >= d->ndevices)
 		return NULL;
 	return &d->devices[a->dev_index];
 }
 
-/* fill_nldev_handle */
-static int put_handle(struct nl_msg *msg, const struct ud_device *dev)
+bool ud_nldev_port_valid(const struct ud_device *dev, uint32_t port)
+{
+	return port >= 1 && port <= dev->attr.phys_port_cnt;
+}
+
+int ud_nldev_put_handle(struct nl_msg *msg, const struct ud_device *dev)
 {
 	if (nla_put_u32(msg, RDMA_NLDEV_ATTR_DEV_INDEX, dev->index) ||
 	    nla_put_string(msg, RDMA_NLDEV_ATTR_DEV_NAME, dev->name))
@@ -89,7 +111,7 @@ static int fill_dev(struct nl_msg *msg, const void *obj, const void *arg)
 	const struct ud_device_attr *a = &dev->attr;
 
 	(void)arg;
-	if (put_handle(msg, dev) ||
+	if (ud_nldev_put_handle(msg, dev) ||
 	    nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, a->phys_port_cnt) ||
 	    nla_put_u64(msg, RDMA_NLDEV_ATTR_CAP_FLAGS, a->device_cap_flags) ||
 	    (a->fw_ver[0] &&
@@ -104,11 +126,14 @@ static int fill_dev(struct nl_msg *msg, const void *obj, const void *arg)
 	return 0;
 }
 
-static int get_doit(struct uodpd *d, const struct ud_nl_args *a,
-		    const struct ud_nl_caller *who, struct ud_nl_part *out)
+static int get_doit(struct uodpd *d, uint16_t op,
+		    const struct ud_nl_args *a,
+		    const struct ud_nl_caller *who,
+		    struct ud_nl_part *out)
 {
-	struct ud_device *dev = device_of(d, a);
+	struct ud_device *dev = ud_nldev_device(d, a);
 
+	(void)op;
 	(void)who;
 	if (!dev)
 		return -EINVAL;
@@ -140,7 +165,7 @@ static int fill_port(struct nl_msg *msg, const void *obj, const void *arg)
 	const struct port_arg *pa = arg;
 	unsigned int ifindex = pa->netdev ? if_nametoindex(pa->netdev) : 0;
 
-	if (put_handle(msg, dev) ||
+	if (ud_nldev_put_handle(msg, dev) ||
 	    nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, pa->port) ||
 	    nla_put_u8(msg, RDMA_NLDEV_ATTR_PORT_STATE,
 		       (uint8_t)dev->port.state) ||
@@ -154,11 +179,6 @@ static int fill_port(struct nl_msg *msg, const void *obj, const void *arg)
 	return 0;
 }
 
-static bool port_valid(const struct ud_device *dev, uint32_t port)
-{
-	return port >= 1 && port <= dev->attr.phys_port_cnt;
-}
-
 /* A netdev of another network namespace is not the caller's to see. */
 static struct port_arg port_arg(struct uodpd *d, uint32_t port,
 				const struct ud_nl_caller *who)
@@ -166,14 +186,17 @@ static struct port_arg port_arg(struct uodpd *d, uint32_t port,
 	return (struct port_arg){ port, who->our_net_ns ? d->netdev : NULL };
 }
 
-static int port_doit(struct uodpd *d, const struct ud_nl_args *a,
-		     const struct ud_nl_caller *who, struct ud_nl_part *out)
+static int port_doit(struct uodpd *d, uint16_t op,
+		     const struct ud_nl_args *a,
+		     const struct ud_nl_caller *who,
+		     struct ud_nl_part *out)
 {
-	struct ud_device *dev = device_of(d, a);
+	struct ud_device *dev = ud_nldev_device(d, a);
 	struct port_arg pa;
 
+	(void)op;
 	if (!dev || !(a->present & UD_NL_ARG_PORT_INDEX) ||
-	    !port_valid(dev, a->port_index))
+	    !ud_nldev_port_valid(dev, a->port_index))
 		return -EINVAL;
 	pa = port_arg(d, a->port_index, who);
 	return put_msg(out, RDMA_NLDEV_CMD_PORT_GET, 0, fill_port, dev, &pa);
@@ -182,7 +205,7 @@ static int port_doit(struct uodpd *d, const struct ud_nl_args *a,
 static int port_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
 		       struct ud_nl_part *out)
 {
-	struct ud_device *dev = device_of(d, &dump->args);
+	struct ud_device *dev = ud_nldev_device(d, &dump->args);
 	struct port_arg pa;
 	int put = 0;
 
@@ -190,7 +213,8 @@ static int port_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
 		return -EINVAL;
 	if (!dump->cursor)
 		dump->cursor = 1;
-	for (; port_valid(dev, (uint32_t)dump->cursor); dump->cursor++, put++) {
+	for (; ud_nldev_port_valid(dev, (uint32_t)dump->cursor);
+	     dump->cursor++, put++) {
 		pa = port_arg(d, (uint32_t)dump->cursor, &dump->who);
 		if (put_msg(out, RDMA_NLDEV_CMD_PORT_GET, NLM_F_MULTI,
 			    fill_port, dev, &pa))
@@ -217,10 +241,13 @@ static int fill_sys(struct nl_msg *msg, const void *obj, const void *arg)
 	return 0;
 }
 
-static int sys_doit(struct uodpd *d, const struct ud_nl_args *a,
-		    const struct ud_nl_caller *who, struct ud_nl_part *out)
+static int sys_doit(struct uodpd *d, uint16_t op,
+		    const struct ud_nl_args *a,
+		    const struct ud_nl_caller *who,
+		    struct ud_nl_part *out)
 {
 	(void)d;
+	(void)op;
 	(void)a;
 	(void)who;
 	return put_msg(out, RDMA_NLDEV_CMD_SYS_GET, 0, fill_sys, NULL, NULL);
@@ -274,23 +301,26 @@ static int chardev_of(const struct ud_nl_args *a, const struct ud_device *dev,
 	return -EOPNOTSUPP;
 }
 
-static int chardev_doit(struct uodpd *d, const struct ud_nl_args *a,
-			const struct ud_nl_caller *who, struct ud_nl_part *out)
+static int chardev_doit(struct uodpd *d, uint16_t op,
+			const struct ud_nl_args *a,
+			const struct ud_nl_caller *who,
+			struct ud_nl_part *out)
 {
 	struct ud_device *dev = NULL;
 	struct chardev cd;
 	char name[32];
 	int ret;
 
+	(void)op;
 	(void)who;
 	if (!(a->present & UD_NL_ARG_CHARDEV_TYPE))
 		return -EINVAL;
 	if (a->present & UD_NL_ARG_DEV_INDEX) {
-		dev = device_of(d, a);
+		dev = ud_nldev_device(d, a);
 		if (!dev)
 			return -EINVAL;
 		if ((a->present & UD_NL_ARG_PORT_INDEX) &&
-		    !port_valid(dev, a->port_index))
+		    !ud_nldev_port_valid(dev, a->port_index))
 			return -EINVAL;
 	} else if (a->present & UD_NL_ARG_PORT_INDEX) {
 		return -EINVAL;
@@ -304,10 +334,13 @@ static int chardev_doit(struct uodpd *d, const struct ud_nl_args *a,
 
 /* ---- what changes state ---- */
 
-static int admin_doit(struct uodpd *d, const struct ud_nl_args *a,
-		      const struct ud_nl_caller *who, struct ud_nl_part *out)
+static int admin_doit(struct uodpd *d, uint16_t op,
+		      const struct ud_nl_args *a,
+		      const struct ud_nl_caller *who,
+		      struct ud_nl_part *out)
 {
 	(void)d;
+	(void)op;
 	(void)a;
 	(void)who;
 	(void)out;
@@ -317,7 +350,7 @@ static int admin_doit(struct uodpd *d, const struct ud_nl_args *a,
 /* ---- the table ---- */
 
 struct nldev_op {
-	int (*doit)(struct uodpd *d, const struct ud_nl_args *a,
+	int (*doit)(struct uodpd *d, uint16_t op, const struct ud_nl_args *a,
 		    const struct ud_nl_caller *who, struct ud_nl_part *out);
 	int (*dumpit)(struct uodpd *d, struct ud_nl_dump *dump,
 		      struct ud_nl_part *out);
@@ -333,6 +366,20 @@ static const struct nldev_op nldev_ops[RDMA_NLDEV_NUM_OPS] = {
 	[RDMA_NLDEV_CMD_SYS_GET] = { sys_doit, NULL, false },
 	[RDMA_NLDEV_CMD_SYS_SET] = { admin_doit, NULL, true },
 	[RDMA_NLDEV_CMD_GET_CHARDEV] = { chardev_doit, NULL, false },
+	[RDMA_NLDEV_CMD_RES_GET] = { ud_nldev_res_summary_doit,
+				     ud_nldev_res_summary_dumpit, false },
+	[RDMA_NLDEV_CMD_RES_QP_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
+					false },
+	[RDMA_NLDEV_CMD_RES_CQ_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
+					false },
+	[RDMA_NLDEV_CMD_RES_MR_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
+					false },
+	[RDMA_NLDEV_CMD_RES_PD_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
+					false },
+	[RDMA_NLDEV_CMD_RES_CTX_GET] = { ud_nldev_res_doit,
+					 ud_nldev_res_dumpit, false },
+	[RDMA_NLDEV_CMD_STAT_GET] = { ud_nldev_stat_doit, ud_nldev_stat_dumpit,
+				      false },
 	[RDMA_NLDEV_CMD_STAT_SET] = { admin_doit, NULL, true },
 	[RDMA_NLDEV_CMD_STAT_DEL] = { admin_doit, NULL, true },
 	[RDMA_NLDEV_CMD_RES_QP_GET_RAW] = { admin_doit, NULL, true },
@@ -358,7 +405,7 @@ bool ud_nldev_has_dumpit(uint16_t op)
 int ud_nldev_doit(struct uodpd *d, uint16_t op, const struct ud_nl_args *a,
 		  const struct ud_nl_caller *who, struct ud_nl_part *out)
 {
-	return nldev_ops[op].doit(d, a, who, out);
+	return nldev_ops[op].doit(d, op, a, who, out);
 }
 
 int ud_nldev_dumpit(struct uodpd *d, struct ud_nl_dump *dump,

@@ -140,13 +140,24 @@ static void fault_free(struct ud_odp_fault *f)
 	free(f);
 }
 
-/* Count a fault against the MR it hit (per-MR counters). */
-static void count_mr_fault(struct uodpd *d, uint32_t key)
+/* The ODP MR of key, if it is one still. */
+static struct ud_odp_mr *odp_mr_of(struct uodpd *d, uint32_t key)
 {
 	struct ud_mr *mr = key ? ud_mr_lookup(d, key) : NULL;
 
-	if (mr && mr->odp && mr->odp_tbl)
-		mr->odp_tbl->faults++;
+	return mr && mr->odp ? mr->odp_tbl : NULL;
+}
+
+/* Count f against the MR it hit (per-MR counters), and remember which. */
+static void count_mr_fault(struct uodpd *d, struct ud_odp_fault *f,
+			   uint32_t key)
+{
+	struct ud_odp_mr *t = odp_mr_of(d, key);
+
+	if (t) {
+		t->faults++;
+		f->mr_key = key;
+	}
 	d->odp->last_fault_key = 0;
 }
 
@@ -225,7 +236,7 @@ int ud_odp_raise_wqe_fault(struct uodpd *d, struct ud_qp *qp,
 		UD_ODP_COUNT(d, owner, wqe_faults_requester, 1);
 	else
 		UD_ODP_COUNT(d, owner, wqe_faults_responder, 1);
-	count_mr_fault(d, d->odp->last_fault_key);
+	count_mr_fault(d, f, d->odp->last_fault_key);
 	return 0;
 }
 
@@ -279,7 +290,7 @@ int ud_odp_raise_rdma_fault(struct uodpd *d, struct ud_qp *responder,
 	if (ret)
 		return ret;
 	UD_ODP_COUNT(d, owner, rdma_faults, 1);
-	count_mr_fault(d, rkey);
+	count_mr_fault(d, f, rkey);
 	return 0;
 }
 
@@ -344,6 +355,15 @@ static struct ud_odp_fault *fault_find(struct list_head *list,
 	return NULL;
 }
 
+/* f resumed without error: a fault its MR's owner handled. */
+static void count_mr_handled(struct uodpd *d, const struct ud_odp_fault *f)
+{
+	struct ud_odp_mr *t = odp_mr_of(d, f->mr_key);
+
+	if (t)
+		t->faults_handled++;
+}
+
 uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
 		      uint32_t wq_num, uint8_t type, bool error,
 		      uint32_t *syndrome)
@@ -370,6 +390,8 @@ uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
 	UD_ODP_COUNT(d, ctx, resumes, 1);
 	if (error)
 		UD_ODP_COUNT(d, ctx, resumes_error, 1);
+	else
+		count_mr_handled(d, f);
 	fault_retire(d, f, error);
 	*syndrome = 0;
 	return MLX5_CMD_STAT_OK;

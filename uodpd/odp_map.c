@@ -358,7 +358,8 @@ static int map_check(struct uodpd *d, struct ud_ctx *ctx,
 }
 
 int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
-		     const struct uodp_odp_map_range *r, uint64_t deadline_ns,
+		     const struct uodp_odp_map_range *r,
+		     enum ud_odp_map_for why, uint64_t deadline_ns,
 		     uint64_t *mapped, uint64_t *done)
 {
 	bool write = r->flags & UODP_ODP_MAP_WRITE;
@@ -401,6 +402,10 @@ int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
 	}
 	/* Pages set before a failure (out of memory) stay mapped: count them. */
 	mr->odp_tbl->pages_mapped += n;
+	if (why == UD_ODP_MAP_FOR_FAULT)
+		mr->odp_tbl->pages_faulted += n;
+	else
+		mr->odp_tbl->pages_prefetched += n;
 	UD_ODP_COUNT(d, ctx, pages_mapped, n);
 	*mapped = n;
 	/* Bytes of the range, from its va, behind the page MAP stopped at. */
@@ -461,8 +466,8 @@ bool ud_odp_prefetch_run(struct uodpd *d)
 	o = list_entry(d->odp->prefetch_ctxs.n.next, struct ud_odp_ctx,
 		       prefetch_link);
 	p = list_entry(o->prefetch.n.next, struct ud_odp_prefetch, link);
-	ret = ud_odp_map_range(d, o->ctx, &p->r, ud_now_ns() + UD_ODP_SLICE_NS,
-			       &mapped, &done);
+	ret = ud_odp_map_range(d, o->ctx, &p->r, UD_ODP_MAP_FOR_PREFETCH,
+			       ud_now_ns() + UD_ODP_SLICE_NS, &mapped, &done);
 	if (ret == -EAGAIN) {
 		p->r.va += done;
 		p->r.length -= done;

@@ -563,6 +563,7 @@ static void invalidated(struct uodpd *d, struct ud_mr *mr, uint64_t va,
 	struct ud_ctx *ctx = mr->ctx;
 
 	mr->odp_tbl->invalidations += zapped;
+	mr->odp_tbl->invalidations_handled++;
 	UD_ODP_COUNT(d, ctx, invalidations, zapped);
 	ud_dbg("MR 0x%x: %" PRIu64 " pages at 0x%" PRIx64 " gone", mr->key,
 	       zapped, va);

@@ -52,6 +52,15 @@ struct ud_odp_mr {
 	uint64_t faults;
 	uint64_t pages_mapped;
 	uint64_t invalidations;
+	/*
+	 * ... and what RDMA netlink shows as mlx5's odp_stats (nldev_res.c):
+	 * pages_mapped split by why, the faults resumed without error, the
+	 * invalidations that zapped pages.
+	 */
+	uint64_t pages_faulted;		/* by a MAP that resumes a fault */
+	uint64_t pages_prefetched;	/* by any other MAP, ADVISE_MR's */
+	uint64_t faults_handled;
+	uint64_t invalidations_handled;
 	bool indexed;			/* on its context's mr_spans */
 	bool mmu_registered;		/* its span is on the userfaultfd */
 };
@@ -207,6 +216,7 @@ struct ud_odp_fault {
 	enum ud_odp_fc_kind kind;
 	uint32_t qpn;			/* or UD_NO_HANDLE */
 	uint32_t srqn;			/* UD_FC_SRQ */
+	uint32_t mr_key;		/* the ODP MR it hit, or 0 */
 	bool orphan;
 };
 
@@ -343,14 +353,21 @@ uint8_t ud_odp_resume(struct uodpd *d, struct ud_ctx *ctx, uint32_t token,
 #define UD_ODP_SLICE_NS 1000000ull
 
 /*
- * MAP (odp_map.c): one range; *mapped pages changed, *done bytes of it
+ * MAP (odp_map.c): one range, for why (the MR's counters); *mapped pages
+ * changed, *done bytes of it
  * (from r->va) gone through.  0, -errno, or -EAGAIN when deadline_ns
  * (ud_now_ns) passed first (at least one chunk of the range is done) or
  * an invalidation raced with a chunk: the rest of the range is still to
  * do.
  */
+enum ud_odp_map_for {
+	UD_ODP_MAP_FOR_FAULT,		/* the MAP resumes a fault */
+	UD_ODP_MAP_FOR_PREFETCH,	/* ADVISE_MR, the provider's advice */
+};
+
 int ud_odp_map_range(struct uodpd *d, struct ud_ctx *ctx,
-		     const struct uodp_odp_map_range *r, uint64_t deadline_ns,
+		     const struct uodp_odp_map_range *r,
+		     enum ud_odp_map_for why, uint64_t deadline_ns,
 		     uint64_t *mapped, uint64_t *done);
 void ud_odp_vmas_forget(struct ud_ctx *ctx);
 

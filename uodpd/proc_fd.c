@@ -62,6 +62,20 @@ bool ud_fd_is_anon_inode(int fd, const char *kind)
 	return !strcmp(link, want);
 }
 
+void ud_pid_ns_of(pid_t pid, pid_t ns_tgid, struct ud_pid_ns *ns)
+{
+	char path[64];
+	struct stat st;
+
+	memset(ns, 0, sizeof(*ns));
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	if (stat(path, &st))
+		return;
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	ns->tgid = ns_tgid;
+}
+
 bool ud_pid_same_ns(pid_t pid, const char *kind)
 {
 	char mine_path[64], its_path[64];

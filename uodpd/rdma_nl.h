@@ -31,6 +31,7 @@
 #include <rdma/rdma_netlink.h>
 
 #include "list.h"
+#include "uodpd.h"
 
 struct uodpd;
 struct ud_call;
@@ -66,26 +67,46 @@ int ud_nl_next_msg(const uint8_t *buf, size_t len, size_t *off,
 int ud_nl_parse_nldev(const struct ud_nl_msg *m, struct nlattr **tb);
 
 /* ---- a request's arguments, kept for a dump's later parts ---- */
+/* The resource numbers a doit names its object by (nldev's fe->id). */
+enum ud_nl_res_id {
+	UD_NL_RES_LQPN,
+	UD_NL_RES_CQN,
+	UD_NL_RES_MRN,
+	UD_NL_RES_PDN,
+	UD_NL_RES_CTXN,
+	UD_NL_RES_ID_NR,
+};
+
 enum ud_nl_arg {
 	UD_NL_ARG_DEV_INDEX = 1u << 0,
 	UD_NL_ARG_PORT_INDEX = 1u << 1,
 	UD_NL_ARG_CHARDEV_TYPE = 1u << 2,
+	UD_NL_ARG_STAT_RES = 1u << 3,
+	/* UD_NL_ARG_RES_ID(id): res_id[id] is given */
+	UD_NL_ARG_RES_ID0 = 1u << 4,
 };
 
+#define UD_NL_ARG_RES_ID(id) (UD_NL_ARG_RES_ID0 << (id))
 #define UD_NL_CHARDEV_TYPE_MAX 32	/* nldev_policy's .len */
 
 struct ud_nl_args {
 	uint32_t present;		/* enum ud_nl_arg */
 	uint32_t dev_index;
 	uint32_t port_index;
+	uint32_t stat_res;		/* RDMA_NLDEV_ATTR_RES_QP, _MR */
+	uint32_t res_id[UD_NL_RES_ID_NR];
 	char chardev_type[UD_NL_CHARDEV_TYPE_MAX + 1];
 };
 
 /* Who sent a request: what nldev's permission and visibility rules ask. */
 struct ud_nl_caller {
 	pid_t tgid;
+	uid_t euid;
 	bool net_admin;			/* netlink_capable(CAP_NET_ADMIN) */
 	bool our_net_ns;		/* it sees the daemon's netdevs */
+	/* It sees every user's objects (or only its own user's). */
+	bool all_users;
+	struct ud_pid_ns pid_ns;	/* objects of this one are visible */
 };
 
 /* A running dump (netlink_callback): the request, where the next part starts. */

@@ -130,12 +130,28 @@ bool ud_call_valid(const struct ud_call *c)
 	return !ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id);
 }
 
+/* The last of the numbers in s: NStgid's innermost namespace's. */
+static long last_number(const char *s)
+{
+	long n = -1;
+	char *end;
+
+	for (;;) {
+		long v = strtol(s, &end, 10);
+
+		if (end == s)
+			return n;
+		n = v;
+		s = end;
+	}
+}
+
 int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
 {
 	unsigned long long cap_eff = 0;
 	unsigned long ruid, euid = ULONG_MAX;
 	char path[64], line[128];
-	long tgid = -1;
+	long tgid = -1, ns_tgid = -1;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->pid);
@@ -148,6 +164,10 @@ int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
 		/* Uid: real, effective, saved, fs; as our namespace maps them */
 		if (sscanf(line, "Uid: %lu %lu", &ruid, &euid) == 2)
 			continue;
+		if (!strncmp(line, "NStgid:", 7)) {
+			ns_tgid = last_number(line + 7);
+			continue;
+		}
 		if (sscanf(line, "CapEff: %llx", &cap_eff) == 1)
 			break;
 	}
@@ -157,6 +177,8 @@ int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
 	cr->tgid = (pid_t)tgid;
 	cr->euid = (uid_t)euid;
 	cr->cap_eff = cap_eff;
+	ud_pid_ns_of(c->pid, ns_tgid > 0 ? (pid_t)ns_tgid : cr->tgid,
+		     &cr->pid_ns);
 	/* In our user namespace, its capabilities are ours. */
 	cr->our_user_ns = ud_pid_same_ns(c->pid, "user");
 	/*

@@ -183,6 +183,8 @@ struct ud_cm_file {
 	unsigned int opens;
 	struct list_node hash_link;
 	struct stat node;		/* what fstat answers */
+	struct ud_pid_ns pid_ns;	/* its opener's: its IDs' task */
+	uid_t uid;			/* ... and euid */
 	int wfd;			/* the pipe's write end */
 	int drain_fd;			/* our reader, to take the byte back */
 	bool readable;			/* the byte that makes poll say POLLIN */

@@ -474,13 +474,18 @@ void ud_ucma_open(struct ud_call *c, int flags)
 	struct uodpd *d = c->d;
 	struct ud_cm_file *f;
 	int rfd = -1, number, ret;
-	pid_t tgid = ud_call_tgid(c);
+	struct ud_creds cr;
+	pid_t tgid;
 
+	ret = ud_call_creds(c, &cr);
+	tgid = ret ? ret : cr.tgid;
 	f = tgid < 0 ? NULL : file_new(d);
 	if (!f) {
 		ud_call_fail(c, tgid < 0 ? tgid : -ENFILE);
 		return;
 	}
+	f->pid_ns = cr.pid_ns;
+	f->uid = cr.euid;
 	ret = file_pipe(d, f, &rfd);
 	number = ret ? ret : ud_free_cmdfd_number(c->pid, tgid);
 	if (number < 0) {

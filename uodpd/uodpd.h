@@ -233,10 +233,22 @@ struct ud_qp {
 	uint32_t async_events;		/* written for it */
 };
 
+/*
+ * A process's pid namespace and its number there, as restrack records an
+ * object's task: RDMA netlink shows an object only in it.  All zero: not
+ * known (the process went first), visible nowhere.
+ */
+struct ud_pid_ns {
+	dev_t dev;
+	ino_t ino;
+	pid_t tgid;			/* as that namespace numbers it */
+};
+
 struct ud_ctx {
 	uint32_t id;
 	struct ud_device *dev;
 	pid_t pid;
+	struct ud_pid_ns pid_ns;	/* its creator's */
 	uid_t uid;			/* its command fd's opener's euid */
 	bool net_admin;			/* ... who had CAP_NET_ADMIN */
 	int kick_fd;			/* eventfd the provider writes */
@@ -479,6 +491,11 @@ int ud_proc_fd_stat(const char *pid, const char *fd, struct stat *st);
 int ud_pid_fd_stat(pid_t pid, int fd, struct stat *st);
 /* Whether pid is in our namespace of kind ("user", "net", "pid"). */
 bool ud_pid_same_ns(pid_t pid, const char *kind);
+/*
+ * pid's pid namespace, and ns_tgid (the last number of its NStgid) as
+ * its tgid there: what restrack records of an object's task.
+ */
+void ud_pid_ns_of(pid_t pid, pid_t ns_tgid, struct ud_pid_ns *ns);
 /* Whether our own fd is an anonymous inode of kind ("[userfaultfd]"). */
 bool ud_fd_is_anon_inode(int fd, const char *kind);
 

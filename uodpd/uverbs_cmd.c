@@ -59,9 +59,13 @@ static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 				  pid_t tgid)
 {
 	struct ud_ctx *ctx = ud_ctx_new(c->d, tgid, f->uid);
+	struct ud_creds cr;
 
 	if (!ctx)
 		return NULL;
+	/* Its task, as restrack records the caller of alloc_ucontext. */
+	if (!ud_call_creds(c, &cr))
+		ctx->pid_ns = cr.pid_ns;
 	ctx->net_admin = f->net_admin;
 	ctx->dev = f->dev;
 	if (!f->dev->gids[0].valid)

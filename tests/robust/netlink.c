@@ -367,6 +367,148 @@ static void check_doit(void)
 	close(fd);
 }
 
+/*
+ * A dump's replies up to its DONE: the DONE's status (1 if none came),
+ * the messages before it in *msgs, and the last one in last (if given).
+ */
+static int dump_status(int fd, uint32_t seq, int *msgs, uint8_t *last,
+		       size_t last_len)
+{
+	uint8_t buf[32768];
+	int parts;
+
+	*msgs = 0;
+	for (parts = 0; parts < 64; parts++) {
+		ssize_t n = recv_dgram(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+		int left = (int)n;
+
+		if (n <= 0)
+			return 1;
+		for (; msg_fits(nlh, left); left -= NLMSG_ALIGN(nlh->nlmsg_len),
+		     nlh = (struct nlmsghdr *)((uint8_t *)nlh +
+					       NLMSG_ALIGN(nlh->nlmsg_len))) {
+			if (nlh->nlmsg_seq != seq)
+				return 1;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return *(int *)NLMSG_DATA(nlh);
+			if (last && nlh->nlmsg_len <= last_len)
+				memcpy(last, nlh, nlh->nlmsg_len);
+			(*msgs)++;
+		}
+	}
+	return 1;
+}
+
+/* Send op with flags and the attributes u32s (type, value pairs). */
+static int send_u32s(int fd, struct req *r, uint16_t op, uint16_t flags,
+		     const uint32_t *u32s, int n)
+{
+	int i;
+
+	req_init(r, NLDEV(op), flags);
+	for (i = 0; i + 1 < n; i += 2)
+		req_u32(r, (uint16_t)u32s[i], u32s[i + 1]);
+	return send_req(fd, r);
+}
+
+/* A dump of op with the attributes u32s: its DONE's status. */
+static int dump_of(int fd, uint16_t op, const uint32_t *u32s, int n,
+		   int *msgs, uint8_t *last, size_t last_len)
+{
+	struct req r;
+
+	*msgs = 0;
+	if (send_u32s(fd, &r, op, NLM_F_DUMP, u32s, n))
+		return 1;
+	return dump_status(fd, r.nlh.nlmsg_seq, msgs, last, last_len);
+}
+
+/* A doit of op with the attributes u32s: its ack's status. */
+static int doit_of(int fd, uint16_t op, const uint32_t *u32s, int n)
+{
+	struct req r;
+
+	if (send_u32s(fd, &r, op, NLM_F_ACK, u32s, n))
+		return 1;
+	return read_ack(fd, r.nlh.nlmsg_seq, NULL, NULL);
+}
+
+#define U32S(...) ((const uint32_t[]){ __VA_ARGS__ }), \
+	(int)(sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
+
+/*
+ * The resource and statistics commands' arguments, as nldev checks
+ * them (the objects themselves: stock.rdma_res).  Nobody here has any.
+ */
+static void check_resources(void)
+{
+	uint8_t last[4096];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)last;
+	int fd = nl_socket(), msgs = 0, ret;
+	const uint32_t dev = RDMA_NLDEV_ATTR_DEV_INDEX;
+	const uint32_t port = RDMA_NLDEV_ATTR_PORT_INDEX;
+	const uint32_t stat = RDMA_NLDEV_ATTR_STAT_RES;
+
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_GET, U32S(port, 1)) ==
+		   -EINVAL, "RES_GET without a device: EINVAL");
+	ret = dump_of(fd, RDMA_NLDEV_CMD_RES_GET, U32S(0, 0), &msgs, last,
+		      sizeof(last));
+	test_check(ret == 0 && msgs == NDEVICES &&
+		   find_attr(nlh, RDMA_NLDEV_ATTR_RES_SUMMARY),
+		   "RES_GET dump: a summary for each of %d devices (%d)",
+		   NDEVICES, msgs);
+	test_check(dump_of(fd, RDMA_NLDEV_CMD_RES_QP_GET, U32S(port, 1),
+			   &msgs, NULL, 0) == -EINVAL && !msgs,
+		   "RES_QP_GET dump without a device: DONE with EINVAL");
+	test_check(dump_of(fd, RDMA_NLDEV_CMD_RES_QP_GET, U32S(dev, 0, port, 2),
+			   &msgs, NULL, 0) == -EINVAL,
+		   "RES_QP_GET dump of port 2: DONE with EINVAL");
+	test_check(dump_of(fd, RDMA_NLDEV_CMD_RES_MR_GET, U32S(dev, 1), &msgs,
+			   NULL, 0) == 0 && !msgs,
+		   "RES_MR_GET dump of a device with none: DONE alone");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_QP_GET,
+			   U32S(dev, 0, port, 1)) == -EINVAL,
+		   "RES_QP_GET without a QP number: EINVAL");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_QP_GET,
+			   U32S(dev, 0, RDMA_NLDEV_ATTR_RES_LQPN, 256)) ==
+		   -EINVAL, "RES_QP_GET without the port (QPs are per port): "
+		   "EINVAL");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_QP_GET,
+			   U32S(dev, 0, port, 1, RDMA_NLDEV_ATTR_RES_LQPN,
+				0xffffff)) == -ENOENT,
+		   "RES_QP_GET of a QP that is not: ENOENT");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_MR_GET,
+			   U32S(dev, 0, port, 1, RDMA_NLDEV_ATTR_RES_MRN, 2)) ==
+		   -EINVAL, "RES_MR_GET with a port (MRs are per device): "
+		   "EINVAL");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_CTX_GET,
+			   U32S(dev, 9, RDMA_NLDEV_ATTR_RES_CTXN, 1)) ==
+		   -EINVAL, "RES_CTX_GET of device 9: EINVAL");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_PD_GET,
+			   U32S(dev, 2, RDMA_NLDEV_ATTR_RES_PDN, 1)) == -ENOENT,
+		   "RES_PD_GET of a PD that is not: ENOENT");
+	/* STAT_GET: MRs' counters and the QP counters' mode; nothing else. */
+	test_check(dump_of(fd, RDMA_NLDEV_CMD_STAT_GET, U32S(dev, 0), &msgs,
+			   NULL, 0) == -EINVAL,
+		   "STAT_GET dump without STAT_RES: DONE with EINVAL");
+	test_check(dump_of(fd, RDMA_NLDEV_CMD_STAT_GET,
+			   U32S(dev, 0, stat, 12345), &msgs, NULL, 0) == -EINVAL,
+		   "STAT_GET dump of an unknown STAT_RES: DONE with EINVAL");
+	test_check(dump_of(fd, RDMA_NLDEV_CMD_STAT_GET,
+			   U32S(dev, 0, stat, RDMA_NLDEV_ATTR_RES_QP), &msgs,
+			   NULL, 0) == 0 && !msgs,
+		   "STAT_GET dump of QP counters: none bound, DONE alone");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_STAT_GET,
+			   U32S(dev, 0, port, 1)) == -EINVAL, "STAT_GET of the port's hardware counters (it has "
+		   "none): EINVAL");
+	test_check(dump_of(fd, RDMA_NLDEV_CMD_STAT_GET,
+			   U32S(dev, 7, stat, RDMA_NLDEV_ATTR_RES_MR), &msgs,
+			   NULL, 0) == -EINVAL,
+		   "STAT_GET dump of MRs of device 7: DONE with EINVAL");
+	close(fd);
+}
+
 static uint64_t attr_u64(struct nlmsghdr *nlh, uint16_t type)
 {
 	struct nlattr *a = find_attr(nlh, type);
@@ -682,6 +824,7 @@ int main(void)
 	check_dump();
 	check_doit();
 	check_chardev();
+	check_resources();
 	check_receive();
 	check_overrun(false);
 	check_overrun(true);

@@ -233,7 +233,10 @@ static void test_invalidate_overflow(void)
 					 .flags = UODP_ODP_MAP_WRITE,
 					 .va = (uintptr_t)buf,
 					 .length = npages * PAGE };
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, NULL), 0);
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_FAULT,
+				  UINT64_MAX, &mapped, NULL), 0);
+	CHECK_EQ(mr->odp_tbl->pages_faulted, npages);
+	CHECK_EQ(mr->odp_tbl->pages_prefetched, 0);
 	CHECK_EQ(mapped, npages);
 	/* Fill the pipe with faults, then invalidate. */
 	for (i = 0; i < NQPS; i++)
@@ -492,20 +495,28 @@ static void test_map_slices(void)
 	r = (struct uodp_odp_map_range){ .mr_key = mr->key,
 					 .va = (uintptr_t)buf + 100,
 					 .length = npages * PAGE - 100 };
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, 0, &mapped, &done), -EAGAIN);
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_PREFETCH,
+				  0, &mapped, &done), -EAGAIN);
 	CHECK_EQ(mapped, PAGEMAP_CHUNK);
 	CHECK_EQ(done, PAGEMAP_CHUNK * PAGE - 100);
 	r.va += done;
 	r.length -= done;
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, &done), 0);
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_FAULT,
+				  UINT64_MAX, &mapped, &done), 0);
 	CHECK_EQ(mapped, npages - PAGEMAP_CHUNK);
 	CHECK_EQ(done, r.length);
+	/* The MR's counters tell what mapped the pages, and add up. */
+	CHECK_EQ(mr->odp_tbl->pages_prefetched, PAGEMAP_CHUNK);
+	CHECK_EQ(mr->odp_tbl->pages_faulted, npages - PAGEMAP_CHUNK);
+	CHECK_EQ(mr->odp_tbl->pages_mapped, npages);
 	r.va = (uintptr_t)buf;
 	r.length = npages * PAGE;
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, 0, &mapped, &done), 0);
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_PREFETCH,
+				  0, &mapped, &done), 0);
 	CHECK_EQ(mapped, 0);
 	r.flags = UODP_ODP_MAP_NO_FAULT;
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, 0, &mapped, &done), -EAGAIN);
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_PREFETCH,
+				  0, &mapped, &done), -EAGAIN);
 	CHECK_EQ(done, PAGEMAP_CHUNK * PAGE);
 	CHECK_EQ(mr->odp_tbl->pages_present, npages);
 	ud_mr_destroy(&d, mr);

@@ -262,7 +262,8 @@ static void test_map_race(void)
 	r = (struct uodp_odp_map_range){ .mr_key = mr->key, .va = IOVA,
 					 .length = 4 * PAGE,
 					 .flags = UODP_ODP_MAP_WRITE };
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, &done),
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_FAULT,
+				  UINT64_MAX, &mapped, &done),
 		 -EAGAIN);
 	CHECK_EQ(done, 0);
 	CHECK_EQ(mapped, 0);
@@ -270,7 +271,8 @@ static void test_map_race(void)
 	CHECK_EQ(ctx->odp->ctr.map_retries, 1);
 	pthread_join(t, NULL);
 	CHECK_EQ(c.ret, 0);
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, &done),
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_FAULT,
+				  UINT64_MAX, &mapped, &done),
 		 0);
 	CHECK_EQ(mapped, 4);
 	CHECK(present(mr, 0) && present(mr, 3));
@@ -322,7 +324,8 @@ static uint64_t map_pages(struct ud_mr *mr, const uint8_t *p, uint64_t n,
 	};
 	uint64_t mapped = 0, done;
 
-	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UINT64_MAX, &mapped, &done),
+	CHECK_EQ(ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_FAULT,
+				  UINT64_MAX, &mapped, &done),
 		 0);
 	return mapped;
 }
@@ -356,7 +359,8 @@ static int map_page_raw(struct ud_mr *mr, const uint8_t *p, uint64_t *mapped,
 		.flags = UODP_ODP_MAP_WRITE,
 	};
 
-	return ud_odp_map_range(&d, ctx, &r, UINT64_MAX, mapped, done);
+	return ud_odp_map_range(&d, ctx, &r, UD_ODP_MAP_FOR_FAULT, UINT64_MAX,
+				mapped, done);
 }
 
 /*
