@@ -56,6 +56,8 @@ void ud_nldev_args(struct nlattr **tb, struct ud_nl_args *a)
 	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_MRN, UD_NL_RES_MRN, a);
 	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_PDN, UD_NL_RES_PDN, a);
 	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_CTXN, UD_NL_RES_CTXN, a);
+	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_SRQN, UD_NL_RES_SRQN, a);
+	res_id_arg(tb, RDMA_NLDEV_ATTR_RES_CM_IDN, UD_NL_RES_CM_IDN, a);
 	if (tb[RDMA_NLDEV_ATTR_CHARDEV_TYPE]) {
 		a->present |= UD_NL_ARG_CHARDEV_TYPE;
 		/* nla_strscpy: the decoder checked the NUL is within bounds. */
@@ -378,6 +380,10 @@ static const struct nldev_op nldev_ops[RDMA_NLDEV_NUM_OPS] = {
 					false },
 	[RDMA_NLDEV_CMD_RES_CTX_GET] = { ud_nldev_res_doit,
 					 ud_nldev_res_dumpit, false },
+	[RDMA_NLDEV_CMD_RES_SRQ_GET] = { ud_nldev_res_doit,
+					 ud_nldev_res_dumpit, false },
+	[RDMA_NLDEV_CMD_RES_CM_ID_GET] = { ud_nldev_res_doit,
+					   ud_nldev_res_dumpit, false },
 	[RDMA_NLDEV_CMD_STAT_GET] = { ud_nldev_stat_doit, ud_nldev_stat_dumpit,
 				      false },
 	[RDMA_NLDEV_CMD_STAT_SET] = { admin_doit, NULL, true },

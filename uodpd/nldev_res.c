@@ -2,9 +2,9 @@
 /*
  * nldev's resource commands, as ib_core's restrack and nldev.c answer
  * them: RES_GET (`rdma res`: how many objects of each kind a device
- * has), RES_QP/CQ/MR/PD/CTX_GET (`rdma res show qp`: one object by its
- * number, or a dump of them) and STAT_GET of MRs (`rdma stat show mr`:
- * mlx5's ODP counters, by its names).
+ * has), RES_QP/CQ/MR/PD/CTX/SRQ/CM_ID_GET (`rdma res show qp`: one
+ * object by its number, or a dump of them) and STAT_GET of MRs (`rdma
+ * stat show mr`: mlx5's ODP counters, by its names).
  *
  * Who sees what: an object only from its owner's pid namespace
  * (rdma_is_visible_in_pid_ns), with its pid as that namespace numbers
@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <infiniband/verbs.h>
 #include <netlink/attr.h>
@@ -38,6 +39,7 @@
 
 /* What a fill is given besides its object. */
 struct res_fill {
+	const struct uodpd *d;
 	const struct ud_nl_caller *who;
 	uint32_t id;			/* its number: the table's */
 };
@@ -114,12 +116,15 @@ static bool ctx_seen(const void *obj, const struct res_scope *sc)
 	return ctx_in(obj, sc);
 }
 
-/* An rdma_cm ID is the device's once an address names it. */
+/*
+ * An rdma_cm ID is the device's once an address names it, on its one
+ * port (cma_attach_to_dev).
+ */
 static bool cm_id_seen(const void *obj, const struct res_scope *sc)
 {
 	const struct ud_cm_id *id = obj;
 
-	return id->dev == sc->dev &&
+	return id->dev == sc->dev && (!sc->port || sc->port == 1) &&
 	       owner_seen(&id->file->pid_ns, id->file->uid, sc->who);
 }
 
@@ -258,6 +263,155 @@ static int fill_ctx(struct nl_msg *msg, const void *obj,
 	return put_pid(msg, ctx);
 }
 
+/* ---- SRQs: fill_res_srq_entry, with its QPs as ranges ---- */
+
+/* fill_res_range_qp_entry: one QP, or a run of consecutive ones. */
+static int put_qp_range(struct nl_msg *msg, uint32_t min, uint32_t max)
+{
+	struct nlattr *entry = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_QP_ENTRY);
+
+	if (!entry)
+		return -EMSGSIZE;
+	if (min == max ? nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_LQPN, min) :
+			 nla_put_u32(msg, RDMA_NLDEV_ATTR_MIN_RANGE, min) ||
+			 nla_put_u32(msg, RDMA_NLDEV_ATTR_MAX_RANGE, max))
+		return -EMSGSIZE;
+	nla_nest_end(msg, entry);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The numbers of srq's QPs, sorted: *n of them in a new array. */
+static uint32_t *srq_qpns(const struct uodpd *d, const struct ud_srq *srq,
+			  uint32_t *n)
+{
+	uint32_t i, *qpns = malloc(((size_t)d->qps.count + 1) * sizeof(*qpns));
+	const struct ud_qp *qp;
+
+	*n = 0;
+	if (!qpns)
+		return NULL;
+	for (i = 0; i < d->qps.cap; i++) {
+		qp = ud_idr_at(&d->qps, i);
+		if (qp && qp->srqn == srq->srqn && qp->ctx->dev == srq->ctx->dev)
+			qpns[(*n)++] = qp->qpn;
+	}
+	qsort(qpns, *n, sizeof(*qpns), cmp_u32);
+	return qpns;
+}
+
+/* fill_res_srq_qps: the table of the QPs taking from the SRQ. */
+static int put_srq_qps(struct nl_msg *msg, const struct uodpd *d,
+		       const struct ud_srq *srq)
+{
+	uint32_t i, n, first, *qpns = srq_qpns(d, srq, &n);
+	struct nlattr *table = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_QP);
+	int ret = qpns && table ? 0 : -EMSGSIZE;
+
+	for (i = 0; !ret && i < n; i++) {
+		first = qpns[i];
+		while (i + 1 < n && qpns[i + 1] == qpns[i] + 1)
+			i++;
+		ret = put_qp_range(msg, first, qpns[i]);
+	}
+	free(qpns);
+	if (!ret)
+		nla_nest_end(msg, table);
+	return ret;
+}
+
+static bool srq_has_cq(const struct ud_srq *srq)
+{
+	return srq->type == IBV_SRQT_XRC || srq->type == IBV_SRQT_TM;
+}
+
+static int fill_srq(struct nl_msg *msg, const void *obj,
+		    const struct res_fill *rf)
+{
+	const struct ud_srq *srq = obj;
+
+	if (nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_SRQN, srq->srqn) ||
+	    nla_put_u8(msg, RDMA_NLDEV_ATTR_RES_TYPE, (uint8_t)srq->type) ||
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_PDN, srq->pdn) ||
+	    (srq_has_cq(srq) &&
+	     nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_CQN, srq->cqn)) ||
+	    put_srq_qps(msg, rf->d, srq))
+		return -EMSGSIZE;
+	return put_pid(msg, srq->ctx);
+}
+
+/* ---- rdma_cm IDs: fill_res_cm_id_entry ---- */
+
+/* cma_priv.h's enum rdma_cm_state, which iproute2 names by number. */
+enum cma_state {
+	CMA_IDLE = 0,
+	CMA_ADDR_QUERY = 1,
+	CMA_ADDR_RESOLVED = 2,
+	CMA_ROUTE_QUERY = 3,
+	CMA_ROUTE_RESOLVED = 4,
+	CMA_CONNECT = 5,
+	CMA_DISCONNECT = 6,
+	CMA_ADDR_BOUND = 7,
+	CMA_LISTEN = 8,
+};
+
+/* The CM keeps a connection in CONNECT from connect to disconnect. */
+static uint8_t cma_state(enum ud_cm_state s)
+{
+	static const uint8_t of[] = {
+		[UD_CM_IDLE] = CMA_IDLE,
+		[UD_CM_ADDR_QUERY] = CMA_ADDR_QUERY,
+		[UD_CM_ADDR_BOUND] = CMA_ADDR_BOUND,
+		[UD_CM_ADDR_RESOLVED] = CMA_ADDR_RESOLVED,
+		[UD_CM_ROUTE_QUERY] = CMA_ROUTE_QUERY,
+		[UD_CM_ROUTE_RESOLVED] = CMA_ROUTE_RESOLVED,
+		[UD_CM_LISTEN] = CMA_LISTEN,
+		[UD_CM_REQ_SENT] = CMA_CONNECT,
+		[UD_CM_REQ_RCVD] = CMA_CONNECT,
+		[UD_CM_REP_SENT] = CMA_CONNECT,
+		[UD_CM_REP_RCVD] = CMA_CONNECT,
+		[UD_CM_ESTABLISHED] = CMA_CONNECT,
+		[UD_CM_DREQ_SENT] = CMA_DISCONNECT,
+		[UD_CM_DREQ_RCVD] = CMA_DISCONNECT,
+		[UD_CM_DISCONNECTED] = CMA_DISCONNECT,
+	};
+
+	return (size_t)s < sizeof(of) ? of[s] : CMA_IDLE;
+}
+
+static int put_addr(struct nl_msg *msg, int attr,
+		    const struct sockaddr_storage *ss)
+{
+	return ss->ss_family ? nla_put(msg, attr, sizeof(*ss), ss) : 0;
+}
+
+static int fill_cm_id(struct nl_msg *msg, const void *obj,
+		      const struct res_fill *rf)
+{
+	const struct ud_cm_id *id = obj;
+
+	(void)rf;
+	if (nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, 1) ||
+	    (id->qpn &&
+	     (nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_LQPN, id->qpn) ||
+	      nla_put_u8(msg, RDMA_NLDEV_ATTR_RES_TYPE, id->qp_type))) ||
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_PS, id->ps) ||
+	    nla_put_u8(msg, RDMA_NLDEV_ATTR_RES_STATE, cma_state(id->state)) ||
+	    put_addr(msg, RDMA_NLDEV_ATTR_RES_SRC_ADDR, &id->src) ||
+	    put_addr(msg, RDMA_NLDEV_ATTR_RES_DST_ADDR, &id->dst) ||
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_CM_IDN, id->handle) ||
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_PID,
+			(uint32_t)id->file->pid_ns.tgid))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* rdma_nl_stat_hwcounter_entry */
 static int put_hwcounter(struct nl_msg *msg, const char *name,
 			 uint64_t value)
@@ -318,14 +472,10 @@ static const struct res_kind res_kinds[] = {
 	RES_KIND("pd", pds, PD, pd, PDN, false),
 	RES_KIND("cq", cqs, CQ, cq, CQN, false),
 	RES_KIND("qp", qps, QP, qp, LQPN, true),
-	/* Counted, not listed (RES_CM_ID_GET is not served). */
-	{ .name = "cm_id", .idr = offsetof(struct uodpd, cm_ids),
-	  .seen = cm_id_seen },
+	RES_KIND("cm_id", cm_ids, CM_ID, cm_id, CM_IDN, true),
 	RES_KIND("mr", mrs, MR, mr, MRN, false),
 	RES_KIND("ctx", ctx_ids, CTX, ctx, CTXN, false),
-	/* Counted, not listed (RES_SRQ_GET is not served). */
-	{ .name = "srq", .idr = offsetof(struct uodpd, srqs),
-	  .seen = srq_seen },
+	RES_KIND("srq", srqs, SRQ, srq, SRQN, false),
 };
 
 static const struct res_kind *kind_of_op(uint16_t op)
@@ -421,7 +571,7 @@ static int res_doit(struct uodpd *d, const struct ud_nl_args *a,
 		    const struct res_kind *k, uint16_t op, res_fill_fn fill)
 {
 	struct res_scope sc = { ud_nldev_device(d, a), who, 0 };
-	struct res_fill rf = { who, a->res_id[k->id] };
+	struct res_fill rf = { d, who, a->res_id[k->id] };
 	struct nl_msg *msg;
 	uint32_t port;
 	void *obj;
@@ -451,11 +601,12 @@ static int res_doit(struct uodpd *d, const struct ud_nl_args *a,
 }
 
 /* The entries of picks[0, n) that fit in msg's table; the cursor moves. */
-static int put_entries(struct nl_msg *msg, const struct res_kind *k,
+static int put_entries(struct uodpd *d, struct nl_msg *msg,
+		       const struct res_kind *k,
 		       res_fill_fn fill, const struct res_pick *picks,
 		       uint32_t n, struct ud_nl_dump *dump)
 {
-	struct res_fill rf = { &dump->who, 0 };
+	struct res_fill rf = { d, &dump->who, 0 };
 	struct nlattr *table, *entry;
 	uint32_t i;
 
@@ -500,7 +651,7 @@ static int res_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
 		return -EMSGSIZE;
 	ret = ud_nldev_put_handle(msg, sc.dev);
 	if (!ret)
-		ret = put_entries(msg, k, fill, picks, n, dump);
+		ret = put_entries(d, msg, k, fill, picks, n, dump);
 	if (!ret)
 		ret = ud_nl_part_put(out, msg);
 	nlmsg_free(msg);
@@ -614,7 +765,7 @@ static int stat_qp_doit(struct uodpd *d, const struct ud_nl_args *a,
 			const struct ud_nl_caller *who, struct ud_nl_part *out)
 {
 	struct ud_device *dev = ud_nldev_device(d, a);
-	struct res_fill rf = { who, a->port_index };
+	struct res_fill rf = { d, who, a->port_index };
 	struct nl_msg *msg;
 	int ret;
 

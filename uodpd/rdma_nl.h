@@ -74,6 +74,8 @@ enum ud_nl_res_id {
 	UD_NL_RES_MRN,
 	UD_NL_RES_PDN,
 	UD_NL_RES_CTXN,
+	UD_NL_RES_SRQN,
+	UD_NL_RES_CM_IDN,
 	UD_NL_RES_ID_NR,
 };
 

@@ -47,6 +47,8 @@ static struct nla_policy nldev_policy[RDMA_NLDEV_ATTR_MAX] = {
 	[RDMA_NLDEV_ATTR_RES_MRN] = { .type = NLA_U32 },
 	[RDMA_NLDEV_ATTR_RES_PDN] = { .type = NLA_U32 },
 	[RDMA_NLDEV_ATTR_RES_CTXN] = { .type = NLA_U32 },
+	[RDMA_NLDEV_ATTR_RES_SRQN] = { .type = NLA_U32 },
+	[RDMA_NLDEV_ATTR_RES_CM_IDN] = { .type = NLA_U32 },
 };
 
 /*

@@ -2,8 +2,8 @@
 /*
  * uodp-res-holder: objects for `rdma res` and `rdma stat show mr` to show
  * (tests/stock/rdma_res.sh).  On uodp0, through the real provider: a PD,
- * a CQ, two RC QPs connected to each other, a pinned MR and an explicit
- * ODP MR.  ibv_advise_mr prefetches the second half of the ODP MR (a MAP
+ * a CQ, two RC QPs connected to each other, an SRQ with two more RC QPs
+ * taking from it, a pinned MR and an explicit ODP MR.  ibv_advise_mr prefetches the second half of the ODP MR (a MAP
  * that resumes nothing), then an RDMA WRITE from the pinned MR into the
  * first half faults on the responder (the fault engine serves it with a
  * MAP that resumes the queue).  It prints what the tools should find,
@@ -32,6 +32,8 @@
 struct holder {
 	struct odp_side s;
 	struct ibv_qp *qa, *qb;
+	struct ibv_srq *srq;
+	struct ibv_qp *qs[2];		/* on the SRQ */
 	void *src, *dst;
 	struct ibv_mr *pinned, *odp;
 	struct ibv_mr *more[MORE_MRS_MAX];
@@ -49,6 +51,28 @@ static void connect_pair(struct holder *h)
 		err = odp_rc_connect(&h->s, h->qb, h->qa->qp_num, 14, 7);
 	if (err)
 		test_die("connect the QPs", err);
+}
+
+static void srq_pair(struct holder *h)
+{
+	struct ibv_srq_init_attr sattr = {
+		.attr = { .max_wr = 16, .max_sge = 1 },
+	};
+	struct ibv_qp_init_attr init = {
+		.send_cq = h->s.cq, .recv_cq = h->s.cq, .qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 4, .max_send_sge = 1 },
+	};
+	int i;
+
+	h->srq = ibv_create_srq(h->s.pd, &sattr);
+	if (!h->srq)
+		test_die("create the SRQ", errno);
+	init.srq = h->srq;
+	for (i = 0; i < 2; i++) {
+		h->qs[i] = ibv_create_qp(h->s.pd, &init);
+		if (!h->qs[i])
+			test_die("create a QP on the SRQ", errno);
+	}
 }
 
 static void register_mrs(struct holder *h)
@@ -116,6 +140,9 @@ static void destroy(struct holder *h)
 	ibv_destroy_qp(h->qa);
 	if (h->qb)
 		ibv_destroy_qp(h->qb);
+	ibv_destroy_qp(h->qs[0]);
+	ibv_destroy_qp(h->qs[1]);
+	ibv_destroy_srq(h->srq);
 	ibv_dereg_mr(h->odp);
 	ibv_dereg_mr(h->pinned);
 	odp_side_close(&h->s);
@@ -151,10 +178,12 @@ int main(void)
 
 	odp_side_open(&h.s, 64);
 	connect_pair(&h);
+	srq_pair(&h);
 	register_mrs(&h);
 	prefetch_second_half(&h);
 	write_first_half(&h);
 	printf("qpn %u %u\n", h.qa->qp_num, h.qb->qp_num);
+	printf("srq %u %u\n", h.qs[0]->qp_num, h.qs[1]->qp_num);
 	printf("pinned %u %zu\n", h.pinned->lkey, HOLDER_LEN);
 	printf("odp %u %zu\n", h.odp->lkey, HOLDER_LEN);
 	/* Pages prefetched, pages the WRITE needed. */

@@ -488,6 +488,16 @@ static void check_resources(void)
 	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_PD_GET,
 			   U32S(dev, 2, RDMA_NLDEV_ATTR_RES_PDN, 1)) == -ENOENT,
 		   "RES_PD_GET of a PD that is not: ENOENT");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_SRQ_GET,
+			   U32S(dev, 0, port, 1, RDMA_NLDEV_ATTR_RES_SRQN, 1)) ==
+		   -EINVAL, "RES_SRQ_GET with a port: EINVAL");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_CM_ID_GET,
+			   U32S(dev, 0, RDMA_NLDEV_ATTR_RES_CM_IDN, 1)) ==
+		   -EINVAL, "RES_CM_ID_GET without the port: EINVAL");
+	test_check(doit_of(fd, RDMA_NLDEV_CMD_RES_CM_ID_GET,
+			   U32S(dev, 0, port, 1, RDMA_NLDEV_ATTR_RES_CM_IDN,
+				77)) == -ENOENT,
+		   "RES_CM_ID_GET of an ID that is not: ENOENT");
 	/* STAT_GET: MRs' counters and the QP counters' mode; nothing else. */
 	test_check(dump_of(fd, RDMA_NLDEV_CMD_STAT_GET, U32S(dev, 0), &msgs,
 			   NULL, 0) == -EINVAL,

@@ -3,10 +3,11 @@
 #
 # rdma(8)'s resource and MR counter listings, served by uodpd's RDMA
 # netlink (run inside uodp-run): a holder (uodp-res-holder) keeps a PD, a
-# CQ, two connected RC QPs, a pinned and an ODP MR; `rdma res`, `rdma res
-# show qp|cq|mr|pd` must show exactly them, and `rdma stat show mr` the
-# ODP MR's counters by mlx5's names, telling the story uodp-stat tells.
-# Who sees them: not another pid namespace, not another user.
+# CQ, two connected RC QPs, an SRQ with two more, a pinned and an ODP MR,
+# and an rping server listens on an rdma_cm ID; `rdma res`, `rdma res
+# show qp|cq|mr|pd|srq|cm_id` must show exactly them, and `rdma stat show
+# mr` the ODP MR's counters by mlx5's names, telling the story uodp-stat
+# tells.  Who sees them: not another pid namespace, not another user.
 #
 # usage: rdma_res.sh UODP-RES-HOLDER UODP-STAT
 
@@ -24,6 +25,7 @@ exec 3>"$WORKDIR/in"
 wait_until "$holder" 400 grep -q '^ready' "$WORKDIR/holder" ||
 	{ show "$WORKDIR/holder"; fail "the holder did not get ready"; }
 read -r _ qpa qpb < <(grep '^qpn ' "$WORKDIR/holder")
+read -r _ qps0 qps1 < <(grep '^srq ' "$WORKDIR/holder")
 read -r _ pinned_key mrlen < <(grep '^pinned ' "$WORKDIR/holder")
 read -r _ odp_key _ < <(grep '^odp ' "$WORKDIR/holder")
 read -r _ prefetched written < <(grep '^halves ' "$WORKDIR/holder")
@@ -51,18 +53,39 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
 		{ show "$1"; fail "$3"; }
 }
 
-# ---- the summary ----
-run res rdma res
-show "$WORKDIR/res"
-expect "$WORKDIR/res" '^0: uodp0: pd 1 cq 1 qp 2 cm_id 0 mr 2 ctx 1 srq 0 *$' \
-	"rdma res does not count the holder's objects"
+# An rdma_cm ID, on the device once its address is bound (127.0.0.1).
+cm_port=18790
+# (without fd 3: the holder ends when its input does)
+rping -s -a 127.0.0.1 -p "$cm_port" -C 1 >"$WORKDIR/rping" 2>&1 3>&- &
+rping_pid=$!
+# Only the rping we started, by pid; then lib.sh's cleanup.
+trap 'kill "$rping_pid" 2>/dev/null; wait "$rping_pid" 2>/dev/null; cleanup' EXIT
 
-# ---- QPs: both, connected to each other, by the holder ----
+# ---- the summary ----
+summary()	# FILE EXPECTED-COUNTS WHAT
+{
+	expect "$1" "^0: uodp0: $2 *\$" "$3"
+}
+# rping's ID is the device's at its bind; librdmacm then opens its own
+# context and PD on the device: wait for all three.
+want='pd 2 cq 1 qp 4 cm_id 1 mr 2 ctx 2 srq 1'
+listening()
+{
+	rdma res >"$WORKDIR/res" 2>&1 && grep -Eq "^0: uodp0: $want *\$" "$WORKDIR/res"
+}
+wait_until "$rping_pid" 200 listening ||
+	{ show "$WORKDIR/res" "$WORKDIR/rping"; fail "rdma res does not count the holder's objects, rping's ID, context and PD ($want)"; }
+show "$WORKDIR/res"
+
+# ---- QPs: the pair connected to each other, the SRQ's two in RESET ----
 run qp rdma -j res show qp
-json_check "$WORKDIR/qp" "len(e) == 2 and sorted((q['lqpn'], q['rqpn']) for q in e) == sorted([($qpa, $qpb), ($qpb, $qpa)])" \
-	"rdma res show qp: not QPs $qpa and $qpb connected to each other"
-json_check "$WORKDIR/qp" "all(q['type'] == 'RC' and q['state'] == 'RTS' and q['port'] == 1 and q['pid'] == $holder and q['comm'] == 'uodp-res-holder' for q in e)" \
-	"rdma res show qp: not RC, RTS, port 1, the holder's"
+json_check "$WORKDIR/qp" "len(e) == 4 and all(q['pid'] == $holder and q['comm'] == 'uodp-res-holder' and q['type'] == 'RC' for q in e)" \
+	"rdma res show qp: not the holder's 4 RC QPs"
+conn="[q for q in e if q['lqpn'] in ($qpa, $qpb)]"
+json_check "$WORKDIR/qp" "sorted((q['lqpn'], q['rqpn']) for q in $conn) == sorted([($qpa, $qpb), ($qpb, $qpa)]) and all(q['state'] == 'RTS' and q['port'] == 1 for q in $conn)" \
+	"rdma res show qp: not QPs $qpa and $qpb connected to each other, RTS on port 1"
+json_check "$WORKDIR/qp" "all(q['state'] == 'RESET' and 'port' not in q for q in e if q['lqpn'] in ($qps0, $qps1))" \
+	"rdma res show qp: the SRQ's QPs are not in RESET without a port"
 # One QP by its number (the doit names the port: QPs are per port).
 run qp1 rdma res show qp link uodp0/1 lqpn "$qpa"
 [ "$(wc -l <"$WORKDIR/qp1")" -eq 1 ] && expect "$WORKDIR/qp1" "lqpn $qpa rqpn $qpb " \
@@ -70,11 +93,27 @@ run qp1 rdma res show qp link uodp0/1 lqpn "$qpa"
 
 # ---- CQ and PD: their users ----
 run cq rdma res show cq
-expect "$WORKDIR/cq" "^dev uodp0 cqn [0-9]+ cqe 127 users 4 .*ctxn [0-9]+ pid $holder comm uodp-res-holder" \
-	"rdma res show cq: not the holder's CQ, used by 2 QPs' 2 queues each"
+expect "$WORKDIR/cq" "^dev uodp0 cqn [0-9]+ cqe 127 users 8 .*ctxn [0-9]+ pid $holder comm uodp-res-holder" \
+	"rdma res show cq: not the holder's CQ, used by 4 QPs' 2 queues each"
 run pd rdma res show pd
-expect "$WORKDIR/pd" "^dev uodp0 pdn [0-9]+ .*users 4 ctxn [0-9]+ pid $holder comm uodp-res-holder" \
-	"rdma res show pd: not the holder's PD, used by 2 MRs and 2 QPs"
+expect "$WORKDIR/pd" "^dev uodp0 pdn [0-9]+ .*users 7 ctxn [0-9]+ pid $holder comm uodp-res-holder" \
+	"rdma res show pd: not the holder's PD, used by 2 MRs, 4 QPs, an SRQ"
+
+# ---- the SRQ: its QPs as a range ----
+run srq rdma -j res show srq
+json_check "$WORKDIR/srq" "len(e) == 1 and e[0]['type'] == 'BASIC' and e[0]['lqpn'] == ['$qps0-$qps1'] and e[0]['pid'] == $holder" \
+	"rdma res show srq: not a BASIC SRQ taken from by QPs $qps0-$qps1"
+
+# ---- rping's rdma_cm ID (bound, then listening) ----
+cm_listens()
+{
+	rdma res show cm_id >"$WORKDIR/cm-text" 2>&1 && grep -q 'state LISTEN' "$WORKDIR/cm-text"
+}
+wait_until "$rping_pid" 200 cm_listens ||
+	{ show "$WORKDIR/cm-text"; fail "rdma res show cm_id: rping's ID never listens"; }
+run cm rdma -j res show cm_id
+json_check "$WORKDIR/cm" "len(e) == 1 and e[0]['state'] == 'LISTEN' and e[0]['ps'] == 'TCP' and e[0]['src-addr'] == '127.0.0.1:$cm_port' and e[0]['pid'] == $rping_pid and e[0]['port'] == 1" \
+	"rdma res show cm_id: not rping's listener on 127.0.0.1:$cm_port"
 
 # ---- MRs: keys only with CAP_NET_ADMIN; the ODP one says so ----
 run mr rdma -j res show mr
@@ -168,8 +207,8 @@ wait_until "$holder" 200 grep -q '^destroyed' "$WORKDIR/holder" ||
 timeout -k 5 "$STEP_TIMEOUT" rdma res show qp link uodp0/1 lqpn "$qpb" >"$WORKDIR/stale" 2>&1
 grep -q "lqpn $qpb" "$WORKDIR/stale" && { show "$WORKDIR/stale"; fail "destroyed QP $qpb still shown"; }
 run after rdma res
-expect "$WORKDIR/after" '^0: uodp0: pd 1 cq 1 qp 1 cm_id 0 mr 302 ctx 1 srq 0 *$' \
-	"rdma res does not count one QP and 302 MRs"
+summary "$WORKDIR/after" 'pd 2 cq 1 qp 3 cm_id 1 mr 302 ctx 2 srq 1' \
+	"rdma res does not count 3 QPs and 302 MRs"
 echo "ok  : a destroyed QP's number names nothing"
 
 # ---- who sees them ----
@@ -178,7 +217,7 @@ echo "ok  : a destroyed QP's number names nothing"
 other_ns=(unshare --pid --fork)
 [ "$(id -u)" -eq 0 ] || other_ns=(unshare --user --map-root-user --pid --fork)
 run ns-res "${other_ns[@]}" rdma res
-expect "$WORKDIR/ns-res" '^0: uodp0: pd 0 cq 0 qp 0 cm_id 0 mr 0 ctx 0 srq 0 *$' \
+summary "$WORKDIR/ns-res" 'pd 0 cq 0 qp 0 cm_id 0 mr 0 ctx 0 srq 0' \
 	"rdma res in another pid namespace counts the holder's objects"
 run ns-qp "${other_ns[@]}" rdma res show qp
 [ -s "$WORKDIR/ns-qp" ] && { show "$WORKDIR/ns-qp"; fail "another pid namespace sees QPs"; }
@@ -187,7 +226,7 @@ echo "ok  : another pid namespace sees none of them"
 if [ "$(id -u)" -eq 0 ]; then
 	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 	run nobody-res "${as_nobody[@]}" rdma res
-	expect "$WORKDIR/nobody-res" '^0: uodp0: pd 0 cq 0 qp 0 cm_id 0 mr 0 ctx 0 srq 0 *$' \
+	summary "$WORKDIR/nobody-res" 'pd 0 cq 0 qp 0 cm_id 0 mr 0 ctx 0 srq 0' \
 		"nobody counts root's objects"
 	timeout -k 5 "$STEP_TIMEOUT" "${as_nobody[@]}" rdma res show qp link uodp0/1 lqpn "$qpa" \
 		>"$WORKDIR/nobody-qp" 2>&1

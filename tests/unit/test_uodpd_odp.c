@@ -280,6 +280,46 @@ static void test_invalidate_overflow(void)
 	munmap(buf, npages * PAGE);
 }
 
+/* What RDMA netlink shows of an MR: handled faults and invalidations. */
+static void test_mr_handled_counters(void)
+{
+	size_t npages = 8;
+	void *buf = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	struct rec ev, evs[8];
+	struct ud_mr *mr;
+	uint32_t synd, token;
+	int i;
+
+	CHECK_EQ(ud_mr_register(&d, ctx, 1, (uintptr_t)buf, npages * PAGE,
+				(uintptr_t)buf, IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_ON_DEMAND,
+				0, &mr), 0);
+	/* Resumed with error, then without: one fault handled of two. */
+	for (i = 0; i < 2; i++) {
+		CHECK_EQ(ud_odp_raise_rdma_fault(&d, qps[0], mr->key,
+						 (uintptr_t)buf, 64, 0, 64,
+						 true), 0);
+		CHECK_EQ(read(chan, &ev, sizeof(ev)), sizeof(ev));
+		token = qps[0]->rdma_fault.token;
+		CHECK_EQ(ud_odp_resume(&d, ctx, token, token,
+				       MLX5_PFAULT_RDMA | MLX5_PFAULT_WRITE,
+				       i == 0, &synd), MLX5_CMD_STAT_OK);
+	}
+	CHECK_EQ(mr->odp_tbl->faults, 2);
+	CHECK_EQ(mr->odp_tbl->faults_handled, 1);
+	/* One invalidation of 3 pages: 3 pages taken, one handled. */
+	ud_odp_invalidate(&d, mr, (uintptr_t)buf + PAGE, 3 * PAGE);
+	CHECK_EQ(mr->odp_tbl->invalidations, 3);
+	CHECK_EQ(mr->odp_tbl->invalidations_handled, 1);
+	/* Of pages already gone, nothing: no invalidation handled. */
+	ud_odp_invalidate(&d, mr, (uintptr_t)buf + PAGE, PAGE);
+	CHECK_EQ(mr->odp_tbl->invalidations_handled, 1);
+	drain(evs, 8);
+	ud_mr_destroy(&d, mr);
+	munmap(buf, npages * PAGE);
+}
+
 static void test_orphans_and_close(void)
 {
 	struct ud_srq *srq = calloc(1, sizeof(*srq));
@@ -536,6 +576,7 @@ int main(void)
 	test_eqe_bytes();
 	test_full_channel();
 	test_invalidate_overflow();
+	test_mr_handled_counters();
 	test_orphans_and_close();
 	ud_odp_ctx_destroy(&d, ctx);
 	for (i = 0; i < NQPS; i++)
