@@ -357,40 +357,45 @@ struct nldev_op {
 	int (*dumpit)(struct uodpd *d, struct ud_nl_dump *dump,
 		      struct ud_nl_part *out);
 	bool admin;			/* RDMA_NL_ADMIN_PERM */
+	/*
+	 * Its dumpit parses the request (nlmsg_parse), so a malformed one
+	 * ends the dump with EINVAL; the others never look at it.
+	 */
+	bool dump_parses;
 };
 
+#define ADMIN { .doit = admin_doit, .admin = true }
+#define RES { .doit = ud_nldev_res_doit, .dumpit = ud_nldev_res_dumpit, \
+	      .dump_parses = true }
+
 static const struct nldev_op nldev_ops[RDMA_NLDEV_NUM_OPS] = {
-	[RDMA_NLDEV_CMD_GET] = { get_doit, get_dumpit, false },
-	[RDMA_NLDEV_CMD_SET] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_NEWLINK] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_DELLINK] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_PORT_GET] = { port_doit, port_dumpit, false },
-	[RDMA_NLDEV_CMD_SYS_GET] = { sys_doit, NULL, false },
-	[RDMA_NLDEV_CMD_SYS_SET] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_GET_CHARDEV] = { chardev_doit, NULL, false },
-	[RDMA_NLDEV_CMD_RES_GET] = { ud_nldev_res_summary_doit,
-				     ud_nldev_res_summary_dumpit, false },
-	[RDMA_NLDEV_CMD_RES_QP_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
-					false },
-	[RDMA_NLDEV_CMD_RES_CQ_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
-					false },
-	[RDMA_NLDEV_CMD_RES_MR_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
-					false },
-	[RDMA_NLDEV_CMD_RES_PD_GET] = { ud_nldev_res_doit, ud_nldev_res_dumpit,
-					false },
-	[RDMA_NLDEV_CMD_RES_CTX_GET] = { ud_nldev_res_doit,
-					 ud_nldev_res_dumpit, false },
-	[RDMA_NLDEV_CMD_RES_SRQ_GET] = { ud_nldev_res_doit,
-					 ud_nldev_res_dumpit, false },
-	[RDMA_NLDEV_CMD_RES_CM_ID_GET] = { ud_nldev_res_doit,
-					   ud_nldev_res_dumpit, false },
-	[RDMA_NLDEV_CMD_STAT_GET] = { ud_nldev_stat_doit, ud_nldev_stat_dumpit,
-				      false },
-	[RDMA_NLDEV_CMD_STAT_SET] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_STAT_DEL] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_RES_QP_GET_RAW] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_RES_CQ_GET_RAW] = { admin_doit, NULL, true },
-	[RDMA_NLDEV_CMD_RES_MR_GET_RAW] = { admin_doit, NULL, true },
+	[RDMA_NLDEV_CMD_GET] = { .doit = get_doit, .dumpit = get_dumpit },
+	[RDMA_NLDEV_CMD_SET] = ADMIN,
+	[RDMA_NLDEV_CMD_NEWLINK] = ADMIN,
+	[RDMA_NLDEV_CMD_DELLINK] = ADMIN,
+	[RDMA_NLDEV_CMD_PORT_GET] = { .doit = port_doit,
+				      .dumpit = port_dumpit,
+				      .dump_parses = true },
+	[RDMA_NLDEV_CMD_SYS_GET] = { .doit = sys_doit },
+	[RDMA_NLDEV_CMD_SYS_SET] = ADMIN,
+	[RDMA_NLDEV_CMD_GET_CHARDEV] = { .doit = chardev_doit },
+	[RDMA_NLDEV_CMD_RES_GET] = { .doit = ud_nldev_res_summary_doit,
+				     .dumpit = ud_nldev_res_summary_dumpit },
+	[RDMA_NLDEV_CMD_RES_QP_GET] = RES,
+	[RDMA_NLDEV_CMD_RES_CQ_GET] = RES,
+	[RDMA_NLDEV_CMD_RES_MR_GET] = RES,
+	[RDMA_NLDEV_CMD_RES_PD_GET] = RES,
+	[RDMA_NLDEV_CMD_RES_CTX_GET] = RES,
+	[RDMA_NLDEV_CMD_RES_SRQ_GET] = RES,
+	[RDMA_NLDEV_CMD_RES_CM_ID_GET] = RES,
+	[RDMA_NLDEV_CMD_STAT_GET] = { .doit = ud_nldev_stat_doit,
+				      .dumpit = ud_nldev_stat_dumpit,
+				      .dump_parses = true },
+	[RDMA_NLDEV_CMD_STAT_SET] = ADMIN,
+	[RDMA_NLDEV_CMD_STAT_DEL] = ADMIN,
+	[RDMA_NLDEV_CMD_RES_QP_GET_RAW] = ADMIN,
+	[RDMA_NLDEV_CMD_RES_CQ_GET_RAW] = ADMIN,
+	[RDMA_NLDEV_CMD_RES_MR_GET_RAW] = ADMIN,
 };
 
 bool ud_nldev_admin_op(uint16_t op)
@@ -406,6 +411,11 @@ bool ud_nldev_has_doit(uint16_t op)
 bool ud_nldev_has_dumpit(uint16_t op)
 {
 	return op < RDMA_NLDEV_NUM_OPS && nldev_ops[op].dumpit;
+}
+
+bool ud_nldev_dump_parses(uint16_t op)
+{
+	return op < RDMA_NLDEV_NUM_OPS && nldev_ops[op].dump_parses;
 }
 
 int ud_nldev_doit(struct uodpd *d, uint16_t op, const struct ud_nl_args *a,

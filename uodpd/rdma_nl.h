@@ -214,6 +214,8 @@ bool ud_nldev_admin_op(uint16_t op);
 /* Whether op has a doit, a dumpit. */
 bool ud_nldev_has_doit(uint16_t op);
 bool ud_nldev_has_dumpit(uint16_t op);
+/* Whether op's dump parses its request (a malformed one then fails it). */
+bool ud_nldev_dump_parses(uint16_t op);
 /* op's doit: its reply in out, 0 or -errno. */
 int ud_nldev_doit(struct uodpd *d, uint16_t op, const struct ud_nl_args *a,
 		  const struct ud_nl_caller *who, struct ud_nl_part *out);

@@ -152,8 +152,9 @@ void ud_nl_dump_continue(struct uodpd *d, struct ud_nl_sock *s)
 }
 
 /*
- * netlink_dump_start: the first part at once.  An op's dumpit parses the
- * request itself, so a malformed one ends the dump with its status.
+ * netlink_dump_start: the first part at once.  A dumpit that parses the
+ * request itself ends the dump with a malformed one's status; the others
+ * (GET, RES_GET) never read it.
  */
 static int dump_start(struct uodpd *d, struct ud_nl_sock *s,
 		      const struct ud_nl_msg *m, const struct ud_nl_args *a,
@@ -169,7 +170,7 @@ static int dump_start(struct uodpd *d, struct ud_nl_sock *s,
 	s->dump.args = *a;
 	s->dump.who = *who;
 	s->dump.cursor = 0;
-	if (parse_err)
+	if (parse_err && ud_nldev_dump_parses(m->op))
 		dump_done(s, parse_err);
 	else
 		dump_part(d, s);

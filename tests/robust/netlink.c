@@ -177,6 +177,8 @@ static void check_socket(void)
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK, NETLINK_RDMA);
 	test_check(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK),
 		   "SOCK_DGRAM | SOCK_NONBLOCK makes a nonblocking socket");
+	test_check(!getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) &&
+		   v == SOCK_DGRAM, "its SO_TYPE is SOCK_DGRAM");
 	if (fd >= 0)
 		close(fd);
 	fd = nl_socket();
@@ -221,6 +223,91 @@ static void check_bind(void)
 	close(b);
 }
 
+static uint32_t peer_portid(int fd, int *err)
+{
+	struct sockaddr_nl nla;
+	socklen_t len = sizeof(nla);
+
+	*err = getpeername(fd, (struct sockaddr *)&nla, &len) ? errno : 0;
+	return nla.nl_pid;
+}
+
+static bool have_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	return !syscall(SYS_capget, &h, data) &&
+	       (data[0].effective & (1u << CAP_NET_ADMIN));
+}
+
+/* connect: to the kernel by anyone, to another socket with CAP_NET_ADMIN. */
+static void check_connect(void)
+{
+	struct sockaddr_nl nla = { .nl_family = AF_NETLINK };
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int fd = nl_socket(), err;
+	uint32_t peer;
+
+	peer = peer_portid(fd, &err);
+	test_check(!err && !peer, "unconnected: the peer is the kernel (0)");
+	err = connect(fd, (struct sockaddr *)&nla, sizeof(nla)) ? errno : 0;
+	peer = portid_of(fd);
+	test_check(!err && peer, "connect to the kernel autobinds (%u)", peer);
+	nla.nl_pid = 4242;
+	err = connect(fd, (struct sockaddr *)&nla, sizeof(nla)) ? errno : 0;
+	if (have_net_admin()) {
+		peer = peer_portid(fd, &err);
+		test_check(!err && peer == 4242,
+			   "with CAP_NET_ADMIN, connect to port 4242: its peer");
+	} else {
+		test_check(err == EPERM,
+			   "without CAP_NET_ADMIN, connect to a port: EPERM");
+	}
+	test_check(!connect(fd, &unspec, sizeof(unspec)) &&
+		   !peer_portid(fd, &err) && !err,
+		   "connect(AF_UNSPEC) disconnects: the peer is the kernel");
+	nla.nl_family = AF_INET;
+	test_check(connect(fd, (struct sockaddr *)&nla, sizeof(nla)) &&
+		   errno == EINVAL, "connect to another family: EINVAL");
+	close(fd);
+}
+
+/* Groups: RDMA netlink has no unprivileged receivers (no NONROOT_RECV). */
+static void check_memberships(void)
+{
+	int fd = nl_socket(), group = 3, ret;
+	uint32_t groups = 0;
+	socklen_t len = sizeof(groups);
+
+	ret = setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+			 sizeof(group)) ? errno : 0;
+	if (!have_net_admin()) {
+		test_check(ret == EPERM, "ADD_MEMBERSHIP without CAP_NET_ADMIN: "
+			   "EPERM");
+		close(fd);
+		return;
+	}
+	test_check(!ret, "ADD_MEMBERSHIP of group 3");
+	ret = getsockopt(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, &groups,
+			 &len);
+	test_check(!ret && groups == 1u << 2 && len == 4,
+		   "LIST_MEMBERSHIPS: group 3's bit, 4 bytes (0x%x, %u)",
+		   groups, len);
+	test_check(!setsockopt(fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP,
+			       &group, sizeof(group)) &&
+		   !getsockopt(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS,
+			       &groups, &len) && !groups,
+		   "DROP_MEMBERSHIP: no groups left");
+	group = 33;
+	test_check(setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+			      sizeof(group)) && errno == EINVAL,
+		   "a group past the 32: EINVAL");
+	close(fd);
+}
+
 /* ---- commands ---- */
 
 /* NLMSG_OK, without its mix of signed and unsigned. */
@@ -228,6 +315,63 @@ static bool msg_fits(const struct nlmsghdr *nlh, int left)
 {
 	return left >= NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
 	       nlh->nlmsg_len <= (unsigned int)left;
+}
+
+/*
+ * A dump's replies up to its DONE: the DONE's status (1 if none came),
+ * the messages before it in *msgs, and the last one in last (if given).
+ */
+static int dump_status(int fd, uint32_t seq, int *msgs, uint8_t *last,
+		       size_t last_len)
+{
+	uint8_t buf[32768];
+	int parts;
+
+	*msgs = 0;
+	for (parts = 0; parts < 64; parts++) {
+		ssize_t n = recv_dgram(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+		int left = (int)n;
+
+		if (n <= 0)
+			return 1;
+		for (; msg_fits(nlh, left); left -= NLMSG_ALIGN(nlh->nlmsg_len),
+		     nlh = (struct nlmsghdr *)((uint8_t *)nlh +
+					       NLMSG_ALIGN(nlh->nlmsg_len))) {
+			if (nlh->nlmsg_seq != seq)
+				return 1;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return *(int *)NLMSG_DATA(nlh);
+			if (last && nlh->nlmsg_len <= last_len)
+				memcpy(last, nlh, nlh->nlmsg_len);
+			(*msgs)++;
+		}
+	}
+	return 1;
+}
+
+/* A malformed dump: DONE with EINVAL where the dumpit parses it. */
+static void check_dump_parse(int fd)
+{
+	uint8_t buf[16384];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct req r;
+	int msgs = 0;
+
+	req_init(&r, NLDEV(RDMA_NLDEV_CMD_PORT_GET), NLM_F_DUMP);
+	req_attr(&r, RDMA_NLDEV_ATTR_DEV_INDEX, "ab", 2);
+	send_req(fd, &r);
+	test_check(recv_dgram(fd, buf, sizeof(buf), 0) == NLMSG_HDRLEN + 4 &&
+		   nlh->nlmsg_type == NLMSG_DONE &&
+		   *(int *)NLMSG_DATA(nlh) == -EINVAL,
+		   "a PORT_GET dump with a 2-byte DEV_INDEX: DONE, EINVAL");
+	/* GET's dump never reads its request: all the devices. */
+	req_init(&r, NLDEV(RDMA_NLDEV_CMD_GET), NLM_F_DUMP);
+	req_attr(&r, RDMA_NLDEV_ATTR_DEV_INDEX, "ab", 2);
+	send_req(fd, &r);
+	test_check(dump_status(fd, r.nlh.nlmsg_seq, &msgs, NULL, 0) == 0 &&
+		   msgs == NDEVICES, "a GET dump with it: every device (%d)",
+		   msgs);
 }
 
 /* A GET dump: the devices' indexes in order, and DONE after the parts. */
@@ -286,6 +430,7 @@ static void check_dump(void)
 		   "a dump while one runs: EBUSY");
 	test_check(recv_dgram(fd, buf, sizeof(buf), 0) == NLMSG_HDRLEN + 4,
 		   "the first dump goes on to its DONE");
+	check_dump_parse(fd);
 	close(fd);
 }
 
@@ -365,39 +510,6 @@ static void check_doit(void)
 			   "three SYS_GETs in a datagram: reply and ack each");
 	}
 	close(fd);
-}
-
-/*
- * A dump's replies up to its DONE: the DONE's status (1 if none came),
- * the messages before it in *msgs, and the last one in last (if given).
- */
-static int dump_status(int fd, uint32_t seq, int *msgs, uint8_t *last,
-		       size_t last_len)
-{
-	uint8_t buf[32768];
-	int parts;
-
-	*msgs = 0;
-	for (parts = 0; parts < 64; parts++) {
-		ssize_t n = recv_dgram(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-		int left = (int)n;
-
-		if (n <= 0)
-			return 1;
-		for (; msg_fits(nlh, left); left -= NLMSG_ALIGN(nlh->nlmsg_len),
-		     nlh = (struct nlmsghdr *)((uint8_t *)nlh +
-					       NLMSG_ALIGN(nlh->nlmsg_len))) {
-			if (nlh->nlmsg_seq != seq)
-				return 1;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return *(int *)NLMSG_DATA(nlh);
-			if (last && nlh->nlmsg_len <= last_len)
-				memcpy(last, nlh, nlh->nlmsg_len);
-			(*msgs)++;
-		}
-	}
-	return 1;
 }
 
 /* Send op with flags and the attributes u32s (type, value pairs). */
@@ -651,16 +763,6 @@ static void check_overrun(bool no_enobufs)
 
 /* ---- other processes ---- */
 
-static bool have_net_admin(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	return !syscall(SYS_capget, &h, data) &&
-	       (data[0].effective & (1u << CAP_NET_ADMIN));
-}
 
 static int drop_net_admin(void)
 {
@@ -831,6 +933,8 @@ int main(void)
 {
 	check_socket();
 	check_bind();
+	check_connect();
+	check_memberships();
 	check_dump();
 	check_doit();
 	check_chardev();
