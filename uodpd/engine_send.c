@@ -35,8 +35,12 @@ void ud_qp_complete_send_vendor(struct uodpd *d, struct ud_qp *qp,
 	qp->req.active = false;
 	if (syndrome || wqe_signaled(w))
 		ud_cq_push(d, qp->send_cqn, &info);
-	if (syndrome)
+	if (syndrome) {
+		ud_dbg("QP %#x: WQE %u (opcode %#x) failed: syndrome %#x/%#x",
+		       qp->qpn, info.wqe_counter, w->opcode, syndrome,
+		       vendor_syndrome);
 		ud_engine_qp_to_error(d, qp);
+	}
 }
 
 void ud_qp_complete_send(struct uodpd *d, struct ud_qp *qp,

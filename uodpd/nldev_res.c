@@ -118,14 +118,23 @@ static bool ctx_seen(const void *obj, const struct res_scope *sc)
 
 /*
  * An rdma_cm ID is the device's once an address names it, on its one
- * port (cma_attach_to_dev).
+ * port (cma_attach_to_dev).  One listening on a wildcard address is on
+ * every device, with no port: the kernel's per-device listeners
+ * (cma_listen_on_dev), which restrack shows with the owner's task.
  */
+static bool cm_id_wildcard(const struct ud_cm_id *id)
+{
+	return !id->dev && id->state == UD_CM_LISTEN;
+}
+
 static bool cm_id_seen(const void *obj, const struct res_scope *sc)
 {
 	const struct ud_cm_id *id = obj;
 
-	return id->dev == sc->dev && (!sc->port || sc->port == 1) &&
-	       owner_seen(&id->file->pid_ns, id->file->uid, sc->who);
+	if (cm_id_wildcard(id) ? sc->port != 0 :
+	    id->dev != sc->dev || (sc->port && sc->port != 1))
+		return false;
+	return owner_seen(&id->file->pid_ns, id->file->uid, sc->who);
 }
 
 /* ---- the entries: fill_res_*_entry ---- */
@@ -397,7 +406,7 @@ static int fill_cm_id(struct nl_msg *msg, const void *obj,
 	const struct ud_cm_id *id = obj;
 
 	(void)rf;
-	if (nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, 1) ||
+	if ((id->dev && nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, 1)) ||
 	    (id->qpn &&
 	     (nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_LQPN, id->qpn) ||
 	      nla_put_u8(msg, RDMA_NLDEV_ATTR_RES_TYPE, id->qp_type))) ||

@@ -13,6 +13,9 @@
 #   pair_verdict NAME SRV_RC CLI_RC  the end of run_pair, for other pairs
 #   wait_until PID TRIES CMD...  polls CMD every 0.05 s while PID lives, at
 #                            most TRIES times; true once CMD is
+#   cm_listening PORT        true once an rdma_cm ID listens on PORT (bound
+#                            or wildcard), as `rdma res show cm_id` shows;
+#                            the listing is left in $WORKDIR/cm_ids
 #   expect FILE REGEX WHAT   fails unless FILE contains REGEX
 #   fail MSG                 prints MSG and exits 1
 
@@ -97,6 +100,12 @@ wait_until()
 		sleep 0.05
 	done
 	"$@"
+}
+
+cm_listening()
+{
+	rdma res show cm_id >"$WORKDIR/cm_ids" 2>&1 &&
+		grep -Eq "state LISTEN .*src-addr .*:$1( |\$)" "$WORKDIR/cm_ids"
 }
 
 run_pair()

@@ -17,16 +17,13 @@ cli_out=$WORKDIR/client
 
 timeout -k 5 "$STEP_TIMEOUT" rping -s -a 127.0.0.1 -p "$port" >"$srv_out" 2>&1 &
 SERVER_PID=$!
-# The client pings until killed; retried while nobody listens yet.
-for try in $(seq 1 100); do
-	rping -c -a 127.0.0.1 -p "$port" -C 1000000000 >"$cli_out" 2>&1 &
-	client=$!
-	sleep 0.3
-	kill -0 "$client" 2>/dev/null && break
-	wait "$client"
-	grep -q 'REJECTED, error 8' "$cli_out" || { show "$cli_out"; fail "rping client failed"; }
-done
-kill -0 "$client" 2>/dev/null || fail "the client never connected"
+wait_until "$SERVER_PID" 400 cm_listening "$port" ||
+	{ show "$srv_out" "$WORKDIR/cm_ids"; fail "the server never listened"; }
+# The client pings until killed.
+rping -c -a 127.0.0.1 -p "$port" -C 1000000000 >"$cli_out" 2>&1 &
+client=$!
+sleep 0.3
+kill -0 "$client" 2>/dev/null || { show "$cli_out"; fail "the client never connected"; }
 # Stopped first, so that no RDMA READ of the server's is in flight when it
 # dies: what the server then hears is the CM's DISCONNECTED, not a failed
 # completion on memory that went with the client (which ends rping first,

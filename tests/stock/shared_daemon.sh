@@ -84,16 +84,19 @@ expect "$WORKDIR/pair1.client" '^[1-9][0-9]* bytes in' "the client moved no data
 echo "ok: two uodp-run invocations exchanged traffic through one uodpd"
 
 # rdma_cm across invocations: rping's server under one, its client under
-# another (started again while nobody listens yet: REJECTED, status 8).
+# another, once a third sees the server listen (`rdma res show cm_id`).
 timeout -k 5 "$STEP_TIMEOUT" "$run" -- rping -s -a 127.0.0.1 -p 18801 -v -C 3 \
 	>"$WORKDIR/rping.server" 2>&1 &
 rping_server=$!
-for try in $(seq 1 100); do
-	timeout -k 5 "$STEP_TIMEOUT" "$run" --attach -- rping -c -a 127.0.0.1 \
-		-p 18801 -v -C 3 >"$WORKDIR/rping.client" 2>&1 && break
-	grep -q 'REJECTED, error 8' "$WORKDIR/rping.client" || break
-	sleep 0.1
-done
+shared_listening()
+{
+	"$run" --attach -- rdma res show cm_id >"$WORKDIR/cm_ids" 2>&1 &&
+		grep -Eq 'state LISTEN .*src-addr 127\.0\.0\.1:18801( |$)' "$WORKDIR/cm_ids"
+}
+wait_until "$rping_server" 200 shared_listening ||
+	{ show "$WORKDIR/rping.server" "$WORKDIR/cm_ids"; fail "rping's server never listened"; }
+timeout -k 5 "$STEP_TIMEOUT" "$run" --attach -- rping -c -a 127.0.0.1 \
+	-p 18801 -v -C 3 >"$WORKDIR/rping.client" 2>&1
 wait "$rping_server" ||
 	{ show "$WORKDIR/rping.server" "$WORKDIR/rping.client"; fail "rping across invocations"; }
 [ "$(grep -c 'ping data: rdma-ping-' "$WORKDIR/rping.client")" = 3 ] ||
