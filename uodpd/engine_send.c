@@ -7,6 +7,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <infiniband/verbs.h>
@@ -515,11 +516,20 @@ static enum ud_step rdma_checks(struct uodpd *d, struct ud_qp *qp,
 	step = local_precheck(d, qp, w, local_access, fault_type);
 	if (step != UD_STEP_MORE)
 		return step;
-	ret = ud_mr_check(d, w->rkey, pdn, w->raddr, len, qp_access,
-			  &mr, &fault_va);
-	if (ret != UD_MR_OK && ret != UD_MR_FAULT)
+	/*
+	 * A zero-length RDMA names no memory: its R_Key and VA are not
+	 * checked (IBA C9-88; rsockets' control messages leave them unset).
+	 */
+	ret = len ? ud_mr_check(d, w->rkey, pdn, w->raddr, len, qp_access,
+				&mr, &fault_va) :
+		    UD_MR_OK;
+	if (ret != UD_MR_OK && ret != UD_MR_FAULT) {
+		ud_dbg("QP %#x: rkey %#x [%#" PRIx64 ", +%" PRIu64
+		       ") refused: %d", qp->qpn, w->rkey, w->raddr, len,
+		       (int)ret);
 		return remote_error(d, qp, peer, w,
 				    MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR);
+	}
 	if (peer->rdma_fault.stalled)
 		return ud_rnr_backoff(d, qp, peer, w);
 	return UD_STEP_MORE;

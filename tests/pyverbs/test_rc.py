@@ -237,6 +237,37 @@ class RCTrafficTest(UodpTestCase):
         self.assert_wc(poll_cq(self.server.cq)[0], wr_id=3, byte_len=20)
         self.assertEqual(rmr.read(20, 0), pattern(20, 4))
 
+    def test_zero_length_rdma_names_no_memory(self):
+        """A zero-length RDMA's R_Key and VA are not checked (IBA C9-88):
+        rsockets sends its control messages so, with both left unset."""
+        sqp, cqp = self.rc_pair()
+        rmr, smr = self.server.mr(64), self.client.mr(64)
+        empty = [SGE(smr.buf, 0, smr.lkey)]	# pyverbs wants one SGE
+        sqp.post_recv(recv_wr(1, [SGE(rmr.buf, 64, rmr.lkey)]))
+        wr = send_wr(2, empty, opcode=e.IBV_WR_RDMA_WRITE_WITH_IMM,
+                     imm=0x8100)
+        wr.set_wr_rdma(0, 0x8100000000)
+        cqp.post_send(wr)
+        self.assert_wc(poll_cq(self.client.cq)[0], wr_id=2,
+                       opcode=e.IBV_WC_RDMA_WRITE)
+        wc = poll_cq(self.server.cq)[0]
+        self.assert_wc(wc, wr_id=1, opcode=e.IBV_WC_RECV_RDMA_WITH_IMM,
+                       byte_len=0)
+        self.assertEqual(wc.imm_data, 0x8100)
+        for wr_id, opcode in ((3, e.IBV_WR_RDMA_WRITE),
+                              (4, e.IBV_WR_RDMA_READ)):
+            wr = send_wr(wr_id, empty, opcode=opcode)
+            wr.set_wr_rdma(0xdead00, 0x10)
+            cqp.post_send(wr)
+            self.assert_wc(poll_cq(self.client.cq)[0], wr_id=wr_id)
+        # the same rkey with a byte to move is a remote access error
+        wr = send_wr(5, [SGE(smr.buf, 1, smr.lkey)],
+                     opcode=e.IBV_WR_RDMA_WRITE)
+        wr.set_wr_rdma(0xdead00, 0x10)
+        cqp.post_send(wr)
+        self.assertEqual(poll_cq(self.client.cq)[0].status,
+                         e.IBV_WC_REM_ACCESS_ERR)
+
     def test_bidirectional_and_ordering(self):
         """Both sides send at once; writes before a send are visible."""
         sqp, cqp = self.rc_pair()

@@ -48,8 +48,9 @@ rdma_client)
 	CLIENT_CMD=(rdma_client -s "$addr" -p "$port")
 	;;
 rstream)
-	SERVER_CMD=(rstream -p "$port" -S 4096 -C 100)
-	CLIENT_CMD=(rstream -s "$addr" -p "$port" -S 4096 -C 100)
+	# -T v: each side checks the data it receives.
+	SERVER_CMD=(rstream -p "$port" -S 4096 -C 100 -T v)
+	CLIENT_CMD=(rstream -s "$addr" -p "$port" -S 4096 -C 100 -T v)
 	;;
 ib_*)
 	SERVER_CMD=("$tool" -d "$UODP_DEV" -R -F -p "$port" -n 200)
