@@ -267,21 +267,25 @@ int ud_device_load_gids(const struct uodpd *d, struct ud_device *dev)
 {
 	if (d->sysfs_root[0])
 		return load_gids_from_sysfs(dev, d->sysfs_root);
-	return load_gids_from_netdev(dev, d->netdev);
+	return load_gids_from_netdev(dev, dev->netdev);
 }
 
-static const char *gid_source(const struct uodpd *d)
+static const char *gid_source(const struct uodpd *d,
+			      const struct ud_device *dev)
 {
-	return d->sysfs_root[0] ? d->sysfs_root : d->netdev;
+	return d->sysfs_root[0] ? d->sysfs_root : dev->netdev;
 }
 
 int ud_device_init(const struct uodpd *d, struct ud_device *dev,
-		   uint32_t index)
+		   uint32_t index, const char *netdev)
 {
 	int ret;
 
 	memset(dev, 0, sizeof(*dev));
 	dev->index = index;
+	if (strlen(netdev) >= sizeof(dev->netdev))
+		return -EINVAL;
+	strcpy(dev->netdev, netdev);
 	ret = ud_identity_ibdev_name(index, dev->name, sizeof(dev->name));
 	if (ret < 0)
 		return ret;
@@ -292,9 +296,10 @@ int ud_device_init(const struct uodpd *d, struct ud_device *dev,
 	ret = ud_device_load_gids(d, dev);
 	if (ret < 0)
 		ud_warn("%s: no GID table from %s (%s); will retry when a context opens",
-			dev->name, gid_source(d), strerror(-ret));
+			dev->name, gid_source(d, dev), strerror(-ret));
 	else
-		ud_info("%s: %d GIDs from %s", dev->name, ret, gid_source(d));
+		ud_info("%s: %d GIDs from %s", dev->name, ret,
+			gid_source(d, dev));
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "engine.h"
 #include "loop.h"
+#include "netdev_gids.h"
 #include "odp_priv.h"
 #include "rdma_nl.h"
 #include "ucma.h"
@@ -390,11 +391,12 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	if (!opt->ndevices || opt->ndevices > UODPD_MAX_DEVICES ||
 	    (opt->sysfs_root &&
 	     strlen(opt->sysfs_root) >= sizeof(d->sysfs_root)) ||
-	    strlen(opt->netdev) >= sizeof(d->netdev))
+	    !ud_netdev_list_ok(opt->netdev) ||
+	    (ud_netdev_list_len(opt->netdev) > 1 && !opt->sysfs_root))
 		return -EINVAL;
 	if (opt->sysfs_root)
 		strcpy(d->sysfs_root, opt->sysfs_root);
-	strcpy(d->netdev, opt->netdev);
+	ud_netdev_list_at(opt->netdev, 0, d->netdev, sizeof(d->netdev));
 	d->context_share = opt->context_share ? opt->context_share :
 			   UD_DEFAULT_CONTEXT_SHARE;
 	d->idle_spin_ns = opt->idle_spin_ns;
@@ -403,7 +405,10 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 	d->doorbell_fd = !opt->no_doorbell_fd;
 	d->ndevices = opt->ndevices;
 	for (i = 0; i < d->ndevices; i++) {
-		ret = ud_device_init(d, &d->devices[i], i);
+		char netdev[sizeof(d->netdev)];
+
+		ud_netdev_list_at(opt->netdev, i, netdev, sizeof(netdev));
+		ret = ud_device_init(d, &d->devices[i], i, netdev);
 		if (ret)
 			return ret;
 		ud_limits_init(&d->devices[i], d->context_share);

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "netdev_gids.h"
 #include "supervise.h"
 #include "uodpd.h"
 
@@ -20,7 +21,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: uodpd [--socket PATH] [--group NAME] [--devices N]\n"
-		"             [--netdev IF | --sysfs SYSFS_ROOT] [--ready-fd FD]\n"
+		"             [--netdev IF[,IF...]] [--sysfs SYSFS_ROOT] [--ready-fd FD]\n"
 		"             [--idle-spin-us N] [--no-queue-memfd]\n"
 		"             [--no-doorbell-fd] [--context-share PERCENT]\n"
 		"             [--quantum-kib N]\n"
@@ -112,7 +113,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 			opt->sysfs_root = optarg;
 			break;
 		case 'N':
-			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
+			if (!ud_netdev_list_ok(optarg))
 				goto bad;
 			opt->netdev = optarg;
 			break;
@@ -160,6 +161,12 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 	}
 	if (!opt->socket_path)
 		opt->socket_path = ud_daemon_socket();
+	/* What a shared daemon tells uodp-run describes one netdev. */
+	if (ud_netdev_list_len(opt->netdev) > 1 && !opt->sysfs_root) {
+		ud_err("--netdev %s: several netdevs need --sysfs (the view uodp-run writes)",
+		       opt->netdev);
+		return -EINVAL;
+	}
 	return 0;
 
 bad:
@@ -213,7 +220,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ud_info("listening on %s, %u device(s) on %s, idle spin %llu us, quantum %llu KiB",
-		opt.socket_path, d->ndevices, d->netdev,
+		opt.socket_path, d->ndevices, opt.netdev,
 		(unsigned long long)d->idle_spin_ns / 1000,
 		(unsigned long long)d->quantum >> 10);
 	ud_info("limits: a context %u%% of each max_*, %u of %u fds; %u command fds, %u queues a device",

@@ -8,6 +8,7 @@
  * Nothing is printed here: callers report failures in their own voice.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -151,4 +152,42 @@ err_link:
 err_sock:
 	nl_socket_free(sock);
 	return ret;
+}
+
+unsigned int ud_netdev_list_len(const char *list)
+{
+	unsigned int n = 1;
+
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+int ud_netdev_list_at(const char *list, unsigned int i, char *out,
+		      size_t size)
+{
+	const char *name = list, *end;
+	unsigned int k;
+	size_t len;
+
+	for (k = 0; k < i && (end = strchr(name, ',')); k++)
+		name = end + 1;
+	end = strchr(name, ',');
+	len = end ? (size_t)(end - name) : strlen(name);
+	if (!len || len >= IF_NAMESIZE || len >= size)
+		return -EINVAL;
+	memcpy(out, name, len);
+	out[len] = '\0';
+	return 0;
+}
+
+bool ud_netdev_list_ok(const char *list)
+{
+	unsigned int i, n = ud_netdev_list_len(list);
+	char name[IF_NAMESIZE];
+
+	for (i = 0; i < n; i++)
+		if (ud_netdev_list_at(list, i, name, sizeof(name)))
+			return false;
+	return true;
 }

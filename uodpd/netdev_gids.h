@@ -6,6 +6,8 @@
 #ifndef UODP_NETDEV_GIDS_H
 #define UODP_NETDEV_GIDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "identity.h"
@@ -21,5 +23,16 @@ struct ud_netdev_gid {
  */
 int ud_netdev_gids(const char *netdev, struct ud_netdev_gid *gids,
 		   unsigned int max);
+
+/*
+ * Device i's netdev in a comma-separated list ("lo,veth0"): the i-th
+ * name, or the last for devices past the list.  0 and the name in
+ * out[size], or -EINVAL for an empty or too long name (IF_NAMESIZE).
+ */
+int ud_netdev_list_at(const char *list, unsigned int i, char *out,
+		      size_t size);
+/* How many names the list has; whether each is a name. */
+unsigned int ud_netdev_list_len(const char *list);
+bool ud_netdev_list_ok(const char *list);
 
 #endif /* UODP_NETDEV_GIDS_H */

@@ -182,10 +182,10 @@ static int fill_port(struct nl_msg *msg, const void *obj, const void *arg)
 }
 
 /* A netdev of another network namespace is not the caller's to see. */
-static struct port_arg port_arg(struct uodpd *d, uint32_t port,
+static struct port_arg port_arg(const struct ud_device *dev, uint32_t port,
 				const struct ud_nl_caller *who)
 {
-	return (struct port_arg){ port, who->our_net_ns ? d->netdev : NULL };
+	return (struct port_arg){ port, who->our_net_ns ? dev->netdev : NULL };
 }
 
 static int port_doit(struct uodpd *d, uint16_t op,
@@ -200,7 +200,7 @@ static int port_doit(struct uodpd *d, uint16_t op,
 	if (!dev || !(a->present & UD_NL_ARG_PORT_INDEX) ||
 	    !ud_nldev_port_valid(dev, a->port_index))
 		return -EINVAL;
-	pa = port_arg(d, a->port_index, who);
+	pa = port_arg(dev, a->port_index, who);
 	return put_msg(out, RDMA_NLDEV_CMD_PORT_GET, 0, fill_port, dev, &pa);
 }
 
@@ -217,7 +217,7 @@ static int port_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
 		dump->cursor = 1;
 	for (; ud_nldev_port_valid(dev, (uint32_t)dump->cursor);
 	     dump->cursor++, put++) {
-		pa = port_arg(d, (uint32_t)dump->cursor, &dump->who);
+		pa = port_arg(dev, (uint32_t)dump->cursor, &dump->who);
 		if (put_msg(out, RDMA_NLDEV_CMD_PORT_GET, NLM_F_MULTI,
 			    fill_port, dev, &pa))
 			break;

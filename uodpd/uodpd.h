@@ -87,6 +87,7 @@ enum ud_res {
 struct ud_device {
 	uint32_t index;
 	char name[UD_IBDEV_NAME_MAX];
+	char netdev[16];		/* IF_NAMESIZE: whose addresses its GIDs are */
 	struct ud_device_attr attr;
 	struct ud_port_attr port;
 	struct ud_gid gids[UODPD_GID_TBL_LEN];
@@ -311,7 +312,7 @@ struct uodpd {
 	char sock_path[108];		/* unlinked at exit */
 	char sock_dir[108];		/* made by us: removed at exit, or "" */
 	char sysfs_root[4096];		/* GIDs from there; "" from netdev */
-	char netdev[16];		/* whose addresses the GIDs are */
+	char netdev[16];		/* device 0's netdev (the service's) */
 	uint32_t context_share;		/* --context-share, percent */
 	uint64_t idle_spin_ns;		/* busy-poll this long before sleeping */
 	bool queue_memfd;		/* offer UODP_EMU_CAP_QUEUE_MEMFD */
@@ -418,8 +419,9 @@ int ud_daemon_run(struct uodpd *d);
 void ud_daemon_fini(struct uodpd *d);
 
 /* ---- devices (device.c) ---- */
+/* Device index, built on netdev (its GIDs, its port's netdev). */
 int ud_device_init(const struct uodpd *d, struct ud_device *dev,
-		   uint32_t index);
+		   uint32_t index, const char *netdev);
 /* (Re)load the GID table, from sysfs or the netdev; valid GIDs or -errno. */
 int ud_device_load_gids(const struct uodpd *d, struct ud_device *dev);
 struct ud_device *ud_device_by_name(struct uodpd *d, const char *name);

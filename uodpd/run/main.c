@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * uodp-run [--attach | --private] [--devices N] [--netdev IF] -- CMD [ARGS...]
+ * uodp-run [--attach | --private] [--devices N] [--netdev IF[,IF...]] -- CMD [ARGS...]
  *
  * Runs CMD with N emulated uodp devices: a private mount namespace holding
  * the sysfs tree and /dev/infiniband nodes libibverbs looks for, uodpd
@@ -67,7 +67,7 @@ int run_path(char *out, const char *fmt, ...)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: uodp-run [--attach | --private] [--devices N] [--netdev IF]\n"
+		"Usage: uodp-run [--attach | --private] [--devices N] [--netdev IF[,IF...]]\n"
 		"                [--no-queue-memfd] [--no-doorbell-fd]\n"
 		"                [--context-share PERCENT] -- CMD [ARGS...]\n"
 		"Run CMD with emulated uodp RDMA devices served by uodpd: the shared\n"
@@ -77,7 +77,9 @@ static void usage(FILE *out)
 		"  -a, --attach      the shared uodpd's devices, or fail\n"
 		"  -p, --private     a uodpd of our own, even if a shared one runs\n"
 		"  -n, --devices N   number of devices uodp0..uodp<N-1> (1..%d, default 1)\n"
-		"  -i, --netdev IF   netdev whose addresses give the GIDs (default %s)\n"
+		"  -i, --netdev IF[,IF...]  the netdev each device is on, the last\n"
+		"                    for the rest; its addresses give the GIDs\n"
+		"                    (default %s)\n"
 		"      --no-queue-memfd  queues in the programs' own memory, as on a\n"
 		"                    kernel (slower: see uodp-run(1))\n"
 		"      --no-doorbell-fd  doorbells are UAR writes the device polls\n"
@@ -145,6 +147,11 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 			st->device_opts |= RUN_OPT_DEVICES;
 			break;
 		case 'i':
+			if (!ud_netdev_list_ok(optarg)) {
+				run_err("--netdev takes netdev names, comma-separated, not '%s'",
+					optarg);
+				return -1;
+			}
 			st->netdev = optarg;
 			st->device_opts |= RUN_OPT_NETDEV;
 			break;
@@ -542,8 +549,8 @@ static int check_daemon_user(const struct run_state *st,
 }
 
 /* The view of the devices: tmpdir, namespace, sysfs tree, /dev nodes. */
-static int set_up_view(struct run_state *st, const char *netdev,
-		       const struct ud_netdev_gid *gids, unsigned int ngids)
+static int set_up_view(struct run_state *st,
+		       const struct run_device_view *views)
 {
 	int ret;
 
@@ -557,8 +564,7 @@ static int set_up_view(struct run_state *st, const char *netdev,
 	if (ret)
 		return ret;
 	st->tmpdir_mounted = true;
-	ret = run_write_sysfs(st->sysfs_root, st->ndevices, netdev, gids,
-			      ngids);
+	ret = run_write_sysfs(st->sysfs_root, st->ndevices, views);
 	if (!ret)
 		ret = run_setup_dev(st->tmpdir, st->ndevices);
 	return ret;
@@ -568,8 +574,9 @@ static int set_up_view(struct run_state *st, const char *netdev,
 static int set_up_attached(struct run_state *st,
 			   const struct ud_service_info *info)
 {
-	struct ud_netdev_gid gids[UD_SERVICE_GID_SLOTS];
-	unsigned int ngids;
+	static struct run_device_view views[UODPD_MAX_DEVICES];
+	struct run_device_view *v = &views[0];
+	unsigned int i;
 	int ret;
 
 	ret = check_daemon_user(st, info);
@@ -579,34 +586,54 @@ static int set_up_attached(struct run_state *st,
 		return ret;
 	st->attached = true;
 	st->ndevices = info->ndevices;
+	/* Every device of a shared daemon is on its one netdev. */
+	memcpy(v->netdev, info->netdev, sizeof(v->netdev));
+	v->netdev[sizeof(v->netdev) - 1] = '\0';
 	/* A netdev's table is dense: the first empty slot ends it. */
-	for (ngids = 0; ngids < UD_SERVICE_GID_SLOTS &&
-	     info->gids[ngids].valid; ngids++) {
-		memcpy(gids[ngids].raw, info->gids[ngids].raw,
-		       sizeof(gids[ngids].raw));
-		gids[ngids].type = info->gids[ngids].type;
+	for (v->ngids = 0; v->ngids < UD_SERVICE_GID_SLOTS &&
+	     info->gids[v->ngids].valid; v->ngids++) {
+		memcpy(v->gids[v->ngids].raw, info->gids[v->ngids].raw,
+		       sizeof(v->gids[v->ngids].raw));
+		v->gids[v->ngids].type = info->gids[v->ngids].type;
 	}
-	return set_up_view(st, info->netdev, gids, ngids);
+	for (i = 1; i < st->ndevices; i++)
+		views[i] = *v;
+	return set_up_view(st, views);
+}
+
+/* Device i's netdev, from the --netdev list, and its GIDs. */
+static int device_view(const struct run_state *st, unsigned int i,
+		       struct run_device_view *v)
+{
+	int ngids;
+
+	ud_netdev_list_at(st->netdev, i, v->netdev, sizeof(v->netdev));
+	ngids = ud_netdev_gids(v->netdev, v->gids, UODPD_GID_TBL_LEN);
+	if (ngids == -ENODEV)
+		run_err("netdev '%s' not found; pick one with --netdev",
+			v->netdev);
+	else if (ngids < 0)
+		run_err("cannot read the addresses of netdev '%s': %s",
+			v->netdev, strerror(-ngids));
+	if (ngids < 0)
+		return ngids;
+	if (ngids == 0 && (i == 0 || strcmp(v->netdev, v[-1].netdev)))
+		run_warn("netdev '%s' has no addresses: every GID is empty",
+			 v->netdev);
+	v->ngids = (unsigned int)ngids;
+	return 0;
 }
 
 static int set_up_private(struct run_state *st)
 {
-	struct ud_netdev_gid gids[UODPD_GID_TBL_LEN];
-	int ngids, ret;
+	static struct run_device_view views[UODPD_MAX_DEVICES];
+	unsigned int i;
+	int ret = 0;
 
-	ngids = ud_netdev_gids(st->netdev, gids, UODPD_GID_TBL_LEN);
-	if (ngids == -ENODEV)
-		run_err("netdev '%s' not found; pick one with --netdev",
-			st->netdev);
-	else if (ngids < 0)
-		run_err("cannot read the addresses of netdev '%s': %s",
-			st->netdev, strerror(-ngids));
-	if (ngids < 0)
-		return ngids;
-	if (ngids == 0)
-		run_warn("netdev '%s' has no addresses: every GID is empty",
-			 st->netdev);
-	ret = set_up_view(st, st->netdev, gids, (unsigned int)ngids);
+	for (i = 0; !ret && i < st->ndevices; i++)
+		ret = device_view(st, i, &views[i]);
+	if (!ret)
+		ret = set_up_view(st, views);
 	if (!ret)
 		ret = run_start_daemon(st);
 	return ret;

@@ -20,6 +20,7 @@
 #include "identity.h"
 #include "netdev_gids.h"
 #include "supervise.h"
+#include "uodpd/uodpd.h"
 
 /* Exit codes of uodp-run's own failures, as timeout(1)/env(1) use them. */
 #define RUN_EXIT_FAILURE 125
@@ -74,10 +75,16 @@ int run_path(char *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void run_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* sysfs.c: writes the sysfs tree of ndevices devices under root. */
+/* A device as the view shows it: its netdev and that netdev's GIDs. */
+struct run_device_view {
+	char netdev[16];		/* IF_NAMESIZE */
+	struct ud_netdev_gid gids[UODPD_GID_TBL_LEN];
+	unsigned int ngids;
+};
+
+/* sysfs.c: writes the sysfs tree of ndevices devices (views[]) under root. */
 int run_write_sysfs(const char *root, unsigned int ndevices,
-		    const char *netdev, const struct ud_netdev_gid *gids,
-		    unsigned int ngids);
+		    const struct run_device_view *views);
 
 /* namespace.c */
 int run_enter_mount_namespace(void);

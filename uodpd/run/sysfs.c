@@ -212,8 +212,7 @@ static int write_port(const char *ibdev_dir, const char *netdev,
 }
 
 static int write_ibdev(const char *root, unsigned int index,
-		       const char *netdev, const struct ud_netdev_gid *gids,
-		       unsigned int ngids)
+		       const struct run_device_view *view)
 {
 	char dir[PATH_MAX], device_dir[PATH_MAX], ibdev[32], sub[64];
 	char node_guid[24], sys_guid[24], node_desc[128];
@@ -250,13 +249,12 @@ static int write_ibdev(const char *root, unsigned int index,
 		ret = write_attr(device_dir, "modalias",
 				 UD_IDENTITY_MODALIAS_PREFIX "%s", ibdev);
 	if (!ret)
-		ret = write_port(dir, netdev, gids, ngids);
+		ret = write_port(dir, view->netdev, view->gids, view->ngids);
 	return ret;
 }
 
 int run_write_sysfs(const char *root, unsigned int ndevices,
-		    const char *netdev, const struct ud_netdev_gid *gids,
-		    unsigned int ngids)
+		    const struct run_device_view *views)
 {
 	char dir[PATH_MAX];
 	unsigned int i;
@@ -273,7 +271,7 @@ int run_write_sysfs(const char *root, unsigned int ndevices,
 	for (i = 0; !ret && i < ndevices; i++) {
 		ret = write_uverbs(root, i);
 		if (!ret)
-			ret = write_ibdev(root, i, netdev, gids, ngids);
+			ret = write_ibdev(root, i, &views[i]);
 	}
 	if (ret)
 		run_err("cannot write the sysfs tree under %s: %s", root,
