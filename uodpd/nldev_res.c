@@ -491,7 +491,7 @@ static const struct res_kind *kind_of_op(uint16_t op)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(res_kinds) / sizeof(res_kinds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(res_kinds); i++)
 		if (res_kinds[i].op && res_kinds[i].op == op)
 			return &res_kinds[i];
 	return NULL;
@@ -714,7 +714,7 @@ static int put_summary(struct uodpd *d, struct ud_nl_part *out, int flags,
 	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_SUMMARY);
 	if (!table)
 		goto out;
-	for (i = 0; i < sizeof(res_kinds) / sizeof(res_kinds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(res_kinds); i++)
 		if (put_summary_entry(msg, res_kinds[i].name,
 				      res_count(d, &res_kinds[i], sc)))
 			goto out;

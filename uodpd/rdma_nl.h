@@ -141,6 +141,7 @@ struct ud_nl_sock {
 	struct list_node hash_link;
 	struct list_node port_link;	/* d->nl_port_hash, once bound */
 	int peer_fd;			/* our end: replies are sent from it */
+	int sndbuf;			/* its SO_SNDBUF, the queue's bound */
 	int type;			/* SOCK_RAW or SOCK_DGRAM, as created */
 	uint32_t portid;
 	bool bound;

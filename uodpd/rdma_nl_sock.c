@@ -162,13 +162,11 @@ int ud_nl_queue(struct ud_nl_sock *s, const void *buf, size_t len)
 
 bool ud_nl_queue_has_room(struct ud_nl_sock *s)
 {
-	socklen_t len = sizeof(int);
-	int queued = 0, sndbuf = 0;
+	int queued = 0;
 
-	if (ioctl(s->peer_fd, SIOCOUTQ, &queued) ||
-	    getsockopt(s->peer_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len))
+	if (ioctl(s->peer_fd, SIOCOUTQ, &queued))
 		return false;
-	return queued <= sndbuf / 2;
+	return queued <= s->sndbuf / 2;
 }
 
 int ud_nl_grab(struct ud_call *c, struct ud_nl_sock *s, int fd)
@@ -224,6 +222,7 @@ static struct ud_nl_sock *sock_new(struct uodpd *d, int type)
 static int sock_pair(struct uodpd *d, struct ud_nl_sock *s, bool nonblock,
 		     int *give)
 {
+	socklen_t len = sizeof(s->sndbuf);
 	struct stat st;
 	int sv[2], ret;
 
@@ -234,6 +233,9 @@ static int sock_pair(struct uodpd *d, struct ud_nl_sock *s, bool nonblock,
 	if (nonblock && fcntl(sv[0], F_SETFL, O_NONBLOCK))
 		ret = -errno;
 	if (!ret && fstat(sv[0], &st))
+		ret = -errno;
+	/* Ours alone sets our end's send buffer: read it once. */
+	if (!ret && getsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &s->sndbuf, &len))
 		ret = -errno;
 	if (!ret)
 		ret = ud_loop_watch_events(d, sv[1], EPOLLRDHUP, UD_EP_NL_SOCK,

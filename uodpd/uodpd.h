@@ -24,6 +24,9 @@
 #include "rdma/uodp-emu-abi.h"
 #include "ctl_args.h"
 
+/* Elements of an array (not of a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define UODPD_MAX_DEVICES 16
 #define UODPD_GID_TBL_LEN 16
 #define UODPD_PAGE_SHIFT 12

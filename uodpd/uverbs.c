@@ -398,8 +398,6 @@ void ud_uverbs_write(struct ud_call *c, struct ud_ufile *f)
 		ud_call_return(c, (int64_t)len);
 }
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Every object family's methods. */
 static const struct {
 	const struct ud_ioctl_desc *methods;

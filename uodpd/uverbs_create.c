@@ -24,8 +24,6 @@
 #include "uverbs.h"
 #include "uverbs_create_attrs.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* mlx5_ib reads what it knows of its request; none is longer. */
 #define UHW_IN_HEAD 256
 

@@ -15,8 +15,6 @@
 #include "ctl.h"
 #include "uverbs.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The method's handle attribute is its first. */
 static uint32_t handle_of(const struct ud_ioctl_cmd *cmd)
 {

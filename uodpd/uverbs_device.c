@@ -33,8 +33,6 @@
 #include "uverbs.h"
 #include "uverbs_device_attrs.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---- GET_CONTEXT, QUERY_CONTEXT ---- */
 
 /* The core's answers of both: optional outputs, absent is no error. */

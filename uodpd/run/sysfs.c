@@ -19,7 +19,6 @@
 #define ABI_VERSION_UVERBS_CLASS 6	/* class/infiniband_verbs/abi_version */
 #define ABI_VERSION_DEVICE 1		/* uverbsK/abi_version */
 #define ABI_VERSION_RDMA_CM 4		/* class/misc/rdma_cm/abi_version */
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* mkdir -p of path (which is modified in place and restored). */
 static int make_dirs(char *path)
