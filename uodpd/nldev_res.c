@@ -321,7 +321,7 @@ static int put_srq_qps(struct nl_msg *msg, const struct uodpd *d,
 {
 	uint32_t i, n, first, *qpns = srq_qpns(d, srq, &n);
 	struct nlattr *table = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_QP);
-	int ret = qpns && table ? 0 : -EMSGSIZE;
+	int ret = !qpns ? -ENOMEM : !table ? -EMSGSIZE : 0;
 
 	for (i = 0; !ret && i < n; i++) {
 		first = qpns[i];
