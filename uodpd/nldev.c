@@ -88,10 +88,8 @@ int ud_nldev_put_handle(struct nl_msg *msg, const struct ud_device *dev)
 	return 0;
 }
 
-/* Build one message of op with fill, and append it to p. */
-static int put_msg(struct ud_nl_part *p, uint16_t op, int flags,
-		   int (*fill)(struct nl_msg *, const void *, const void *),
-		   const void *obj, const void *arg)
+int ud_nldev_put_msg(struct ud_nl_part *p, uint16_t op, int flags,
+		     ud_nldev_fill_fn fill, const void *obj, const void *arg)
 {
 	struct nl_msg *msg = ud_nl_part_msg(p, op, flags);
 	int ret;
@@ -139,7 +137,8 @@ static int get_doit(struct uodpd *d, uint16_t op,
 	(void)who;
 	if (!dev)
 		return -EINVAL;
-	return put_msg(out, RDMA_NLDEV_CMD_GET, 0, fill_dev, dev, NULL);
+	return ud_nldev_put_msg(out, RDMA_NLDEV_CMD_GET, 0, fill_dev, dev,
+				NULL);
 }
 
 static int get_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
@@ -148,8 +147,9 @@ static int get_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
 	int put = 0;
 
 	for (; dump->cursor < d->ndevices; dump->cursor++, put++)
-		if (put_msg(out, RDMA_NLDEV_CMD_GET, NLM_F_MULTI, fill_dev,
-			    &d->devices[dump->cursor], NULL))
+		if (ud_nldev_put_msg(out, RDMA_NLDEV_CMD_GET, NLM_F_MULTI,
+				     fill_dev, &d->devices[dump->cursor],
+				     NULL))
 			break;
 	return put;
 }
@@ -201,7 +201,8 @@ static int port_doit(struct uodpd *d, uint16_t op,
 	    !ud_nldev_port_valid(dev, a->port_index))
 		return -EINVAL;
 	pa = port_arg(dev, a->port_index, who);
-	return put_msg(out, RDMA_NLDEV_CMD_PORT_GET, 0, fill_port, dev, &pa);
+	return ud_nldev_put_msg(out, RDMA_NLDEV_CMD_PORT_GET, 0, fill_port,
+				dev, &pa);
 }
 
 static int port_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
@@ -218,8 +219,8 @@ static int port_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
 	for (; ud_nldev_port_valid(dev, (uint32_t)dump->cursor);
 	     dump->cursor++, put++) {
 		pa = port_arg(dev, (uint32_t)dump->cursor, &dump->who);
-		if (put_msg(out, RDMA_NLDEV_CMD_PORT_GET, NLM_F_MULTI,
-			    fill_port, dev, &pa))
+		if (ud_nldev_put_msg(out, RDMA_NLDEV_CMD_PORT_GET, NLM_F_MULTI,
+				     fill_port, dev, &pa))
 			break;
 	}
 	return put;
@@ -252,7 +253,8 @@ static int sys_doit(struct uodpd *d, uint16_t op,
 	(void)op;
 	(void)a;
 	(void)who;
-	return put_msg(out, RDMA_NLDEV_CMD_SYS_GET, 0, fill_sys, NULL, NULL);
+	return ud_nldev_put_msg(out, RDMA_NLDEV_CMD_SYS_GET, 0, fill_sys, NULL,
+				NULL);
 }
 
 /* ---- GET_CHARDEV ---- */
@@ -330,8 +332,8 @@ static int chardev_doit(struct uodpd *d, uint16_t op,
 	ret = chardev_of(a, dev, &cd, name, sizeof(name));
 	if (ret)
 		return ret;
-	return put_msg(out, RDMA_NLDEV_CMD_GET_CHARDEV, 0, fill_chardev, &cd,
-		       NULL);
+	return ud_nldev_put_msg(out, RDMA_NLDEV_CMD_GET_CHARDEV, 0,
+				fill_chardev, &cd, NULL);
 }
 
 /* ---- what changes state ---- */

@@ -18,6 +18,13 @@ bool ud_nldev_port_valid(const struct ud_device *dev, uint32_t port);
 /* fill_nldev_handle: DEV_INDEX and DEV_NAME.  0 or -EMSGSIZE. */
 int ud_nldev_put_handle(struct nl_msg *msg, const struct ud_device *dev);
 
+/* A message's attributes, of obj with arg: 0 or -errno (-EMSGSIZE). */
+typedef int (*ud_nldev_fill_fn)(struct nl_msg *msg, const void *obj,
+				const void *arg);
+/* Build one message of type op with fill, and append it to p. */
+int ud_nldev_put_msg(struct ud_nl_part *p, uint16_t op, int flags,
+		     ud_nldev_fill_fn fill, const void *obj, const void *arg);
+
 /* ---- nldev_res.c: the table's entries for the resource ops ---- */
 int ud_nldev_res_summary_doit(struct uodpd *d, uint16_t op,
 			      const struct ud_nl_args *a,

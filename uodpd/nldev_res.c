@@ -277,8 +277,9 @@ static int fill_ctx(struct nl_msg *msg, const void *obj,
 /* fill_res_range_qp_entry: one QP, or a run of consecutive ones. */
 static int put_qp_range(struct nl_msg *msg, uint32_t min, uint32_t max)
 {
-	struct nlattr *entry = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_QP_ENTRY);
+	struct nlattr *entry;
 
+	entry = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_QP_ENTRY);
 	if (!entry)
 		return -EMSGSIZE;
 	if (min == max ? nla_put_u32(msg, RDMA_NLDEV_ATTR_RES_LQPN, min) :
@@ -308,7 +309,8 @@ static uint32_t *srq_qpns(const struct uodpd *d, const struct ud_srq *srq,
 		return NULL;
 	for (i = 0; i < d->qps.cap; i++) {
 		qp = ud_idr_at(&d->qps, i);
-		if (qp && qp->srqn == srq->srqn && qp->ctx->dev == srq->ctx->dev)
+		if (qp && qp->srqn == srq->srqn &&
+		    qp->ctx->dev == srq->ctx->dev)
 			qpns[(*n)++] = qp->qpn;
 	}
 	qsort(qpns, *n, sizeof(*qpns), cmp_u32);
@@ -560,8 +562,8 @@ static uint64_t res_count(const struct uodpd *d, const struct res_kind *k,
 }
 
 /* A port the request names: *port 0 if none, -EINVAL if not the device's. */
-static int port_arg(const struct ud_device *dev, const struct ud_nl_args *a,
-		    uint32_t *port)
+static int named_port(const struct ud_device *dev,
+		      const struct ud_nl_args *a, uint32_t *port)
 {
 	*port = 0;
 	if (!(a->present & UD_NL_ARG_PORT_INDEX))
@@ -574,21 +576,35 @@ static int port_arg(const struct ud_device *dev, const struct ud_nl_args *a,
 
 /* ---- RES_*_GET: res_get_common_doit and _dumpit ---- */
 
-/* One object as a reply of type op: its entry's attributes, not nested. */
+/* A doit's reply: the handle, then the entry's attributes, not nested. */
+struct one_fill {
+	const struct ud_device *dev;
+	res_fill_fn fill;
+	const struct res_fill *rf;
+};
+
+static int fill_one(struct nl_msg *msg, const void *obj, const void *arg)
+{
+	const struct one_fill *of = arg;
+
+	if (ud_nldev_put_handle(msg, of->dev))
+		return -EMSGSIZE;
+	return of->fill(msg, obj, of->rf);
+}
+
+/* One object as a reply of type op. */
 static int res_doit(struct uodpd *d, const struct ud_nl_args *a,
 		    const struct ud_nl_caller *who, struct ud_nl_part *out,
 		    const struct res_kind *k, uint16_t op, res_fill_fn fill)
 {
 	struct res_scope sc = { ud_nldev_device(d, a), who, 0 };
 	struct res_fill rf = { d, who, a->res_id[k->id] };
-	struct nl_msg *msg;
 	uint32_t port;
 	void *obj;
-	int ret;
 
 	if (!sc.dev || !(a->present & UD_NL_ARG_RES_ID(k->id)))
 		return -EINVAL;
-	if (port_arg(sc.dev, a, &port) || !port != !k->per_port)
+	if (named_port(sc.dev, a, &port) || !port != !k->per_port)
 		return -EINVAL;
 	obj = ud_idr_find(kind_idr(d, k), rf.id);
 	if (!obj || !k->seen(obj, &sc))
@@ -597,41 +613,44 @@ static int res_doit(struct uodpd *d, const struct ud_nl_args *a,
 	sc.port = port;
 	if (!k->seen(obj, &sc))
 		return -EAGAIN;
-	msg = ud_nl_part_msg(out, op, 0);
-	if (!msg)
-		return -EMSGSIZE;
-	ret = ud_nldev_put_handle(msg, sc.dev);
-	if (!ret)
-		ret = fill(msg, obj, &rf);
-	if (!ret)
-		ret = ud_nl_part_put(out, msg);
-	nlmsg_free(msg);
-	return ret;
+	return ud_nldev_put_msg(out, op, 0, fill_one, obj,
+				&(struct one_fill){ sc.dev, fill, &rf });
 }
 
-/* The entries of picks[0, n) that fit in msg's table; the cursor moves. */
-static int put_entries(struct uodpd *d, struct nl_msg *msg,
-		       const struct res_kind *k,
-		       res_fill_fn fill, const struct res_pick *picks,
-		       uint32_t n, struct ud_nl_dump *dump)
+/* A dump part's message: the handle, then a table of the picks that fit. */
+struct part_fill {
+	struct uodpd *d;
+	const struct ud_device *dev;
+	const struct res_kind *k;
+	res_fill_fn fill;
+	const struct res_pick *picks;
+	uint32_t n;
+	struct ud_nl_dump *dump;	/* its cursor moves past each entry */
+};
+
+static int fill_part(struct nl_msg *msg, const void *obj, const void *arg)
 {
-	struct res_fill rf = { d, &dump->who, 0 };
+	const struct part_fill *pf = arg;
+	struct res_fill rf = { pf->d, &pf->dump->who, 0 };
 	struct nlattr *table, *entry;
 	uint32_t i;
 
-	table = nla_nest_start(msg, k->table);
+	(void)obj;
+	if (ud_nldev_put_handle(msg, pf->dev))
+		return -EMSGSIZE;
+	table = nla_nest_start(msg, pf->k->table);
 	if (!table)
 		return -EMSGSIZE;
-	for (i = 0; i < n; i++) {
-		entry = nla_nest_start(msg, k->entry);
-		rf.id = picks[i].id;
-		if (!entry || fill(msg, picks[i].obj, &rf)) {
+	for (i = 0; i < pf->n; i++) {
+		entry = nla_nest_start(msg, pf->k->entry);
+		rf.id = pf->picks[i].id;
+		if (!entry || pf->fill(msg, pf->picks[i].obj, &rf)) {
 			if (entry)
 				nla_nest_cancel(msg, entry);
 			break;
 		}
 		nla_nest_end(msg, entry);
-		dump->cursor = (uint64_t)picks[i].id + 1;
+		pf->dump->cursor = (uint64_t)pf->picks[i].id + 1;
 	}
 	nla_nest_end(msg, table);
 	/* Not even one entry fits an empty part: it never would. */
@@ -646,24 +665,15 @@ static int res_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
 	struct res_scope sc = { ud_nldev_device(d, &dump->args), &dump->who,
 				0 };
 	struct res_pick picks[RES_PICKS];
-	struct nl_msg *msg;
-	uint32_t n;
+	struct part_fill pf = { d, sc.dev, k, fill, picks, 0, dump };
 	int ret;
 
-	if (!sc.dev || port_arg(sc.dev, &dump->args, &sc.port))
+	if (!sc.dev || named_port(sc.dev, &dump->args, &sc.port))
 		return -EINVAL;
-	n = res_pick(d, k, &sc, dump->cursor, picks);
-	if (!n)
+	pf.n = res_pick(d, k, &sc, dump->cursor, picks);
+	if (!pf.n)
 		return 0;
-	msg = ud_nl_part_msg(out, op, NLM_F_MULTI);
-	if (!msg)
-		return -EMSGSIZE;
-	ret = ud_nldev_put_handle(msg, sc.dev);
-	if (!ret)
-		ret = put_entries(d, msg, k, fill, picks, n, dump);
-	if (!ret)
-		ret = ud_nl_part_put(out, msg);
-	nlmsg_free(msg);
+	ret = ud_nldev_put_msg(out, op, NLM_F_MULTI, fill_part, NULL, &pf);
 	return ret ? ret : 1;
 }
 
@@ -699,30 +709,31 @@ static int put_summary_entry(struct nl_msg *msg, const char *name,
 	return 0;
 }
 
+/* obj: the scope, arg: the daemon. */
+static int fill_summary(struct nl_msg *msg, const void *obj, const void *arg)
+{
+	const struct res_scope *sc = obj;
+	struct nlattr *table;
+	size_t i;
+
+	if (ud_nldev_put_handle(msg, sc->dev))
+		return -EMSGSIZE;
+	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_SUMMARY);
+	if (!table)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(res_kinds); i++)
+		if (put_summary_entry(msg, res_kinds[i].name,
+				      res_count(arg, &res_kinds[i], sc)))
+			return -EMSGSIZE;
+	nla_nest_end(msg, table);
+	return 0;
+}
+
 static int put_summary(struct uodpd *d, struct ud_nl_part *out, int flags,
 		       const struct res_scope *sc)
 {
-	struct nl_msg *msg = ud_nl_part_msg(out, RDMA_NLDEV_CMD_RES_GET, flags);
-	struct nlattr *table;
-	int ret = -EMSGSIZE;
-	size_t i;
-
-	if (!msg)
-		return -EMSGSIZE;
-	if (ud_nldev_put_handle(msg, sc->dev))
-		goto out;
-	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_RES_SUMMARY);
-	if (!table)
-		goto out;
-	for (i = 0; i < ARRAY_SIZE(res_kinds); i++)
-		if (put_summary_entry(msg, res_kinds[i].name,
-				      res_count(d, &res_kinds[i], sc)))
-			goto out;
-	nla_nest_end(msg, table);
-	ret = ud_nl_part_put(out, msg);
-out:
-	nlmsg_free(msg);
-	return ret;
+	return ud_nldev_put_msg(out, RDMA_NLDEV_CMD_RES_GET, flags,
+				fill_summary, sc, d);
 }
 
 int ud_nldev_res_summary_doit(struct uodpd *d, uint16_t op,
@@ -759,36 +770,28 @@ int ud_nldev_res_summary_dumpit(struct uodpd *d, struct ud_nl_dump *dump,
  * bound here (STAT_SET is not served), so it is RDMA_COUNTER_MODE_NONE.
  */
 static int fill_qp_counter_mode(struct nl_msg *msg, const void *obj,
-				const struct res_fill *rf)
+				const void *arg)
 {
 	const struct ud_device *dev = obj;
+	const uint32_t *port = arg;
 
 	if (ud_nldev_put_handle(msg, dev) ||
-	    nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, rf->id) ||
+	    nla_put_u32(msg, RDMA_NLDEV_ATTR_PORT_INDEX, *port) ||
 	    nla_put_u32(msg, RDMA_NLDEV_ATTR_STAT_MODE, RDMA_COUNTER_MODE_NONE))
 		return -EMSGSIZE;
 	return 0;
 }
 
 static int stat_qp_doit(struct uodpd *d, const struct ud_nl_args *a,
-			const struct ud_nl_caller *who, struct ud_nl_part *out)
+			struct ud_nl_part *out)
 {
 	struct ud_device *dev = ud_nldev_device(d, a);
-	struct res_fill rf = { d, who, a->port_index };
-	struct nl_msg *msg;
-	int ret;
 
 	if (!dev || !(a->present & UD_NL_ARG_PORT_INDEX) ||
 	    !ud_nldev_port_valid(dev, a->port_index))
 		return -EINVAL;
-	msg = ud_nl_part_msg(out, RDMA_NLDEV_CMD_STAT_GET, 0);
-	if (!msg)
-		return -EMSGSIZE;
-	ret = fill_qp_counter_mode(msg, dev, &rf);
-	if (!ret)
-		ret = ud_nl_part_put(out, msg);
-	nlmsg_free(msg);
-	return ret;
+	return ud_nldev_put_msg(out, RDMA_NLDEV_CMD_STAT_GET, 0,
+				fill_qp_counter_mode, dev, &a->port_index);
 }
 
 int ud_nldev_stat_doit(struct uodpd *d, uint16_t op, const struct ud_nl_args *a,
@@ -802,7 +805,7 @@ int ud_nldev_stat_doit(struct uodpd *d, uint16_t op, const struct ud_nl_args *a,
 	if (!(a->present & UD_NL_ARG_STAT_RES))
 		return -EINVAL;
 	if (a->stat_res == RDMA_NLDEV_ATTR_RES_QP)
-		return stat_qp_doit(d, a, who, out);
+		return stat_qp_doit(d, a, out);
 	if (a->stat_res == RDMA_NLDEV_ATTR_RES_MR)
 		return res_doit(d, a, who, out,
 				kind_of_op(RDMA_NLDEV_CMD_RES_MR_GET),
