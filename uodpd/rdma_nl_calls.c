@@ -53,7 +53,7 @@ static int caller(struct ud_call *c, struct ud_nl_caller *who)
 	who->our_net_ns = ud_pid_same_ns(c->pid, "net");
 	/* As uodp-stat's listing (ctl_odp.c's sees_all_users). */
 	who->all_users = cr.net_admin || cr.euid == geteuid();
-	who->pid_ns = cr.pid_ns;
+	ud_pid_ns_of(c->pid, cr.ns_tgid, &who->pid_ns);
 	return 0;
 }
 

@@ -177,8 +177,7 @@ int ud_call_creds(const struct ud_call *c, struct ud_creds *cr)
 	cr->tgid = (pid_t)tgid;
 	cr->euid = (uid_t)euid;
 	cr->cap_eff = cap_eff;
-	ud_pid_ns_of(c->pid, ns_tgid > 0 ? (pid_t)ns_tgid : cr->tgid,
-		     &cr->pid_ns);
+	cr->ns_tgid = ns_tgid > 0 ? (pid_t)ns_tgid : cr->tgid;
 	/* In our user namespace, its capabilities are ours. */
 	cr->our_user_ns = ud_pid_same_ns(c->pid, "user");
 	/*

@@ -484,7 +484,7 @@ void ud_ucma_open(struct ud_call *c, int flags)
 		ud_call_fail(c, tgid < 0 ? tgid : -ENFILE);
 		return;
 	}
-	f->pid_ns = cr.pid_ns;
+	ud_pid_ns_of(c->pid, cr.ns_tgid, &f->pid_ns);
 	f->uid = cr.euid;
 	ret = file_pipe(d, f, &rfd);
 	number = ret ? ret : ud_free_cmdfd_number(c->pid, tgid);

@@ -86,7 +86,7 @@ struct ud_creds {
 	unsigned long long cap_eff;	/* CapEff */
 	bool our_user_ns;		/* so its capabilities are ours */
 	bool net_admin;			/* CAP_NET_ADMIN, in uodpd's namespace */
-	struct ud_pid_ns pid_ns;	/* its pid namespace, its tgid there */
+	pid_t ns_tgid;			/* its tgid in its own pid namespace */
 };
 
 /* The caller's credentials from /proc: 0 or -errno. */

@@ -56,16 +56,14 @@ void ud_uverbs_ucontext_resp(const struct uodpd *d,
  * the file's page for need_wakeup.
  */
 static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
-				  pid_t tgid)
+				  const struct ud_creds *cr)
 {
-	struct ud_ctx *ctx = ud_ctx_new(c->d, tgid, f->uid);
-	struct ud_creds cr;
+	struct ud_ctx *ctx = ud_ctx_new(c->d, cr->tgid, f->uid);
 
 	if (!ctx)
 		return NULL;
 	/* Its task, as restrack records the caller of alloc_ucontext. */
-	if (!ud_call_creds(c, &cr))
-		ctx->pid_ns = cr.pid_ns;
+	ud_pid_ns_of(c->pid, cr->ns_tgid, &ctx->pid_ns);
 	ctx->net_admin = f->net_admin;
 	ctx->dev = f->dev;
 	if (!f->dev->gids[0].valid)
@@ -77,26 +75,26 @@ static struct ud_ctx *new_context(struct ud_call *c, struct ud_ufile *f,
 		return NULL;
 	}
 	ud_info("context %u: pid %d opened %s on its command fd", ctx->id,
-		(int)tgid, f->dev->name);
+		(int)cr->tgid, f->dev->name);
 	return ctx;
 }
 
 int ud_uverbs_new_context(struct ud_call *c, struct ud_ufile *f)
 {
+	struct ud_creds cr;
 	struct ud_ctx *ctx;
-	pid_t tgid;
 	int ret;
 
 	if (f->ctx)
 		return -EINVAL;		/* one context per file */
-	tgid = ud_call_tgid(c);
-	if (tgid < 0)
-		return tgid;
+	ret = ud_call_creds(c, &cr);
+	if (ret)
+		return ret;
 	ret = ud_fds_take(c->d, f, UD_CTX_FDS);
 	if (ret)
 		return ret;
 	/* mlx5's request sizes bfregs: one UAR page is all there is here. */
-	ctx = new_context(c, f, tgid);
+	ctx = new_context(c, f, &cr);
 	if (!ctx) {
 		ud_fds_give(c->d, f, UD_CTX_FDS);
 		return -ENOMEM;
