@@ -13,9 +13,11 @@
 #   pair_verdict NAME SRV_RC CLI_RC  the end of run_pair, for other pairs
 #   wait_until PID TRIES CMD...  polls CMD every 0.05 s while PID lives, at
 #                            most TRIES times; true once CMD is
-#   cm_listening PORT        true once an rdma_cm ID listens on PORT (bound
-#                            or wildcard), as `rdma res show cm_id` shows;
-#                            the listing is left in $WORKDIR/cm_ids
+#   cm_listening PORT [ADDR [RUN...]]  true once an rdma_cm ID listens on
+#                            PORT (of ADDR, an ERE; default any: bound or
+#                            wildcard), as `RUN rdma res show cm_id` shows
+#                            (RUN: e.g. uodp-run --attach --); the listing
+#                            is left in $WORKDIR/cm_ids
 #   expect FILE REGEX WHAT   fails unless FILE contains REGEX
 #   fail MSG                 prints MSG and exits 1
 
@@ -104,8 +106,11 @@ wait_until()
 
 cm_listening()
 {
-	rdma res show cm_id >"$WORKDIR/cm_ids" 2>&1 &&
-		grep -Eq "state LISTEN .*src-addr .*:$1( |\$)" "$WORKDIR/cm_ids"
+	local port=$1 addr=${2:-.*}
+
+	shift $(($# < 2 ? $# : 2))
+	"$@" rdma res show cm_id >"$WORKDIR/cm_ids" 2>&1 &&
+		grep -Eq "state LISTEN .*src-addr $addr:$port( |\$)" "$WORKDIR/cm_ids"
 }
 
 run_pair()

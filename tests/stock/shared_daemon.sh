@@ -88,12 +88,8 @@ echo "ok: two uodp-run invocations exchanged traffic through one uodpd"
 timeout -k 5 "$STEP_TIMEOUT" "$run" -- rping -s -a 127.0.0.1 -p 18801 -v -C 3 \
 	>"$WORKDIR/rping.server" 2>&1 &
 rping_server=$!
-shared_listening()
-{
-	"$run" --attach -- rdma res show cm_id >"$WORKDIR/cm_ids" 2>&1 &&
-		grep -Eq 'state LISTEN .*src-addr 127\.0\.0\.1:18801( |$)' "$WORKDIR/cm_ids"
-}
-wait_until "$rping_server" 200 shared_listening ||
+wait_until "$rping_server" 200 cm_listening 18801 '127\.0\.0\.1' \
+	"$run" --attach -- ||
 	{ show "$WORKDIR/rping.server" "$WORKDIR/cm_ids"; fail "rping's server never listened"; }
 timeout -k 5 "$STEP_TIMEOUT" "$run" --attach -- rping -c -a 127.0.0.1 \
 	-p 18801 -v -C 3 >"$WORKDIR/rping.client" 2>&1
