@@ -30,6 +30,24 @@ ip link add uodpv0 type veth peer name uodpv1 ||
 ip addr add "$addr/24" dev uodpv0 && ip link set uodpv0 up &&
 	ip link set uodpv1 up || fail "uodpv0 does not take $addr"
 
+# Lists refused: an empty name, a netdev that is not there, and several
+# netdevs for a daemon without the view that describes them.
+refused()	# WHAT PATTERN CMD...
+{
+	local what=$1 pattern=$2
+
+	shift 2
+	timeout -k 5 30 "$@" >"$WORKDIR/refused" 2>&1 && fail "$what: accepted"
+	expect "$WORKDIR/refused" "$pattern" "$what: not refused as such"
+}
+refused "an empty name" "comma-separated, not 'lo,,uodpv0'" \
+	"$build/bin/uodp-run" --netdev lo,,uodpv0 -- true
+refused "a missing netdev" "netdev 'uodpnone' not found" \
+	"$build/bin/uodp-run" --devices 2 --netdev lo,uodpnone -- true
+refused "uodpd without --sysfs" 'several netdevs need --sysfs' \
+	"$build/bin/uodpd" --netdev lo,uodpv0 --socket "$WORKDIR/uodpd.sock"
+echo "ok  : bad lists refused"
+
 inside=$WORKDIR/inside.sh
 cat >"$inside" <<EOF
 . "$(dirname "$0")/lib.sh"
