@@ -20,9 +20,11 @@
  * UD IDs resolve each other's QP with SIDR: a SIDR REQ the listener sees
  * as CONNECT_REQUEST, a SIDR REP (ACCEPT) the active side sees as
  * ESTABLISHED with the passive QP's number, Q_Key and address vector; no
- * listener answers SIDR status 1 (unsupported), a REJECT status 2, both as
- * UNREACHABLE.  A SIDR REQ's private data are 216 bytes (less the IP
- * header), a SIDR REP's 136.
+ * listener answers SIDR status 1 (unsupported), a REJECT (or the request's
+ * destruction before an answer) status 2, both as UNREACHABLE.  A SIDR
+ * REQ's private data are 216 bytes (less the IP header), a SIDR REP's 136.
+ * A side that never answers is timed out (cm_wait.c times the waits): the
+ * waiting ID gets the kernel's error event and its peer hears nothing.
  * The time wait is zero: both ends are this daemon, no stray packet of an
  * old connection can arrive (documented in rdma-cm.md).
  */
@@ -107,6 +109,7 @@ static void simple_event(struct uodpd *d, struct ud_cm_id *id,
 static void send_rej(struct uodpd *d, struct ud_cm_id *to, int reason,
 		     const uint8_t *pdata, uint8_t len)
 {
+	ud_cm_wait_stop(to);
 	to->state = UD_CM_DISCONNECTED;
 	unlink_peers(to);
 	conn_event(d, to, UD_CM_EVENT_REJECTED, reason, NULL, pdata, len,
@@ -116,6 +119,7 @@ static void send_rej(struct uodpd *d, struct ud_cm_id *to, int reason,
 /* A connection closed at id: DISCONNECTED (unless it had it), time wait. */
 static void closed(struct uodpd *d, struct ud_cm_id *id, bool disconnected)
 {
+	ud_cm_wait_stop(id);
 	id->state = UD_CM_DISCONNECTED;
 	if (disconnected)
 		simple_event(d, id, UD_CM_EVENT_DISCONNECTED, 0);
@@ -169,6 +173,8 @@ static struct ud_cm_id *new_request(struct uodpd *d, struct ud_cm_id *l,
 	child->tos = l->tos;
 	child->afonly = l->afonly;
 	child->listener = l;
+	child->passive = true;
+	child->lifetime = from->lifetime;	/* the REQ's path */
 	child->state = UD_CM_REQ_RCVD;
 	return child;
 }
@@ -230,6 +236,7 @@ static void sidr_fail(struct uodpd *d, struct ud_cm_id *id, int status)
 	struct ud_cm_event *ev = ud_cm_event_new(id, UD_CM_EVENT_UNREACHABLE,
 						 status);
 
+	ud_cm_wait_stop(id);
 	unlink_peers(id);
 	id->state = UD_CM_ROUTE_RESOLVED;
 	if (ev)
@@ -261,6 +268,7 @@ static int sidr_req(struct uodpd *d, struct ud_cm_id *id,
 	l->pending++;
 	sidr_event(d, ev, child, 0, 0, p->private_data, p->private_data_len,
 		 req_pdata_room(l));
+	ud_cm_wait_start(d, id, UD_CM_WAIT_SIDR_REP);
 	return 0;
 }
 
@@ -281,6 +289,7 @@ static int sidr_rep(struct uodpd *d, struct ud_cm_id *id,
 	if (!peer)
 		return 0;
 	unlink_peers(id);
+	ud_cm_wait_stop(peer);
 	peer->state = UD_CM_ESTABLISHED;
 	ev = ud_cm_event_new(peer, UD_CM_EVENT_ESTABLISHED, 0);
 	if (ev)
@@ -322,18 +331,26 @@ int ud_cm_connect(struct uodpd *d, struct ud_cm_id *id,
 	}
 	req_params(child, id, p);
 	link_peers(id, child);
+	/* Before the delivery: a failed one rejects, which stops it. */
+	ud_cm_wait_start(d, id, UD_CM_WAIT_REP);
 	deliver_req(d, l, child, p);
 	return 0;
 }
 
-/* The RTU: librdmacm's ACCEPT without parameters on the active side. */
+/*
+ * The RTU: librdmacm's ACCEPT without parameters on the active side.  A
+ * passive side that timed out waiting for it is gone: nobody hears it.
+ */
 static int send_rtu(struct uodpd *d, struct ud_cm_id *id)
 {
 	struct ud_cm_id *peer = id->peer;
 
-	if (id->state != UD_CM_REP_RCVD || !peer)
+	if (id->state != UD_CM_REP_RCVD)
 		return -EINVAL;
 	id->state = UD_CM_ESTABLISHED;
+	if (!peer)
+		return 0;
+	ud_cm_wait_stop(peer);
 	peer->state = UD_CM_ESTABLISHED;
 	simple_event(d, peer, UD_CM_EVENT_ESTABLISHED, 0);
 	return 0;
@@ -347,7 +364,7 @@ static int send_rep(struct uodpd *d, struct ud_cm_id *id,
 	struct ud_cm_id *peer = id->peer;
 	struct rdma_ucm_conn_param seen = as_seen(p);
 
-	if (id->state != UD_CM_REQ_RCVD || id->listener || !peer)
+	if (id->state != UD_CM_REQ_RCVD || id->listener)
 		return -EINVAL;
 	if (p->private_data_len > CM_REP_PDATA)
 		return -EINVAL;
@@ -357,6 +374,13 @@ static int send_rep(struct uodpd *d, struct ud_cm_id *id,
 	id->initiator_depth = p->initiator_depth;
 	id->rnr_retry_count = p->rnr_retry_count;
 	id->state = UD_CM_REP_SENT;
+	/* An active side that timed out drops the REP: none MRAs it. */
+	if (!peer) {
+		ud_cm_wait_start(d, id, UD_CM_WAIT_RTU_UNANSWERED);
+		return 0;
+	}
+	ud_cm_wait_start(d, id, UD_CM_WAIT_RTU);
+	ud_cm_wait_stop(peer);
 	peer->remote_qpn = p->qp_num;
 	peer->remote_psn = id->psn;
 	peer->responder_resources = p->initiator_depth;
@@ -418,6 +442,9 @@ int ud_cm_disconnect(struct uodpd *d, struct ud_cm_id *id)
 		/* DREQ: the peer hears of it; our event comes with its DREP. */
 		id->state = UD_CM_DREQ_SENT;
 		if (peer) {
+			ud_cm_wait_start(d, id, id->passive ?
+					 UD_CM_WAIT_DREP_PASSIVE :
+					 UD_CM_WAIT_DREP);
 			peer->state = UD_CM_DREQ_RCVD;
 			simple_event(d, peer, UD_CM_EVENT_DISCONNECTED, 0);
 		} else {
@@ -445,9 +472,15 @@ void ud_cm_leave(struct uodpd *d, struct ud_cm_id *id)
 	if (!peer)
 		return;
 	unlink_peers(id);
-	/* SIDR keeps no connection: a REQ nobody answers just goes. */
-	if (id->qp_type == IBV_QPT_UD)
+	/*
+	 * SIDR keeps no connection: a REQ whose sender goes just goes; a
+	 * request destroyed unanswered is rejected (cm_destroy_id).
+	 */
+	if (id->qp_type == IBV_QPT_UD) {
+		if (id->state == UD_CM_REQ_RCVD)
+			sidr_fail(d, peer, CM_SIDR_REJECT);
 		return;
+	}
 	switch (id->state) {
 	case UD_CM_REQ_SENT:
 		send_rej(d, peer, CM_REJ_TIMEOUT, NULL, 0);
@@ -466,6 +499,48 @@ void ud_cm_leave(struct uodpd *d, struct ud_cm_id *id)
 		/* DREP. */
 		if (peer->state == UD_CM_DREQ_SENT)
 			closed(d, peer, true);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- a wait that ran out (cm_wait.c times them) ---- */
+
+/* REQ_ERROR, REP_ERROR: the peer hears nothing (cm_reset_to_idle). */
+static void unreachable(struct uodpd *d, struct ud_cm_id *id)
+{
+	unlink_peers(id);
+	id->state = UD_CM_DISCONNECTED;
+	simple_event(d, id, UD_CM_EVENT_UNREACHABLE, -ETIMEDOUT);
+}
+
+/* DREQ_ERROR: disconnected all the same, then the time wait. */
+static void drep_timed_out(struct uodpd *d, struct ud_cm_id *id)
+{
+	unlink_peers(id);
+	simple_event(d, id, UD_CM_EVENT_DISCONNECTED, -ETIMEDOUT);
+	closed(d, id, false);
+}
+
+void ud_cm_wait_expired(struct uodpd *d, struct ud_timer *t)
+{
+	struct ud_cm_id *id = container_of(t, struct ud_cm_id, wait_timer);
+	enum ud_cm_wait wait = id->wait;
+
+	id->wait = UD_CM_WAIT_NONE;
+	switch (wait) {
+	case UD_CM_WAIT_REP:
+	case UD_CM_WAIT_RTU:
+	case UD_CM_WAIT_RTU_UNANSWERED:
+		unreachable(d, id);
+		break;
+	case UD_CM_WAIT_DREP:
+	case UD_CM_WAIT_DREP_PASSIVE:
+		drep_timed_out(d, id);
+		break;
+	case UD_CM_WAIT_SIDR_REP:
+		sidr_fail(d, id, -ETIMEDOUT);
 		break;
 	default:
 		break;

@@ -27,6 +27,7 @@
 #include "netdev_gids.h"
 #include "odp_priv.h"
 #include "rdma_nl.h"
+#include "timer.h"
 #include "ucma.h"
 #include "uverbs.h"
 
@@ -142,6 +143,9 @@ static int handle_events(struct uodpd *d, const struct timespec *timeout)
 			break;
 		case UD_EP_NL_SOCK:
 			ud_nl_sock_ready(d, id, ev[i].events);
+			break;
+		case UD_EP_TIMER:
+			ud_timers_expired(d);
 			break;
 		}
 	}
@@ -387,6 +391,7 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 
 	memset(d, 0, sizeof(*d));
 	d->epfd = d->listen_fd = d->signal_fd = d->inotify_fd = -1;
+	d->timer_fd = -1;
 	init_tables(d);
 	if (!opt->ndevices || opt->ndevices > UODPD_MAX_DEVICES ||
 	    (opt->sysfs_root &&
@@ -401,6 +406,8 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 			   UD_DEFAULT_CONTEXT_SHARE;
 	d->idle_spin_ns = opt->idle_spin_ns;
 	d->quantum = opt->quantum ? opt->quantum : UD_DEFAULT_QUANTUM;
+	d->cm_timeout_divisor = opt->cm_timeout_divisor ?
+				opt->cm_timeout_divisor : 1;
 	d->queue_memfd = !opt->no_queue_memfd;
 	d->doorbell_fd = !opt->no_doorbell_fd;
 	d->ndevices = opt->ndevices;
@@ -427,6 +434,8 @@ int ud_daemon_init(struct uodpd *d, const struct ud_options *opt)
 		return -errno;
 	ret = setup_signals(d);
 	if (!ret)
+		ret = ud_timers_init(d);
+	if (!ret)
 		ret = ud_uverbs_init(d);
 	if (!ret)
 		ret = ud_ucma_init(d);
@@ -446,6 +455,7 @@ void ud_daemon_fini(struct uodpd *d)
 	ud_nl_fini(d);
 	ud_ucma_fini(d);
 	ud_uverbs_fini(d);
+	ud_timers_fini(d);
 	list_for_each_safe(&d->ctxs, ctx, t1, struct ud_ctx, link)
 		ud_ctx_destroy(d, ctx);
 	/* Nothing should be left; free it anyway. */

@@ -17,6 +17,7 @@ enum ud_ep_kind {
 	UD_EP_CHANNEL,		/* id: channel id (comp_channel.c) */
 	UD_EP_ODP_UFFD,		/* id: context id (odp_uffd.c) */
 	UD_EP_NL_SOCK,		/* id: netlink socket id (rdma_nl_sock.c) */
+	UD_EP_TIMER,		/* the timerfd (timer.c) */
 };
 
 /* Watch fd for input; events name (kind, id), never a pointer. */

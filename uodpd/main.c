@@ -24,7 +24,7 @@ static void usage(FILE *out)
 		"             [--netdev IF[,IF...]] [--sysfs SYSFS_ROOT] [--ready-fd FD]\n"
 		"             [--idle-spin-us N] [--no-queue-memfd]\n"
 		"             [--no-doorbell-fd] [--context-share PERCENT]\n"
-		"             [--quantum-kib N]\n"
+		"             [--quantum-kib N] [--cm-timeout-divisor N]\n"
 		"default socket: $" UD_DAEMON_SOCKET_ENV ", else " UD_DAEMON_SOCKET_DEFAULT "\n"
 		"environment: UODPD_IDLE_SPIN_US, UODPD_QUANTUM_KIB,\n"
 		"             UODPD_LOG_LEVEL (0-3 or error, warning, info, debug)\n");
@@ -88,6 +88,7 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		{ "no-doorbell-fd", no_argument, NULL, 'D' },
 		{ "context-share", required_argument, NULL, 'c' },
 		{ "quantum-kib", required_argument, NULL, 'q' },
+		{ "cm-timeout-divisor", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -146,6 +147,11 @@ static int parse_args(int argc, char **argv, struct ud_options *opt)
 		case 'q':
 			if (parse_quantum(optarg, &opt->quantum))
 				goto bad;
+			break;
+		case 't':
+			if (parse_u64(optarg, UD_CM_TIMEOUT_DIVISOR_MAX, &v) || !v)
+				goto bad;
+			opt->cm_timeout_divisor = v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -223,6 +229,9 @@ int main(int argc, char **argv)
 		opt.socket_path, d->ndevices, opt.netdev,
 		(unsigned long long)d->idle_spin_ns / 1000,
 		(unsigned long long)d->quantum >> 10);
+	if (d->cm_timeout_divisor > 1)
+		ud_info("connection manager waits: the kernel's / %u",
+			d->cm_timeout_divisor);
 	ud_info("limits: a context %u%% of each max_*, %u of %u fds; %u command fds, %u queues a device",
 		opt.context_share, d->file_fd_max, d->fd_budget, d->file_max,
 		d->devices[0].res_max[UD_RES_QUEUE]);

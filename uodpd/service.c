@@ -268,6 +268,7 @@ static int serve_query(struct uodpd *d, const struct service_request *rq,
 		      (d->doorbell_fd ? UD_SERVICE_INFO_DOORBELL_FD : 0);
 	info->context_share = d->context_share;
 	info->daemon_uid = (uint32_t)geteuid();
+	info->cm_timeout_divisor = d->cm_timeout_divisor;
 	strcpy(info->netdev, d->netdev);
 	describe_gids(&d->devices[0], info->gids);
 	return 0;

@@ -102,6 +102,7 @@ struct ud_service_info {
 	uint32_t flags;			/* enum ud_service_info_flags */
 	uint32_t context_share;		/* percent */
 	uint32_t daemon_uid;		/* it serves this uid only, unless 0 */
+	uint32_t cm_timeout_divisor;	/* its CM waits are the kernel's / this */
 	char netdev[UD_SERVICE_NETDEV_LEN];	/* NUL-terminated */
 	struct ud_service_gid gids[UD_SERVICE_GID_SLOTS];
 };

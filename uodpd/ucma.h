@@ -9,7 +9,8 @@
  *  ucma_cmd.c     the commands, one function each
  *  cm_addr.c      addresses: sizes, ports, GIDs, the device an address is on
  *  cm_conn.c      the connection protocol between two IDs (REQ, REP, RTU,
- *                 REJ, DREQ, DREP, SIDR) and INIT_QP_ATTR
+ *                 REJ, DREQ, DREP, SIDR), its timeouts, and INIT_QP_ATTR
+ *  cm_wait.c      how long each wait for an answer lasts (cm_wait.h)
  *
  * Both ends of every connection are IDs of this daemon, so the CM's MADs
  * are calls from one ID to its peer; each message queues the event the
@@ -164,6 +165,11 @@ struct ud_cm_id {
 	uint8_t tos;
 	bool reuseaddr, afonly;
 	uint8_t ack_timeout;		/* 0: the CM's own */
+	uint8_t lifetime;		/* the path's packet lifetime */
+	bool passive;			/* made by a REQ or SIDR REQ */
+	/* the answer it waits for (cm_wait.c) */
+	enum ud_cm_wait wait;
+	struct ud_timer wait_timer;
 	uint32_t events_reported;
 };
 
@@ -241,6 +247,13 @@ struct ud_cm_id *ud_cm_id_new(struct uodpd *d, struct ud_cm_file *f,
 /* Destroy id as the kernel's rdma_destroy_id: the peer hears of it. */
 void ud_cm_id_destroy(struct uodpd *d, struct ud_cm_id *id);
 
+/* ---- cm_wait.c ---- */
+void ud_cm_waits_init(struct uodpd *d);
+/* Start id's wait for an answer (one at a time: a new one replaces it). */
+void ud_cm_wait_start(struct uodpd *d, struct ud_cm_id *id,
+		      enum ud_cm_wait wait);
+void ud_cm_wait_stop(struct ud_cm_id *id);
+
 /* ---- cm_addr.c ---- */
 /* rdma_addr_size(): the bytes of a sockaddr of this family, or 0. */
 size_t ud_cm_addr_size(const struct sockaddr_storage *a);
@@ -275,5 +288,7 @@ int ud_cm_disconnect(struct uodpd *d, struct ud_cm_id *id);
 void ud_cm_leave(struct uodpd *d, struct ud_cm_id *id);
 int ud_cm_init_qp_attr(const struct ud_cm_id *id, uint32_t qp_state,
 		       struct ib_uverbs_qp_attr *resp);
+/* id's wait for an answer ran out: the kernel CM's error event. */
+void ud_cm_wait_expired(struct uodpd *d, struct ud_timer *t);
 
 #endif /* UODPD_UCMA_H */

@@ -55,6 +55,8 @@ struct ud_cm_id *ud_cm_id_new(struct uodpd *d, struct ud_cm_file *f,
 	id->qp_type = qp_type;
 	id->psn = random_psn();
 	id->path_mtu = IBV_MTU_1024;
+	id->lifetime = UD_CM_PKT_LIFETIME;
+	ud_timer_init(&id->wait_timer, ud_cm_wait_expired);
 	/* cma_set_qkey(): UD IDs of the IP and IB port spaces. */
 	if (qp_type == IBV_QPT_UD)
 		id->qkey = UD_CM_UDP_QKEY;
@@ -67,6 +69,7 @@ struct ud_cm_id *ud_cm_id_new(struct uodpd *d, struct ud_cm_file *f,
 void ud_cm_id_destroy(struct uodpd *d, struct ud_cm_id *id)
 {
 	ud_cm_leave(d, id);
+	ud_cm_wait_stop(id);
 	/* A request not yet reported: its listener's event goes with it. */
 	if (id->listener)
 		ud_cm_events_drop_request(d, id);
@@ -351,6 +354,9 @@ static int cmd_resolve_route(struct ud_call *c, struct ud_cm_file *f,
 		return -ENOMEM;
 	id->route = true;
 	id->path_mtu = id->dev->port.active_mtu;
+	/* cma_resolve_iboe_route: an ACK timeout set before is the path's. */
+	id->lifetime = id->ack_timeout ? id->ack_timeout - 1 :
+					 UD_CM_PKT_LIFETIME;
 	id->state = UD_CM_ROUTE_RESOLVED;
 	ud_cm_event_queue(c->d, ev);
 	return 0;
@@ -419,7 +425,7 @@ static void pack_path(const struct ud_cm_id *id, struct ibv_path_record *p)
 	p->qosclass_sl = htobe16(id->tos >> 5);
 	p->mtu = (2 << 6) | id->path_mtu;
 	p->rate = 2 << 6;
-	p->packetlifetime = (2 << 6) | UD_CM_PKT_LIFETIME;
+	p->packetlifetime = (2 << 6) | id->lifetime;
 }
 
 static int query_path(struct ud_call *c, const struct ud_cm_id *id,
@@ -491,7 +497,7 @@ static void route_rec(const struct ud_cm_id *id, struct ib_user_path_rec *p)
 	p->mtu = id->path_mtu;
 	p->rate_selector = 2;
 	p->packet_life_time_selector = 2;
-	p->packet_life_time = UD_CM_PKT_LIFETIME;
+	p->packet_life_time = id->lifetime;
 }
 
 static int cmd_query_route(struct ud_call *c, struct ud_cm_file *f,

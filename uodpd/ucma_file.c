@@ -61,6 +61,7 @@ int ud_ucma_init(struct uodpd *d)
 	ud_idr_init(&d->cm_files, 1, UD_NUM_MAX);
 	ud_idr_init(&d->cm_ids, 1, UD_NUM_MAX);
 	ud_cm_addr_init(d);
+	ud_cm_waits_init(d);
 	return 0;
 }
 

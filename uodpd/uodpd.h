@@ -20,6 +20,8 @@
 
 #include "list.h"
 #include "idr.h"
+#include "cm_wait.h"
+#include "timer.h"
 #include "engine_types.h"	/* struct ud_req_state: the engine's per-QP progress */
 #include "rdma/uodp-emu-abi.h"
 #include "ctl_args.h"
@@ -307,6 +309,14 @@ struct uodpd {
 	struct list_head cm_file_hash[16];	/* by inode */
 	struct list_head cm_ports[64];	/* bound IDs by port */
 	uint32_t cm_port_next;		/* the next ephemeral port to try */
+	/* the CM's waits (cm_wait.c), by kind and packet lifetime */
+	struct ud_timer_queue cm_waits[UD_CM_WAIT_NR][UD_CM_LIFETIMES];
+	uint32_t cm_timeout_divisor;	/* --cm-timeout-divisor */
+	/* timers (timer.h) */
+	int timer_fd;
+	bool timer_armed;		/* ... for timer_armed_ns */
+	uint64_t timer_armed_ns;
+	struct list_head timer_queues;
 	/* RDMA netlink (rdma_nl.h) */
 	struct ud_idr nl_socks;		/* NETLINK_RDMA sockets */
 	struct list_head nl_sock_hash[16];	/* by inode */
@@ -386,7 +396,14 @@ struct ud_options {
 	bool no_doorbell_fd;		/* doorbells are UAR writes: poll */
 	uint32_t context_share;		/* percent of each max_* a context gets */
 	uint64_t quantum;		/* bytes, 0: UD_DEFAULT_QUANTUM */
+	uint32_t cm_timeout_divisor;	/* 0 or 1: the kernel's CM timeouts */
 };
+
+/*
+ * An emulator's extra for tests: every connection manager wait (cm_wait.c)
+ * divided by up to this; 1 is the kernel's.
+ */
+#define UD_CM_TIMEOUT_DIVISOR_MAX 1000000u
 
 /*
  * One context may hold this share of each advertised max_* by default: a

@@ -72,7 +72,7 @@ static ssize_t transact(const void *req, size_t len, int fd,
 }
 
 static void check_query(unsigned long ndevices, unsigned long flags,
-			unsigned long share)
+			unsigned long share, unsigned long cm_divisor)
 {
 	struct ud_service_req req = { UD_SERVICE_QUERY, sizeof(req) };
 	struct ud_service_info info;
@@ -87,6 +87,8 @@ static void check_query(unsigned long ndevices, unsigned long flags,
 		   info.context_share == share,
 		   "QUERY: %u devices, flags %#x, share %u%%", info.ndevices,
 		   info.flags, info.context_share);
+	test_check(info.cm_timeout_divisor == cm_divisor,
+		   "QUERY: CM waits divided by %u", info.cm_timeout_divisor);
 	test_check(info.daemon_uid == geteuid(),
 		   "QUERY: the daemon's uid %u is ours", info.daemon_uid);
 	test_check(!strcmp(info.netdev, "lo"), "QUERY: netdev '%.16s'",
@@ -151,14 +153,17 @@ static unsigned long number(const char *s)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s NDEVICES FLAGS CONTEXT_SHARE\n",
+	if (argc != 5) {
+		fprintf(stderr,
+			"usage: %s NDEVICES FLAGS CONTEXT_SHARE CM_DIVISOR\n",
 			argv[0]);
 		return 2;
 	}
-	check_query(number(argv[1]), number(argv[2]), number(argv[3]));
+	check_query(number(argv[1]), number(argv[2]), number(argv[3]),
+		    number(argv[4]));
 	check_malformed();
 	/* Still serving after all that. */
-	check_query(number(argv[1]), number(argv[2]), number(argv[3]));
+	check_query(number(argv[1]), number(argv[2]), number(argv[3]),
+		    number(argv[4]));
 	return test_failures ? 1 : 0;
 }

@@ -170,6 +170,22 @@ if "$run" --devices 2 -- true 2>"$WORKDIR/refused"; then
 fi
 expect "$WORKDIR/refused" 'serves 1 device.*--devices asks for another device' \
 	"no clear refusal of --devices 2"
+if "$run" --cm-timeout-divisor 10 -- true 2>"$WORKDIR/refused"; then
+	fail "--cm-timeout-divisor 10 attached to a uodpd with the kernel's CM waits"
+fi
+expect "$WORKDIR/refused" 'CM waits / 1: --cm-timeout-divisor asks for another device' \
+	"no clear refusal of --cm-timeout-divisor 10"
+for bad in 0 1000001 1x ''; do
+	if "$run" --private --cm-timeout-divisor "$bad" -- true 2>"$WORKDIR/refused"; then
+		fail "uodp-run took --cm-timeout-divisor '$bad'"
+	fi
+	expect "$WORKDIR/refused" "cm-timeout-divisor must be 1..1000000, not '$bad'" \
+		"no clear refusal of --cm-timeout-divisor '$bad'"
+	if "$build/bin/uodpd" --socket "$WORKDIR/never.sock" \
+		--cm-timeout-divisor "$bad" 2>"$WORKDIR/refused"; then
+		fail "uodpd took --cm-timeout-divisor '$bad'"
+	fi
+done
 "$run" --private --devices 2 -- ibv_devinfo -l >"$WORKDIR/private" 2>&1 ||
 	{ show "$WORKDIR/private"; fail "--private --devices 2"; }
 expect "$WORKDIR/private" 'uodp1' "--private did not give a device of its own"

@@ -41,7 +41,7 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 		"--devices", devices,
 		"--netdev", (char *)st->netdev,
 		"--ready-fd", fd_text,
-		NULL, NULL, NULL, NULL, NULL,	/* the options below */
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, /* the options below */
 	};
 	int n = 11;
 	sigset_t none;
@@ -71,6 +71,10 @@ exec_daemon(const struct run_state *st, int ready_fd, pid_t parent)
 	if (st->context_share) {
 		argv[n++] = "--context-share";
 		argv[n++] = (char *)st->context_share;
+	}
+	if (st->cm_timeout_divisor) {
+		argv[n++] = "--cm-timeout-divisor";
+		argv[n++] = (char *)st->cm_timeout_divisor;
 	}
 	snprintf(devices, sizeof(devices), "%u", st->ndevices);
 	snprintf(fd_text, sizeof(fd_text), "%d", ready_fd);

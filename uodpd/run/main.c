@@ -69,7 +69,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: uodp-run [--attach | --private] [--devices N] [--netdev IF[,IF...]]\n"
 		"                [--no-queue-memfd] [--no-doorbell-fd]\n"
-		"                [--context-share PERCENT] -- CMD [ARGS...]\n"
+		"                [--context-share PERCENT] [--cm-timeout-divisor N]\n"
+		"                -- CMD [ARGS...]\n"
 		"Run CMD with emulated uodp RDMA devices served by uodpd: the shared\n"
 		"uodpd at $" UD_DAEMON_SOCKET_ENV " (default " UD_DAEMON_SOCKET_DEFAULT ")\n"
 		"when one answers there, else a private one.\n"
@@ -86,13 +87,17 @@ static void usage(FILE *out)
 		"                    for, as on hardware (see uodp-run(1))\n"
 		"      --context-share PERCENT  what one context may hold of each\n"
 		"                    max_qp, max_cq, ... (1..100, default %u)\n"
+		"      --cm-timeout-divisor N  the connection manager's waits are\n"
+		"                    the kernel's divided by N (1..%u, default 1;\n"
+		"                    an emulator's extra for tests)\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
 		"The device options must match a shared uodpd's (or: --private).\n"
 		"Environment: " UD_DAEMON_SOCKET_ENV ", UODPD_PATH, UODP_PROVIDER_PATH, TMPDIR\n"
 		"(see uodp-run(1)).\n",
-		UODPD_MAX_DEVICES, UD_DEFAULT_NETDEV, UD_DEFAULT_CONTEXT_SHARE);
+		UODPD_MAX_DEVICES, UD_DEFAULT_NETDEV, UD_DEFAULT_CONTEXT_SHARE,
+		UD_CM_TIMEOUT_DIVISOR_MAX);
 }
 
 /* --attach and --private exclude each other. */
@@ -106,6 +111,18 @@ static bool set_mode(struct run_state *st, enum run_mode mode)
 	return true;
 }
 
+/* A decimal number in min..max, the whole of arg. */
+static bool number_arg(const char *arg, unsigned long min, unsigned long max,
+		       unsigned long *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtoul(arg, &end, 10);
+	return !errno && !*end && end != arg && *value >= min &&
+	       *value <= max;
+}
+
 /* Returns the index of CMD in argv, or -1 after printing why. */
 static int parse_options(int argc, char **argv, struct run_state *st)
 {
@@ -117,12 +134,12 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 		{ "no-queue-memfd", no_argument, NULL, 'Q' },
 		{ "no-doorbell-fd", no_argument, NULL, 'D' },
 		{ "context-share", required_argument, NULL, 'c' },
+		{ "cm-timeout-divisor", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long value;
-	char *end;
 	int c;
 
 	/* '+': options end at CMD, whose own options are its business. */
@@ -135,10 +152,7 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 				return -1;
 			continue;
 		case 'n':
-			errno = 0;
-			value = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || value < 1 ||
-			    value > UODPD_MAX_DEVICES) {
+			if (!number_arg(optarg, 1, UODPD_MAX_DEVICES, &value)) {
 				run_err("--devices must be 1..%d, not '%s'",
 					UODPD_MAX_DEVICES, optarg);
 				return -1;
@@ -165,16 +179,23 @@ static int parse_options(int argc, char **argv, struct run_state *st)
 			break;
 		case 'c':
 			/* Checked here, so that a typo fails before CMD runs. */
-			errno = 0;
-			value = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || value < 1 ||
-			    value > 100) {
+			if (!number_arg(optarg, 1, 100, &value)) {
 				run_err("--context-share must be 1..100, not '%s'",
 					optarg);
 				return -1;
 			}
 			st->context_share = optarg;
 			st->device_opts |= RUN_OPT_CONTEXT_SHARE;
+			break;
+		case 't':
+			if (!number_arg(optarg, 1, UD_CM_TIMEOUT_DIVISOR_MAX,
+					&value)) {
+				run_err("--cm-timeout-divisor must be 1..%u, not '%s'",
+					UD_CM_TIMEOUT_DIVISOR_MAX, optarg);
+				return -1;
+			}
+			st->cm_timeout_divisor = optarg;
+			st->device_opts |= RUN_OPT_CM_TIMEOUT_DIVISOR;
 			break;
 		case 'h':
 			usage(stdout);
@@ -520,17 +541,21 @@ static int check_device_options(const struct run_state *st,
 		  info->flags & UD_SERVICE_INFO_DOORBELL_FD },
 		{ RUN_OPT_CONTEXT_SHARE, "--context-share",
 		  context_share_value(st) != info->context_share },
+		{ RUN_OPT_CM_TIMEOUT_DIVISOR, "--cm-timeout-divisor",
+		  strtoul(st->cm_timeout_divisor ? st->cm_timeout_divisor : "1",
+			  NULL, 10) != info->cm_timeout_divisor },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		if (!(st->device_opts & checks[i].opt) || !checks[i].differs)
 			continue;
-		run_err("the uodpd at %s serves %u device(s) on %s, queue memfd %s, doorbell fd %s, context share %u%%: %s asks for another device (--private starts one)",
+		run_err("the uodpd at %s serves %u device(s) on %s, queue memfd %s, doorbell fd %s, context share %u%%, CM waits / %u: %s asks for another device (--private starts one)",
 			st->socket_path, info->ndevices, info->netdev,
 			info->flags & UD_SERVICE_INFO_QUEUE_MEMFD ? "on" : "off",
 			info->flags & UD_SERVICE_INFO_DOORBELL_FD ? "on" : "off",
-			info->context_share, checks[i].name);
+			info->context_share, info->cm_timeout_divisor,
+			checks[i].name);
 		return -EINVAL;
 	}
 	return 0;

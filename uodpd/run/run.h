@@ -44,6 +44,7 @@ enum run_device_opt {
 	RUN_OPT_NO_QUEUE_MEMFD = 1u << 2,
 	RUN_OPT_NO_DOORBELL_FD = 1u << 3,
 	RUN_OPT_CONTEXT_SHARE = 1u << 4,
+	RUN_OPT_CM_TIMEOUT_DIVISOR = 1u << 5,
 };
 
 /* Everything uodp-run creates, so that teardown knows what to undo. */
@@ -56,6 +57,7 @@ struct run_state {
 	bool no_queue_memfd;		/* uodpd --no-queue-memfd */
 	bool no_doorbell_fd;		/* uodpd --no-doorbell-fd */
 	const char *context_share;	/* uodpd --context-share, or NULL */
+	const char *cm_timeout_divisor;	/* uodpd --cm-timeout-divisor, or NULL */
 	char tmpdir[PATH_MAX];		/* private dir, a tmpfs in our ns */
 	char sysfs_root[PATH_MAX];	/* <tmpdir>/sys */
 	char socket_path[PATH_MAX];	/* <tmpdir>/uodpd.sock, or shared */
