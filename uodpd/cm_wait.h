@@ -20,6 +20,12 @@ enum ud_cm_wait {
 /* Packet lifetimes 0..31 (IB CM times: 4.096 us * 2^t). */
 #define UD_CM_LIFETIMES 32
 
+/*
+ * How often blocked GET_EVENTs are looked at for signals and dead callers
+ * (ucma_file.c): step 0 at once, then 5 ms doubling up to 160 ms.
+ */
+#define UD_CM_WATCH_STEPS 7
+
 /* cm_convert_to_ms(): IB CM time t in milliseconds, as cm.c rounds it. */
 uint64_t ud_cm_time_ms(unsigned int t);
 /* cm_ack_timeout(): the ACK timeout of a path through a CA's ack delay. */

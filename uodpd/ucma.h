@@ -199,6 +199,10 @@ struct ud_cm_file {
 	uint32_t nevents;
 	struct list_head waiters;
 	uint32_t nwaiters;
+	/* while there are waiters: their signals and ends (ucma_file.c) */
+	struct ud_timer watch;
+	uint8_t watch_step;
+	bool closing;			/* closed everywhere; a waiter holds it */
 	uint32_t nids;
 	uint32_t fds;			/* the daemon's fds it holds */
 };

@@ -17,7 +17,13 @@
  * GET_EVENT on an empty queue blocks as in the kernel: its notification
  * stays unanswered (a waiter) until an event comes.  An event is taken
  * off the queue only once its waiter got it, so a caller killed meanwhile
- * loses nothing the next reader would see.
+ * loses nothing the next reader would see.  While there are waiters, a
+ * watch timer looks at them (5 ms, doubling up to 160 ms): a signal that
+ * would wake an interruptible sleep answers the call -ERESTARTSYS
+ * (interrupt.c), a caller gone is forgotten.  A file closed everywhere
+ * while a thread waits in it stays, as the kernel's write holds its file:
+ * events still reach the waiter, and the release comes after the last
+ * waiter was answered.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +36,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "interrupt.h"
 #include "ucma.h"
 #include "uverbs.h"
 
@@ -52,9 +59,18 @@ static struct list_head *hash_head(struct uodpd *d, ino_t ino)
 	return &d->cm_file_hash[ino % CM_HASH_SIZE];
 }
 
+/* The watch's periods, by step (UD_CM_WATCH_STEPS). */
+#define CM_WATCH_FIRST_NS 5000000ull
+
+static void file_watch(struct uodpd *d, struct ud_timer *t);
+
 int ud_ucma_init(struct uodpd *d)
 {
 	unsigned int i;
+
+	for (i = 0; i < UD_CM_WATCH_STEPS; i++)
+		ud_timer_queue_add(d, &d->cm_watch[i],
+				   i ? CM_WATCH_FIRST_NS << (i - 1) : 0);
 
 	for (i = 0; i < CM_HASH_SIZE; i++)
 		list_head_init(&d->cm_file_hash[i]);
@@ -241,16 +257,33 @@ static int deliver(struct uodpd *d, struct ud_cm_file *f,
 	return 0;
 }
 
+static void watch_at(struct uodpd *d, struct ud_cm_file *f, uint8_t step)
+{
+	f->watch_step = step;
+	ud_timer_start(d, &d->cm_watch[step], &f->watch);
+}
+
+static void waiter_drop(struct uodpd *d, struct ud_cm_file *f,
+			struct ud_cm_waiter_rec *w)
+{
+	list_del(&w->link);
+	free(w);
+	/*
+	 * The last one of a closed file: released from the loop, not from
+	 * within the CM operation whose event answered the waiter.
+	 */
+	if (!--f->nwaiters && f->closing)
+		watch_at(d, f, 0);
+}
+
 void ud_ucma_wake(struct uodpd *d, struct ud_cm_file *f)
 {
 	struct ud_cm_waiter_rec *w;
 
 	while (f->nevents && !list_empty(&f->waiters)) {
 		w = list_entry(f->waiters.n.next, struct ud_cm_waiter_rec, link);
-		list_del(&w->link);
-		f->nwaiters--;
 		deliver(d, f, w);
-		free(w);
+		waiter_drop(d, f, w);
 	}
 }
 
@@ -272,19 +305,55 @@ static bool fd_nonblock(pid_t pid, int fd)
 	return flags & O_NONBLOCK;
 }
 
-/* Forget waiters whose callers went away, so that the bound holds. */
-static void prune_waiters(struct uodpd *d, struct ud_cm_file *f)
+/*
+ * Forget waiters whose callers went away, so that the bound holds; with
+ * signals, answer those a signal wakes.
+ */
+static void prune_waiters(struct uodpd *d, struct ud_cm_file *f,
+			  bool signals)
 {
 	struct ud_cm_waiter_rec *w;
 
 	list_for_each_safe(&f->waiters, w, tmp, struct ud_cm_waiter_rec,
 			   link) {
-		if (ud_call_deferred_valid(d, &w->call))
-			continue;
-		list_del(&w->link);
-		f->nwaiters--;
-		free(w);
+		if (!ud_call_deferred_valid(d, &w->call)) {
+			waiter_drop(d, f, w);
+		} else if (signals && ud_thread_signalled(w->pid)) {
+			ud_dbg("rdma_cm file %u: GET_EVENT of pid %d interrupted",
+			       f->id, (int)w->pid);
+			ud_call_answer_deferred(d, &w->call, 0, -UD_ERESTARTSYS);
+			waiter_drop(d, f, w);
+		}
 	}
+}
+
+static void file_release(struct uodpd *d, struct ud_cm_file *f);
+
+static void file_watch(struct uodpd *d, struct ud_timer *t)
+{
+	struct ud_cm_file *f = container_of(t, struct ud_cm_file, watch);
+
+	prune_waiters(d, f, true);
+	if (f->closing && !f->nwaiters) {
+		file_release(d, f);
+		return;
+	}
+	if (f->nwaiters)
+		watch_at(d, f, f->watch_step + 1 < UD_CM_WATCH_STEPS ?
+				       f->watch_step + 1 : f->watch_step);
+}
+
+/* Closed everywhere: released, unless a blocked write still holds it. */
+static void file_closed(struct uodpd *d, struct ud_cm_file *f)
+{
+	prune_waiters(d, f, false);
+	if (!f->nwaiters) {
+		file_release(d, f);
+		return;
+	}
+	ud_dbg("rdma_cm file %u closed; %u GET_EVENT(s) hold it", f->id,
+	       f->nwaiters);
+	f->closing = true;
 }
 
 static int add_waiter(struct ud_call *c, struct ud_cm_file *f,
@@ -293,7 +362,7 @@ static int add_waiter(struct ud_call *c, struct ud_cm_file *f,
 	struct ud_cm_waiter_rec *w;
 
 	if (f->nwaiters >= UD_CM_FILE_MAX_WAITERS)
-		prune_waiters(c->d, f);
+		prune_waiters(c->d, f, false);
 	/* More threads blocked on one file than any program needs. */
 	if (f->nwaiters >= UD_CM_FILE_MAX_WAITERS)
 		return -EAGAIN;
@@ -308,6 +377,8 @@ static int add_waiter(struct ud_call *c, struct ud_cm_file *f,
 	w->write_len = c->args[2];
 	list_add_tail(&f->waiters, &w->link);
 	f->nwaiters++;
+	/* A new waiter is looked at soon, whatever the others' pace. */
+	watch_at(c->d, f, 1);
 	ud_call_defer(c);
 	return 0;
 }
@@ -372,6 +443,7 @@ static struct ud_cm_file *file_new(struct uodpd *d)
 	list_head_init(&f->ids);
 	list_head_init(&f->events);
 	list_head_init(&f->waiters);
+	ud_timer_init(&f->watch, file_watch);
 	list_node_init(&f->hash_link);
 	node_stat(&f->node);
 	f->id = ud_idr_alloc(&d->cm_files, f);
@@ -391,12 +463,8 @@ static void file_free(struct uodpd *d, struct ud_cm_file *f)
 {
 	struct ud_cm_waiter_rec *w;
 
-	/*
-	 * A thread still blocked in GET_EVENT while another closed the fd:
-	 * in a kernel its write holds the file, which is not released, and
-	 * it sleeps on until an event or its end.  Here the file goes; the
-	 * thread sleeps on until its process ends (nothing wakes it).
-	 */
+	/* The daemon's end: nobody answers those still blocked. */
+	ud_timer_stop(&f->watch);
 	while (!list_empty(&f->waiters)) {
 		w = list_entry(f->waiters.n.next, struct ud_cm_waiter_rec, link);
 		list_del(&w->link);
@@ -542,11 +610,14 @@ void ud_ucma_inotify(struct uodpd *d, int wd, uint32_t mask)
 			      hash_link) {
 			if (f->wd != wd)
 				continue;
-			if (mask & IN_OPEN)
+			/* Reopened (/proc/PID/fd): no longer closing. */
+			if (mask & IN_OPEN) {
 				f->opens++;
+				f->closing = false;
+			}
 			if ((mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) &&
 			    !--f->opens)
-				file_release(d, f);
+				file_closed(d, f);
 			return;
 		}
 }

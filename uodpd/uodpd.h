@@ -311,6 +311,7 @@ struct uodpd {
 	uint32_t cm_port_next;		/* the next ephemeral port to try */
 	/* the CM's waits (cm_wait.c), by kind and packet lifetime */
 	struct ud_timer_queue cm_waits[UD_CM_WAIT_NR][UD_CM_LIFETIMES];
+	struct ud_timer_queue cm_watch[UD_CM_WATCH_STEPS];	/* waiters */
 	uint32_t cm_timeout_divisor;	/* --cm-timeout-divisor */
 	/* timers (timer.h) */
 	int timer_fd;

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * A thread blocked in rdma_get_cm_event (GET_EVENT) is woken by a signal
+ * as the kernel's interruptible sleep is, and holds its file as the
+ * kernel's write does; run inside `uodp-run --cm-timeout-divisor DIV`,
+ * where a connection nobody accepts gives the blocked thread an event
+ * after 995.328 s / DIV (the CM's REQ timeout) to wait for.
+ *
+ *  - a process signal (setitimer) whose handler lacks SA_RESTART: the
+ *    call fails with EINTR, long before that event;
+ *  - with SA_RESTART: the handler runs at once, the call goes on and
+ *    returns the event;
+ *  - a signal to one thread (pthread_kill) of two: that thread's call
+ *    fails with EINTR;
+ *  - SIGSTOP stops a child blocked in the call, SIGCONT lets it go on to
+ *    its event;
+ *  - the channel's fd closed by another thread: the blocked call still
+ *    gets the file's next event (a DREQ's DISCONNECTED), and only then is
+ *    the file released (its ID's DREP reaches the peer).
+ *
+ * usage: uodp-cm-signals DIV PORT (PORT..PORT+7 are used)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cm_pair.h"
+#include "lib/report.h"
+
+#define REQ_TIMEOUT_MS 995328.0		/* the never-accepted REQ's wait */
+#define SIGNAL_AFTER_S 0.05
+
+static volatile sig_atomic_t handled;
+static double handled_at;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	handled++;
+	handled_at = test_now();
+}
+
+static void set_handler(int sig, int flags)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = flags };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL))
+		test_die("sigaction", errno);
+	handled = 0;
+}
+
+static void alarm_in(double s)
+{
+	struct itimerval it = {
+		.it_value.tv_sec = (time_t)s,
+		.it_value.tv_usec = (suseconds_t)((s - (time_t)s) * 1e6),
+	};
+
+	if (setitimer(ITIMER_REAL, &it, NULL))
+		test_die("setitimer", errno);
+}
+
+/* The blocked call: 0 and the event's type, or -errno. */
+static int get_event(struct rdma_event_channel *ch, int *type)
+{
+	struct rdma_cm_event *ev;
+
+	if (rdma_get_cm_event(ch, &ev))
+		return -errno;
+	*type = ev->event;
+	rdma_ack_cm_event(ev);
+	return 0;
+}
+
+static void interrupted(void)
+{
+	struct cm_pair p;
+	int ret, type = -1;
+	double t;
+
+	cm_pair_requested(&p, RDMA_PS_TCP);
+	set_handler(SIGALRM, 0);
+	t = test_now();
+	alarm_in(SIGNAL_AFTER_S);
+	ret = get_event(p.ach, &type);
+	test_check(ret == -EINTR && handled == 1 &&
+		   test_now() - t < cm_wait_s(REQ_TIMEOUT_MS) / 2,
+		   "SIGALRM without SA_RESTART: GET_EVENT %s (event %d) after %.3f s, handler ran %d time(s)",
+		   ret ? strerrorname_np(-ret) : "returned", type,
+		   test_now() - t, (int)handled);
+	/* Nothing was lost: the event comes to the next call. */
+	ret = get_event(p.ach, &type);
+	test_check(!ret && type == RDMA_CM_EVENT_UNREACHABLE,
+		   "after EINTR: the next GET_EVENT gets the event (%d)", type);
+	cm_pair_close(&p);
+}
+
+static void restarted(void)
+{
+	struct cm_pair p;
+	int ret, type = -1;
+	double t;
+
+	cm_pair_requested(&p, RDMA_PS_TCP);
+	set_handler(SIGALRM, SA_RESTART);
+	t = test_now();
+	alarm_in(SIGNAL_AFTER_S);
+	ret = get_event(p.ach, &type);
+	test_check(!ret && type == RDMA_CM_EVENT_UNREACHABLE,
+		   "SIGALRM with SA_RESTART: GET_EVENT restarted, got event %d (%s)",
+		   type, ret ? strerrorname_np(-ret) : "0");
+	test_check(handled == 1 &&
+		   handled_at - t < cm_wait_s(REQ_TIMEOUT_MS) / 2 &&
+		   test_now() - t >= cm_wait_s(REQ_TIMEOUT_MS) * 0.98,
+		   "SA_RESTART: the handler ran after %.3f s, the event came after %.3f s",
+		   handled_at - t, test_now() - t);
+	cm_pair_close(&p);
+}
+
+struct blocked {
+	struct rdma_event_channel *ch;
+	int ret, type;
+	double returned_at;
+};
+
+static void *block(void *arg)
+{
+	struct blocked *b = arg;
+
+	b->ret = get_event(b->ch, &b->type);
+	b->returned_at = test_now();
+	return NULL;
+}
+
+/* Whether thread t ended within s seconds. */
+static bool joined(pthread_t t, double s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)s;
+	return !pthread_timedjoin_np(t, NULL, &ts);
+}
+
+static void thread_signal(void)
+{
+	struct blocked b = { .type = -1 };
+	struct cm_pair p;
+	pthread_t t;
+	bool ended;
+
+	cm_pair_requested(&p, RDMA_PS_TCP);
+	set_handler(SIGUSR1, 0);
+	b.ch = p.ach;
+	if (pthread_create(&t, NULL, block, &b))
+		test_die("pthread_create", EAGAIN);
+	usleep(SIGNAL_AFTER_S * 1e6);
+	pthread_kill(t, SIGUSR1);
+	ended = joined(t, 30);
+	test_check(ended && b.ret == -EINTR && handled == 1,
+		   "pthread_kill of a thread in GET_EVENT: %s, handler ran %d time(s)",
+		   b.ret ? strerrorname_np(-b.ret) : "returned", (int)handled);
+	cm_pair_close(&p);
+}
+
+/* /proc/PID/stat's state letter, or '?'. */
+static char proc_state(pid_t pid)
+{
+	char path[64], state = '?';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return '?';
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = '?';
+	fclose(f);
+	return state;
+}
+
+static bool wait_state(pid_t pid, char want, double s)
+{
+	double end = test_now() + s;
+
+	while (proc_state(pid) != want && test_now() < end)
+		usleep(5000);
+	return proc_state(pid) == want;
+}
+
+/* The child's own pair: its GET_EVENT blocks until the REQ times out. */
+static void __attribute__((noreturn)) blocked_child(int ready)
+{
+	struct cm_pair p;
+	int type = -1;
+
+	cm_pair_requested(&p, RDMA_PS_TCP);
+	if (write(ready, "", 1) != 1)
+		_exit(3);
+	_exit(get_event(p.ach, &type) || type != RDMA_CM_EVENT_UNREACHABLE);
+}
+
+static void stop_continue(void)
+{
+	int status = 0, ready[2];
+	bool stopped;
+	pid_t child;
+	char c;
+
+	if (pipe(ready))
+		test_die("pipe", errno);
+	child = fork();
+	if (child < 0)
+		test_die("fork", errno);
+	if (!child)
+		blocked_child(ready[1]);
+	cm_next_port++;		/* the child's */
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		test_die("the child's request", EPIPE);
+	close(ready[0]);
+	usleep(SIGNAL_AFTER_S * 1e6);
+	kill(child, SIGSTOP);
+	stopped = wait_state(child, 'T', 10);
+	test_check(stopped, "SIGSTOP: the child blocked in GET_EVENT stopped (%c)",
+		   proc_state(child));
+	kill(child, SIGCONT);
+	test_check(waitpid(child, &status, 0) == child &&
+		   WIFEXITED(status) && !WEXITSTATUS(status),
+		   "SIGCONT: the child went on to its event (status %#x)",
+		   status);
+}
+
+static void closed_while_blocked(void)
+{
+	struct blocked b = { .type = -1 };
+	struct cm_pair p;
+	pthread_t t;
+	bool ended;
+	double t0;
+
+	cm_pair_open(&p, RDMA_PS_TCP);
+	cm_pair_connect(&p);
+	b.ch = p.ach;
+	if (pthread_create(&t, NULL, block, &b))
+		test_die("pthread_create", EAGAIN);
+	usleep(SIGNAL_AFTER_S * 1e6);
+	/* What a kernel keeps until the write returns. */
+	close(p.ach->fd);
+	cm_expect_quiet(p.lch, SIGNAL_AFTER_S,
+			"fd closed under a GET_EVENT: the file stays");
+	t0 = test_now();
+	test_check_ret(rdma_disconnect(p.passive) ? -errno : 0, 0,
+		       "the peer's DREQ");
+	ended = joined(t, 30);
+	test_check(ended && !b.ret && b.type == RDMA_CM_EVENT_DISCONNECTED,
+		   "the blocked GET_EVENT got the DREQ's DISCONNECTED (%d, %s)",
+		   b.type, b.ret ? strerrorname_np(-b.ret) : "0");
+	/* The release after it: the ID's destruction answers the DREQ. */
+	cm_expect(p.lch, RDMA_CM_EVENT_DISCONNECTED, 0, p.passive, t0, 0,
+		  "then the file's release: its DREP");
+	test_check(test_now() - t0 < cm_wait_s(65536) * 0.9,
+		   "the DREP came before the DREQ's timeout");
+	cm_expect(p.lch, RDMA_CM_EVENT_TIMEWAIT_EXIT, 0, p.passive, 0, 0,
+		  "the peer's time wait");
+	/* The active side's file is gone: only the listener's to free. */
+	rdma_destroy_id(p.passive);
+	rdma_destroy_id(p.listener);
+	rdma_destroy_event_channel(p.lch);
+}
+
+int main(int argc, char **argv)
+{
+	cm_parse_args(argc, argv);
+	interrupted();
+	restarted();
+	thread_signal();
+	stop_continue();
+	closed_while_blocked();
+	printf("%d failure(s)\n", test_failures);
+	return test_failures ? 1 : 0;
+}
