@@ -11,7 +11,8 @@
  *  - with SA_RESTART: the handler runs at once, the call goes on and
  *    returns the event;
  *  - a signal to one thread (pthread_kill) of two: that thread's call
- *    fails with EINTR;
+ *    fails with EINTR; of 257 threads in GET_EVENT of one file, one is
+ *    EAGAIN (the bound is 256), and a signal to each wakes the others;
  *  - SIGSTOP stops a child blocked in the call, SIGCONT lets it go on to
  *    its event;
  *  - the channel's fd closed by another thread: the blocked call still
@@ -131,12 +132,15 @@ struct blocked {
 	double returned_at;
 };
 
+static int returned;		/* calls of block() that returned */
+
 static void *block(void *arg)
 {
 	struct blocked *b = arg;
 
 	b->ret = get_event(b->ch, &b->type);
 	b->returned_at = test_now();
+	__atomic_fetch_add(&returned, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -168,6 +172,53 @@ static void thread_signal(void)
 	test_check(ended && b.ret == -EINTR && handled == 1,
 		   "pthread_kill of a thread in GET_EVENT: %s, handler ran %d time(s)",
 		   b.ret ? strerrorname_np(-b.ret) : "returned", (int)handled);
+	cm_pair_close(&p);
+}
+
+/*
+ * UD_CM_FILE_MAX_WAITERS threads blocked in one file, whatever order they
+ * came in: one more is EAGAIN; a signal to each wakes them all.
+ */
+#define MAX_WAITERS 256
+
+static void waiter_bound(void)
+{
+	static struct blocked b[MAX_WAITERS + 1];
+	static pthread_t t[MAX_WAITERS + 1];
+	int i, refused = -1, interrupted = 0;
+	struct cm_pair p;
+	double end;
+
+	/* No request: no event will come to the active side's file. */
+	cm_pair_open(&p, RDMA_PS_TCP);
+	set_handler(SIGUSR1, 0);
+	returned = 0;
+	for (i = 0; i <= MAX_WAITERS; i++) {
+		b[i].ch = p.ach;
+		if (pthread_create(&t[i], NULL, block, &b[i]))
+			test_die("pthread_create", EAGAIN);
+	}
+	end = test_now() + 30;
+	while (!__atomic_load_n(&returned, __ATOMIC_ACQUIRE) &&
+	       test_now() < end)
+		usleep(1000);
+	for (i = 0; i <= MAX_WAITERS; i++)
+		if (b[i].returned_at && refused < 0)
+			refused = i;
+	test_check(refused >= 0 && b[refused].ret == -EAGAIN &&
+		   __atomic_load_n(&returned, __ATOMIC_ACQUIRE) == 1,
+		   "%d threads in GET_EVENT of one file: one is EAGAIN (%s)",
+		   MAX_WAITERS + 1, refused >= 0 && b[refused].ret ?
+		   strerrorname_np(-b[refused].ret) : "none");
+	for (i = 0; i <= MAX_WAITERS; i++)
+		if (i != refused)
+			pthread_kill(t[i], SIGUSR1);
+	for (i = 0; i <= MAX_WAITERS; i++)
+		if (joined(t[i], 30) && i != refused && b[i].ret == -EINTR)
+			interrupted++;
+	test_check(interrupted == MAX_WAITERS,
+		   "a signal to each woke %d of %d with EINTR", interrupted,
+		   MAX_WAITERS);
 	cm_pair_close(&p);
 }
 
@@ -283,6 +334,7 @@ int main(int argc, char **argv)
 	interrupted();
 	restarted();
 	thread_signal();
+	waiter_bound();
 	stop_continue();
 	closed_while_blocked();
 	printf("%d failure(s)\n", test_failures);

@@ -146,13 +146,18 @@ static int simple(int fd, uint32_t cmd, uint32_t id)
 				0));
 }
 
+static int get_event_to(int fd, uint64_t response)
+{
+	struct rdma_ucm_get_event c = { .response = response };
+
+	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_GET_EVENT, &c, sizeof(c),
+				sizeof(struct rdma_ucm_event_resp)));
+}
+
 static int get_event(int fd, struct rdma_ucm_event_resp *ev)
 {
-	struct rdma_ucm_get_event c = { .response = (uintptr_t)ev };
-
 	memset(ev, 0, sizeof(*ev));
-	return ok_or_errno(ucma(fd, RDMA_USER_CM_CMD_GET_EVENT, &c, sizeof(c),
-				sizeof(*ev)));
+	return get_event_to(fd, (uintptr_t)ev);
 }
 
 static bool readable(int fd)
@@ -466,6 +471,9 @@ static void check_events(int fd)
 		test_die("CREATE_ID", EINVAL);
 	test_check_ret(resolve(fd, id, PORT), 0, "RESOLVE_ADDR 127.0.0.1");
 	test_check(readable(fd), "POLLIN once an event waits");
+	test_check_ret(get_event_to(fd, 1), -EFAULT,
+		       "GET_EVENT into an unmapped response");
+	test_check(readable(fd), "the event stays after EFAULT");
 	expect_event(fd, EV_ADDR_RESOLVED, id, 0x1111, "ADDR_RESOLVED");
 	test_check(!readable(fd), "no POLLIN once it was read");
 	test_check_ret(simple(fd, RDMA_USER_CM_CMD_RESOLVE_ROUTE, id), 0,
