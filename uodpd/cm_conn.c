@@ -348,7 +348,8 @@ static int send_rtu(struct uodpd *d, struct ud_cm_id *id)
 	if (id->state != UD_CM_REP_RCVD)
 		return -EINVAL;
 	id->state = UD_CM_ESTABLISHED;
-	if (!peer)
+	/* A passive side a NOTIFY established takes it as a duplicate. */
+	if (!peer || peer->state != UD_CM_REP_SENT)
 		return 0;
 	ud_cm_wait_stop(peer);
 	peer->state = UD_CM_ESTABLISHED;

@@ -649,15 +649,18 @@ static int cmd_notify(struct ud_call *c, struct ud_cm_file *f,
 		return ret;
 	if (!id->dev)
 		return -EINVAL;
-	/* ib_cm_notify: a first receive before the RTU establishes. */
+	/*
+	 * ib_cm_notify: a first receive before the RTU establishes this
+	 * side; the active side's CM goes on, and its RTU is a duplicate.
+	 */
 	if (cmd->u.notify.event != IBV_EVENT_COMM_EST ||
-	    id->state != UD_CM_REP_SENT || !id->peer)
+	    id->state != UD_CM_REP_SENT)
 		return 0;
 	ev = ud_cm_event_new(id, UD_CM_EVENT_ESTABLISHED, 0);
 	if (!ev)
 		return -ENOMEM;
+	ud_cm_wait_stop(id);
 	id->state = UD_CM_ESTABLISHED;
-	id->peer->state = UD_CM_ESTABLISHED;
 	ud_cm_event_queue(c->d, ev);
 	return 0;
 }

@@ -20,7 +20,9 @@
  *  - a SIDR REQ never answered: UNREACHABLE -ETIMEDOUT after
  *    65.536 s / DIV; one whose request is destroyed unanswered:
  *    UNREACHABLE with SIDR status 2 (rejected), at once;
- *  - a connection set up in time: no event at all once every wait passed.
+ *  - a connection set up in time: no event at all once every wait passed;
+ *    a passive side NOTIFY established: no RTU timeout, the late RTU a
+ *    duplicate.
  *
  * usage: uodp-cm-timeouts DIV PORT (PORT..PORT+7 are used)
  */
@@ -134,6 +136,32 @@ static void sidr_unanswered(void)
 	cm_pair_close(&p);
 }
 
+/*
+ * NOTIFY COMM_EST on the passive side (a receive before the RTU): it is
+ * established, its wait for the RTU stops, and the RTU that follows is a
+ * duplicate it does not hear of.
+ */
+static void notified_established(void)
+{
+	struct cm_pair p;
+
+	cm_pair_open(&p, RDMA_PS_TCP);
+	cm_pair_request(&p);
+	cm_pair_accept(&p);
+	test_check_ret(rdma_notify(p.passive, IBV_EVENT_COMM_EST) ? -errno : 0,
+		       0, "NOTIFY COMM_EST before the RTU");
+	cm_expect(p.lch, RDMA_CM_EVENT_ESTABLISHED, 0, p.passive, 0, 0,
+		  "NOTIFY: passive established");
+	cm_expect_quiet(p.lch, cm_wait_s(1002496) * 1.2,
+			"NOTIFY: no RTU timeout after it");
+	cm_expect(p.ach, RDMA_CM_EVENT_CONNECT_RESPONSE, 0, p.active, 0, 0,
+		  "NOTIFY: the active side's REP");
+	test_check_ret(rdma_establish(p.active) ? -errno : 0, 0,
+		       "NOTIFY: the active side's RTU");
+	cm_expect_quiet(p.lch, 0.05, "NOTIFY: the RTU is a duplicate");
+	cm_pair_close(&p);
+}
+
 /* Every wait stopped by its answer: nothing fires once they passed. */
 static void answered_in_time(void)
 {
@@ -172,6 +200,7 @@ int main(int argc, char **argv)
 	no_drep(true, 24, 16 * (2 * 32768 + 4096));
 	sidr_unanswered();
 	answered_in_time();
+	notified_established();
 	printf("%d failure(s)\n", test_failures);
 	return test_failures ? 1 : 0;
 }
