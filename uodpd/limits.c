@@ -14,9 +14,9 @@
 #include "uverbs.h"
 
 /*
- * Not lent to files: the daemon's own (epoll, inotify, signalfd, the
- * socket, listeners, the ODP counters' memfd) and those a command holds
- * briefly (a memfd it installs, /proc files, a queue's memfd).
+ * Not lent to files: the daemon's own (epoll, inotify, signalfd, timerfd,
+ * the socket, listeners, the ODP counters' memfd) and those a command
+ * holds briefly (a memfd it installs, /proc files, a queue's memfd).
  */
 #define UD_FD_RESERVE 256u
 
