@@ -28,11 +28,11 @@
  * tests that wait one out.
  */
 #include "ucma.h"
+#include "uodpd.h"
 
 #define CM_RESPONSE_TIMEOUT 20		/* CMA_CM_RESPONSE_TIMEOUT */
 #define CM_MRA_SERVICE_TIMEOUT 24	/* CMA_CM_MRA_SETTING's time */
 #define CM_MAX_RETRIES 15u		/* CMA_MAX_CM_RETRIES */
-#define CM_DEVICE_ACK_DELAY 16		/* device.c's local_ca_ack_delay */
 
 uint64_t ud_cm_time_ms(unsigned int t)
 {
@@ -79,7 +79,7 @@ uint64_t ud_cm_wait_ms(enum ud_cm_wait wait, uint8_t lifetime)
 	case UD_CM_WAIT_RTU:
 		/* The REQ's local ACK timeout is the passive path's. */
 		return mraed_ms(passive_base_ms(),
-				ud_cm_ack_timeout(CM_DEVICE_ACK_DELAY,
+				ud_cm_ack_timeout(UODPD_LOCAL_CA_ACK_DELAY,
 						  lifetime));
 	case UD_CM_WAIT_RTU_UNANSWERED:
 	case UD_CM_WAIT_DREP_PASSIVE:

@@ -154,7 +154,7 @@ static void device_attr_init(struct ud_device_attr *a, uint32_t index)
 	a->max_inline_data = 512;
 	a->max_msg_sz = 1u << 30;
 	a->max_pkeys = UD_IDENTITY_PKEY_TBL_LEN;
-	a->local_ca_ack_delay = 16;
+	a->local_ca_ack_delay = UODPD_LOCAL_CA_ACK_DELAY;
 	a->phys_port_cnt = 1;
 	device_odp_caps(a);
 }

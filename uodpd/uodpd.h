@@ -33,6 +33,8 @@
 #define UODPD_GID_TBL_LEN 16
 #define UODPD_PAGE_SHIFT 12
 #define UODPD_PAGE_SIZE (1ull << UODPD_PAGE_SHIFT)
+/* The device's local_ca_ack_delay (4.096 us * 2^16); the CM times by it. */
+#define UODPD_LOCAL_CA_ACK_DELAY 16
 #define UD_PIN_HASH 64			/* pinned-page accounts' buckets */
 
 struct ud_ctx;
